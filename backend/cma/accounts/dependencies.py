@@ -1,0 +1,91 @@
+"""What a route of the account space needs: the throttle, the caller, a live session."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cma.accounts import service
+from cma.accounts.models import Account, LoginSession
+from cma.core.database import SessionDep
+from cma.core.problems import CsrfRefused, NotAuthenticated
+from cma.core.ratelimit import Throttle
+from cma.core.security import same_secret
+
+SESSION_COOKIE = "cma_session"
+CSRF_COOKIE = "cma_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+bearer = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/token",
+    auto_error=False,
+    description="Log in with the Paris account's email (as username) and password.",
+)
+
+
+def _throttle(request: Request) -> Throttle:
+    throttle: Throttle = request.app.state.throttle
+    return throttle
+
+
+def _rules(request: Request) -> service.Rules:
+    rules: service.Rules = request.app.state.rules
+    return rules
+
+
+def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    return maker
+
+
+ThrottleDep = Annotated[Throttle, Depends(_throttle)]
+RulesDep = Annotated[service.Rules, Depends(_rules)]
+SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(_sessionmaker)]
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    account: Account
+    session: LoginSession
+    token: str
+
+
+async def _authenticated(
+    request: Request,
+    db: SessionDep,
+    bearer_token: Annotated[str | None, Depends(bearer)],
+) -> Authenticated:
+    token = bearer_token
+    from_cookie = False
+    if token is None:
+        token = request.cookies.get(SESSION_COOKIE)
+        from_cookie = token is not None
+    if not token or len(token) > 128:
+        raise NotAuthenticated()
+    found = await service.authenticate(db, token)
+    if found is None:
+        raise NotAuthenticated("Votre session a expiré ou a été fermée. Veuillez vous reconnecter.")
+    if from_cookie and request.method not in SAFE_METHODS:
+        # A cookie rides along with cross-site requests; a header the page had to read cannot.
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not same_secret(sent, service.csrf_token_for(token)):
+            raise CsrfRefused()
+    account, login_session = found
+    return Authenticated(account=account, session=login_session, token=token)
+
+
+async def _optional_session(request: Request, db: SessionDep) -> LoginSession | None:
+    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip() or (
+        request.cookies.get(SESSION_COOKIE)
+    )
+    if not token or len(token) > 128:
+        return None
+    found = await service.authenticate(db, token)
+    return found[1] if found else None
+
+
+AuthDep = Annotated[Authenticated, Depends(_authenticated)]
+OptionalSessionDep = Annotated[LoginSession | None, Depends(_optional_session)]

@@ -1,0 +1,75 @@
+"""Refusals of the Paris account context, each with its status, stable code and French text."""
+
+from cma.core.problems import FieldError, ProblemError
+
+
+class CaptchaNotFound(ProblemError):
+    status = 404
+    code = "captcha-not-found"
+    title = "Code de vérification introuvable"
+    detail = "Ce code de vérification a expiré ou a déjà servi. Demandez-en un nouveau."
+
+
+class CaptchaInvalid(ProblemError):
+    status = 422
+    code = "captcha-invalid"
+    title = "Code de vérification incorrect"
+    detail = "Le code de vérification saisi est incorrect. Veuillez saisir le nouveau code."
+
+    def __init__(self, detail: str | None = None) -> None:
+        message = detail or type(self).detail
+        super().__init__(
+            message,
+            errors=[FieldError(field="captcha_answer", message=message, code=self.code)],
+        )
+
+
+class InvalidToken(ProblemError):
+    status = 400
+    code = "invalid-token"
+    title = "Lien invalide ou expiré"
+    detail = "Ce lien n'est pas valide ou a expiré. Vous pouvez en demander un nouveau."
+
+
+class AlreadyActive(ProblemError):
+    status = 409
+    code = "already-active"
+    title = "Compte déjà activé"
+    detail = "Votre compte parisien est déjà activé. Vous pouvez vous connecter."
+
+
+class InvalidCredentials(ProblemError):
+    status = 401
+    code = "invalid-credentials"
+    title = "Identifiants incorrects"
+    detail = "L'adresse mail ou le mot de passe est incorrect."
+
+
+class AccountPending(ProblemError):
+    status = 403
+    code = "account-pending"
+    title = "Compte non activé"
+    detail = (
+        "Votre compte n'est pas encore activé. Cliquez sur le lien du mail d'activation que vous "
+        "avez reçu, ou demandez à recevoir un nouveau mail : me renvoyer le mail d'activation de "
+        "mon compte."
+    )
+
+
+class WrongPassword(ProblemError):
+    status = 400
+    code = "wrong-password"
+    title = "Mot de passe incorrect"
+    detail = "Le mot de passe actuel est incorrect."
+
+    def __init__(self, field: str = "current_password") -> None:
+        super().__init__(
+            errors=[FieldError(field=field, message=type(self).detail, code=self.code)]
+        )
+
+
+class EmailTaken(ProblemError):
+    status = 409
+    code = "email-taken"
+    title = "Adresse déjà utilisée"
+    detail = "Cette adresse mail est déjà celle d'un autre compte parisien."

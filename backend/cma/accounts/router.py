@@ -1,0 +1,508 @@
+"""HTTP routes of the Paris account. Thin: parse, call the service, shape the answer."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel, Field
+
+from cma.accounts import captcha, service
+from cma.accounts.dependencies import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    AuthDep,
+    OptionalSessionDep,
+    RulesDep,
+    SessionmakerDep,
+    ThrottleDep,
+)
+from cma.accounts.exceptions import (
+    AccountPending,
+    AlreadyActive,
+    CaptchaInvalid,
+    CaptchaNotFound,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidToken,
+    WrongPassword,
+)
+from cma.accounts.models import Account
+from cma.accounts.schemas import (
+    AccountOut,
+    ActivationResult,
+    Done,
+    EmailBody,
+    EmailChangeRequest,
+    LoginRequest,
+    LoginResult,
+    MailSent,
+    OAuth2Token,
+    PasswordBody,
+    PasswordChange,
+    PasswordResetConfirm,
+    ProfileIn,
+    ProfileOut,
+    SignupRequest,
+    SubscriptionsIn,
+    SubscriptionsOut,
+    TokenBody,
+)
+from cma.core.client import ClientDep
+from cma.core.database import SessionDep
+from cma.core.problems import (
+    CsrfRefused,
+    InvalidInput,
+    NotAuthenticated,
+    TooManyRequests,
+    responses,
+)
+from cma.core.settings import get_settings
+from cma.core.validation import normalize_email
+
+router = APIRouter()
+
+AUTH_ERRORS = (NotAuthenticated, CsrfRefused)
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _account_out(account: Account) -> AccountOut:
+    return AccountOut.model_validate(account, from_attributes=True)
+
+
+def _set_session_cookies(response: Response, token: str) -> None:
+    settings = get_settings()
+    max_age = int(settings.session_ttl.total_seconds())
+    for name, value, httponly in (
+        (SESSION_COOKIE, token, True),
+        # Readable by the SPA, which echoes it in the X-CSRF-Token header.
+        (CSRF_COOKIE, service.csrf_token_for(token), False),
+    ):
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path="/",
+            secure=settings.cookie_secure,
+            httponly=httponly,
+            samesite="lax",
+        )
+
+
+def _clear_session_cookies(response: Response) -> None:
+    settings = get_settings()
+    for name in (SESSION_COOKIE, CSRF_COOKIE):
+        response.delete_cookie(
+            name,
+            path="/",
+            secure=settings.cookie_secure,
+            samesite="lax",
+            httponly=name == SESSION_COOKIE,
+        )
+
+
+# --- captchas --------------------------------------------------------------------------------
+
+
+class CaptchaOut(BaseModel):
+    id: uuid.UUID
+    image_url: str = Field(examples=["/api/v1/captchas/5b0c8a3e-9d1f-4a52-8f0e-2c4b7d6a1e90/image"])
+    audio_url: str = Field(examples=["/api/v1/captchas/5b0c8a3e-9d1f-4a52-8f0e-2c4b7d6a1e90/audio"])
+    expires_at: datetime
+
+
+@router.post(
+    "/captchas",
+    tags=["captchas"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Nouveau code de vérification",
+    description="A new challenge for the sign-up form: the same code as a PNG image and as a "
+    "French audio reading (WAV). Single use, valid 10 minutes, case-insensitive.",
+    responses=responses(TooManyRequests),
+)
+async def create_captcha(
+    db: SessionDep, throttle: ThrottleDep, rules: RulesDep, client: ClientDep, response: Response
+) -> CaptchaOut:
+    await throttle.consume(rules.captcha_address, client.key)
+    challenge = await captcha.create(db)
+    response.headers.update(NO_STORE)
+    base = f"/api/v1/captchas/{challenge.id}"
+    return CaptchaOut(
+        id=challenge.id,
+        image_url=f"{base}/image",
+        audio_url=f"{base}/audio",
+        expires_at=challenge.expires_at,
+    )
+
+
+@router.get(
+    "/captchas/{captcha_id}/image",
+    tags=["captchas"],
+    summary="Image du code de vérification",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}, **responses(CaptchaNotFound, InvalidInput)},
+)
+async def captcha_image(captcha_id: uuid.UUID, db: SessionDep) -> Response:
+    return Response(await captcha.image(db, captcha_id), media_type="image/png", headers=NO_STORE)
+
+
+@router.get(
+    "/captchas/{captcha_id}/audio",
+    tags=["captchas"],
+    summary="Code de vérification lu à voix haute (français)",
+    response_class=Response,
+    responses={200: {"content": {"audio/wav": {}}}, **responses(CaptchaNotFound, InvalidInput)},
+)
+async def captcha_audio(captcha_id: uuid.UUID, db: SessionDep) -> Response:
+    return Response(await captcha.audio(db, captcha_id), media_type="audio/wav", headers=NO_STORE)
+
+
+# --- A. sign-up and activation ---------------------------------------------------------------
+
+SIGNUP_DONE = (
+    "C'est presque fini ! Vous allez recevoir un mail avec un lien pour valider votre compte. "
+    "Si ce mail n'est pas dans votre boîte de réception, vérifiez bien votre dossier de spams "
+    "ou de courriers indésirables."
+)
+
+
+@router.post(
+    "/accounts",
+    tags=["accounts"],
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Créer un compte parisien (JE M'INSCRIS)",
+    description="Creates a pending account and mails its activation link. The answer is the "
+    "same whether the address already has an account or not (its owner gets a mail instead).",
+    responses=responses(InvalidInput, CaptchaInvalid, TooManyRequests),
+)
+async def sign_up(
+    data: SignupRequest,
+    db: SessionDep,
+    sessionmaker: SessionmakerDep,
+    throttle: ThrottleDep,
+    rules: RulesDep,
+    client: ClientDep,
+) -> MailSent:
+    await service.sign_up(db, sessionmaker, throttle, rules, data, client)
+    return MailSent(email=data.email, detail=SIGNUP_DONE)
+
+
+@router.post(
+    "/accounts/activation",
+    tags=["accounts"],
+    summary="Activer le compte avec le lien reçu par mail",
+    responses=responses(InvalidInput, InvalidToken, AlreadyActive),
+)
+async def activate(body: TokenBody, db: SessionDep) -> ActivationResult:
+    account = await service.activate(db, body.token)
+    return ActivationResult(email=account.email, detail="Votre compte parisien est créé et validé.")
+
+
+RESEND_DONE = (
+    "Si un compte en attente d'activation existe à cette adresse, un nouveau mail d'activation "
+    "vient de lui être envoyé. Le lien du mail précédent ne fonctionne plus."
+)
+
+
+@router.post(
+    "/accounts/activation/resend",
+    tags=["accounts"],
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Me renvoyer le mail d'activation de mon compte",
+    description="Same answer whether the address exists or not. A new link retires the "
+    "previous one.",
+    responses=responses(InvalidInput, TooManyRequests),
+)
+async def resend_activation(
+    body: EmailBody, db: SessionDep, throttle: ThrottleDep, rules: RulesDep, client: ClientDep
+) -> MailSent:
+    await service.resend_activation(db, throttle, rules, body.email, client)
+    return MailSent(email=body.email, detail=RESEND_DONE)
+
+
+# --- B. sessions -----------------------------------------------------------------------------
+
+
+@router.post(
+    "/sessions",
+    tags=["sessions"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Se connecter à Mon compte",
+    description="Opens a server-side session: sets the HttpOnly session cookie (plus the CSRF "
+    "cookie) for the SPA, and returns the same token for `Authorization: Bearer`.",
+    responses=responses(InvalidInput, InvalidCredentials, AccountPending, TooManyRequests),
+)
+async def log_in(
+    body: LoginRequest,
+    response: Response,
+    db: SessionDep,
+    throttle: ThrottleDep,
+    rules: RulesDep,
+    client: ClientDep,
+    previous: OptionalSessionDep,
+) -> LoginResult:
+    opened = await service.log_in(
+        db, throttle, rules, body.email, body.password, client, replaces=previous
+    )
+    _set_session_cookies(response, opened.token)
+    response.headers.update(NO_STORE)
+    return LoginResult(
+        access_token=opened.token,
+        expires_at=opened.expires_at,
+        csrf_token=service.csrf_token_for(opened.token),
+        account=_account_out(opened.account),
+    )
+
+
+@router.delete(
+    "/sessions/current",
+    tags=["sessions"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Se déconnecter",
+    description="Revokes the session server-side and clears the cookies.",
+    responses=responses(*AUTH_ERRORS),
+)
+async def log_out(auth: AuthDep, db: SessionDep, response: Response) -> None:
+    await service.log_out(db, auth.session)
+    _clear_session_cookies(response)
+
+
+@router.post(
+    "/token",
+    tags=["sessions"],
+    summary="Connexion OAuth2 (formulaire), pour le bouton Authorize de Swagger UI",
+    description="OAuth2 password flow: `username` is the email. Returns a bearer token.",
+    responses=responses(InvalidInput, InvalidCredentials, AccountPending, TooManyRequests),
+)
+async def oauth2_token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    db: SessionDep,
+    throttle: ThrottleDep,
+    rules: RulesDep,
+    client: ClientDep,
+    response: Response,
+) -> OAuth2Token:
+    try:
+        email = normalize_email(form.username)
+    except ValueError as error:
+        raise InvalidInput.for_field("username", str(error)) from None
+    opened = await service.log_in(db, throttle, rules, email, form.password, client)
+    response.headers.update(NO_STORE)
+    return OAuth2Token(access_token=opened.token)
+
+
+# --- B. recovery -----------------------------------------------------------------------------
+
+RESET_SENT = (
+    "Si un compte existe à cette adresse, vous allez recevoir un mail avec un lien pour choisir "
+    "un nouveau mot de passe. Ce lien est valable une heure."
+)
+
+
+@router.post(
+    "/password-resets",
+    tags=["password-resets"],
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Mot de passe oublié ?",
+    description="Mails a reset link (1 h, single use). Same answer whether the address "
+    "exists or not.",
+    responses=responses(InvalidInput, TooManyRequests),
+)
+async def request_password_reset(
+    body: EmailBody, db: SessionDep, throttle: ThrottleDep, rules: RulesDep, client: ClientDep
+) -> MailSent:
+    await service.request_password_reset(db, throttle, rules, body.email, client)
+    return MailSent(email=body.email, detail=RESET_SENT)
+
+
+@router.post(
+    "/password-resets/confirm",
+    tags=["password-resets"],
+    summary="Choisir un nouveau mot de passe avec le lien reçu",
+    description="Sets the new password, closes every session of the account and kills the "
+    "other reset links.",
+    responses=responses(InvalidInput, InvalidToken),
+)
+async def confirm_password_reset(body: PasswordResetConfirm, db: SessionDep) -> Done:
+    await service.reset_password(db, body.token, body.password)
+    return Done(detail="Votre mot de passe a été modifié. Vous pouvez vous connecter.")
+
+
+# --- C. the account space --------------------------------------------------------------------
+
+
+@router.get(
+    "/me",
+    tags=["me"],
+    summary="Mon compte : qui suis-je",
+    responses=responses(*AUTH_ERRORS),
+)
+async def me(auth: AuthDep, response: Response) -> AccountOut:
+    response.headers.update(NO_STORE)
+    return _account_out(auth.account)
+
+
+@router.delete(
+    "/me",
+    tags=["me"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Supprimer mon compte",
+    description="Deletes the account and everything attached to it, after checking the "
+    "current password. A confirmation mail is sent to the address.",
+    responses=responses(*AUTH_ERRORS, InvalidInput, WrongPassword, TooManyRequests),
+)
+async def delete_me(
+    body: PasswordBody,
+    auth: AuthDep,
+    db: SessionDep,
+    throttle: ThrottleDep,
+    rules: RulesDep,
+    client: ClientDep,
+    response: Response,
+) -> None:
+    await service.delete_account(db, throttle, rules, auth.account, body.password, client)
+    _clear_session_cookies(response)
+
+
+@router.get(
+    "/me/profile",
+    tags=["me"],
+    summary="MON PROFIL",
+    responses=responses(*AUTH_ERRORS),
+)
+async def get_profile(auth: AuthDep, response: Response) -> ProfileOut:
+    response.headers.update(NO_STORE)
+    return ProfileOut.model_validate(service.profile_of(auth.account))
+
+
+@router.put(
+    "/me/profile",
+    tags=["me"],
+    summary="ENREGISTRER MES DONNÉES",
+    description="Replaces the profile. Every field is optional; what GET returned can be sent "
+    "back as is (read-only fields are ignored).",
+    responses=responses(*AUTH_ERRORS, InvalidInput),
+)
+async def put_profile(body: ProfileIn, auth: AuthDep, db: SessionDep) -> ProfileOut:
+    account = await service.update_profile(db, auth.account, body)
+    return ProfileOut.model_validate(service.profile_of(account))
+
+
+@router.put(
+    "/me/password",
+    tags=["me"],
+    summary="MES PARAMÈTRES : changer mon mot de passe",
+    description="Needs the current password; closes the account's other sessions.",
+    responses=responses(*AUTH_ERRORS, InvalidInput, WrongPassword, TooManyRequests),
+)
+async def change_password(
+    body: PasswordChange,
+    auth: AuthDep,
+    db: SessionDep,
+    throttle: ThrottleDep,
+    rules: RulesDep,
+    client: ClientDep,
+) -> Done:
+    await service.change_password(
+        db,
+        throttle,
+        rules,
+        auth.account,
+        auth.session,
+        body.current_password,
+        body.password,
+        client,
+    )
+    return Done(detail="Votre mot de passe a été modifié.")
+
+
+EMAIL_CHANGE_SENT = (
+    "Un mail de confirmation a été envoyé à la nouvelle adresse. Votre adresse actuelle reste "
+    "celle de votre compte tant que le lien de ce mail n'a pas été utilisé."
+)
+
+
+@router.post(
+    "/me/email",
+    tags=["me"],
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="MES PARAMÈTRES : changer mon adresse mail",
+    description="Needs the current password; mails a confirmation link to the new address. "
+    "The address changes only when that link is used.",
+    responses=responses(*AUTH_ERRORS, InvalidInput, WrongPassword, TooManyRequests),
+)
+async def request_email_change(
+    body: EmailChangeRequest,
+    auth: AuthDep,
+    db: SessionDep,
+    throttle: ThrottleDep,
+    rules: RulesDep,
+    client: ClientDep,
+) -> MailSent:
+    await service.request_email_change(
+        db, throttle, rules, auth.account, body.new_email, body.password, client
+    )
+    return MailSent(email=body.new_email, detail=EMAIL_CHANGE_SENT)
+
+
+@router.post(
+    "/me/email/confirm",
+    tags=["me"],
+    summary="Confirmer ma nouvelle adresse mail avec le lien reçu",
+    description="The link itself proves the new mailbox; no session is needed. The previous "
+    "address is told of the change.",
+    responses=responses(InvalidInput, InvalidToken, EmailTaken),
+)
+async def confirm_email_change(body: TokenBody, db: SessionDep) -> AccountOut:
+    return _account_out(await service.confirm_email_change(db, body.token))
+
+
+@router.get(
+    "/me/subscriptions",
+    tags=["me"],
+    summary="MES ABONNEMENTS",
+    responses=responses(*AUTH_ERRORS),
+)
+async def get_subscriptions(auth: AuthDep, db: SessionDep) -> SubscriptionsOut:
+    return SubscriptionsOut.model_validate(
+        {"topics": await service.subscriptions_of(db, auth.account)}
+    )
+
+
+@router.put(
+    "/me/subscriptions",
+    tags=["me"],
+    summary="Modifier MES ABONNEMENTS",
+    description="Takes back what GET returned; topics left out are unchanged.",
+    responses=responses(*AUTH_ERRORS, InvalidInput),
+)
+async def put_subscriptions(
+    body: SubscriptionsIn, auth: AuthDep, db: SessionDep
+) -> SubscriptionsOut:
+    await service.set_subscriptions(
+        db, auth.account, {item.topic: item.subscribed for item in body.topics}
+    )
+    return SubscriptionsOut.model_validate(
+        {"topics": await service.subscriptions_of(db, auth.account)}
+    )
+
+
+@router.get(
+    "/me/export",
+    tags=["me"],
+    summary="Télécharger mes données",
+    description="Everything kept about the account, as JSON (GDPR right of access).",
+    responses=responses(*AUTH_ERRORS),
+)
+async def export(auth: AuthDep, db: SessionDep) -> Response:
+    data = await service.export(db, auth.account)
+    return JSONResponse(
+        jsonable_encoder(data),
+        headers={
+            **NO_STORE,
+            "Content-Disposition": 'attachment; filename="mes-donnees-compte-parisien.json"',
+        },
+    )

@@ -1,0 +1,282 @@
+"""Request and response bodies of the Paris account API."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+
+from cma.accounts.models import Civility, Topic
+from cma.accounts.passwords import POLICY_TEXT, current_policy
+from cma.core.validation import (
+    check_postal_code,
+    clean_text,
+    normalize_email,
+    normalize_french_mobile,
+)
+
+
+def _blank_to_none(value: object) -> object:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _check_password(value: str) -> str:
+    return current_policy().check(value)
+
+
+def _accepted(value: bool) -> bool:
+    if not value:
+        raise ValueError("Vous devez accepter les Conditions Générales d'Utilisation.")
+    return value
+
+
+def _past_birth_date(value: date) -> date:
+    if value >= date.today():
+        raise ValueError("La date de naissance doit être dans le passé.")
+    if value.year < 1900:
+        raise ValueError("La date de naissance n'est pas plausible.")
+    return value
+
+
+Email = Annotated[
+    str,
+    Field(max_length=320, examples=["auditeur.cma@yopmail.com"]),
+    AfterValidator(normalize_email),
+]
+NewPassword = Annotated[
+    str,
+    Field(max_length=1024, description=POLICY_TEXT, examples=["MotDePasse2026"]),
+    AfterValidator(_check_password),
+]
+AnyPassword = Annotated[str, Field(min_length=1, max_length=1024, examples=["MotDePasse2026"])]
+Token = Annotated[
+    str,
+    Field(
+        min_length=20,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The token carried by the link of the mail (`token` query parameter).",
+    ),
+]
+OptionalText = Annotated[
+    str | None,
+    BeforeValidator(_blank_to_none),
+    Field(default=None, max_length=100),
+    AfterValidator(lambda v: clean_text(v) if v is not None else None),
+]
+OptionalLongText = Annotated[
+    str | None,
+    BeforeValidator(_blank_to_none),
+    Field(default=None, max_length=200),
+    AfterValidator(lambda v: clean_text(v) if v is not None else None),
+]
+OptionalMobile = Annotated[
+    str | None,
+    BeforeValidator(_blank_to_none),
+    Field(default=None, max_length=32, examples=["06 12 34 56 78"]),
+    AfterValidator(lambda v: normalize_french_mobile(v) if v is not None else None),
+]
+
+
+def _confirmation_matches(value: str, info: ValidationInfo) -> str:
+    password = info.data.get("password")
+    if password is not None and value != password:
+        raise ValueError("La confirmation ne correspond pas au mot de passe.")
+    return value
+
+
+class SignupRequest(BaseModel):
+    """Je crée mon compte."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "auditeur.cma@yopmail.com",
+                    "password": "MotDePasse2026",
+                    "password_confirmation": "MotDePasse2026",
+                    "mobile_phone": "06 12 34 56 78",
+                    "accept_terms": True,
+                    "accept_information": False,
+                    "captcha_id": "5b0c8a3e-9d1f-4a52-8f0e-2c4b7d6a1e90",
+                    "captcha_answer": "7jj6k",
+                }
+            ]
+        }
+    )
+
+    email: Email = Field(description="Adresse mail (obligatoire)")
+    password: NewPassword = Field(description="Mot de passe (obligatoire). " + POLICY_TEXT)
+    password_confirmation: str = Field(
+        max_length=1024, description="Confirmation du mot de passe (obligatoire)"
+    )
+    mobile_phone: OptionalMobile = Field(
+        default=None, description="Numéro de téléphone portable (facultatif), français."
+    )
+    accept_terms: Annotated[bool, AfterValidator(_accepted)] = Field(
+        description="J'accepte les Conditions Générales d'Utilisation (obligatoire)"
+    )
+    accept_information: bool = Field(
+        default=False,
+        description="J'accepte de recevoir des informations de la part de la Mairie de Paris",
+    )
+    captcha_id: uuid.UUID = Field(description="The `id` answered by POST /captchas.")
+    captcha_answer: str = Field(
+        min_length=1, max_length=32, description="Les caractères lus ou entendus."
+    )
+
+    _confirmation = field_validator("password_confirmation")(_confirmation_matches)
+
+
+class MailSent(BaseModel):
+    email: str = Field(examples=["auditeur.cma@yopmail.com"])
+    detail: str = Field(examples=["Vous allez recevoir un mail."])
+
+
+class TokenBody(BaseModel):
+    token: Token
+
+
+class ActivationResult(BaseModel):
+    email: str
+    status: Literal["active"] = "active"
+    detail: str = Field(examples=["Votre compte parisien est créé et validé."])
+
+
+class EmailBody(BaseModel):
+    email: Email
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"email": "auditeur.cma@yopmail.com", "password": "MotDePasse2026"}]
+        }
+    )
+
+    email: Email = Field(description="Courriel")
+    password: AnyPassword = Field(description="Mot de passe")
+
+
+class AccountOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    status: Literal["pending", "active"]
+    mobile_phone: str | None = Field(examples=["+33612345678"])
+    created_at: datetime
+    activated_at: datetime | None
+    terms_version: str
+    terms_accepted_at: datetime
+
+
+class LoginResult(BaseModel):
+    access_token: str = Field(description="Send it as `Authorization: Bearer …`.")
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105
+    expires_at: datetime
+    csrf_token: str = Field(
+        description="For cookie sessions: send it back as the X-CSRF-Token header on "
+        "POST, PUT, PATCH and DELETE."
+    )
+    account: AccountOut
+
+
+class OAuth2Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105
+
+
+class PasswordResetConfirm(BaseModel):
+    token: Token
+    password: NewPassword
+    password_confirmation: str = Field(max_length=1024)
+
+    _confirmation = field_validator("password_confirmation")(_confirmation_matches)
+
+
+class Done(BaseModel):
+    detail: str
+
+
+class ProfileIn(BaseModel):
+    """MON PROFIL. Every field is optional; read-only fields sent back are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    civility: Civility = Field(default=Civility.NON_PRECISEE, description="Civilité")
+    usage_name: OptionalText = Field(default=None, description="Nom d'usage")
+    birth_name: OptionalText = Field(default=None, description="Nom de naissance")
+    first_name: OptionalText = Field(default=None, description="Prénom")
+    birth_date: Annotated[date | None, BeforeValidator(_blank_to_none)] = Field(
+        default=None, description="Date de naissance (AAAA-MM-JJ)"
+    )
+    address: OptionalLongText = Field(default=None, description="Adresse")
+    address_complement: OptionalLongText = Field(default=None, description="Complément d'adresse")
+    postal_code: Annotated[
+        str | None,
+        BeforeValidator(_blank_to_none),
+        Field(default=None, max_length=10),
+        AfterValidator(lambda v: check_postal_code(v) if v is not None else None),
+    ] = Field(default=None, description="Code postal de la commune")
+    city: OptionalText = Field(default=None, description="Nom de la commune")
+    mobile_phone: OptionalMobile = Field(default=None, description="Numéro de téléphone portable")
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth_date(cls, value: date | None) -> date | None:
+        return _past_birth_date(value) if value is not None else None
+
+
+class ProfileOut(ProfileIn):
+    civility_label: str = Field(examples=["Non précisée"])
+    updated_at: datetime | None
+
+
+class PasswordChange(BaseModel):
+    current_password: AnyPassword
+    password: NewPassword
+    password_confirmation: str = Field(max_length=1024)
+
+    _confirmation = field_validator("password_confirmation")(_confirmation_matches)
+
+
+class EmailChangeRequest(BaseModel):
+    new_email: Email
+    password: AnyPassword
+
+
+class PasswordBody(BaseModel):
+    password: AnyPassword = Field(description="Current password, to confirm.")
+
+
+class SubscriptionItem(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    topic: Topic
+    subscribed: bool
+
+
+class SubscriptionOut(SubscriptionItem):
+    label: str = Field(
+        examples=["J'accepte de recevoir des informations de la part de la Mairie de Paris"]
+    )
+    since: datetime | None
+
+
+class SubscriptionsIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    topics: list[SubscriptionItem] = Field(max_length=10)
+
+
+class SubscriptionsOut(BaseModel):
+    topics: list[SubscriptionOut]

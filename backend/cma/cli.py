@@ -1,0 +1,138 @@
+"""The `cma` command for operators and developers."""
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from cma.core.settings import Environment, get_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS = PROJECT_ROOT / "backend" / "migrations"
+DATA_DIR = PROJECT_ROOT / ".data"
+
+
+def migrate(database_url: str | None = None) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if database_url:
+        config.attributes["database_url"] = database_url
+    command.upgrade(config, "head")
+
+
+def serve(host: str, port: int, workers: int) -> None:
+    uvicorn.run(
+        "cma.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def worker() -> None:
+    """Drain the outbox (and do housekeeping) as a process of its own."""
+    from cma.background import run_background
+    from cma.core.database import create_engine, create_sessionmaker
+    from cma.core.ratelimit import create_throttle
+
+    settings = get_settings()
+
+    async def main() -> None:
+        engine = create_engine(settings.sqlalchemy_url, pool_size=2)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await run_background(
+                create_sessionmaker(engine),
+                create_throttle(engine, settings.rate_limit_storage_url),
+                settings,
+                stop,
+            )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+
+
+def dev(host: str, port: int) -> None:
+    """`make run`: embedded PostgreSQL if needed, SMTP sink + dev mailbox, migrate, serve."""
+    from cma.core import embedded
+    from cma.notifications.smtp_sink import SmtpSink
+
+    os.environ.setdefault("CMA_ENV", Environment.DEV.value)
+    os.environ.setdefault("PUBLIC_URL", f"http://{host}:{port}")
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = embedded.start(DATA_DIR / "postgres", "cma")
+    sink = None
+    if not os.environ.get("SMTP_HOST"):
+        mailbox_dir = DATA_DIR / "mailbox"
+        sink = SmtpSink(directory=mailbox_dir)
+        sink.start()
+        os.environ.update(
+            SMTP_HOST="127.0.0.1", SMTP_PORT=str(sink.port), DEV_MAILBOX_DIR=str(mailbox_dir)
+        )
+    get_settings.cache_clear()
+    get_settings()
+
+    migrate()
+    if sink is not None:
+        pass
+    try:
+        serve(host, port, workers=1)
+    finally:
+        if sink is not None:
+            sink.stop()
+
+
+def openapi(output: Path) -> None:
+    import json
+
+    from cma.main import create_app
+
+    document = create_app().openapi()
+    output.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="cma", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply the database migrations (alembic upgrade head)")
+    serve_cmd = commands.add_parser("serve", help="serve the API (configured database and SMTP)")
+    serve_cmd.add_argument("--host", default="127.0.0.1")
+    serve_cmd.add_argument("--port", type=int, default=8000)
+    serve_cmd.add_argument("--workers", type=int, default=1)
+    commands.add_parser("worker", help="send queued mails and do housekeeping")
+    dev_cmd = commands.add_parser("dev", help="what `make run` runs: everything for a developer")
+    dev_cmd.add_argument("--host", default="127.0.0.1")
+    dev_cmd.add_argument("--port", type=int, default=8000)
+    openapi_cmd = commands.add_parser("openapi", help="write the OpenAPI document")
+    openapi_cmd.add_argument("--output", type=Path, default=PROJECT_ROOT / "openapi/openapi.json")
+
+    args = parser.parse_args(argv)
+    if args.command == "migrate":
+        migrate()
+    elif args.command == "serve":
+        serve(args.host, args.port, args.workers)
+    elif args.command == "worker":
+        worker()
+    elif args.command == "dev":
+        dev(args.host, args.port)
+    elif args.command == "openapi":
+        openapi(args.output)
+    else:  # pragma: no cover - argparse refuses unknown commands
+        parser.error(f"unknown command {args.command}")
+    sys.exit(0)

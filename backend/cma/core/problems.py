@@ -1,0 +1,323 @@
+"""RFC 9457 problem details: domain errors, validation errors and everything else.
+
+Services raise `ProblemError` subclasses (never HTTPException); one set of handlers renders
+every error as `application/problem+json` with a stable `type`, a French `detail` and, for
+validation, per-field `errors`.
+"""
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:cma:problem:"
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path of the field in the request.", examples=["email"])
+    location: str = Field(default="body", examples=["body"])
+    message: str = Field(examples=["Ce champ est obligatoire."])
+    code: str = Field(examples=["missing"])
+
+
+class Problem(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["urn:cma:problem:invalid-credentials"])
+    title: str = Field(examples=["Identifiants incorrects"])
+    status: int = Field(examples=[401])
+    detail: str = Field(examples=["L'adresse mail ou le mot de passe est incorrect."])
+    instance: str | None = Field(default=None, examples=["/api/v1/sessions"])
+    errors: list[FieldError] | None = None
+
+
+class ProblemError(Exception):
+    """A refusal the client can act on. Subclasses set status, code, title and detail."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad-request"
+    title: ClassVar[str] = "Requête invalide"
+    detail: str = "La requête ne peut pas être traitée."
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[FieldError] | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.detail = detail or type(self).detail
+        self.errors = list(errors) if errors else None
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+        super().__init__(self.detail)
+
+    @classmethod
+    def for_field(cls, field: str, message: str, code: str | None = None) -> "ProblemError":
+        error = FieldError(field=field, message=message, code=code or cls.code)
+        return cls(message, errors=[error])
+
+
+class InvalidInput(ProblemError):
+    status = 422
+    code = "validation"
+    title = "Données invalides"
+    detail = "Certaines informations saisies sont invalides."
+
+
+class NotAuthenticated(ProblemError):
+    status = 401
+    code = "not-authenticated"
+    title = "Connexion requise"
+    detail = "Vous devez être connecté pour accéder à cette page."
+
+
+class CsrfRefused(ProblemError):
+    status = 403
+    code = "csrf"
+    title = "Jeton CSRF manquant ou invalide"
+    detail = "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez."
+
+
+class TooManyRequests(ProblemError):
+    status = 429
+    code = "too-many-requests"
+    title = "Trop de tentatives"
+    detail = "Trop de tentatives. Veuillez réessayer plus tard."
+
+    def __init__(self, retry_after: int, detail: str | None = None) -> None:
+        retry_after = max(1, retry_after)
+        super().__init__(
+            detail, headers={"Retry-After": str(retry_after)}, extra={"retry_after": retry_after}
+        )
+
+
+class ServiceUnavailable(ProblemError):
+    status = 503
+    code = "unavailable"
+    title = "Service momentanément indisponible"
+    detail = "Le service est momentanément indisponible. Veuillez réessayer dans quelques instants."
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: Sequence[FieldError] | None = None,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_PREFIX + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **(extra or {}),
+    }
+    if errors:
+        body["errors"] = [error.model_dump() for error in errors]
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def responses(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route: each error it may answer with, as problem details."""
+    by_status: dict[int, list[type[ProblemError]]] = {}
+    for error in errors:
+        by_status.setdefault(error.status, []).append(error)
+    documented: dict[int | str, dict[str, Any]] = {}
+    for status, classes in sorted(by_status.items()):
+        description = " ; ".join(f"`{cls.code}`: {cls.title}" for cls in classes)
+        example = classes[0]
+        documented[status] = {
+            "model": Problem,
+            "description": description,
+            "content": {
+                PROBLEM_MEDIA_TYPE: {
+                    "example": {
+                        "type": TYPE_PREFIX + example.code,
+                        "title": example.title,
+                        "status": status,
+                        "detail": example.detail,
+                    }
+                }
+            },
+        }
+    return documented
+
+
+# --- French messages for request validation --------------------------------------------------
+
+_MESSAGES: dict[str, str] = {
+    "missing": "Ce champ est obligatoire.",
+    "string_type": "Ce champ doit être un texte.",
+    "string_too_short": "Ce champ doit contenir au moins {min_length} caractère(s).",
+    "string_too_long": "Ce champ doit contenir au plus {max_length} caractères.",
+    "string_pattern_mismatch": "Le format de ce champ est invalide.",
+    "bool_type": "Ce champ doit valoir true ou false.",
+    "bool_parsing": "Ce champ doit valoir true ou false.",
+    "int_type": "Ce champ doit être un nombre entier.",
+    "int_parsing": "Ce champ doit être un nombre entier.",
+    "date_type": "Ce champ doit être une date au format AAAA-MM-JJ.",
+    "date_parsing": "Ce champ doit être une date au format AAAA-MM-JJ.",
+    "date_from_datetime_parsing": "Ce champ doit être une date au format AAAA-MM-JJ.",
+    "date_from_datetime_inexact": "Ce champ doit être une date au format AAAA-MM-JJ.",
+    "uuid_type": "Identifiant invalide.",
+    "uuid_parsing": "Identifiant invalide.",
+    "literal_error": "Valeur non autorisée. Valeurs possibles : {expected}.",
+    "enum": "Valeur non autorisée. Valeurs possibles : {expected}.",
+    "json_invalid": "Le corps de la requête n'est pas un JSON valide.",
+    "json_type": "Le corps de la requête n'est pas un JSON valide.",
+    "model_type": "Un objet JSON est attendu.",
+    "model_attributes_type": "Un objet JSON est attendu.",
+    "dict_type": "Un objet JSON est attendu.",
+    "list_type": "Une liste est attendue.",
+    "extra_forbidden": "Ce champ n'est pas autorisé.",
+    "too_long": "Trop d'éléments.",
+    "string_unicode": "Le texte contient des caractères invalides.",
+    "greater_than_equal": "Ce champ doit être supérieur ou égal à {ge}.",
+    "less_than_equal": "Ce champ doit être inférieur ou égal à {le}.",
+}
+
+
+def _french_message(error: Mapping[str, Any]) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind in {"value_error", "assertion_error"} and "error" in ctx:
+        # Our own validators raise ValueError with the French message already written.
+        return str(ctx["error"])
+    template = _MESSAGES.get(kind)
+    if template is None:
+        return "Valeur invalide."
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError):
+        return template.split(" {")[0]
+
+
+def field_errors(raw_errors: Sequence[Any]) -> list[FieldError]:
+    errors = []
+    for raw in raw_errors:
+        loc = [str(part) for part in raw.get("loc", ())]
+        location = (
+            loc[0] if loc and loc[0] in {"body", "query", "path", "header", "cookie"} else "body"
+        )
+        path = loc[1:] if loc and loc[0] == location else loc
+        errors.append(
+            FieldError(
+                field=".".join(path) or location,
+                location=location,
+                message=_french_message(raw),
+                code=str(raw.get("type", "invalid")),
+            )
+        )
+    return errors
+
+
+# --- handlers --------------------------------------------------------------------------------
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(
+        request,
+        status=exc.status,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=exc.headers,
+        extra=exc.extra,
+    )
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = field_errors(exc.errors())
+    detail = (
+        errors[0].message if len(errors) == 1 else "Certaines informations saisies sont invalides."
+    )
+    return problem_response(
+        request,
+        status=422,
+        code=InvalidInput.code,
+        title=InvalidInput.title,
+        detail=detail,
+        errors=errors,
+    )
+
+
+_HTTP_CODES: dict[int, tuple[str, str, str]] = {
+    404: ("not-found", "Introuvable", "La ressource demandée n'existe pas."),
+    405: ("method-not-allowed", "Méthode non autorisée", "Cette méthode n'est pas autorisée ici."),
+    413: ("too-large", "Requête trop volumineuse", "Le corps de la requête est trop volumineux."),
+    415: (
+        "unsupported-media-type",
+        "Type de contenu non pris en charge",
+        "Le type de contenu de la requête n'est pas pris en charge.",
+    ),
+}
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, title, detail = _HTTP_CODES.get(
+        exc.status_code,
+        ("http-" + str(exc.status_code), HTTPStatus(exc.status_code).phrase, str(exc.detail)),
+    )
+    return problem_response(
+        request,
+        status=exc.status_code,
+        code=code,
+        title=title,
+        detail=detail,
+        headers=exc.headers,
+    )
+
+
+def _is_database_outage(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OSError | InterfaceError | OperationalError | TimeoutError)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if _is_database_outage(exc):
+        logger.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+        return problem_response(
+            request,
+            status=ServiceUnavailable.status,
+            code=ServiceUnavailable.code,
+            title=ServiceUnavailable.title,
+            detail=ServiceUnavailable.detail,
+            headers={"Retry-After": "5"},
+        )
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        request,
+        status=500,
+        code="internal",
+        title="Erreur interne",
+        detail="Une erreur inattendue s'est produite. Veuillez réessayer plus tard.",
+    )
+
+
+def install_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,143 @@
+"""Rate limits: the `limits` library's fixed-window strategy over a shared store.
+
+Counters live in PostgreSQL by default (table `rate_limit_counters`, written on their own
+connection so that a refused request, whose transaction rolls back, still counts), or in Redis
+when RATE_LIMIT_STORAGE_URL is set. No counter lives in a process.
+"""
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import Storage
+from limits.aio.strategies import FixedWindowRateLimiter
+from limits.storage import storage_from_string
+from sqlalchemy import Integer, String, delete, func, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cma.core.database import Base
+from cma.core.problems import TooManyRequests
+
+
+class RateLimitCounter(Base):
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime]
+
+
+_INCR = text(
+    """
+    INSERT INTO rate_limit_counters AS c (key, hits, expires_at)
+    VALUES (:key, :amount, now() + make_interval(secs => :expiry))
+    ON CONFLICT (key) DO UPDATE SET
+        hits = CASE WHEN c.expires_at <= now() THEN :amount ELSE c.hits + :amount END,
+        expires_at = CASE WHEN c.expires_at <= now()
+                          THEN now() + make_interval(secs => :expiry) ELSE c.expires_at END
+    RETURNING hits
+    """
+)
+_GET = text("SELECT hits FROM rate_limit_counters WHERE key = :key AND expires_at > now()")
+_EXPIRY = text(
+    "SELECT extract(epoch FROM expires_at) FROM rate_limit_counters "
+    "WHERE key = :key AND expires_at > now()"
+)
+
+
+class PostgresStorage(Storage):
+    """A `limits` storage backed by one PostgreSQL table (fixed windows only)."""
+
+    STORAGE_SCHEME = None
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__()
+        self._engine = engine
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return DBAPIError
+
+    async def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(_INCR, {"key": key, "amount": amount, "expiry": expiry})
+            return int(result.scalar_one())
+
+    async def get(self, key: str) -> int:
+        async with self._engine.connect() as conn:
+            value = (await conn.execute(_GET, {"key": key})).scalar_one_or_none()
+            return int(value or 0)
+
+    async def get_expiry(self, key: str) -> float:
+        async with self._engine.connect() as conn:
+            value = (await conn.execute(_EXPIRY, {"key": key})).scalar_one_or_none()
+            return float(value) if value is not None else time.time()
+
+    async def check(self) -> bool:
+        async with self._engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+
+    async def reset(self) -> int | None:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(delete(RateLimitCounter))
+            return result.rowcount
+
+    async def clear(self, key: str) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(delete(RateLimitCounter).where(RateLimitCounter.key == key))
+
+    async def purge_expired(self) -> int:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                delete(RateLimitCounter).where(RateLimitCounter.expires_at <= func.now())
+            )
+            return result.rowcount
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named limit, e.g. Rule("login-account", "30 per hour")."""
+
+    name: str
+    limit: RateLimitItem
+
+    @classmethod
+    def of(cls, name: str, notation: str) -> "Rule":
+        return cls(name, parse(notation))
+
+
+class Throttle:
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self._strategy = FixedWindowRateLimiter(storage)
+
+    async def _retry_after(self, rule: Rule, key: str) -> int:
+        stats = await self._strategy.get_window_stats(rule.limit, rule.name, key)
+        return int(stats.reset_time - time.time()) + 1
+
+    async def ensure_open(self, rule: Rule, key: str) -> None:
+        """Refuse (429) if the window for `key` is already spent; counts nothing."""
+        if not await self._strategy.test(rule.limit, rule.name, key):
+            raise TooManyRequests(await self._retry_after(rule, key))
+
+    async def record(self, rule: Rule, key: str) -> bool:
+        """Count one event; False once the window is spent."""
+        return await self._strategy.hit(rule.limit, rule.name, key)
+
+    async def consume(self, rule: Rule, key: str) -> None:
+        """Count one event and refuse (429) past the limit."""
+        if not await self.record(rule, key):
+            raise TooManyRequests(await self._retry_after(rule, key))
+
+    async def forget(self, rule: Rule, key: str) -> None:
+        await self._strategy.clear(rule.limit, rule.name, key)
+
+
+def create_throttle(engine: AsyncEngine, storage_url: str | None) -> Throttle:
+    storage = storage_from_string(storage_url) if storage_url else PostgresStorage(engine)
+    assert isinstance(storage, Storage)
+    return Throttle(storage)

@@ -1,0 +1,132 @@
+"""Configuration, read from the environment (and an optional `.env` file)."""
+
+from datetime import timedelta
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "dev-secret-key-change-me-in-production"  # noqa: S105 - refused in production
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/db; unset means the embedded server "
+        "(make run and make test only).",
+    )
+    env: Environment = Field(default=Environment.DEV, alias="CMA_ENV")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="Base of every link put in a mail."
+    )
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_tls: bool = False
+    mail_from: str = "ne-pas-repondre@cma.paris.fr"
+    mail_from_name: str = "Mon Compte - Ville de Paris"
+
+    captcha_test_answer: str | None = None
+    captcha_ttl: timedelta = timedelta(minutes=10)
+
+    terms_version: str = "2026-11"
+    password_min_length: int = 8
+    password_max_length: int = 64
+
+    activation_ttl: timedelta = timedelta(hours=48)
+    password_reset_ttl: timedelta = timedelta(hours=1)
+    email_change_ttl: timedelta = timedelta(hours=24)
+    session_ttl: timedelta = timedelta(hours=12)
+    session_idle_ttl: timedelta = timedelta(hours=2)
+
+    # limits' notation: "N per M unit", several separated by ";".
+    rate_limit_storage_url: str | None = Field(
+        default=None,
+        description="async+redis://host:port to keep rate-limit counters in Redis; "
+        "unset keeps them in PostgreSQL.",
+    )
+    login_limit_per_account_and_address: str = "5 per 15 minutes"
+    login_limit_per_account: str = "30 per hour"
+    login_limit_per_address: str = "50 per 15 minutes"
+    signup_limit_per_address: str = "20 per hour"
+    mail_request_limit_per_address: str = "20 per hour"
+    mail_request_limit_per_email: str = "3 per hour"
+    captcha_limit_per_address: str = "60 per 10 minutes"
+
+    password_hash_concurrency: int = Field(
+        default=2, description="Password hashes computed at once per process (CPU bound)."
+    )
+
+    outbox_in_process: bool = Field(
+        default=True, description="Run the mail worker inside each API process."
+    )
+    outbox_poll_seconds: float = 1.0
+    outbox_batch_size: int = 20
+    outbox_max_attempts: int = 12
+
+    dev_mailbox_dir: Path | None = Field(
+        default=None, description="Where the dev SMTP sink writes mails (dev only)."
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> "Settings":
+        if self.env is not Environment.PRODUCTION:
+            return self
+        problems = []
+        if self.secret_key.get_secret_value() == DEFAULT_SECRET_KEY:
+            problems.append("SECRET_KEY is the default one")
+        if len(self.secret_key.get_secret_value()) < 32:
+            problems.append("SECRET_KEY is shorter than 32 characters")
+        if self.captcha_test_answer:
+            problems.append("CAPTCHA_TEST_ANSWER is set")
+        if not self.smtp_host:
+            problems.append("SMTP_HOST is not set")
+        if not self.public_url.startswith("https://"):
+            problems.append("PUBLIC_URL is not https")
+        if self.dev_mailbox_dir is not None:
+            problems.append("DEV_MAILBOX_DIR is set")
+        if problems:
+            raise ValueError("refusing to run in production: " + "; ".join(problems))
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """DATABASE_URL in the form SQLAlchemy's asyncpg dialect expects."""
+        if not self.database_url:
+            raise RuntimeError("DATABASE_URL is not set")
+        return to_asyncpg_url(self.database_url)
+
+    @property
+    def cookie_secure(self) -> bool:
+        return self.env is Environment.PRODUCTION or urlsplit(self.public_url).scheme == "https"
+
+
+def to_asyncpg_url(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in {"postgres", "postgresql", "postgresql+asyncpg"}:
+        raise ValueError("DATABASE_URL must look like postgresql://user:password@host:port/db")
+    return f"postgresql+asyncpg://{rest}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

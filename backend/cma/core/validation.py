@@ -1,0 +1,70 @@
+"""Field rules shared by every context; each raises ValueError with a French message."""
+
+import re
+import unicodedata
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+# Mainland France and the overseas departments and collectivities.
+FRENCH_REGIONS = frozenset({"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "WF", "PF", "NC"})
+_MOBILE_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+_POSTAL_CODE = re.compile(r"^[0-9]{5}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def normalize_email(value: str) -> str:
+    """A syntactically valid address, lower-cased (addresses are unique in any letter case)."""
+    value = value.strip()
+    if not value:
+        raise ValueError("Veuillez saisir votre adresse mail.")
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValueError(
+            "L'adresse mail n'est pas valide (exemple : prenom.nom@exemple.fr)."
+        ) from None
+    normalized = result.normalized.lower()
+    if len(normalized) > 254:
+        raise ValueError("L'adresse mail est trop longue.")
+    return normalized
+
+
+def _parse_french(value: str) -> phonenumbers.PhoneNumber:
+    try:
+        number = phonenumbers.parse(value, "FR")
+    except phonenumbers.NumberParseException:
+        raise ValueError("Le numéro de téléphone n'est pas valide.") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("Le numéro de téléphone n'est pas valide.")
+    if phonenumbers.region_code_for_number(number) not in FRENCH_REGIONS:
+        raise ValueError("Veuillez indiquer un numéro de téléphone français.")
+    return number
+
+
+def normalize_french_mobile(value: str) -> str:
+    """A French mobile number, in E.164 (+33612345678)."""
+    number = _parse_french(value)
+    if phonenumbers.number_type(number) not in _MOBILE_TYPES:
+        raise ValueError(
+            "Veuillez indiquer un numéro de téléphone portable (06 ou 07 en métropole)."
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def check_postal_code(value: str) -> str:
+    value = value.strip().replace(" ", "")
+    if not _POSTAL_CODE.match(value):
+        raise ValueError("Le code postal doit contenir 5 chiffres.")
+    return value
+
+
+def clean_text(value: str) -> str:
+    """Trimmed, NFC-normalised, single-line text without control characters."""
+    value = unicodedata.normalize("NFC", value).strip()
+    if _CONTROL.search(value):
+        raise ValueError("Ce champ contient des caractères non autorisés.")
+    return value

@@ -1,0 +1,149 @@
+"""The application factory: routers, error handlers, middleware, background work."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import cma.models  # noqa: F401 - registers every table
+from cma.accounts.router import router as accounts_router
+from cma.accounts.service import Rules
+from cma.background import run_background
+from cma.core.database import create_engine, create_sessionmaker
+from cma.core.problems import ServiceUnavailable, install_handlers, responses
+from cma.core.ratelimit import create_throttle
+from cma.core.settings import Environment, Settings, get_settings
+from cma.notifications import mailbox
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """
+API of the online application service of the **Cours Municipaux d'Adultes** (CMA) of the City
+of Paris and of the **compte parisien** it signs people in with.
+
+* Errors are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem details
+  (`application/problem+json`) with a stable `type`, a French `detail` and, for validation
+  errors (422), a per-field `errors` list.
+* Authentication: log in with `POST /api/v1/sessions` (or the **Authorize** button, which uses
+  `POST /api/v1/token`) and send `Authorization: Bearer <access_token>`. Browsers get the same
+  session as an HttpOnly cookie and must echo the `cma_csrf` cookie in an `X-CSRF-Token` header
+  on unsafe methods.
+* Sign-up needs a verification code: `POST /api/v1/captchas`, then read its image or listen to
+  its audio.
+"""
+
+SECURITY_HEADERS = {
+    b"x-content-type-options": b"nosniff",
+    b"referrer-policy": b"same-origin",
+    b"x-frame-options": b"DENY",
+}
+
+
+class SecurityHeaders:
+    """Headers every response carries, whatever produced it."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
+        self.headers = dict(SECURITY_HEADERS)
+        if hsts:
+            self.headers[b"strict-transport-security"] = b"max-age=31536000; includeSubDomains"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in self.headers.items() if k not in present]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.get(
+        "/health",
+        tags=["health"],
+        summary="Liveness and database readiness",
+        responses=responses(ServiceUnavailable),
+    )
+    async def health(request: Request, response: Response) -> Health:
+        response.headers["Cache-Control"] = "no-store"
+        try:
+            async with request.app.state.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
+        except Exception as exc:
+            raise ServiceUnavailable(
+                "La base de données ne répond pas.", headers={"Retry-After": "5"}
+            ) from exc
+        return Health(status="ok", database="ok")
+
+    return router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.sqlalchemy_url)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.throttle = create_throttle(engine, settings.rate_limit_storage_url)
+        app.state.rules = Rules.from_settings(settings)
+        stop = asyncio.Event()
+        background = None
+        if settings.outbox_in_process:
+            background = asyncio.create_task(
+                run_background(app.state.sessionmaker, app.state.throttle, settings, stop)
+            )
+        try:
+            yield
+        finally:
+            stop.set()
+            if background is not None:
+                await background
+            await engine.dispose()
+
+    app = FastAPI(
+        title="CMA — Cours Municipaux d'Adultes et compte parisien",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    install_handlers(app)
+
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(accounts_router)
+    api.include_router(_health_router())
+    app.include_router(api)
+
+    if settings.env is Environment.DEV and settings.dev_mailbox_dir is not None:
+        app.include_router(mailbox.build_router(settings.dev_mailbox_dir))
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    app.add_middleware(SecurityHeaders, hsts=settings.env is Environment.PRODUCTION)
+    return app

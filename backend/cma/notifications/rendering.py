@@ -1,0 +1,48 @@
+"""French mail templates (HTML + plain text), rendered by the worker when a mail leaves."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    html: str
+    text: str
+
+
+# template name -> subject
+TEMPLATES: dict[str, str] = {
+    "activation": "Confirmation de votre compte Parisien",
+    "account_exists": "Votre compte parisien existe déjà",
+    "password_reset": "Réinitialisation de votre mot de passe",
+    "password_changed": "Votre mot de passe a été modifié",
+    "email_change": "Confirmez votre nouvelle adresse mail",
+    "email_change_taken": "Changement d'adresse mail impossible",
+    "email_changed": "Votre adresse mail a été modifiée",
+    "account_deleted": "Votre compte parisien a été supprimé",
+}
+
+_html = Environment(
+    loader=FileSystemLoader(TEMPLATE_DIR),
+    autoescape=select_autoescape(default=True),
+    undefined=StrictUndefined,
+)
+_text = Environment(
+    loader=FileSystemLoader(TEMPLATE_DIR),
+    autoescape=False,  # noqa: S701 - plain-text part, never shown as HTML
+    undefined=StrictUndefined,
+)
+
+
+def render(template: str, context: dict[str, Any]) -> Rendered:
+    return Rendered(
+        subject=TEMPLATES[template],
+        html=_html.get_template(f"{template}.html").render(**context),
+        text=_text.get_template(f"{template}.txt").render(**context),
+    )

@@ -1,0 +1,51 @@
+"""SMTP sending through fastapi-mail."""
+
+from typing import Protocol
+
+from fastapi_mail import (
+    ConnectionConfig,
+    FastMail,
+    MessageSchema,
+    MessageType,
+    MultipartSubtypeEnum,
+)
+
+from cma.core.settings import Settings
+from cma.notifications.rendering import Rendered
+
+
+class MailSender(Protocol):
+    async def send(self, recipient: str, message_id: str, mail: Rendered) -> None: ...
+
+
+class SmtpSender:
+    def __init__(self, settings: Settings) -> None:
+        assert settings.smtp_host
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else ""
+        self._mail = FastMail(
+            ConnectionConfig(
+                MAIL_USERNAME=settings.smtp_user or "",
+                MAIL_PASSWORD=password,
+                MAIL_FROM=settings.mail_from,
+                MAIL_FROM_NAME=settings.mail_from_name,
+                MAIL_PORT=settings.smtp_port,
+                MAIL_SERVER=settings.smtp_host,
+                MAIL_STARTTLS=settings.smtp_tls,
+                MAIL_SSL_TLS=False,
+                USE_CREDENTIALS=bool(settings.smtp_user),
+                VALIDATE_CERTS=settings.smtp_tls,
+                TIMEOUT=30,
+            )
+        )
+
+    async def send(self, recipient: str, message_id: str, mail: Rendered) -> None:
+        message = MessageSchema(
+            subject=mail.subject,
+            recipients=[recipient],
+            body=mail.html,
+            alternative_body=mail.text,
+            subtype=MessageType.html,
+            multipart_subtype=MultipartSubtypeEnum.alternative,
+            headers={"Message-ID": message_id, "Auto-Submitted": "auto-generated"},
+        )
+        await self._mail.send_message(message)

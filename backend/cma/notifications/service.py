@@ -1,0 +1,60 @@
+"""Enqueue mails (in the caller's transaction) and read them back for the account's export."""
+
+import uuid
+from email.utils import make_msgid
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cma.core.settings import get_settings
+from cma.notifications.models import OutboxMessage, OutboxStatus
+from cma.notifications.rendering import TEMPLATES
+
+
+async def enqueue(
+    session: AsyncSession,
+    template: str,
+    recipient: str,
+    *,
+    account_id: uuid.UUID | None = None,
+    context: dict[str, Any] | None = None,
+    secrets: dict[str, Any] | None = None,
+) -> OutboxMessage:
+    """Queue a mail; it leaves only if the caller's transaction commits.
+
+    `secrets` (links carrying a token) are merged into the context at rendering time and erased
+    once the mail is sent, so the database never keeps a usable token.
+    """
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown mail template {template!r}")
+    message = OutboxMessage(
+        template=template,
+        recipient=recipient,
+        account_id=account_id,
+        context=context or {},
+        secrets=secrets,
+        message_id=make_msgid(domain=get_settings().mail_from.rsplit("@", 1)[-1]),
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def list_for_account(session: AsyncSession, account_id: uuid.UUID) -> list[OutboxMessage]:
+    result = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.account_id == account_id)
+        .order_by(OutboxMessage.id)
+    )
+    return list(result)
+
+
+async def forget_account(session: AsyncSession, account_id: uuid.UUID) -> None:
+    """Erase the record of mails sent to an account that is being deleted."""
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.account_id == account_id,
+            OutboxMessage.status != OutboxStatus.PENDING,
+        )
+    )

@@ -1,0 +1,124 @@
+"""Small helpers that read like the seed's journeys."""
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from httpx import AsyncClient, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cma.accounts.models import Captcha
+from cma.core.settings import Settings
+from cma.notifications.sender import SmtpSender
+from cma.notifications.smtp_sink import ReceivedMail, SmtpSink
+from cma.notifications.worker import deliver_due
+
+PASSWORD = "MotDePasse2026"
+_LINK = re.compile(r"https?://\S+")
+
+
+@dataclass
+class Mailbox:
+    """The SMTP server on loopback, plus a way to make the outbox deliver now."""
+
+    smtp: SmtpSink
+    sessionmaker: async_sessionmaker[AsyncSession]
+    settings: Settings
+
+    async def deliver(self) -> int:
+        sender = SmtpSender(self.settings)
+        total = 0
+        while handled := await deliver_due(self.sessionmaker, sender):
+            total += handled
+        return total
+
+    async def mails_to(self, address: str) -> list[ReceivedMail]:
+        await self.deliver()
+        return [mail for mail in self.smtp.received if address in mail.recipients]
+
+    async def last_to(self, address: str) -> ReceivedMail:
+        mails = await self.mails_to(address)
+        assert mails, f"no mail to {address}"
+        return mails[-1]
+
+    async def token_from_last(self, address: str) -> str:
+        return token_in(await self.last_to(address))
+
+
+def link_in(mail: ReceivedMail) -> str:
+    links = [url for url in _LINK.findall(mail.body("plain")) if "token=" in url]
+    assert links, "no link with a token in the mail"
+    return links[0]
+
+
+def token_in(mail: ReceivedMail) -> str:
+    return parse_qs(urlsplit(link_in(mail)).query)["token"][0]
+
+
+async def new_captcha(
+    client: AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> tuple[str, str]:
+    """A challenge and its code, read where the server keeps it (as a person reads the image)."""
+    response = await client.post("/api/v1/captchas")
+    assert response.status_code == 201, response.text
+    captcha_id = response.json()["id"]
+    async with sessionmaker() as session:
+        code = await session.scalar(select(Captcha.code).where(Captcha.id == uuid.UUID(captcha_id)))
+    assert code is not None
+    return captcha_id, code
+
+
+async def sign_up(
+    client: AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    email: str,
+    password: str = PASSWORD,
+    **overrides: Any,
+) -> Response:
+    captcha_id, code = await new_captcha(client, sessionmaker)
+    body = {
+        "email": email,
+        "password": password,
+        "password_confirmation": password,
+        "mobile_phone": None,
+        "accept_terms": True,
+        "accept_information": False,
+        "captcha_id": captcha_id,
+        "captcha_answer": code,
+        **overrides,
+    }
+    return await client.post("/api/v1/accounts", json=body)
+
+
+async def active_account(
+    client: AsyncClient,
+    mailbox: Mailbox,
+    email: str,
+    password: str = PASSWORD,
+    **overrides: Any,
+) -> None:
+    """Sign up, read the activation mail, follow its link."""
+    response = await sign_up(client, mailbox.sessionmaker, email, password, **overrides)
+    assert response.status_code == 202, response.text
+    token = await mailbox.token_from_last(email)
+    activated = await client.post("/api/v1/accounts/activation", json={"token": token})
+    assert activated.status_code == 200, activated.text
+
+
+async def log_in(client: AsyncClient, email: str, password: str = PASSWORD) -> str:
+    response = await client.post("/api/v1/sessions", json={"email": email, "password": password})
+    assert response.status_code == 201, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def field_errors(response: Response) -> dict[str, str]:
+    assert response.headers["content-type"].startswith("application/problem+json")
+    return {error["field"]: error["message"] for error in response.json().get("errors") or []}
