@@ -4,10 +4,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Form, Response, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
 from cma.accounts import captcha, service
@@ -40,6 +39,7 @@ from cma.accounts.schemas import (
     LoginRequest,
     LoginResult,
     MailSent,
+    OAuth2PasswordForm,
     OAuth2Token,
     PasswordBody,
     PasswordChange,
@@ -278,7 +278,7 @@ async def log_out(auth: AuthDep, db: SessionDep, response: Response) -> None:
     responses=responses(InvalidInput, InvalidCredentials, AccountPending, TooManyRequests),
 )
 async def oauth2_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[OAuth2PasswordForm, Form()],
     db: SessionDep,
     throttle: ThrottleDep,
     rules: RulesDep,

@@ -69,22 +69,26 @@ Token = Annotated[
     ),
 ]
 OptionalText = Annotated[
-    str | None,
+    Annotated[str, Field(max_length=100), AfterValidator(clean_text)] | None,
     BeforeValidator(_blank_to_none),
-    Field(default=None, max_length=100),
-    AfterValidator(lambda v: clean_text(v) if v is not None else None),
 ]
 OptionalLongText = Annotated[
-    str | None,
+    Annotated[str, Field(max_length=200), AfterValidator(clean_text)] | None,
     BeforeValidator(_blank_to_none),
-    Field(default=None, max_length=200),
-    AfterValidator(lambda v: clean_text(v) if v is not None else None),
 ]
 OptionalMobile = Annotated[
-    str | None,
+    Annotated[
+        str,
+        Field(max_length=32, examples=["06 12 34 56 78"]),
+        AfterValidator(normalize_french_mobile),
+    ]
+    | None,
     BeforeValidator(_blank_to_none),
-    Field(default=None, max_length=32, examples=["06 12 34 56 78"]),
-    AfterValidator(lambda v: normalize_french_mobile(v) if v is not None else None),
+]
+OptionalPostalCode = Annotated[
+    Annotated[str, Field(max_length=10, examples=["75011"]), AfterValidator(check_postal_code)]
+    | None,
+    BeforeValidator(_blank_to_none),
 ]
 
 
@@ -144,6 +148,10 @@ class MailSent(BaseModel):
 
 
 class TokenBody(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"token": "3q2-7wX9yZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345"}]}
+    )
+
     token: Token
 
 
@@ -154,6 +162,10 @@ class ActivationResult(BaseModel):
 
 
 class EmailBody(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"email": "auditeur.cma@yopmail.com"}]}
+    )
+
     email: Email
 
 
@@ -190,12 +202,45 @@ class LoginResult(BaseModel):
     account: AccountOut
 
 
+class OAuth2PasswordForm(BaseModel):
+    """The OAuth2 password grant, as Swagger UI's Authorize button sends it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "grant_type": "password",
+                    "username": "auditeur.cma@yopmail.com",
+                    "password": "MotDePasse2026",
+                }
+            ]
+        }
+    )
+
+    grant_type: Literal["password"] | None = None
+    username: str = Field(max_length=320, description="The Paris account's email.")
+    password: str = Field(max_length=1024)
+    scope: str = Field(default="", max_length=200)
+
+
 class OAuth2Token(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105
 
 
 class PasswordResetConfirm(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "token": "3q2-7wX9yZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345",
+                    "password": "Nouveau2026x",
+                    "password_confirmation": "Nouveau2026x",
+                }
+            ]
+        }
+    )
+
     token: Token
     password: NewPassword
     password_confirmation: str = Field(max_length=1024)
@@ -210,7 +255,25 @@ class Done(BaseModel):
 class ProfileIn(BaseModel):
     """MON PROFIL. Every field is optional; read-only fields sent back are ignored."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "civility": "madame",
+                    "usage_name": "Martin",
+                    "birth_name": "Durand",
+                    "first_name": "Camille",
+                    "birth_date": "1990-04-12",
+                    "address": "12 rue de la Roquette",
+                    "address_complement": "Bâtiment B",
+                    "postal_code": "75011",
+                    "city": "Paris",
+                    "mobile_phone": "+33612345678",
+                }
+            ]
+        },
+    )
 
     civility: Civility = Field(default=Civility.NON_PRECISEE, description="Civilité")
     usage_name: OptionalText = Field(default=None, description="Nom d'usage")
@@ -221,12 +284,7 @@ class ProfileIn(BaseModel):
     )
     address: OptionalLongText = Field(default=None, description="Adresse")
     address_complement: OptionalLongText = Field(default=None, description="Complément d'adresse")
-    postal_code: Annotated[
-        str | None,
-        BeforeValidator(_blank_to_none),
-        Field(default=None, max_length=10),
-        AfterValidator(lambda v: check_postal_code(v) if v is not None else None),
-    ] = Field(default=None, description="Code postal de la commune")
+    postal_code: OptionalPostalCode = Field(default=None, description="Code postal de la commune")
     city: OptionalText = Field(default=None, description="Nom de la commune")
     mobile_phone: OptionalMobile = Field(default=None, description="Numéro de téléphone portable")
 
@@ -242,6 +300,18 @@ class ProfileOut(ProfileIn):
 
 
 class PasswordChange(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "current_password": "MotDePasse2026",
+                    "password": "Nouveau2026x",
+                    "password_confirmation": "Nouveau2026x",
+                }
+            ]
+        }
+    )
+
     current_password: AnyPassword
     password: NewPassword
     password_confirmation: str = Field(max_length=1024)
@@ -250,11 +320,21 @@ class PasswordChange(BaseModel):
 
 
 class EmailChangeRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"new_email": "nouvelle.adresse@yopmail.com", "password": "MotDePasse2026"}
+            ]
+        }
+    )
+
     new_email: Email
     password: AnyPassword
 
 
 class PasswordBody(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"password": "MotDePasse2026"}]})
+
     password: AnyPassword = Field(description="Current password, to confirm.")
 
 
@@ -273,7 +353,12 @@ class SubscriptionOut(SubscriptionItem):
 
 
 class SubscriptionsIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [{"topics": [{"topic": "information_mairie", "subscribed": True}]}]
+        },
+    )
 
     topics: list[SubscriptionItem] = Field(max_length=10)
 

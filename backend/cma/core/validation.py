@@ -34,15 +34,19 @@ def normalize_email(value: str) -> str:
 
 
 def _parse_french(value: str) -> phonenumbers.PhoneNumber:
-    try:
-        number = phonenumbers.parse(value, "FR")
-    except phonenumbers.NumberParseException:
-        raise ValueError("Le numéro de téléphone n'est pas valide.") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("Le numéro de téléphone n'est pas valide.")
-    if phonenumbers.region_code_for_number(number) not in FRENCH_REGIONS:
-        raise ValueError("Veuillez indiquer un numéro de téléphone français.")
-    return number
+    """Parse a French number; a national one (0…) may belong to an overseas department."""
+    for region in ("FR", *sorted(FRENCH_REGIONS - {"FR"})):
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            raise ValueError("Le numéro de téléphone n'est pas valide.") from None
+        if phonenumbers.is_valid_number(number):
+            if phonenumbers.region_code_for_number(number) not in FRENCH_REGIONS:
+                raise ValueError("Veuillez indiquer un numéro de téléphone français.")
+            return number
+        if value.lstrip().startswith("+"):
+            break  # an international number names its own country
+    raise ValueError("Le numéro de téléphone n'est pas valide.")
 
 
 def normalize_french_mobile(value: str) -> str:

@@ -1,0 +1,123 @@
+"""The verification code: image and French audio of one code, single use, 10 minutes."""
+
+import io
+import wave
+from datetime import timedelta
+
+from httpx import AsyncClient
+from PIL import Image
+from sqlalchemy import update
+
+from cma.accounts.models import Captcha
+from tests.conftest import CAPTCHA_TEST_ANSWER
+from tests.support import Mailbox, field_errors, new_captcha, sign_up
+
+
+async def test_a_challenge_comes_as_an_image_and_as_audio(client: AsyncClient) -> None:
+    created = await client.post("/api/v1/captchas")
+
+    assert created.status_code == 201
+    body = created.json()
+    assert set(body) == {"id", "image_url", "audio_url", "expires_at"}
+    image = await client.get(body["image_url"])
+    assert image.headers["content-type"] == "image/png"
+    assert image.headers["cache-control"] == "no-store"
+    assert Image.open(io.BytesIO(image.content)).size == (280, 90)
+    audio = await client.get(body["audio_url"])
+    assert audio.headers["content-type"] == "audio/wav"
+    with wave.open(io.BytesIO(audio.content)) as sound:
+        assert sound.getframerate() == 8000
+        assert sound.getnframes() / sound.getframerate() > 2  # five letters read aloud
+
+
+async def test_the_audio_is_read_with_the_french_voices_of_the_code(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    from cma.accounts.captcha import ALPHABET, VOICES
+
+    assert {path.name for path in VOICES.iterdir()} == set(ALPHABET)
+    captcha_id, code = await new_captcha(client, mailbox.sessionmaker)
+    assert len(code) == 5
+    assert set(code) <= set(ALPHABET)
+    audio = await client.get(f"/api/v1/captchas/{captcha_id}/audio")
+    assert audio.status_code == 200
+
+
+async def test_a_wrong_answer_is_refused_and_burns_the_challenge(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    response = await sign_up(client, mailbox.sessionmaker, "a@yopmail.com", captcha_answer="zzzzz")
+
+    assert response.status_code == 422
+    assert response.json()["type"] == "urn:cma:problem:captcha-invalid"
+    assert field_errors(response) == {
+        "captcha_answer": "Le code de vérification saisi est incorrect. "
+        "Veuillez saisir le nouveau code."
+    }
+
+
+async def test_a_challenge_serves_once_even_when_answered_right(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    captcha_id, code = await new_captcha(client, mailbox.sessionmaker)
+    body = {
+        "email": "once@yopmail.com",
+        "password": "MotDePasse2026",
+        "password_confirmation": "MotDePasse2026",
+        "accept_terms": True,
+        "captcha_id": captcha_id,
+        "captcha_answer": code.upper(),  # case does not matter
+    }
+    assert (await client.post("/api/v1/accounts", json=body)).status_code == 202
+
+    again = await client.post("/api/v1/accounts", json={**body, "email": "twice@yopmail.com"})
+
+    assert again.status_code == 422
+    assert "déjà servi" in field_errors(again)["captcha_answer"]
+    assert (await client.get(f"/api/v1/captchas/{captcha_id}/image")).status_code == 404
+
+
+async def test_an_expired_challenge_is_refused(client: AsyncClient, mailbox: Mailbox) -> None:
+    captcha_id, code = await new_captcha(client, mailbox.sessionmaker)
+    async with mailbox.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Captcha).values(
+                created_at=Captcha.created_at - timedelta(minutes=11),
+                expires_at=Captcha.expires_at - timedelta(minutes=11),
+            )
+        )
+
+    response = await sign_up(client, mailbox.sessionmaker, "late@yopmail.com")
+    late = await client.post(
+        "/api/v1/accounts",
+        json={
+            "email": "late@yopmail.com",
+            "password": "MotDePasse2026",
+            "password_confirmation": "MotDePasse2026",
+            "accept_terms": True,
+            "captcha_id": captcha_id,
+            "captcha_answer": code,
+        },
+    )
+
+    assert response.status_code == 202  # a fresh challenge still works
+    assert late.status_code == 422
+    assert "expiré" in field_errors(late)["captcha_answer"]
+    assert (await client.get(f"/api/v1/captchas/{captcha_id}/audio")).status_code == 404
+
+
+async def test_the_configured_test_answer_passes_outside_production(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    response = await sign_up(
+        client, mailbox.sessionmaker, "robot@yopmail.com", captcha_answer=CAPTCHA_TEST_ANSWER
+    )
+
+    assert response.status_code == 202
+
+
+async def test_an_unknown_challenge_is_a_clear_404(client: AsyncClient) -> None:
+    response = await client.get("/api/v1/captchas/8c4f1f5e-0000-4000-8000-000000000000/image")
+
+    assert response.status_code == 404
+    assert response.json()["type"] == "urn:cma:problem:captcha-not-found"

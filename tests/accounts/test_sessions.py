@@ -1,0 +1,229 @@
+"""Journey B: "Se connecter à Mon compte", sessions, cookies, CSRF, log out, throttling."""
+
+from datetime import timedelta
+
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import select, update
+
+from cma.accounts.models import LoginSession
+from cma.core.ratelimit import RateLimitCounter
+from tests.support import PASSWORD, Mailbox, active_account, bearer, log_in, sign_up
+
+
+async def test_log_in_returns_a_bearer_token_and_sets_safe_cookies(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    await active_account(client, mailbox, "a@yopmail.com")
+
+    response = await client.post(
+        "/api/v1/sessions", json={"email": "A@YOPMAIL.COM", "password": PASSWORD}
+    )
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    assert body["account"]["email"] == "a@yopmail.com"
+    cookies = response.headers.get_list("set-cookie")
+    session_cookie = next(c for c in cookies if c.startswith("cma_session="))
+    csrf_cookie = next(c for c in cookies if c.startswith("cma_csrf="))
+    assert "HttpOnly" in session_cookie
+    assert "samesite=lax" in session_cookie.lower()
+    assert "HttpOnly" not in csrf_cookie
+    assert body["access_token"] in session_cookie
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_wrong_email_and_wrong_password_get_one_generic_error(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    await active_account(client, mailbox, "a@yopmail.com")
+
+    wrong_password = await client.post(
+        "/api/v1/sessions", json={"email": "a@yopmail.com", "password": "Mauvais2026"}
+    )
+    unknown_email = await client.post(
+        "/api/v1/sessions", json={"email": "inconnu@yopmail.com", "password": "Mauvais2026"}
+    )
+
+    assert wrong_password.status_code == unknown_email.status_code == 401
+    assert wrong_password.json() == unknown_email.json()
+    assert wrong_password.json()["detail"] == "L'adresse mail ou le mot de passe est incorrect."
+
+
+async def test_logging_in_before_activation_is_refused_with_the_resend_offer(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    await sign_up(client, mailbox.sessionmaker, "pending@yopmail.com")
+
+    response = await client.post(
+        "/api/v1/sessions", json={"email": "pending@yopmail.com", "password": PASSWORD}
+    )
+    wrong = await client.post(
+        "/api/v1/sessions", json={"email": "pending@yopmail.com", "password": "Mauvais2026"}
+    )
+
+    assert response.status_code == 403
+    assert response.json()["type"] == "urn:cma:problem:account-pending"
+    assert "me renvoyer le mail d'activation de mon compte" in response.json()["detail"]
+    assert response.json()["resend"] == "/api/v1/accounts/activation/resend"
+    assert wrong.status_code == 401  # the pending state is told only to the password holder
+
+
+async def test_the_session_works_by_bearer_and_by_cookie(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    await active_account(client, mailbox, "a@yopmail.com")
+    token = await log_in(client, "a@yopmail.com")
+
+    by_bearer = await client.get("/api/v1/me", headers=bearer(token))
+    by_cookie = await client.get("/api/v1/me")  # the client kept the cookie
+    client.cookies.clear()
+    anonymous = await client.get("/api/v1/me")
+
+    assert by_bearer.status_code == by_cookie.status_code == 200
+    assert anonymous.status_code == 401
+    assert anonymous.json()["type"] == "urn:cma:problem:not-authenticated"
+
+
+async def test_an_unsafe_request_with_the_cookie_needs_the_csrf_header(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    await active_account(client, mailbox, "a@yopmail.com")
+    await log_in(client, "a@yopmail.com")
+    profile = {"first_name": "Camille"}
+
+    refused = await client.put("/api/v1/me/profile", json=profile)
+    forged = await client.put(
+        "/api/v1/me/profile", json=profile, headers={"X-CSRF-Token": "0" * 64}
+    )
+    accepted = await client.put(
+        "/api/v1/me/profile",
+        json=profile,
+        headers={"X-CSRF-Token": client.cookies["cma_csrf"]},
+    )
+
+    assert refused.status_code == forged.status_code == 403
+    assert refused.json()["type"] == "urn:cma:problem:csrf"
+    assert accepted.status_code == 200
+
+
+async def test_log_out_revokes_the_session_server_side(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    await active_account(client, mailbox, "a@yopmail.com")
+    token = await log_in(client, "a@yopmail.com")
+
+    out = await client.delete("/api/v1/sessions/current", headers=bearer(token))
+    after = await client.get("/api/v1/me", headers=bearer(token))
+
+    assert out.status_code == 204
+    assert after.status_code == 401
+    assert 'cma_session=""' in out.headers["set-cookie"] or "Max-Age=0" in out.headers["set-cookie"]
+    async with mailbox.sessionmaker() as session:
+        assert await session.scalar(select(LoginSession.revoked_at)) is not None
+
+
+async def test_a_new_login_replaces_the_session_it_came_with(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    await active_account(client, mailbox, "a@yopmail.com")
+    first = await log_in(client, "a@yopmail.com")
+
+    second = await log_in(client, "a@yopmail.com")  # the cookie of the first rides along
+
+    assert first != second
+    assert (await client.get("/api/v1/me", headers=bearer(first))).status_code == 401
+    assert (await client.get("/api/v1/me", headers=bearer(second))).status_code == 200
+
+
+async def test_an_idle_session_expires(client: AsyncClient, mailbox: Mailbox) -> None:
+    await active_account(client, mailbox, "a@yopmail.com")
+    token = await log_in(client, "a@yopmail.com")
+    async with mailbox.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(LoginSession).values(last_seen_at=LoginSession.last_seen_at - timedelta(hours=3))
+        )
+
+    assert (await client.get("/api/v1/me", headers=bearer(token))).status_code == 401
+
+
+async def test_swagger_authorize_uses_the_oauth2_password_form(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    await active_account(client, mailbox, "a@yopmail.com")
+
+    response = await client.post(
+        "/api/v1/token", data={"username": "a@yopmail.com", "password": PASSWORD}
+    )
+    wrong = await client.post(
+        "/api/v1/token", data={"username": "a@yopmail.com", "password": "Mauvais2026"}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["token_type"] == "bearer"
+    me = await client.get("/api/v1/me", headers=bearer(response.json()["access_token"]))
+    assert me.status_code == 200
+    assert wrong.status_code == 401
+
+
+async def test_repeated_failures_are_throttled_without_locking_the_owner_out(
+    app: object, client: AsyncClient, mailbox: Mailbox
+) -> None:
+    await active_account(client, mailbox, "cible@yopmail.com")
+    attempt = {"email": "cible@yopmail.com", "password": "Mauvais2026"}
+
+    statuses = [(await client.post("/api/v1/sessions", json=attempt)).status_code for _ in range(6)]
+    blocked = await client.post(
+        "/api/v1/sessions", json={"email": "cible@yopmail.com", "password": PASSWORD}
+    )
+
+    assert statuses == [401] * 5 + [429]
+    assert blocked.status_code == 429  # even the right password: no guessing through the block
+    assert 0 < int(blocked.headers["retry-after"]) <= 15 * 60
+
+    # The owner, from their own address, is not locked out by the attacker's failures.
+    transport = ASGITransport(app=app, client=("198.51.100.7", 50000))  # type: ignore[arg-type]
+    async with AsyncClient(transport=transport, base_url="http://cma.test") as owner:
+        assert (
+            await owner.post("/api/v1/sessions", json={**attempt, "password": PASSWORD})
+        ).status_code == 201
+
+    # And the block ends with its window.
+    async with mailbox.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(RateLimitCounter).values(
+                expires_at=RateLimitCounter.expires_at - timedelta(minutes=16)
+            )
+        )
+    assert (
+        await client.post("/api/v1/sessions", json={**attempt, "password": PASSWORD})
+    ).status_code == 201
+
+
+async def test_failures_spread_over_many_addresses_are_throttled_per_account(
+    app: object, client: AsyncClient, mailbox: Mailbox
+) -> None:
+    await active_account(client, mailbox, "cible@yopmail.com")
+    attempt = {"email": "cible@yopmail.com", "password": "Mauvais2026"}
+    statuses = []
+    for n in range(31):
+        transport = ASGITransport(app=app, client=(f"192.0.2.{n + 1}", 50000))  # type: ignore[arg-type]
+        async with AsyncClient(transport=transport, base_url="http://cma.test") as attacker:
+            statuses.append((await attacker.post("/api/v1/sessions", json=attempt)).status_code)
+
+    assert statuses[:30] == [401] * 30
+    assert statuses[30] == 429
+
+
+async def test_one_address_guessing_many_accounts_is_throttled(client: AsyncClient) -> None:
+    statuses = [
+        (
+            await client.post(
+                "/api/v1/sessions", json={"email": f"u{n}@yopmail.com", "password": "Mauvais2026"}
+            )
+        ).status_code
+        for n in range(51)
+    ]
+
+    assert statuses[:50] == [401] * 50
+    assert statuses[50] == 429

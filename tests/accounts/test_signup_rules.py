@@ -1,0 +1,190 @@
+"""The rules of "Je crée mon compte", each with its French error naming the field."""
+
+import asyncio
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import func, select
+
+from cma.accounts.models import Account
+from tests.support import Mailbox, field_errors, new_captcha, sign_up
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("Court1a", "au minimum 8 caractères"),
+        ("minuscule1", "au moins une majuscule"),
+        ("MAJUSCULE1", "au moins une minuscule"),
+        ("SansChiffre", "au moins un chiffre"),
+        ("Special1!x", "caractères spéciaux"),
+        ("Accentué1A", "caractères spéciaux"),
+        ("Avec Espace1", "caractères spéciaux"),
+        ("A1" + "a" * 63, "au maximum 64 caractères"),
+    ],
+)
+async def test_password_policy_refuses(
+    client: AsyncClient, mailbox: Mailbox, password: str, message: str
+) -> None:
+    response = await sign_up(client, mailbox.sessionmaker, "a@yopmail.com", password)
+
+    assert response.status_code == 422
+    assert message in field_errors(response)["password"]
+
+
+@pytest.mark.parametrize("password", ["Abcdefg1", "A1" + "b" * 62, "12345678aB"])
+async def test_password_policy_accepts_its_edges(
+    client: AsyncClient, mailbox: Mailbox, password: str
+) -> None:
+    response = await sign_up(client, mailbox.sessionmaker, "edge@yopmail.com", password)
+
+    assert response.status_code == 202, response.text
+
+
+async def test_each_field_error_is_french_and_names_its_field(client: AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/accounts",
+        json={
+            "email": "pas-une-adresse",
+            "password": "MotDePasse2026",
+            "password_confirmation": "AutreChose2026",
+            "mobile_phone": "01 23 45 67 89",
+            "accept_terms": False,
+            "captcha_id": "pas-un-uuid",
+        },
+    )
+
+    assert response.status_code == 422
+    body = response.json()
+    assert body["type"] == "urn:cma:problem:validation"
+    assert body["status"] == 422
+    errors = field_errors(response)
+    assert errors == {
+        "email": "L'adresse mail n'est pas valide (exemple : prenom.nom@exemple.fr).",
+        "password_confirmation": "La confirmation ne correspond pas au mot de passe.",
+        "mobile_phone": "Veuillez indiquer un numéro de téléphone portable "
+        "(06 ou 07 en métropole).",
+        "accept_terms": "Vous devez accepter les Conditions Générales d'Utilisation.",
+        "captcha_id": "Identifiant invalide.",
+        "captcha_answer": "Ce champ est obligatoire.",
+    }
+
+
+async def test_missing_fields_are_each_named(client: AsyncClient) -> None:
+    response = await client.post("/api/v1/accounts", json={})
+
+    errors = field_errors(response)
+    for field in ("email", "password", "password_confirmation", "accept_terms", "captcha_id"):
+        assert errors[field] == "Ce champ est obligatoire."
+    assert "mobile_phone" not in errors
+    assert "accept_information" not in errors
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("0612345678", "+33612345678"),
+        ("07 98 76 54 32", "+33798765432"),
+        ("+33 6 12 34 56 78", "+33612345678"),
+        ("0692 12 34 56", "+262692123456"),
+        ("", None),
+    ],
+)
+async def test_mobile_phone_is_optional_and_stored_in_e164(
+    client: AsyncClient, mailbox: Mailbox, given: str, stored: str | None
+) -> None:
+    response = await sign_up(client, mailbox.sessionmaker, "tel@yopmail.com", mobile_phone=given)
+
+    assert response.status_code == 202, response.text
+    async with mailbox.sessionmaker() as session:
+        assert await session.scalar(select(Account.mobile_phone)) == stored
+
+
+@pytest.mark.parametrize("number", ["06 12", "+44 7911 123456", "abc"])
+async def test_mobile_phone_must_be_a_french_mobile(
+    client: AsyncClient, mailbox: Mailbox, number: str
+) -> None:
+    response = await sign_up(client, mailbox.sessionmaker, "tel@yopmail.com", mobile_phone=number)
+
+    assert response.status_code == 422
+    assert "mobile_phone" in field_errors(response)
+
+
+async def test_an_address_already_used_in_any_case_gets_the_same_answer_and_a_mail(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    first = await sign_up(client, mailbox.sessionmaker, "auditeur.cma@yopmail.com")
+    await mailbox.deliver()
+    token = (await mailbox.last_to("auditeur.cma@yopmail.com")).body()
+    activation = await client.post(
+        "/api/v1/accounts/activation",
+        json={"token": token.split("token=")[1].split()[0]},
+    )
+    assert activation.status_code == 200
+
+    second = await sign_up(client, mailbox.sessionmaker, "AUDITEUR.Cma@YOPMAIL.com", "Autre2026xx")
+
+    assert second.status_code == first.status_code == 202
+    assert second.json() == first.json()
+    mail = await mailbox.last_to("auditeur.cma@yopmail.com")
+    assert mail.subject == "Votre compte parisien existe déjà"
+    assert "Mot de passe oublié ?" in mail.body()
+    async with mailbox.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Account)) == 1
+
+
+async def test_two_concurrent_sign_ups_of_one_address_make_exactly_one_account(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    captchas = [await new_captcha(client, mailbox.sessionmaker) for _ in range(2)]
+
+    async def attempt(captcha: tuple[str, str], email: str) -> int:
+        response = await client.post(
+            "/api/v1/accounts",
+            json={
+                "email": email,
+                "password": "MotDePasse2026",
+                "password_confirmation": "MotDePasse2026",
+                "accept_terms": True,
+                "captcha_id": captcha[0],
+                "captcha_answer": captcha[1],
+            },
+        )
+        return response.status_code
+
+    statuses = await asyncio.gather(
+        attempt(captchas[0], "meme@yopmail.com"), attempt(captchas[1], "MEME@yopmail.com")
+    )
+
+    assert statuses == [202, 202]
+    async with mailbox.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Account)) == 1
+    mails = await mailbox.mails_to("meme@yopmail.com")
+    assert {mail.subject for mail in mails} == {"Confirmation de votre compte Parisien"}
+
+
+async def test_the_database_refuses_a_second_account_whatever_the_code_does(
+    mailbox: Mailbox,
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    async with mailbox.sessionmaker() as session:
+        session.add(
+            Account(
+                email="x@yopmail.com",
+                password_hash="h",
+                terms_version="v",
+                terms_accepted_at=func.now(),
+            )
+        )
+        await session.commit()
+        session.add(
+            Account(
+                email="X@yopmail.com",
+                password_hash="h",
+                terms_version="v",
+                terms_accepted_at=func.now(),
+            )
+        )
+        with pytest.raises(IntegrityError, match="email_lower"):
+            await session.commit()

@@ -1,0 +1,57 @@
+"""Every error is RFC 9457 problem details; no trace or SQL reaches a client."""
+
+from httpx import AsyncClient
+
+
+async def test_an_unknown_path_is_a_problem(client: AsyncClient) -> None:
+    response = await client.get("/api/v1/nothing-here")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "urn:cma:problem:not-found",
+        "title": "Introuvable",
+        "status": 404,
+        "detail": "La ressource demandée n'existe pas.",
+        "instance": "/api/v1/nothing-here",
+    }
+
+
+async def test_a_wrong_method_is_a_problem(client: AsyncClient) -> None:
+    response = await client.put("/api/v1/captchas")
+
+    assert response.status_code == 405
+    assert response.json()["type"] == "urn:cma:problem:method-not-allowed"
+
+
+async def test_broken_json_is_a_french_validation_problem(client: AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/sessions", content=b'{"email": ', headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["message"] == (
+        "Le corps de la requête n'est pas un JSON valide."
+    )
+
+
+async def test_a_body_that_is_not_an_object_is_refused_clearly(client: AsyncClient) -> None:
+    response = await client.post("/api/v1/sessions", json=["a", "b"])
+
+    assert response.status_code == 422
+    assert "Traceback" not in response.text
+
+
+async def test_health_checks_the_database(client: AsyncClient) -> None:
+    response = await client.get("/api/v1/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_responses_carry_security_headers(client: AsyncClient) -> None:
+    response = await client.get("/api/v1/health")
+
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "same-origin"

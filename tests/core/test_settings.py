@@ -1,0 +1,52 @@
+"""Configuration: the names operators rely on, and no unsafe production."""
+
+import pytest
+from pydantic import ValidationError
+
+from cma.core.settings import Settings, to_asyncpg_url
+
+SAFE = {
+    "CMA_ENV": "production",
+    "SECRET_KEY": "k" * 40,
+    "SMTP_HOST": "smtp.example.org",
+    "PUBLIC_URL": "https://cma.example.org",
+    "DATABASE_URL": "postgresql://cma:secret@db:5432/cma",
+}
+
+
+def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
+    for name in ("CAPTCHA_TEST_ANSWER", "SMTP_HOST", "DEV_MAILBOX_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_production_starts_with_safe_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _settings(monkeypatch, **SAFE)
+
+    assert settings.cookie_secure
+    assert settings.sqlalchemy_url == "postgresql+asyncpg://cma:secret@db:5432/cma"
+
+
+@pytest.mark.parametrize(
+    ("override", "reason"),
+    [
+        ({"SECRET_KEY": "dev-secret-key-change-me-in-production"}, "SECRET_KEY is the default"),
+        ({"CAPTCHA_TEST_ANSWER": "passe"}, "CAPTCHA_TEST_ANSWER is set"),
+        ({"SMTP_HOST": ""}, "SMTP_HOST is not set"),
+        ({"PUBLIC_URL": "http://cma.example.org"}, "PUBLIC_URL is not https"),
+    ],
+)
+def test_production_refuses_unsafe_settings(
+    monkeypatch: pytest.MonkeyPatch, override: dict[str, str], reason: str
+) -> None:
+    with pytest.raises(ValidationError, match=reason):
+        _settings(monkeypatch, **{**SAFE, **override})
+
+
+def test_database_url_takes_the_usual_form() -> None:
+    assert to_asyncpg_url("postgresql://u:p@h:5432/d") == "postgresql+asyncpg://u:p@h:5432/d"
+    assert to_asyncpg_url("postgres://u@h/d") == "postgresql+asyncpg://u@h/d"
+    with pytest.raises(ValueError, match="postgresql://"):
+        to_asyncpg_url("mysql://u@h/d")

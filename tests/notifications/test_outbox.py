@@ -1,0 +1,105 @@
+"""The outbox: mails written with the change that causes them, sent by a worker, retried."""
+
+import asyncio
+from datetime import timedelta
+
+from httpx import AsyncClient
+from sqlalchemy import select, update
+
+from cma.core.settings import Settings
+from cma.notifications.models import OutboxMessage
+from cma.notifications.sender import SmtpSender
+from cma.notifications.smtp_sink import SmtpSink, free_port
+from cma.notifications.worker import deliver_due, run_worker
+from tests.support import Mailbox, sign_up
+
+
+async def test_a_mail_queued_while_smtp_is_down_is_sent_once_it_is_back(
+    client: AsyncClient, mailbox: Mailbox, settings: Settings
+) -> None:
+    await sign_up(client, mailbox.sessionmaker, "patient@yopmail.com")
+    down_port = free_port()
+    down = SmtpSender(settings.model_copy(update={"smtp_port": down_port}))
+
+    handled = await deliver_due(mailbox.sessionmaker, down)
+
+    assert handled == 1
+    async with mailbox.sessionmaker() as session:
+        message = await session.scalar(select(OutboxMessage))
+        assert message is not None
+        assert message.status == "pending"
+        assert message.attempts == 1
+        assert message.last_error
+        assert message.secrets is not None  # still needed to send it later
+        message_id = message.message_id
+
+    # Back up later: the retry is due after its backoff.
+    back = SmtpSink(port=down_port)
+    back.start()
+    try:
+        assert await deliver_due(mailbox.sessionmaker, down) == 0  # not due yet
+        async with mailbox.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage).values(
+                    next_attempt_at=OutboxMessage.next_attempt_at - timedelta(minutes=1)
+                )
+            )
+        assert await deliver_due(mailbox.sessionmaker, down) == 1
+        assert await deliver_due(mailbox.sessionmaker, down) == 0
+    finally:
+        back.stop()
+
+    assert len(back.received) == 1
+    assert back.received[0].message.get_all("Message-ID") == [message_id]
+    assert back.received[0].recipients == ["patient@yopmail.com"]
+    async with mailbox.sessionmaker() as session:
+        sent = await session.scalar(select(OutboxMessage))
+        assert sent is not None
+        assert sent.status == "sent"
+        assert sent.secrets is None  # the activation link is not kept once sent
+
+
+async def test_a_refused_request_leaves_no_mail_behind(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    response = await sign_up(client, mailbox.sessionmaker, "x@yopmail.com", captcha_answer="faux")
+
+    assert response.status_code == 422
+    async with mailbox.sessionmaker() as session:
+        assert list(await session.scalars(select(OutboxMessage))) == []
+
+
+async def test_the_worker_loop_sends_what_the_api_queues(
+    client: AsyncClient, mailbox: Mailbox, settings: Settings, smtp: SmtpSink
+) -> None:
+    stop = asyncio.Event()
+    fast = settings.model_copy(update={"outbox_poll_seconds": 0.05})
+    worker = asyncio.create_task(run_worker(mailbox.sessionmaker, SmtpSender(fast), fast, stop))
+    try:
+        await sign_up(client, mailbox.sessionmaker, "direct@yopmail.com")
+        for _ in range(100):
+            if any("direct@yopmail.com" in m.recipients for m in smtp.received):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await worker
+
+    assert [m.subject for m in smtp.received if "direct@yopmail.com" in m.recipients] == [
+        "Confirmation de votre compte Parisien"
+    ]
+
+
+async def test_a_mail_is_abandoned_after_its_last_attempt(
+    client: AsyncClient, mailbox: Mailbox, settings: Settings
+) -> None:
+    await sign_up(client, mailbox.sessionmaker, "lost@yopmail.com")
+    down = SmtpSender(settings.model_copy(update={"smtp_port": free_port()}))
+
+    await deliver_due(mailbox.sessionmaker, down, max_attempts=1)
+
+    async with mailbox.sessionmaker() as session:
+        message = await session.scalar(select(OutboxMessage))
+        assert message is not None
+        assert message.status == "failed"
+        assert message.secrets is None
