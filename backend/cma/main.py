@@ -138,12 +138,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(_health_router())
     app.include_router(api)
 
-    if settings.env is Environment.DEV and settings.dev_mailbox_dir is not None:
+    if settings.env == Environment.DEV and settings.dev_mailbox_dir is not None:
         app.include_router(mailbox.build_router(settings.dev_mailbox_dir))
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
         return RedirectResponse("/docs")
 
-    app.add_middleware(SecurityHeaders, hsts=settings.env is Environment.PRODUCTION)
+    app.add_middleware(SecurityHeaders, hsts=settings.env == Environment.PRODUCTION)
     return app

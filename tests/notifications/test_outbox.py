@@ -103,3 +103,30 @@ async def test_a_mail_is_abandoned_after_its_last_attempt(
         assert message is not None
         assert message.status == "failed"
         assert message.secrets is None
+
+
+async def test_the_dev_mailbox_lists_mails_and_follows_the_activation_link(
+    client: AsyncClient, mailbox: Mailbox, settings: Settings, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from cma.main import create_app
+
+    directory = Path(str(tmp_path))
+    await sign_up(client, mailbox.sessionmaker, "dev@yopmail.com")
+    mail = await mailbox.last_to("dev@yopmail.com")
+    (directory / "1.eml").write_bytes(mail.raw)
+    dev_settings = settings.model_copy(update={"env": "dev", "dev_mailbox_dir": directory})
+    dev_app = create_app(dev_settings)
+    from httpx import ASGITransport
+
+    async with AsyncClient(transport=ASGITransport(app=dev_app), base_url="http://cma.test") as dev:
+        listing = await dev.get("/dev/mailbox")
+        page = await dev.get("/dev/mailbox/1.eml")
+        escape = await dev.get("/dev/mailbox/..%2F..%2Fetc%2Fpasswd")
+
+    assert "Confirmation de votre compte Parisien" in listing.text
+    assert 'data-api="/api/v1/accounts/activation"' in page.text
+    assert escape.status_code == 404
+    test_app = await client.get("/dev/mailbox")
+    assert test_app.status_code == 404  # only in dev

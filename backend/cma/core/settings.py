@@ -89,7 +89,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":
-        if self.env is not Environment.PRODUCTION:
+        if self.env != Environment.PRODUCTION:
             return self
         problems = []
         if self.secret_key.get_secret_value() == DEFAULT_SECRET_KEY:
@@ -117,7 +117,7 @@ class Settings(BaseSettings):
 
     @property
     def cookie_secure(self) -> bool:
-        return self.env is Environment.PRODUCTION or urlsplit(self.public_url).scheme == "https"
+        return self.env == Environment.PRODUCTION or urlsplit(self.public_url).scheme == "https"
 
 
 def to_asyncpg_url(url: str) -> str:
