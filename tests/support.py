@@ -71,6 +71,23 @@ async def new_captcha(
     return captcha_id, code
 
 
+def signup_body(
+    email: str, captcha: tuple[str, str], password: str = PASSWORD, **overrides: Any
+) -> dict[str, Any]:
+    """The "Je crée mon compte" form, filled in as the seed shows it."""
+    return {
+        "email": email,
+        "password": password,
+        "password_confirmation": password,
+        "mobile_phone": None,
+        "accept_terms": True,
+        "accept_information": False,
+        "captcha_id": captcha[0],
+        "captcha_answer": captcha[1],
+        **overrides,
+    }
+
+
 async def sign_up(
     client: AsyncClient,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -78,18 +95,8 @@ async def sign_up(
     password: str = PASSWORD,
     **overrides: Any,
 ) -> Response:
-    captcha_id, code = await new_captcha(client, sessionmaker)
-    body = {
-        "email": email,
-        "password": password,
-        "password_confirmation": password,
-        "mobile_phone": None,
-        "accept_terms": True,
-        "accept_information": False,
-        "captcha_id": captcha_id,
-        "captcha_answer": code,
-        **overrides,
-    }
+    captcha = await new_captcha(client, sessionmaker)
+    body = signup_body(email, captcha, password, **overrides)
     return await client.post("/api/v1/accounts", json=body)
 
 

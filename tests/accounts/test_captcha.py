@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from cma.accounts.models import Captcha
 from tests.conftest import CAPTCHA_TEST_ANSWER
-from tests.support import Mailbox, field_errors, new_captcha, sign_up
+from tests.support import Mailbox, field_errors, new_captcha, sign_up, signup_body
 
 
 async def test_a_challenge_comes_as_an_image_and_as_audio(client: AsyncClient) -> None:
@@ -60,14 +60,8 @@ async def test_a_challenge_serves_once_even_when_answered_right(
     client: AsyncClient, mailbox: Mailbox
 ) -> None:
     captcha_id, code = await new_captcha(client, mailbox.sessionmaker)
-    body = {
-        "email": "once@yopmail.com",
-        "password": "MotDePasse2026",
-        "password_confirmation": "MotDePasse2026",
-        "accept_terms": True,
-        "captcha_id": captcha_id,
-        "captcha_answer": code.upper(),  # case does not matter
-    }
+    # Case does not matter.
+    body = signup_body("once@yopmail.com", (captcha_id, code.upper()))
     assert (await client.post("/api/v1/accounts", json=body)).status_code == 202
 
     again = await client.post("/api/v1/accounts", json={**body, "email": "twice@yopmail.com"})
@@ -89,15 +83,7 @@ async def test_an_expired_challenge_is_refused(client: AsyncClient, mailbox: Mai
 
     response = await sign_up(client, mailbox.sessionmaker, "late@yopmail.com")
     late = await client.post(
-        "/api/v1/accounts",
-        json={
-            "email": "late@yopmail.com",
-            "password": "MotDePasse2026",
-            "password_confirmation": "MotDePasse2026",
-            "accept_terms": True,
-            "captcha_id": captcha_id,
-            "captcha_answer": code,
-        },
+        "/api/v1/accounts", json=signup_body("late@yopmail.com", (captcha_id, code))
     )
 
     assert response.status_code == 202  # a fresh challenge still works

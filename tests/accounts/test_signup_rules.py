@@ -7,7 +7,7 @@ from httpx import AsyncClient
 from sqlalchemy import func, select
 
 from cma.accounts.models import Account
-from tests.support import Mailbox, field_errors, new_captcha, sign_up
+from tests.support import Mailbox, field_errors, new_captcha, sign_up, signup_body
 
 
 @pytest.mark.parametrize(
@@ -139,17 +139,7 @@ async def test_two_concurrent_sign_ups_of_one_address_make_exactly_one_account(
     captchas = [await new_captcha(client, mailbox.sessionmaker) for _ in range(2)]
 
     async def attempt(captcha: tuple[str, str], email: str) -> int:
-        response = await client.post(
-            "/api/v1/accounts",
-            json={
-                "email": email,
-                "password": "MotDePasse2026",
-                "password_confirmation": "MotDePasse2026",
-                "accept_terms": True,
-                "captcha_id": captcha[0],
-                "captcha_answer": captcha[1],
-            },
-        )
+        response = await client.post("/api/v1/accounts", json=signup_body(email, captcha))
         return response.status_code
 
     statuses = await asyncio.gather(
@@ -163,28 +153,23 @@ async def test_two_concurrent_sign_ups_of_one_address_make_exactly_one_account(
     assert {mail.subject for mail in mails} == {"Confirmation de votre compte Parisien"}
 
 
+@pytest.mark.parametrize(
+    ("second", "constraint"),
+    [("x@yopmail.com", "uq_accounts_email"), ("X@yopmail.com", "ck_accounts_email_lower")],
+)
 async def test_the_database_refuses_a_second_account_whatever_the_code_does(
-    mailbox: Mailbox,
+    mailbox: Mailbox, second: str, constraint: str
 ) -> None:
     from sqlalchemy.exc import IntegrityError
 
+    def account(email: str) -> Account:
+        return Account(
+            email=email, password_hash="h", terms_version="v", terms_accepted_at=func.now()
+        )
+
     async with mailbox.sessionmaker() as session:
-        session.add(
-            Account(
-                email="x@yopmail.com",
-                password_hash="h",
-                terms_version="v",
-                terms_accepted_at=func.now(),
-            )
-        )
+        session.add(account("x@yopmail.com"))
         await session.commit()
-        session.add(
-            Account(
-                email="X@yopmail.com",
-                password_hash="h",
-                terms_version="v",
-                terms_accepted_at=func.now(),
-            )
-        )
-        with pytest.raises(IntegrityError, match="email_lower"):
+        session.add(account(second))
+        with pytest.raises(IntegrityError, match=constraint):
             await session.commit()
