@@ -73,7 +73,7 @@ def settings(database_url: str, smtp: SmtpSink) -> Settings:
     os.environ.update(
         CMA_ENV="test",
         DATABASE_URL=database_url,
-        PUBLIC_URL="http://cma.test",
+        PUBLIC_URL="https://cma.test",
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(smtp.port),
         CAPTCHA_TEST_ANSWER=CAPTCHA_TEST_ANSWER,
@@ -120,7 +120,7 @@ async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
 @pytest.fixture
 async def client(app: object, sessionmaker: object) -> AsyncIterator[AsyncClient]:
     transport = ASGITransport(app=app, client=("203.0.113.10", 40000))  # type: ignore[arg-type]
-    async with AsyncClient(transport=transport, base_url="http://cma.test") as http:
+    async with AsyncClient(transport=transport, base_url="https://cma.test") as http:
         yield http
 
 

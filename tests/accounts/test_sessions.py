@@ -27,6 +27,8 @@ async def test_log_in_returns_a_bearer_token_and_sets_safe_cookies(
     session_cookie = next(c for c in cookies if c.startswith("cma_session="))
     csrf_cookie = next(c for c in cookies if c.startswith("cma_csrf="))
     assert "HttpOnly" in session_cookie
+    assert "Secure" in session_cookie
+    assert "Secure" in csrf_cookie
     assert "samesite=lax" in session_cookie.lower()
     assert "HttpOnly" not in csrf_cookie
     assert body["access_token"] in session_cookie
@@ -183,7 +185,7 @@ async def test_repeated_failures_are_throttled_without_locking_the_owner_out(
 
     # The owner, from their own address, is not locked out by the attacker's failures.
     transport = ASGITransport(app=app, client=("198.51.100.7", 50000))  # type: ignore[arg-type]
-    async with AsyncClient(transport=transport, base_url="http://cma.test") as owner:
+    async with AsyncClient(transport=transport, base_url="https://cma.test") as owner:
         assert (
             await owner.post("/api/v1/sessions", json={**attempt, "password": PASSWORD})
         ).status_code == 201
@@ -208,7 +210,7 @@ async def test_failures_spread_over_many_addresses_are_throttled_per_account(
     statuses = []
     for n in range(31):
         transport = ASGITransport(app=app, client=(f"192.0.2.{n + 1}", 50000))  # type: ignore[arg-type]
-        async with AsyncClient(transport=transport, base_url="http://cma.test") as attacker:
+        async with AsyncClient(transport=transport, base_url="https://cma.test") as attacker:
             statuses.append((await attacker.post("/api/v1/sessions", json=attempt)).status_code)
 
     assert statuses[:30] == [401] * 30

@@ -28,7 +28,7 @@ async def test_sign_up_read_the_mail_activate_and_log_in(
     assert "Votre création de compte est presque terminée !" in text
     assert "Cliquez pour activer votre compte" in text
     assert "Cliquez pour activer votre compte" in mail.body("html")
-    assert "http://cma.test/activation?token=" in text
+    assert "https://cma.test/activation?token=" in text
 
     from tests.support import token_in
 

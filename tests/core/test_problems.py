@@ -1,6 +1,8 @@
 """Every error is RFC 9457 problem details; no trace or SQL reaches a client."""
 
-from httpx import AsyncClient
+from httpx import ASGITransport, AsyncClient
+
+from cma.core.settings import Settings
 
 
 async def test_an_unknown_path_is_a_problem(client: AsyncClient) -> None:
@@ -55,3 +57,52 @@ async def test_responses_carry_security_headers(client: AsyncClient) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["referrer-policy"] == "same-origin"
+
+
+async def test_a_database_outage_is_a_503_with_retry_after(settings: Settings) -> None:
+    from cma.main import create_app
+    from cma.notifications.smtp_sink import free_port
+
+    dead = settings.model_copy(
+        update={"database_url": f"postgresql://postgres@127.0.0.1:{free_port()}/cma"}
+    )
+    app = create_app(dead)
+    async with app.router.lifespan_context(app):
+        transport = ASGITransport(app=app, raise_app_exceptions=False)
+        async with AsyncClient(transport=transport, base_url="https://cma.test") as client:
+            health = await client.get("/api/v1/health")
+            captcha = await client.post("/api/v1/captchas")
+            login = await client.post(
+                "/api/v1/sessions", json={"email": "a@yopmail.com", "password": "Abcdefgh1"}
+            )
+
+    for response in (health, captcha, login):
+        assert response.status_code == 503, response.text
+        assert response.headers["retry-after"] == "5"
+        assert response.json()["type"] == "urn:cma:problem:unavailable"
+        assert "127.0.0.1" not in response.text
+        assert "Traceback" not in response.text
+
+
+async def test_an_unexpected_error_tells_nothing_of_its_insides(settings: Settings) -> None:
+    from fastapi import APIRouter
+
+    from cma.main import create_app
+
+    app = create_app(settings)
+    broken = APIRouter()
+
+    @broken.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("SELECT password_hash FROM accounts -- secret detail")
+
+    app.include_router(broken)
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="https://cma.test") as client:
+        response = await client.get("/boom")
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "urn:cma:problem:internal"
+    assert "SELECT" not in response.text
+    assert "secret" not in response.text

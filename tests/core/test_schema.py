@@ -20,3 +20,22 @@ async def test_models_and_migrations_agree(sessionmaker: async_sessionmaker[Asyn
         differences = await connection.run_sync(diff)
 
     assert differences == []
+
+
+async def test_a_consumed_token_cannot_be_revived(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            text(
+                "INSERT INTO captchas (code, expires_at, consumed_at) "
+                "VALUES ('abcde', now() + interval '1 minute', now())"
+            )
+        )
+    async with sessionmaker() as session:
+        with pytest.raises(IntegrityError, match="cannot be used again"):
+            await session.execute(text("UPDATE captchas SET consumed_at = NULL"))

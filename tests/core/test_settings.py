@@ -50,3 +50,11 @@ def test_database_url_takes_the_usual_form() -> None:
     assert to_asyncpg_url("postgres://u@h/d") == "postgresql+asyncpg://u@h/d"
     with pytest.raises(ValueError, match="postgresql://"):
         to_asyncpg_url("mysql://u@h/d")
+
+
+def test_cookies_are_secure_everywhere_but_plain_http_dev(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not _settings(
+        monkeypatch, CMA_ENV="dev", PUBLIC_URL="http://127.0.0.1:8000"
+    ).cookie_secure
+    assert _settings(monkeypatch, CMA_ENV="dev", PUBLIC_URL="https://cma.local").cookie_secure
+    assert _settings(monkeypatch, CMA_ENV="test").cookie_secure

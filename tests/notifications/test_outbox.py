@@ -120,7 +120,9 @@ async def test_the_dev_mailbox_lists_mails_and_follows_the_activation_link(
     dev_app = create_app(dev_settings)
     from httpx import ASGITransport
 
-    async with AsyncClient(transport=ASGITransport(app=dev_app), base_url="http://cma.test") as dev:
+    async with AsyncClient(
+        transport=ASGITransport(app=dev_app), base_url="https://cma.test"
+    ) as dev:
         listing = await dev.get("/dev/mailbox")
         page = await dev.get("/dev/mailbox/1.eml")
         escape = await dev.get("/dev/mailbox/..%2F..%2Fetc%2Fpasswd")

@@ -117,7 +117,7 @@ class Settings(BaseSettings):
 
     @property
     def cookie_secure(self) -> bool:
-        return self.env == Environment.PRODUCTION or urlsplit(self.public_url).scheme == "https"
+        return self.env != Environment.DEV or urlsplit(self.public_url).scheme == "https"
 
 
 def to_asyncpg_url(url: str) -> str:
