@@ -87,7 +87,11 @@ class CsrfRefused(ProblemError):
     status = 403
     code = "csrf"
     title = "Jeton CSRF manquant ou invalide"
-    detail = "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez."
+    detail = (
+        "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. "
+        "(Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, "
+        "ou utilisez Authorization: Bearer.)"
+    )
 
 
 class TooManyRequests(ProblemError):
