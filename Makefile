@@ -6,9 +6,14 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint openapi clean
+FRONTEND_STAMP := frontend/node_modules/.installed
+FRONTEND_BUILD := frontend/dist/index.html
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts
 
-install: $(STAMP)
+.PHONY: install run test test-backend test-frontend browser lint openapi clean
+
+## install: the venv in .venv, the npm packages, the built SPA
+install: $(STAMP) $(FRONTEND_BUILD)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -17,22 +22,43 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
+$(FRONTEND_STAMP): frontend/package.json frontend/package-lock.json
+	@node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
+		|| (echo "Node 20.19 or newer is needed" && exit 1)
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(FRONTEND_BUILD): $(FRONTEND_STAMP) $(FRONTEND_SOURCES)
+	cd frontend && npm run build --silent
+
 ## run: everything a developer needs on http://127.0.0.1:8000 (Ctrl-C stops it all)
 run: install
 	$(BIN)/cma dev --host $(HOST) --port $(PORT)
 
-## test: the whole suite against real PostgreSQL and a real SMTP server on loopback
-test: install
+## test: the whole suite: unit tests of the SPA, then the API and the browser journeys against
+## real PostgreSQL, a real SMTP server on loopback and headless Chromium
+test: install browser test-frontend test-backend
+
+test-frontend: $(FRONTEND_STAMP)
+	cd frontend && npm test --silent
+
+test-backend: install
 	$(BIN)/pytest
+
+## browser: Debian's Chromium for the browser tests (installed when missing and possible)
+browser:
+	@scripts/ensure-chromium.sh
 
 lint: install
 	$(BIN)/ruff check backend tests
 	$(BIN)/ruff format --check backend tests
 	$(BIN)/mypy
+	cd frontend && npm run typecheck --silent
 
-## openapi: regenerate openapi/openapi.json from the application
-openapi: install
+## openapi: regenerate openapi/openapi.json and the SPA's typed client from the application
+openapi: $(STAMP) $(FRONTEND_STAMP)
 	$(BIN)/cma openapi --output openapi/openapi.json
+	cd frontend && npm run generate-client --silent
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache frontend/node_modules frontend/dist test-artifacts

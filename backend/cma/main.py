@@ -6,12 +6,12 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import cma.models  # noqa: F401 - registers every table
+from cma import spa
 from cma.accounts.router import router as accounts_router
 from cma.accounts.service import Rules
 from cma.background import run_background
@@ -39,6 +39,7 @@ of Paris and of the **compte parisien** it signs people in with.
 """
 
 SECURITY_HEADERS = {
+    b"content-security-policy": spa.CONTENT_SECURITY_POLICY.encode(),
     b"x-content-type-options": b"nosniff",
     b"referrer-policy": b"same-origin",
     b"x-frame-options": b"DENY",
@@ -127,9 +128,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # self-hosted by cma.spa, so it works offline and under the CSP
         redoc_url=None,
-        swagger_ui_parameters={"persistAuthorization": True},
     )
     install_handlers(app)
 
@@ -141,9 +141,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.env == Environment.DEV and settings.dev_mailbox_dir is not None:
         app.include_router(mailbox.build_router(settings.dev_mailbox_dir))
 
-    @app.get("/", include_in_schema=False)
-    async def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
+    spa.mount(app)
     app.add_middleware(SecurityHeaders, hsts=settings.env == Environment.PRODUCTION)
     return app

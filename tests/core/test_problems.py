@@ -97,6 +97,7 @@ async def test_an_unexpected_error_tells_nothing_of_its_insides(settings: Settin
         raise RuntimeError("SELECT password_hash FROM accounts -- secret detail")
 
     app.include_router(broken)
+    app.router.routes.insert(0, app.router.routes.pop())  # ahead of the SPA's catch-all
     transport = ASGITransport(app=app, raise_app_exceptions=False)
     async with AsyncClient(transport=transport, base_url="https://cma.test") as client:
         response = await client.get("/boom")

@@ -129,6 +129,7 @@ async def test_the_dev_mailbox_lists_mails_and_follows_the_activation_link(
 
     assert "Confirmation de votre compte Parisien" in listing.text
     assert 'data-api="/api/v1/accounts/activation"' in page.text
+    assert "script-src 'unsafe-inline'" in page.headers["content-security-policy"]
     assert escape.status_code == 404
     test_app = await client.get("/dev/mailbox")
     assert test_app.status_code == 404  # only in dev

@@ -28,6 +28,12 @@ for (const button of document.querySelectorAll("button[data-api]")) {
   });
 }
 </script>"""
+# Dev only: this page carries its own inline style and script.
+_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'; "
+    "script-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+}
 _LINK = re.compile(r"https?://[^\s<>\"']+")
 _NAME = re.compile(r"^\d+\.eml$")
 
@@ -54,7 +60,7 @@ def build_router(directory: Path) -> APIRouter:
     router = APIRouter(prefix="/dev/mailbox", include_in_schema=False)
 
     @router.get("", response_class=HTMLResponse)
-    def mailbox() -> str:
+    def mailbox() -> HTMLResponse:
         files = sorted(directory.glob("*.eml"), reverse=True) if directory.exists() else []
         rows = []
         for path in files[:200]:
@@ -70,10 +76,10 @@ def build_router(directory: Path) -> APIRouter:
             if rows
             else "<p>Aucun message pour l'instant.</p>"
         )
-        return _PAGE.format(body=table)
+        return HTMLResponse(_PAGE.format(body=table), headers=_HEADERS)
 
     @router.get("/{name}", response_class=HTMLResponse)
-    def mail(name: str) -> str:
+    def mail(name: str) -> HTMLResponse:
         path = directory / name
         if not _NAME.match(name) or not path.is_file():
             raise HTTPException(status_code=404)
@@ -99,6 +105,6 @@ def build_router(directory: Path) -> APIRouter:
             f"<h3>Liens</h3><ul>{''.join(links) or '<li>aucun</li>'}</ul>"
             f"<h3>Texte</h3><pre style='white-space:pre-wrap'>{html.escape(text)}</pre>" + _SCRIPT
         )
-        return _PAGE.format(body=body)
+        return HTMLResponse(_PAGE.format(body=body), headers=_HEADERS)
 
     return router

@@ -1,0 +1,41 @@
+// Who is logged in, as the server says (GET /api/v1/me). The session itself is an HttpOnly
+// cookie the page never sees; nothing is kept in localStorage.
+import { reactive } from "vue";
+import { ApiError, api, call, type Schemas } from "../api/client";
+
+export type Account = Schemas["AccountOut"];
+
+export const session = reactive<{ account: Account | null; loaded: boolean }>({
+  account: null,
+  loaded: false,
+});
+
+export async function loadSession(): Promise<void> {
+  try {
+    session.account = await call(api.GET("/api/v1/me"));
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401) throw error;
+    session.account = null;
+  } finally {
+    session.loaded = true;
+  }
+}
+
+export async function logIn(email: string, password: string): Promise<void> {
+  const opened = await call(api.POST("/api/v1/sessions", { body: { email, password } }));
+  session.account = opened.account;
+}
+
+export async function logOut(): Promise<void> {
+  try {
+    await call(api.DELETE("/api/v1/sessions/current"));
+  } catch (error) {
+    // Already gone server-side: the outcome the user asked for.
+    if (!(error instanceof ApiError) || error.status !== 401) throw error;
+  }
+  session.account = null;
+}
+
+export function forget(): void {
+  session.account = null;
+}

@@ -1,0 +1,127 @@
+// The typed client of the CMA API, generated from openapi/openapi.json (`make openapi`).
+// Sessions ride in the HttpOnly cookie; unsafe requests echo the CSRF cookie in a header.
+import createClient, { type Middleware } from "openapi-fetch";
+import type { components, paths } from "./schema";
+
+export type Schemas = components["schemas"];
+
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const NETWORK_DETAIL =
+  "Impossible de joindre le serveur. Vérifiez votre connexion à Internet et réessayez.";
+
+/** A refusal of the API, from its RFC 9457 problem details. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly type: string;
+  readonly detail: string;
+  /** Field name -> French message, for errors the server tied to a field. */
+  readonly fieldErrors: Record<string, string>;
+  readonly retryAfter: number | null;
+  readonly extra: Record<string, unknown>;
+
+  constructor(
+    status: number,
+    type: string,
+    detail: string,
+    fieldErrors: Record<string, string> = {},
+    retryAfter: number | null = null,
+    extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+    this.name = "ApiError";
+    this.status = status;
+    this.type = type;
+    this.detail = detail;
+    this.fieldErrors = fieldErrors;
+    this.retryAfter = retryAfter;
+    this.extra = extra;
+  }
+
+  /** The last part of the problem type, e.g. "invalid-credentials". */
+  get code(): string {
+    return this.type.split(":").pop() ?? this.type;
+  }
+}
+
+export function readCookie(name: string, cookies: string): string | null {
+  for (const part of cookies.split(";")) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(value.join("="));
+  }
+  return null;
+}
+
+export function csrfMiddleware(cookies: () => string): Middleware {
+  return {
+    onRequest({ request }) {
+      if (UNSAFE.has(request.method)) {
+        const token = readCookie("cma_csrf", cookies());
+        if (token) request.headers.set("X-CSRF-Token", token);
+      }
+      return request;
+    },
+  };
+}
+
+/** Turn any failed response into an ApiError, whatever its body. */
+export function toApiError(response: Response, body: unknown): ApiError {
+  const retry = Number(response.headers.get("Retry-After"));
+  const retryAfter = Number.isFinite(retry) && retry > 0 ? retry : null;
+  if (body && typeof body === "object" && "detail" in body && typeof body.detail === "string") {
+    const problem = body as {
+      type?: unknown;
+      detail: string;
+      errors?: unknown;
+      [key: string]: unknown;
+    };
+    const fieldErrors: Record<string, string> = {};
+    if (Array.isArray(problem.errors)) {
+      for (const error of problem.errors) {
+        if (error && typeof error.field === "string" && typeof error.message === "string") {
+          fieldErrors[error.field] ??= error.message;
+        }
+      }
+    }
+    const { type, detail, errors: _errors, title: _t, status: _s, instance: _i, ...extra } =
+      problem;
+    return new ApiError(
+      response.status,
+      typeof type === "string" ? type : "about:blank",
+      detail,
+      fieldErrors,
+      retryAfter,
+      extra,
+    );
+  }
+  const detail =
+    response.status >= 500
+      ? "Le service est momentanément indisponible. Veuillez réessayer dans quelques instants."
+      : "La demande n'a pas pu aboutir.";
+  return new ApiError(response.status, "about:blank", detail, {}, retryAfter);
+}
+
+export function createApi(options: { fetch?: typeof fetch; baseUrl?: string; cookies?: () => string } = {}) {
+  const client = createClient<paths>({
+    baseUrl: options.baseUrl ?? "",
+    credentials: "same-origin",
+    fetch: options.fetch,
+  });
+  client.use(csrfMiddleware(options.cookies ?? (() => document.cookie)));
+  return client;
+}
+
+type Result<T> = { data?: T; error?: unknown; response: Response };
+
+/** Await an API call: its data, or an ApiError (network failures included). */
+export async function call<T>(request: Promise<Result<T>>): Promise<T> {
+  let result: Result<T>;
+  try {
+    result = await request;
+  } catch {
+    throw new ApiError(0, "network", NETWORK_DETAIL);
+  }
+  if (!result.response.ok) throw toApiError(result.response, result.error);
+  return result.data as T;
+}
+
+export const api = createApi();

@@ -1,0 +1,103 @@
+import { nextTick } from "vue";
+import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
+import { loadSession, session } from "./accounts/session";
+
+declare module "vue-router" {
+  interface RouteMeta {
+    title: string;
+    requiresAccount?: boolean;
+  }
+}
+
+const routes: RouteRecordRaw[] = [
+  { path: "/", component: () => import("./catalogue/HomePage.vue"), meta: { title: "Accueil" } },
+  {
+    path: "/connexion",
+    component: () => import("./accounts/LoginPage.vue"),
+    meta: { title: "Se connecter à Mon compte" },
+  },
+  {
+    path: "/inscription",
+    component: () => import("./accounts/SignupPage.vue"),
+    meta: { title: "Je crée mon compte" },
+  },
+  {
+    path: "/inscription/presque-fini",
+    component: () => import("./accounts/AlmostDonePage.vue"),
+    meta: { title: "C'est presque fini !" },
+  },
+  {
+    path: "/activation",
+    component: () => import("./accounts/ActivationPage.vue"),
+    meta: { title: "Activation de votre compte parisien" },
+  },
+  {
+    path: "/mot-de-passe-oublie",
+    component: () => import("./accounts/ForgotPasswordPage.vue"),
+    meta: { title: "Mot de passe oublié ?" },
+  },
+  {
+    path: "/mot-de-passe/nouveau",
+    component: () => import("./accounts/ResetPasswordPage.vue"),
+    meta: { title: "Choisir un nouveau mot de passe" },
+  },
+  {
+    path: "/mon-compte/adresse",
+    component: () => import("./accounts/EmailConfirmPage.vue"),
+    meta: { title: "Confirmation de votre nouvelle adresse mail" },
+  },
+  {
+    path: "/mon-compte",
+    component: () => import("./accounts/account/AccountLayout.vue"),
+    meta: { title: "Mon compte", requiresAccount: true },
+    children: [
+      { path: "", redirect: "/mon-compte/profil" },
+      {
+        path: "profil",
+        component: () => import("./accounts/account/ProfilePage.vue"),
+        meta: { title: "Mon profil", requiresAccount: true },
+      },
+      {
+        path: "demandes",
+        component: () => import("./accounts/account/RequestsPage.vue"),
+        meta: { title: "Mes demandes", requiresAccount: true },
+      },
+      {
+        path: "abonnements",
+        component: () => import("./accounts/account/SubscriptionsPage.vue"),
+        meta: { title: "Mes abonnements", requiresAccount: true },
+      },
+      {
+        path: "parametres",
+        component: () => import("./accounts/account/SettingsPage.vue"),
+        meta: { title: "Mes paramètres", requiresAccount: true },
+      },
+    ],
+  },
+  {
+    path: "/:missing(.*)*",
+    component: () => import("./shared/NotFoundPage.vue"),
+    meta: { title: "Page introuvable" },
+  },
+];
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes,
+  scrollBehavior: () => ({ top: 0 }),
+});
+
+router.beforeEach(async (to) => {
+  if (!session.loaded) await loadSession();
+  if (to.meta.requiresAccount && !session.account) {
+    return { path: "/connexion", query: { suite: to.fullPath } };
+  }
+  return true;
+});
+
+router.afterEach(async (to) => {
+  document.title = `${to.meta.title} — Cours Municipaux d'Adultes`;
+  // Move the focus to the new page's title so that screen readers announce the page.
+  await nextTick();
+  document.querySelector<HTMLElement>("main h1")?.focus();
+});

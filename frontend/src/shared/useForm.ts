@@ -1,0 +1,64 @@
+// One way for every form: check before sending, show the server's per-field errors beside the
+// fields and in a summary at the top (which takes the focus), block double submits.
+import { nextTick, reactive, useTemplateRef } from "vue";
+import { ApiError } from "../api/client";
+import type { Problems } from "./rules";
+
+export interface FormState {
+  errors: Problems;
+  /** A message for the whole form (not tied to a field), shown in the summary. */
+  message: string;
+  busy: boolean;
+}
+
+export interface SubmitOptions {
+  /** Problems found before sending; nothing is sent while there are any. */
+  check?: () => Problems;
+  /** Field names the server may use, mapped to the ids of the inputs (default: same name). */
+  fields?: Record<string, string>;
+  /** Called with a refusal before it is shown; return true when it was handled. */
+  onError?: (error: ApiError) => boolean | void;
+}
+
+/** `formRef` names the template ref of the <form>, whose error summary gets the focus. */
+export function useForm(formRef = "form") {
+  const state = reactive<FormState>({ errors: {}, message: "", busy: false });
+  const formEl = useTemplateRef<HTMLFormElement>(formRef);
+
+  async function focusSummary(): Promise<void> {
+    await nextTick();
+    formEl.value?.querySelector<HTMLElement>(".error-summary")?.focus();
+  }
+
+  function clear(): void {
+    state.errors = {};
+    state.message = "";
+  }
+
+  async function submit(send: () => Promise<void>, options: SubmitOptions = {}): Promise<boolean> {
+    if (state.busy) return false;
+    clear();
+    const problems = options.check?.() ?? {};
+    if (Object.keys(problems).length) {
+      state.errors = problems;
+      await focusSummary();
+      return false;
+    }
+    state.busy = true;
+    try {
+      await send();
+      return true;
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (options.onError?.(error)) return false;
+      state.errors = error.fieldErrors;
+      if (!Object.keys(error.fieldErrors).length) state.message = error.detail;
+      await focusSummary();
+      return false;
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  return { state, submit, clear, focusSummary };
+}

@@ -1,0 +1,223 @@
+"""Journeys A, B and C in the browser, through the UI only, as a learner would go."""
+
+import re
+
+from playwright.async_api import Page, expect
+
+from tests.conftest import CAPTCHA_TEST_ANSWER
+from tests.e2e.conftest import check_screen, on_live_server
+from tests.support import PASSWORD, Mailbox, link_in
+
+EMAIL = "auditeur.cma@yopmail.com"
+NEW_PASSWORD = "Nouveau2026x"
+
+
+async def fill_sign_up(page: Page, email: str = EMAIL, password: str = PASSWORD) -> None:
+    await page.get_by_label("Adresse mail").fill(email)
+    await page.get_by_label("Mot de passe", exact=False).first.fill(password)
+    await page.get_by_label("Confirmation du mot de passe").fill(password)
+    await page.get_by_label("J'accepte les Conditions Générales d'Utilisation").check()
+    await page.locator("#captcha_answer").fill(CAPTCHA_TEST_ANSWER)
+
+
+async def sign_up_and_activate(page: Page, mailbox: Mailbox, live_url: str) -> None:
+    await page.goto("/inscription")
+    await fill_sign_up(page)
+    await page.get_by_role("button", name="JE M'INSCRIS").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("C'est presque fini !")
+    link = link_in(await mailbox.last_to(EMAIL))
+    assert link.startswith(mailbox.settings.public_url + "/activation?token=")
+    await page.goto(on_live_server(link, live_url))
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Votre compte parisien est créé et validé."
+    )
+
+
+async def log_in(page: Page, password: str = PASSWORD) -> None:
+    await page.get_by_label("Courriel").fill(EMAIL)
+    await page.get_by_label("Mot de passe").fill(password)
+    await page.get_by_role("button", name="Valider").click()
+
+
+async def test_sign_up_activate_log_in_fill_the_profile_and_log_out(
+    page: Page, mailbox: Mailbox, live_url: str
+) -> None:
+    await page.goto("/")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Cours Municipaux d'Adultes")
+    await check_screen(page, "accueil")
+
+    await page.get_by_role("banner").get_by_role("link", name="Se connecter").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter à Mon compte")
+    await expect(
+        page.get_by_text("La connexion au site d'inscription des Cours Municipaux")
+    ).to_be_visible()
+    await check_screen(page, "se connecter")
+
+    await page.get_by_role("link", name="Créer un compte parisien").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Je crée mon compte")
+    await expect(page.get_by_role("img", name=re.compile("Code de vérification"))).to_be_visible()
+    await page.get_by_role("button", name="Écouter le code").click()
+    await expect(page.locator("audio")).to_have_attribute("src", re.compile(r"/audio$"))
+    await check_screen(page, "je cree mon compte")
+
+    await fill_sign_up(page)
+    await page.get_by_label(
+        "J'accepte de recevoir des informations de la part de la Mairie de Paris"
+    ).check()
+    await page.get_by_role("button", name="JE M'INSCRIS").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("C'est presque fini !")
+    await expect(page.get_by_text(EMAIL)).to_be_visible()
+    await check_screen(page, "c est presque fini")
+
+    mail = await mailbox.last_to(EMAIL)
+    assert mail.subject == "Confirmation de votre compte Parisien"
+    await page.goto(on_live_server(link_in(mail), live_url))
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Votre compte parisien est créé et validé."
+    )
+    await check_screen(page, "compte cree et valide")
+
+    await page.get_by_role("link", name="Continuer").click()
+    await log_in(page)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Mon profil")
+    await expect(
+        page.get_by_text(f"Vous êtes connecté à Mon compte en tant que {EMAIL}")
+    ).to_be_visible()
+
+    await page.get_by_label("Civilité").select_option("madame")
+    await page.get_by_label("Prénom").fill("Camille")
+    await page.get_by_label("Nom d'usage").fill("Martin")
+    await page.get_by_label("Date de naissance").fill("1990-04-12")
+    await page.get_by_label("Adresse", exact=True).fill("12 rue de la Roquette")
+    await page.get_by_label("Code postal de la commune").fill("75011")
+    await page.get_by_label("Nom de la commune").fill("Paris")
+    await page.get_by_role("button", name="ENREGISTRER MES DONNÉES").click()
+    await expect(page.get_by_text("Vos données ont été enregistrées.")).to_be_visible()
+    await check_screen(page, "mon profil")
+
+    await page.reload()
+    await expect(page.get_by_label("Prénom")).to_have_value("Camille")
+    await expect(page.get_by_label("Civilité")).to_have_value("madame")
+    await expect(page.get_by_label("Code postal de la commune")).to_have_value("75011")
+
+    await page.get_by_role("link", name="Mes demandes").click()
+    await expect(page.get_by_text("aucune candidature")).to_be_visible()
+    await check_screen(page, "mes demandes")
+
+    await page.get_by_role("link", name="Mes abonnements").click()
+    information = page.get_by_label(
+        "J'accepte de recevoir des informations de la part de la Mairie de Paris"
+    )
+    await expect(information).to_be_checked()
+    await information.uncheck()
+    await page.get_by_role("button", name="Enregistrer").click()
+    await expect(page.get_by_text("Vos abonnements ont été enregistrés.")).to_be_visible()
+    await page.reload()
+    await expect(information).not_to_be_checked()
+    await check_screen(page, "mes abonnements")
+
+    await page.get_by_role("link", name="Mes paramètres").click()
+    await expect(page.get_by_role("heading", name="Changer mon mot de passe")).to_be_visible()
+    await check_screen(page, "mes parametres")
+
+    await (
+        page.get_by_role("navigation", name="Mon compte")
+        .get_by_role("button", name="Déconnexion")
+        .click()
+    )
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Cours Municipaux d'Adultes")
+    await expect(
+        page.get_by_role("banner").get_by_role("link", name="Se connecter")
+    ).to_be_visible()
+    await page.goto("/mon-compte/profil")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter à Mon compte")
+
+
+async def test_a_wrong_password_gets_the_generic_error(
+    page: Page, mailbox: Mailbox, live_url: str
+) -> None:
+    await sign_up_and_activate(page, mailbox, live_url)
+    await page.goto("/connexion")
+
+    await log_in(page, "Mauvais2026")
+
+    summary = page.locator(".error-summary")
+    await expect(summary).to_contain_text("L'adresse mail ou le mot de passe est incorrect.")
+    await expect(summary).to_be_focused()
+    await expect(page.get_by_label("Courriel")).to_have_value(EMAIL)
+    await expect(page.get_by_label("Mot de passe")).to_have_value("")
+    await check_screen(page, "se connecter erreur")
+
+
+async def test_forgot_password_to_a_new_password(
+    page: Page, mailbox: Mailbox, live_url: str
+) -> None:
+    await sign_up_and_activate(page, mailbox, live_url)
+    await page.goto("/connexion")
+    await page.get_by_role("link", name="Mot de passe oublié ?").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Mot de passe oublié ?")
+    await check_screen(page, "mot de passe oublie")
+
+    await page.get_by_label("Courriel").fill(EMAIL)
+    await page.get_by_role("button", name="Valider").click()
+    await expect(page.get_by_role("status")).to_contain_text("Si un compte existe à cette adresse")
+
+    mail = await mailbox.last_to(EMAIL)
+    assert mail.subject == "Réinitialisation de votre mot de passe"
+    await page.goto(on_live_server(link_in(mail), live_url))
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Choisir un nouveau mot de passe"
+    )
+    await check_screen(page, "nouveau mot de passe")
+    await page.get_by_label("Nouveau mot de passe").fill(NEW_PASSWORD)
+    await page.get_by_label("Confirmation du mot de passe").fill(NEW_PASSWORD)
+    await page.get_by_role("button", name="Valider").click()
+    await expect(page.get_by_text("Votre mot de passe a été modifié.")).to_be_visible()
+
+    await page.get_by_role("link", name="Se connecter").last.click()
+    await log_in(page, NEW_PASSWORD)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Mon profil")
+
+
+async def test_every_sign_up_error_is_shown_beside_its_field(page: Page, live_url: str) -> None:
+    await page.goto("/inscription")
+    await page.get_by_label("Adresse mail").fill("pas-une-adresse")
+    await page.locator("#password").fill("court")
+    await page.get_by_label("Confirmation du mot de passe").fill("autre")
+    await page.get_by_label("Numéro de téléphone portable").fill("01 23 45 67 89")
+    await page.get_by_role("button", name="JE M'INSCRIS").click()
+
+    summary = page.locator(".error-summary")
+    await expect(summary).to_be_focused()
+    expected = {
+        "email": "L'adresse mail n'est pas valide",
+        "password": "au minimum 8 caractères",
+        "password_confirmation": "La confirmation ne correspond pas au mot de passe.",
+        "mobile_phone": "Veuillez indiquer un numéro de téléphone portable",
+        "accept_terms": "Vous devez accepter les Conditions Générales d'Utilisation.",
+        "captcha_answer": "Ce champ est obligatoire.",
+    }
+    for field, message in expected.items():
+        await expect(page.locator(f"#{field}-error")).to_contain_text(message)
+        await expect(page.locator(f"#{field}")).to_have_attribute("aria-invalid", "true")
+        await expect(summary).to_contain_text(message)
+    await expect(page.get_by_label("Adresse mail")).to_have_value("pas-une-adresse")
+    await check_screen(page, "je cree mon compte erreurs")
+
+    # What only the server can tell comes back beside its field too.
+    await fill_sign_up(page, "nouveau@yopmail.com")
+    await page.get_by_label("Numéro de téléphone portable").fill("")
+    await page.locator("#captcha_answer").fill("faux")
+    await page.get_by_role("button", name="JE M'INSCRIS").click()
+    await expect(page.locator("#captcha_answer-error")).to_contain_text(
+        "Le code de vérification saisi est incorrect"
+    )
+    await expect(page.locator("#password")).to_have_value("")
+    await expect(page.get_by_label("Adresse mail")).to_have_value("nouveau@yopmail.com")
+
+    await fill_sign_up(page, "nouveau@yopmail.com")
+    await page.get_by_label("Numéro de téléphone portable").fill("+44 7911 123456")
+    await page.get_by_role("button", name="JE M'INSCRIS").click()
+    await expect(page.locator("#mobile_phone-error")).to_have_text(
+        "Veuillez indiquer un numéro de téléphone français."
+    )
