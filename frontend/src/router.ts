@@ -1,6 +1,7 @@
 import { nextTick } from "vue";
-import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
-import { loadSession, session } from "./accounts/session";
+import { START_LOCATION, createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
+import { forget, loadSession, session } from "./accounts/session";
+import { onSessionLost } from "./api/client";
 
 declare module "vue-router" {
   interface RouteMeta {
@@ -87,6 +88,14 @@ export const router = createRouter({
   scrollBehavior: () => ({ top: 0 }),
 });
 
+onSessionLost(() => {
+  forget();
+  const current = router.currentRoute.value;
+  if (current.meta.requiresAccount) {
+    void router.push({ path: "/connexion", query: { suite: current.fullPath, expiree: "1" } });
+  }
+});
+
 router.beforeEach(async (to) => {
   if (!session.loaded) await loadSession();
   if (to.meta.requiresAccount && !session.account) {
@@ -95,9 +104,11 @@ router.beforeEach(async (to) => {
   return true;
 });
 
-router.afterEach(async (to) => {
+router.afterEach(async (to, from) => {
   document.title = `${to.meta.title} — Cours Municipaux d'Adultes`;
-  // Move the focus to the new page's title so that screen readers announce the page.
+  // A page loaded from the address bar starts at the top, skip link first; after a navigation
+  // inside the app, the focus moves to the new page's title so that screen readers announce it.
+  if (from === START_LOCATION) return;
   await nextTick();
   document.querySelector<HTMLElement>("main h1")?.focus();
 });

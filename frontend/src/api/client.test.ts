@@ -102,3 +102,22 @@ describe("CSRF", () => {
     expect(readCookie("cma_csrf", "a=1")).toBeNull();
   });
 });
+
+describe("a lost session", () => {
+  it("is reported for an account call, not for who-am-I or the login", async () => {
+    let lost = 0;
+    const { sessionLostMiddleware } = await import("./client");
+    const middleware = sessionLostMiddleware(() => (lost += 1));
+    const unauthorized = new Response(null, { status: 401 });
+    const onResponse = middleware.onResponse as (options: {
+      request: Request;
+      response: Response;
+    }) => Response;
+
+    onResponse({ request: new Request("http://cma.test/api/v1/me/profile"), response: unauthorized });
+    onResponse({ request: new Request("http://cma.test/api/v1/me"), response: unauthorized });
+    onResponse({ request: new Request("http://cma.test/api/v1/sessions"), response: unauthorized });
+
+    expect(lost).toBe(1);
+  });
+});

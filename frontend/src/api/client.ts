@@ -100,13 +100,37 @@ export function toApiError(response: Response, body: unknown): ApiError {
   return new ApiError(response.status, "about:blank", detail, {}, retryAfter);
 }
 
-export function createApi(options: { fetch?: typeof fetch; baseUrl?: string; cookies?: () => string } = {}) {
+// Paths whose 401 is an answer, not a lost session: who-am-I and the login itself.
+const SESSION_PROBES = ["/api/v1/me", "/api/v1/sessions", "/api/v1/token"];
+
+/** Calls `onLost` when the server says the session is gone (expired, revoked elsewhere). */
+export function sessionLostMiddleware(onLost: () => void): Middleware {
+  return {
+    onResponse({ request, response }) {
+      const path = new URL(request.url).pathname;
+      if (response.status === 401 && !SESSION_PROBES.includes(path)) onLost();
+      return response;
+    },
+  };
+}
+
+let sessionLost: () => void = () => undefined;
+
+/** The router registers what to do when the session is lost. */
+export function onSessionLost(handler: () => void): void {
+  sessionLost = handler;
+}
+
+export function createApi(
+  options: { fetch?: typeof fetch; baseUrl?: string; cookies?: () => string } = {},
+) {
   const client = createClient<paths>({
     baseUrl: options.baseUrl ?? "",
     credentials: "same-origin",
     fetch: options.fetch,
   });
   client.use(csrfMiddleware(options.cookies ?? (() => document.cookie)));
+  client.use(sessionLostMiddleware(() => sessionLost()));
   return client;
 }
 

@@ -1,0 +1,124 @@
+"""The less travelled paths of journeys A-C, in the browser."""
+
+from playwright.async_api import Page, expect
+
+from tests.e2e.conftest import check_screen, on_live_server
+from tests.e2e.test_paris_account_journeys import (
+    EMAIL,
+    fill_sign_up,
+    log_in,
+    sign_up_and_activate,
+)
+from tests.support import PASSWORD, Mailbox, link_in
+
+
+async def test_logging_in_before_activation_offers_to_resend_the_mail(
+    page: Page, mailbox: Mailbox
+) -> None:
+    await page.goto("/inscription")
+    await fill_sign_up(page)
+    await page.get_by_role("button", name="JE M'INSCRIS").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("C'est presque fini !")
+    first = link_in(await mailbox.last_to(EMAIL))
+
+    await page.goto("/connexion")
+    await log_in(page)
+    await expect(page.locator(".error-summary")).to_contain_text("n'est pas encore activé")
+    await check_screen(page, "se connecter compte non active")
+    await page.get_by_role("button", name="me renvoyer le mail d'activation de mon compte").click()
+
+    await expect(page.get_by_role("status")).to_contain_text("nouveau mail d'activation")
+    assert link_in(await mailbox.last_to(EMAIL)) != first
+
+
+async def test_an_unusable_activation_link_offers_a_new_mail(page: Page, mailbox: Mailbox) -> None:
+    await page.goto("/activation?token=" + "x" * 43)
+
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Ce lien d'activation ne fonctionne pas"
+    )
+    await check_screen(page, "lien d activation invalide")
+    await page.get_by_label("Adresse mail de votre compte").fill("personne@yopmail.com")
+    await page.get_by_role("button", name="me renvoyer le mail d'activation de mon compte").click()
+    await expect(page.get_by_role("status")).to_contain_text("Si un compte en attente")
+
+
+async def test_changing_the_email_from_mes_parametres(
+    page: Page, mailbox: Mailbox, live_url: str
+) -> None:
+    await sign_up_and_activate(page, mailbox, live_url)
+    await page.goto("/connexion")
+    await log_in(page)
+    await page.get_by_role("link", name="Mes paramètres").click()
+
+    await page.get_by_label("Nouvelle adresse mail").fill("nouvelle@yopmail.com")
+    await page.locator("#email_password").fill(PASSWORD)
+    await page.get_by_role("button", name="Changer mon adresse mail").click()
+    await expect(page.get_by_text("Un mail de confirmation a été envoyé")).to_be_visible()
+
+    await page.goto(
+        on_live_server(link_in(await mailbox.last_to("nouvelle@yopmail.com")), live_url)
+    )
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Votre adresse mail a été modifiée"
+    )
+    await check_screen(page, "adresse mail modifiee")
+    await expect(page.get_by_text("nouvelle@yopmail.com").first).to_be_visible()
+
+
+async def test_a_session_closed_elsewhere_leads_back_to_the_login(
+    page: Page, mailbox: Mailbox, live_url: str
+) -> None:
+    await sign_up_and_activate(page, mailbox, live_url)
+    await page.goto("/connexion")
+    await log_in(page)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Mon profil")
+
+    # The password is reset from another device: every session of the account is closed.
+    await page.context.request.post(
+        "/api/v1/password-resets", data={"email": EMAIL}, headers={"Origin": live_url}
+    )
+    token_link = link_in(await mailbox.last_to(EMAIL))
+    other = await page.context.browser.new_context(base_url=live_url)  # type: ignore[union-attr]
+    elsewhere = await other.new_page()
+    await elsewhere.goto(on_live_server(token_link, live_url))
+    await elsewhere.get_by_label("Nouveau mot de passe").fill("Nouveau2026x")
+    await elsewhere.get_by_label("Confirmation du mot de passe").fill("Nouveau2026x")
+    await elsewhere.get_by_role("button", name="Valider").click()
+    await expect(elsewhere.get_by_text("Votre mot de passe a été modifié.")).to_be_visible()
+    await other.close()
+
+    await page.get_by_label("Prénom").fill("Camille")
+    await page.get_by_role("button", name="ENREGISTRER MES DONNÉES").click()
+
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter à Mon compte")
+    await expect(page.get_by_text("Votre session a expiré ou a été fermée.")).to_be_visible()
+
+
+async def test_logging_in_with_the_keyboard_alone(
+    page: Page, mailbox: Mailbox, live_url: str
+) -> None:
+    await sign_up_and_activate(page, mailbox, live_url)
+    await page.goto("/connexion")
+
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("link", name="Aller au contenu")).to_be_focused()
+    for _ in range(12):
+        await page.keyboard.press("Tab")
+        if await page.get_by_label("Courriel").evaluate("el => el === document.activeElement"):
+            break
+    await expect(page.get_by_label("Courriel")).to_be_focused()
+    await page.keyboard.type(EMAIL)
+    await page.keyboard.press("Tab")
+    await page.keyboard.type(PASSWORD)
+    await page.keyboard.press("Enter")
+
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Mon profil")
+    await expect(page.get_by_role("heading", level=1)).to_be_focused()
+
+
+async def test_an_unknown_page_says_so(page: Page) -> None:
+    await page.goto("/nulle-part")
+
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Page introuvable")
+    await check_screen(page, "page introuvable")
