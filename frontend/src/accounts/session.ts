@@ -1,6 +1,7 @@
 // Who is logged in, as the server says (GET /api/v1/me). The session itself is an HttpOnly
 // cookie the page never sees; nothing is kept in localStorage.
 import { reactive } from "vue";
+import { useRouter } from "vue-router";
 import { ApiError, api, call, type Schemas } from "../api/client";
 
 export type Account = Schemas["AccountOut"];
@@ -34,6 +35,15 @@ export async function logOut(): Promise<void> {
     if (!(error instanceof ApiError) || error.status !== 401) throw error;
   }
   session.account = null;
+}
+
+/** "DÉCONNEXION" and "Pour vous déconnecter cliquez sur ce lien": log out, back home. */
+export function useLogOut(): () => Promise<void> {
+  const router = useRouter();
+  return async () => {
+    await logOut();
+    await router.push("/");
+  };
 }
 
 export function forget(): void {
