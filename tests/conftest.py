@@ -110,11 +110,15 @@ async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
             await session.execute(
                 text(
                     "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
-                    "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                    "WHERE schemaname = 'public' "
+                    "AND tablename NOT IN ('alembic_version', 'catalogue_version')"
                 )
             )
         ).scalar_one()
         await session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    if "app" in request.fixturenames:
+        # The truncation bumped the catalogue version; let the next test see it at once.
+        await request.getfixturevalue("app").state.catalogue_cache.refresh()
 
 
 @pytest.fixture

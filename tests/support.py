@@ -129,3 +129,14 @@ def bearer(token: str) -> dict[str, str]:
 def field_errors(response: Response) -> dict[str, str]:
     assert response.headers["content-type"].startswith("application/problem+json")
     return {error["field"]: error["message"] for error in response.json().get("errors") or []}
+
+
+async def staff_headers(
+    client: AsyncClient, mailbox: Mailbox, email: str = "agent@paris.fr"
+) -> dict[str, str]:
+    """A staff account (as `cma create-staff` makes one), logged in."""
+    from cma.accounts.service import ensure_staff
+
+    async with mailbox.sessionmaker() as session, session.begin():
+        await ensure_staff(session, email, PASSWORD)
+    return bearer(await log_in(client, email))

@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import getpass
 import logging
 import os
 import signal
@@ -69,6 +70,60 @@ def worker() -> None:
     asyncio.run(main())
 
 
+def seed(courses: int, random_seed: int) -> None:
+    """Load (or refresh) the seed's domains, calendar, pages and the demo catalogue."""
+    from cma.catalogue import demo
+    from cma.core.database import create_engine, create_sessionmaker
+
+    async def main() -> int:
+        engine = create_engine(get_settings().sqlalchemy_url, pool_size=1)
+        try:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                return await demo.seed(session, courses=courses, random_seed=random_seed)
+        finally:
+            await engine.dispose()
+
+    written = asyncio.run(main())
+    logger.info("catalogue seeded: %d courses", written)
+
+
+def seed_if_empty() -> None:
+    from cma.catalogue import service as catalogue
+    from cma.core.database import create_engine, create_sessionmaker
+
+    async def empty() -> bool:
+        engine = create_engine(get_settings().sqlalchemy_url, pool_size=1)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                return await catalogue.is_empty(session)
+        finally:
+            await engine.dispose()
+
+    if asyncio.run(empty()):
+        seed(courses=1200, random_seed=2016)
+
+
+def create_staff(email: str, password: str | None) -> None:
+    from cma.accounts import service as accounts
+    from cma.core.database import create_engine, create_sessionmaker
+    from cma.core.validation import normalize_email
+
+    address = normalize_email(email)
+    if password is None and sys.stdin.isatty():
+        password = getpass.getpass(f"Mot de passe pour {address} (vide : inchangé) : ") or None
+
+    async def main() -> bool:
+        engine = create_engine(get_settings().sqlalchemy_url, pool_size=1)
+        try:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                return await accounts.ensure_staff(session, address, password)
+        finally:
+            await engine.dispose()
+
+    created = asyncio.run(main())
+    logger.info("%s %s as staff", address, "created" if created else "updated")
+
+
 def dev(host: str, port: int) -> None:
     """`make run`: embedded PostgreSQL if needed, SMTP sink + dev mailbox, migrate, serve."""
     from cma.core import embedded
@@ -97,6 +152,7 @@ def dev(host: str, port: int) -> None:
         settings = get_settings()
         logger.info("Database: %s", embedded.describe(os.environ["DATABASE_URL"]))
         migrate()
+        seed_if_empty()
         logger.info("Swagger UI: %s/docs", settings.public_url)
         if sink is not None:
             logger.info("Dev mailbox (every mail sent): %s/dev/mailbox", settings.public_url)
@@ -134,6 +190,12 @@ def main(argv: list[str] | None = None) -> None:
     serve_cmd.add_argument("--port", type=int, default=8000)
     serve_cmd.add_argument("--workers", type=int, default=1)
     commands.add_parser("worker", help="send queued mails and do housekeeping")
+    seed_cmd = commands.add_parser("seed", help="load the demo catalogue (idempotent)")
+    seed_cmd.add_argument("--courses", type=int, default=1200)
+    seed_cmd.add_argument("--seed", type=int, default=2016, dest="random_seed")
+    staff_cmd = commands.add_parser("create-staff", help="create or promote a staff account")
+    staff_cmd.add_argument("email")
+    staff_cmd.add_argument("--password", help="asked for when omitted on a terminal")
     dev_cmd = commands.add_parser("dev", help="what `make run` runs: everything for a developer")
     dev_cmd.add_argument("--host", default="127.0.0.1")
     dev_cmd.add_argument("--port", type=int, default=8000)
@@ -147,6 +209,10 @@ def main(argv: list[str] | None = None) -> None:
         serve(args.host, args.port, args.workers)
     elif args.command == "worker":
         worker()
+    elif args.command == "seed":
+        seed(args.courses, args.random_seed)
+    elif args.command == "create-staff":
+        create_staff(args.email, args.password)
     elif args.command == "dev":
         dev(args.host, args.port)
     elif args.command == "openapi":

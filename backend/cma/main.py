@@ -15,6 +15,9 @@ from cma import spa
 from cma.accounts.router import router as accounts_router
 from cma.accounts.service import Rules
 from cma.background import run_background
+from cma.catalogue.cache import ReadCache
+from cma.catalogue.router import admin as catalogue_admin_router
+from cma.catalogue.router import router as catalogue_router
 from cma.core.database import create_engine, create_sessionmaker
 from cma.core.problems import ServiceUnavailable, install_handlers, responses
 from cma.core.ratelimit import create_throttle
@@ -108,6 +111,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.throttle = create_throttle(engine, settings.rate_limit_storage_url)
         app.state.rules = Rules.from_settings(settings)
+        app.state.catalogue_cache = ReadCache(
+            app.state.sessionmaker, refresh_seconds=settings.catalogue_refresh_seconds
+        )
+        app.state.catalogue_cache.start()
         stop = asyncio.Event()
         background = None
         if settings.outbox_in_process:
@@ -120,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stop.set()
             if background is not None:
                 await background
+            await app.state.catalogue_cache.stop()
             await engine.dispose()
 
     app = FastAPI(
@@ -135,6 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(accounts_router)
+    api.include_router(catalogue_router)
+    api.include_router(catalogue_admin_router)
     api.include_router(_health_router())
     app.include_router(api)
 

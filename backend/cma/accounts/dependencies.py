@@ -8,9 +8,9 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.accounts import service
-from cma.accounts.models import Account, LoginSession
+from cma.accounts.models import Account, LoginSession, Role
 from cma.core.database import SessionDep
-from cma.core.problems import CsrfRefused, NotAuthenticated
+from cma.core.problems import CsrfRefused, Forbidden, NotAuthenticated
 from cma.core.ratelimit import Throttle
 from cma.core.security import same_secret
 
@@ -88,4 +88,13 @@ async def _optional_session(request: Request, db: SessionDep) -> LoginSession | 
 
 
 AuthDep = Annotated[Authenticated, Depends(_authenticated)]
+
+
+async def _staff(auth: AuthDep) -> Authenticated:
+    if auth.account.role != Role.STAFF:
+        raise Forbidden("Cette action est réservée aux agents des Cours Municipaux d'Adultes.")
+    return auth
+
+
+StaffDep = Annotated[Authenticated, Depends(_staff)]
 OptionalSessionDep = Annotated[LoginSession | None, Depends(_optional_session)]

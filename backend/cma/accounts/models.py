@@ -19,6 +19,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from cma.core.database import Base, CreatedAt
 
 
+class Role(StrEnum):
+    LEARNER = "learner"
+    STAFF = "staff"
+
+
 class AccountStatus(StrEnum):
     PENDING = "pending"
     ACTIVE = "active"
@@ -50,12 +55,14 @@ class Account(CreatedAt, Base):
         CheckConstraint(r"mobile_phone ~ '^\+[1-9][0-9]{6,14}$'", name="mobile_phone_e164"),
         CheckConstraint("civility IN ('non_precisee', 'madame', 'monsieur')", name="civility"),
         CheckConstraint(r"postal_code ~ '^[0-9]{5}$'", name="postal_code"),
+        CheckConstraint("role IN ('learner', 'staff')", name="role"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, server_default=func.gen_random_uuid())
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), server_default=AccountStatus.PENDING.value)
+    role: Mapped[str] = mapped_column(String(16), server_default=Role.LEARNER.value)
     mobile_phone: Mapped[str | None] = mapped_column(String(16))
     terms_version: Mapped[str] = mapped_column(String(32))
     terms_accepted_at: Mapped[datetime]

@@ -32,6 +32,7 @@ from cma.accounts.models import (
     AccountToken,
     Civility,
     LoginSession,
+    Role,
     Subscription,
     TokenPurpose,
     Topic,
@@ -688,6 +689,31 @@ async def delete_account(
     await notifications.enqueue(session, "account_deleted", account.email)
     await session.delete(account)
     await session.flush()
+
+
+async def ensure_staff(session: AsyncSession, email: str, password: str | None) -> bool:
+    """Make `email` an active staff account (created if needed). True when created."""
+    account = await _by_email(session, email, lock=True)
+    created = account is None
+    if account is None:
+        if password is None:
+            raise ValueError("a new staff account needs a password")
+        account = Account(
+            email=email,
+            password_hash=await hash_password(password),
+            terms_version=get_settings().terms_version,
+            terms_accepted_at=func.now(),
+        )
+        session.add(account)
+    elif password is not None:
+        account.password_hash = await hash_password(password)
+        account.password_changed_at = func.now()
+    account.role = Role.STAFF.value
+    if account.status != AccountStatus.ACTIVE:
+        account.status = AccountStatus.ACTIVE.value
+        account.activated_at = func.now()
+    await session.flush()
+    return created
 
 
 async def purge_expired(session: AsyncSession) -> None:

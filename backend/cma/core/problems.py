@@ -83,6 +83,13 @@ class NotAuthenticated(ProblemError):
     detail = "Vous devez être connecté pour accéder à cette page."
 
 
+class Forbidden(ProblemError):
+    status = 403
+    code = "forbidden"
+    title = "Accès refusé"
+    detail = "Vous n'avez pas accès à cette ressource."
+
+
 class CsrfRefused(ProblemError):
     status = 403
     code = "csrf"

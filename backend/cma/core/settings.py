@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     outbox_batch_size: int = 20
     outbox_max_attempts: int = 12
 
+    catalogue_refresh_seconds: float = Field(
+        default=1.0, description="How often each process checks for catalogue changes."
+    )
+
     dev_mailbox_dir: Path | None = Field(
         default=None, description="Where the dev SMTP sink writes mails (dev only)."
     )

@@ -358,6 +358,201 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recherche par domaine : les domaines et leur nombre de cours */
+        get: operations["list_domains_api_v1_domains_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Catalogue : recherche et filtres
+         * @description French full-text search (accents and case ignored, words may be cut: `angl` finds Anglais) and filters, in pages ordered by relevance then code.
+         */
+        get: operations["list_courses_api_v1_courses_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/courses/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fiche d'un cours */
+        get: operations["get_course_api_v1_courses__code__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Calendrier des inscriptions
+         * @description Campaigns with their application and response periods (Paris dates, end days included), oldest first.
+         */
+        get: operations["list_campaigns_api_v1_campaigns_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pages d'information (liens de l'accueil) */
+        get: operations["list_pages_api_v1_pages_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pages/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Une page d'information */
+        get: operations["get_page_api_v1_pages__slug__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/courses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Créer un cours */
+        post: operations["create_course_api_v1_admin_courses_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/courses/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Modifier un cours */
+        put: operations["update_course_api_v1_admin_courses__code__put"];
+        post?: never;
+        /** Retirer un cours du catalogue */
+        delete: operations["retire_course_api_v1_admin_courses__code__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Créer une campagne */
+        post: operations["create_campaign_api_v1_admin_campaigns_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/campaigns/{campaign_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Modifier une campagne */
+        put: operations["update_campaign_api_v1_admin_campaigns__campaign_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/pages/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Créer ou modifier une page d'information */
+        put: operations["put_page_api_v1_admin_pages__slug__put"];
+        post?: never;
+        /** Supprimer une page d'information */
+        delete: operations["delete_page_api_v1_admin_pages__slug__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -429,6 +624,123 @@ export interface components {
              */
             detail: string;
         };
+        /**
+         * CampaignIn
+         * @example {
+         *       "application_end": "2017-02-07",
+         *       "application_start": "2017-01-24",
+         *       "covers": "second_semester",
+         *       "max_courses": 3,
+         *       "name": "Cours du second semestre",
+         *       "response_end": "2017-03-03",
+         *       "response_start": "2017-02-08",
+         *       "school_year": "2016-2017"
+         *     }
+         */
+        CampaignIn: {
+            /** Name */
+            name: string;
+            /** School Year */
+            school_year: string;
+            covers: components["schemas"]["Covers"];
+            /**
+             * Application Start
+             * Format: date
+             */
+            application_start: string;
+            /**
+             * Application End
+             * Format: date
+             */
+            application_end: string;
+            /**
+             * Response Start
+             * Format: date
+             */
+            response_start: string;
+            /**
+             * Response End
+             * Format: date
+             */
+            response_end: string;
+            /**
+             * Max Courses
+             * @default 3
+             */
+            max_courses: number;
+        };
+        /** CampaignOut */
+        CampaignOut: {
+            /** Id */
+            id: number;
+            /**
+             * Name
+             * @example Cours annuels et premier semestre
+             */
+            name: string;
+            /**
+             * School Year
+             * @example 2016-2017
+             */
+            school_year: string;
+            covers: components["schemas"]["Covers"];
+            /**
+             * Application Start
+             * Format: date
+             * @example 2016-08-23
+             */
+            application_start: string;
+            /**
+             * Application End
+             * Format: date
+             * @example 2016-09-07
+             */
+            application_end: string;
+            /**
+             * Response Start
+             * Format: date
+             * @example 2016-09-08
+             */
+            response_start: string;
+            /**
+             * Response End
+             * Format: date
+             * @example 2016-09-30
+             */
+            response_end: string;
+            /**
+             * Max Courses
+             * @example 3
+             */
+            max_courses: number;
+            /**
+             * Open For Applications
+             * @description Today (Europe/Paris) is in the period.
+             */
+            open_for_applications: boolean;
+            /**
+             * Answering
+             * @description Today (Europe/Paris) is in the response period.
+             */
+            answering: boolean;
+        };
+        /** CampaignRef */
+        CampaignRef: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Application Start
+             * Format: date
+             */
+            application_start: string;
+            /**
+             * Application End
+             * Format: date
+             */
+            application_end: string;
+        };
         /** CaptchaOut */
         CaptchaOut: {
             /**
@@ -457,6 +769,287 @@ export interface components {
          * @enum {string}
          */
         Civility: "non_precisee" | "madame" | "monsieur";
+        /** CourseDetail */
+        CourseDetail: {
+            /**
+             * Code
+             * @example LE0042
+             */
+            code: string;
+            /**
+             * Title
+             * @example Anglais — niveau intermédiaire (B1)
+             */
+            title: string;
+            domain: components["schemas"]["DomainRef"];
+            level: components["schemas"]["Level"];
+            /**
+             * Level Label
+             * @example Intermédiaire
+             */
+            level_label: string;
+            venue: components["schemas"]["VenueOut"];
+            /**
+             * Weekday
+             * @description ISO weekday, 1 = Monday
+             * @example 2
+             */
+            weekday: number;
+            /**
+             * Weekday Label
+             * @example Mardi
+             */
+            weekday_label: string;
+            /**
+             * Start Time
+             * Format: time
+             * @example 18:30:00
+             */
+            start_time: string;
+            /**
+             * End Time
+             * Format: time
+             * @example 20:30:00
+             */
+            end_time: string;
+            period: components["schemas"]["Period"];
+            /**
+             * Period Label
+             * @example Cours annuel
+             */
+            period_label: string;
+            /**
+             * Fee
+             * @description Euros for the whole course
+             * @example 142.00
+             */
+            fee: string;
+            /**
+             * Seats
+             * @example 20
+             */
+            seats: number;
+            /** Is New */
+            is_new: boolean;
+            /** Open For Applications */
+            open_for_applications: boolean;
+            /** Description */
+            description: string;
+            /** Prerequisites */
+            prerequisites: string | null;
+            /**
+             * Hours
+             * @description Hours of teaching in the period
+             * @example 60
+             */
+            hours: number;
+            campaign: components["schemas"]["CampaignRef"];
+            /** Needs Motivation */
+            needs_motivation: boolean;
+            /** Needs Priority Situation */
+            needs_priority_situation: boolean;
+        };
+        /**
+         * CourseIn
+         * @description A course as staff create or edit it; `code` comes from the path when editing.
+         * @example {
+         *       "campaign_id": 3,
+         *       "description": "Consolider les bases et gagner en aisance à l'oral.",
+         *       "domain": "langues-etrangeres-bis",
+         *       "end_time": "20:30",
+         *       "fee": "142.00",
+         *       "hours": 60,
+         *       "is_new": false,
+         *       "level": "intermediaire",
+         *       "needs_motivation": false,
+         *       "needs_priority_situation": false,
+         *       "period": "annual",
+         *       "prerequisites": "Avoir suivi le niveau A2 ou test de positionnement.",
+         *       "seats": 20,
+         *       "start_time": "18:30",
+         *       "title": "Anglais — niveau intermédiaire (B1)",
+         *       "venue": "École élémentaire Keller",
+         *       "weekday": 2
+         *     }
+         */
+        CourseIn: {
+            /** Title */
+            title: string;
+            /** Description */
+            description: string;
+            /**
+             * Domain
+             * @description Domain slug
+             */
+            domain: string;
+            level: components["schemas"]["Level"];
+            /** Prerequisites */
+            prerequisites?: string | null;
+            /**
+             * Venue
+             * @description Venue name
+             */
+            venue: string;
+            /** Campaign Id */
+            campaign_id: number;
+            /** Weekday */
+            weekday: number;
+            /**
+             * Start Time
+             * Format: time
+             */
+            start_time: string;
+            /**
+             * End Time
+             * Format: time
+             */
+            end_time: string;
+            period: components["schemas"]["Period"];
+            /** Hours */
+            hours: number;
+            /** Fee */
+            fee: number | string;
+            /** Seats */
+            seats: number;
+            /**
+             * Is New
+             * @default false
+             */
+            is_new: boolean;
+            /**
+             * Needs Motivation
+             * @default false
+             */
+            needs_motivation: boolean;
+            /**
+             * Needs Priority Situation
+             * @default false
+             */
+            needs_priority_situation: boolean;
+        };
+        /** CoursePage */
+        CoursePage: {
+            /** Items */
+            items: components["schemas"]["CourseSummary"][];
+            /**
+             * Total
+             * @example 1200
+             */
+            total: number;
+            /**
+             * Page
+             * @example 1
+             */
+            page: number;
+            /**
+             * Page Size
+             * @example 20
+             */
+            page_size: number;
+            /**
+             * Pages
+             * @example 60
+             */
+            pages: number;
+        };
+        /** CourseSummary */
+        CourseSummary: {
+            /**
+             * Code
+             * @example LE0042
+             */
+            code: string;
+            /**
+             * Title
+             * @example Anglais — niveau intermédiaire (B1)
+             */
+            title: string;
+            domain: components["schemas"]["DomainRef"];
+            level: components["schemas"]["Level"];
+            /**
+             * Level Label
+             * @example Intermédiaire
+             */
+            level_label: string;
+            venue: components["schemas"]["VenueOut"];
+            /**
+             * Weekday
+             * @description ISO weekday, 1 = Monday
+             * @example 2
+             */
+            weekday: number;
+            /**
+             * Weekday Label
+             * @example Mardi
+             */
+            weekday_label: string;
+            /**
+             * Start Time
+             * Format: time
+             * @example 18:30:00
+             */
+            start_time: string;
+            /**
+             * End Time
+             * Format: time
+             * @example 20:30:00
+             */
+            end_time: string;
+            period: components["schemas"]["Period"];
+            /**
+             * Period Label
+             * @example Cours annuel
+             */
+            period_label: string;
+            /**
+             * Fee
+             * @description Euros for the whole course
+             * @example 142.00
+             */
+            fee: string;
+            /**
+             * Seats
+             * @example 20
+             */
+            seats: number;
+            /** Is New */
+            is_new: boolean;
+            /** Open For Applications */
+            open_for_applications: boolean;
+        };
+        /**
+         * Covers
+         * @description What a campaign opens: the seed's two kinds of campaign.
+         * @enum {string}
+         */
+        Covers: "annual_and_first_semester" | "second_semester";
+        /** DomainOut */
+        DomainOut: {
+            /**
+             * Slug
+             * @example langues-etrangeres-bis
+             */
+            slug: string;
+            /**
+             * Name
+             * @example Langues étrangères Bis
+             */
+            name: string;
+            /** Position */
+            position: number;
+            /**
+             * Course Count
+             * @example 214
+             */
+            course_count: number;
+        };
+        /** DomainRef */
+        DomainRef: {
+            /** Slug */
+            slug: string;
+            /** Name */
+            name: string;
+        };
         /** Done */
         Done: {
             /** Detail */
@@ -527,6 +1120,11 @@ export interface components {
             database: string;
         };
         /**
+         * Level
+         * @enum {string}
+         */
+        Level: "tous_niveaux" | "debutant" | "elementaire" | "intermediaire" | "avance";
+        /**
          * LoginRequest
          * @example {
          *       "email": "auditeur.cma@yopmail.com",
@@ -586,6 +1184,88 @@ export interface components {
             detail: string;
         };
         /**
+         * NewCourse
+         * @example {
+         *       "campaign_id": 3,
+         *       "description": "Consolider les bases et gagner en aisance à l'oral.",
+         *       "domain": "langues-etrangeres-bis",
+         *       "end_time": "20:30",
+         *       "fee": "142.00",
+         *       "hours": 60,
+         *       "is_new": false,
+         *       "level": "intermediaire",
+         *       "needs_motivation": false,
+         *       "needs_priority_situation": false,
+         *       "period": "annual",
+         *       "prerequisites": "Avoir suivi le niveau A2 ou test de positionnement.",
+         *       "seats": 20,
+         *       "start_time": "18:30",
+         *       "title": "Anglais — niveau intermédiaire (B1)",
+         *       "venue": "École élémentaire Keller",
+         *       "weekday": 2
+         *     }
+         */
+        NewCourse: {
+            /** Title */
+            title: string;
+            /** Description */
+            description: string;
+            /**
+             * Domain
+             * @description Domain slug
+             */
+            domain: string;
+            level: components["schemas"]["Level"];
+            /** Prerequisites */
+            prerequisites?: string | null;
+            /**
+             * Venue
+             * @description Venue name
+             */
+            venue: string;
+            /** Campaign Id */
+            campaign_id: number;
+            /** Weekday */
+            weekday: number;
+            /**
+             * Start Time
+             * Format: time
+             */
+            start_time: string;
+            /**
+             * End Time
+             * Format: time
+             */
+            end_time: string;
+            period: components["schemas"]["Period"];
+            /** Hours */
+            hours: number;
+            /** Fee */
+            fee: number | string;
+            /** Seats */
+            seats: number;
+            /**
+             * Is New
+             * @default false
+             */
+            is_new: boolean;
+            /**
+             * Needs Motivation
+             * @default false
+             */
+            needs_motivation: boolean;
+            /**
+             * Needs Priority Situation
+             * @default false
+             */
+            needs_priority_situation: boolean;
+            /**
+             * Code
+             * @example LE0042
+             */
+            code: string;
+        };
+        /**
          * OAuth2PasswordForm
          * @description The OAuth2 password grant, as Swagger UI's Authorize button sends it.
          * @example {
@@ -620,6 +1300,67 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /**
+         * PageIn
+         * @example {
+         *       "body": "## Comment s'inscrire\n\n1. Créez votre compte parisien…",
+         *       "position": 2,
+         *       "title": "Aide à l'inscription"
+         *     }
+         */
+        PageIn: {
+            /** Title */
+            title: string;
+            /** Body */
+            body: string;
+            /** Position */
+            position: number;
+        };
+        /** PageOut */
+        PageOut: {
+            /**
+             * Slug
+             * @example aide-a-l-inscription
+             */
+            slug: string;
+            /**
+             * Title
+             * @example Aide à l'inscription
+             */
+            title: string;
+            /** Position */
+            position: number;
+            /**
+             * Body
+             * @description Markdown
+             */
+            body: string;
+            /**
+             * Body Html
+             * @description The Markdown rendered safely (no raw HTML)
+             */
+            body_html: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** PageSummary */
+        PageSummary: {
+            /**
+             * Slug
+             * @example aide-a-l-inscription
+             */
+            slug: string;
+            /**
+             * Title
+             * @example Aide à l'inscription
+             */
+            title: string;
+            /** Position */
+            position: number;
         };
         /**
          * PasswordBody
@@ -681,6 +1422,11 @@ export interface components {
             /** Password Confirmation */
             password_confirmation: string;
         };
+        /**
+         * Period
+         * @enum {string}
+         */
+        Period: "annual" | "first_semester" | "second_semester";
         /** Problem */
         Problem: {
             /**
@@ -972,6 +1718,29 @@ export interface components {
          * @enum {string}
          */
         Topic: "information_mairie";
+        /** VenueOut */
+        VenueOut: {
+            /**
+             * Name
+             * @example École élémentaire Keller
+             */
+            name: string;
+            /**
+             * Address
+             * @example 14 rue Keller
+             */
+            address: string;
+            /**
+             * Postal Code
+             * @example 75011
+             */
+            postal_code: string;
+            /**
+             * Arrondissement
+             * @example 11
+             */
+            arrondissement: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -2489,6 +3258,927 @@ export interface operations {
                      *       "title": "Jeton CSRF manquant ou invalide",
                      *       "status": 403,
                      *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_domains_api_v1_domains_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainOut"][];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_courses_api_v1_courses_get: {
+        parameters: {
+            query?: {
+                /** @description Words to look for */
+                q?: string | null;
+                /** @description Domain slug */
+                domain?: string | null;
+                level?: components["schemas"]["Level"] | null;
+                arrondissement?: number | null;
+                /** @description 1 = Monday */
+                weekday?: number | null;
+                time_of_day?: ("matin" | "apres-midi" | "soir") | null;
+                period?: components["schemas"]["Period"] | null;
+                /** @description Open for applications today */
+                open?: boolean | null;
+                /** @description Les nouvelles formations */
+                new?: boolean | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoursePage"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_course_api_v1_courses__code__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseDetail"];
+                };
+            };
+            /** @description `course-not-found`: Cours introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:course-not-found",
+                     *       "title": "Cours introuvable",
+                     *       "status": 404,
+                     *       "detail": "Ce cours n'existe pas ou n'est plus proposé."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_campaigns_api_v1_campaigns_get: {
+        parameters: {
+            query?: {
+                school_year?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignOut"][];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_pages_api_v1_pages_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageSummary"][];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_page_api_v1_pages__slug__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut"];
+                };
+            };
+            /** @description `page-not-found`: Page introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:page-not-found",
+                     *       "title": "Page introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette page d'information n'existe pas."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_course_api_v1_admin_courses_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewCourse"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseDetail"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `course-exists`: Code déjà utilisé */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:course-exists",
+                     *       "title": "Code déjà utilisé",
+                     *       "status": 409,
+                     *       "detail": "Un cours porte déjà ce code."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_course_api_v1_admin_courses__code__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CourseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseDetail"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `course-not-found`: Cours introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:course-not-found",
+                     *       "title": "Cours introuvable",
+                     *       "status": 404,
+                     *       "detail": "Ce cours n'existe pas ou n'est plus proposé."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retire_course_api_v1_admin_courses__code__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `course-not-found`: Cours introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:course-not-found",
+                     *       "title": "Cours introuvable",
+                     *       "status": 404,
+                     *       "detail": "Ce cours n'existe pas ou n'est plus proposé."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_campaign_api_v1_admin_campaigns_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_campaign_api_v1_admin_campaigns__campaign_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `campaign-not-found`: Campagne introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:campaign-not-found",
+                     *       "title": "Campagne introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette campagne n'existe pas."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_page_api_v1_admin_pages__slug__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PageIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_page_api_v1_admin_pages__slug__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `page-not-found`: Page introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:page-not-found",
+                     *       "title": "Page introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette page d'information n'existe pas."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
                      *     }
                      */
                     "application/problem+json": unknown;

@@ -1,0 +1,177 @@
+"""Tables of the catalogue: domains, venues, campaigns, courses, information pages.
+
+Every change to them bumps `catalogue_version` (a statement trigger, see the migration), which
+is how each server process knows its cached answers are stale.
+"""
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Computed,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cma.core.database import Base, CreatedAt
+
+
+class Level(StrEnum):
+    TOUS = "tous_niveaux"
+    DEBUTANT = "debutant"
+    ELEMENTAIRE = "elementaire"
+    INTERMEDIAIRE = "intermediaire"
+    AVANCE = "avance"
+
+
+class Period(StrEnum):
+    ANNUAL = "annual"
+    FIRST_SEMESTER = "first_semester"
+    SECOND_SEMESTER = "second_semester"
+
+
+class Covers(StrEnum):
+    """What a campaign opens: the seed's two kinds of campaign."""
+
+    ANNUAL_AND_FIRST_SEMESTER = "annual_and_first_semester"
+    SECOND_SEMESTER = "second_semester"
+
+
+class Domain(Base):
+    __tablename__ = "domains"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    position: Mapped[int] = mapped_column(SmallInteger)
+
+
+class Venue(Base):
+    __tablename__ = "venues"
+    __table_args__ = (
+        CheckConstraint("arrondissement BETWEEN 1 AND 20", name="arrondissement"),
+        CheckConstraint(r"postal_code ~ '^750[0-9]{2}$'", name="postal_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(150), unique=True)
+    address: Mapped[str] = mapped_column(String(200))
+    postal_code: Mapped[str] = mapped_column(String(5))
+    arrondissement: Mapped[int] = mapped_column(SmallInteger)
+
+
+class Campaign(CreatedAt, Base):
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        CheckConstraint(
+            "covers IN ('annual_and_first_semester', 'second_semester')", name="covers"
+        ),
+        CheckConstraint(
+            "application_start <= application_end AND application_end < response_start "
+            "AND response_start <= response_end",
+            name="calendar",
+        ),
+        CheckConstraint("max_courses BETWEEN 1 AND 10", name="max_courses"),
+        CheckConstraint(r"school_year ~ '^[0-9]{4}-[0-9]{4}$'", name="school_year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    school_year: Mapped[str] = mapped_column(String(9), index=True)
+    covers: Mapped[str] = mapped_column(String(32))
+    # Calendar dates in Europe/Paris, end days included.
+    application_start: Mapped[date]
+    application_end: Mapped[date]
+    response_start: Mapped[date]
+    response_end: Mapped[date]
+    max_courses: Mapped[int] = mapped_column(SmallInteger, server_default="3")
+
+
+class Course(CreatedAt, Base):
+    __tablename__ = "courses"
+    __table_args__ = (
+        CheckConstraint(r"code ~ '^[A-Z]{2,4}[0-9]{3,5}$'", name="code"),
+        CheckConstraint(
+            "level IN ('tous_niveaux', 'debutant', 'elementaire', 'intermediaire', 'avance')",
+            name="level",
+        ),
+        CheckConstraint("period IN ('annual', 'first_semester', 'second_semester')", name="period"),
+        CheckConstraint("weekday BETWEEN 1 AND 7", name="weekday"),
+        CheckConstraint("end_time > start_time", name="hours_of_day"),
+        CheckConstraint("hours > 0", name="hours"),
+        CheckConstraint("fee >= 0", name="fee"),
+        CheckConstraint("seats > 0", name="seats"),
+        Index("ix_courses_search", "search", postgresql_using="gin"),
+        Index("ix_courses_domain_id_code", "domain_id", "code"),
+    )
+
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    title: Mapped[str] = mapped_column(String(150))
+    description: Mapped[str] = mapped_column(Text)
+    domain_id: Mapped[int] = mapped_column(ForeignKey("domains.id"))
+    level: Mapped[str] = mapped_column(String(16))
+    prerequisites: Mapped[str | None] = mapped_column(Text)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    weekday: Mapped[int] = mapped_column(SmallInteger)  # ISO: 1 = Monday
+    start_time: Mapped[time]
+    end_time: Mapped[time]
+    period: Mapped[str] = mapped_column(String(16))
+    hours: Mapped[int] = mapped_column(Integer)
+    fee: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    seats: Mapped[int] = mapped_column(Integer)
+    is_new: Mapped[bool] = mapped_column(server_default="false")
+    needs_motivation: Mapped[bool] = mapped_column(server_default="false")
+    needs_priority_situation: Mapped[bool] = mapped_column(server_default="false")
+    retired_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    # French full text, accents and case folded (cma_fold), title weighted above the rest.
+    search: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "setweight(to_tsvector('french'::regconfig, cma_fold(title)), 'A') || "
+            "setweight(to_tsvector('french'::regconfig, cma_fold(search_extra)), 'B') || "
+            "setweight(to_tsvector('french'::regconfig, cma_fold(description)), 'C')",
+            persisted=True,
+        ),
+    )
+    # The domain's name and the venue's, copied here so the generated column can use them.
+    search_extra: Mapped[str] = mapped_column(Text, server_default="")
+
+    domain: Mapped[Domain] = relationship(lazy="raise")
+    venue: Mapped[Venue] = relationship(lazy="raise")
+    campaign: Mapped[Campaign] = relationship(lazy="raise")
+
+
+class Page(CreatedAt, Base):
+    """An information page linked from the home page ("Aide à l'inscription", …)."""
+
+    __tablename__ = "pages"
+    __table_args__ = (CheckConstraint(r"slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug"),)
+
+    slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(150))
+    body: Mapped[str] = mapped_column(Text, doc="Markdown")
+    position: Mapped[int] = mapped_column(SmallInteger)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class CatalogueVersion(Base):
+    """One row; bumped by triggers whenever anything a reader sees changes."""
+
+    __tablename__ = "catalogue_version"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default="1")
+    version: Mapped[int] = mapped_column(server_default="1")
+    changed_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -1,0 +1,311 @@
+"""HTTP routes of the catalogue: cached public reads, and staff writes under /admin."""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, status
+from pydantic import TypeAdapter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cma.accounts.dependencies import StaffDep
+from cma.catalogue import service
+from cma.catalogue.cache import Entry, ReadCache, etag_for
+from cma.catalogue.exceptions import (
+    CampaignNotFound,
+    CourseConflict,
+    CourseNotFound,
+    PageNotFound,
+)
+from cma.catalogue.models import Level, Period
+from cma.catalogue.schemas import (
+    CampaignIn,
+    CampaignOut,
+    CourseDetail,
+    CourseIn,
+    CoursePage,
+    DomainOut,
+    NewCourse,
+    PageIn,
+    PageOut,
+    PageSummary,
+    TimeOfDay,
+)
+from cma.core.database import SessionDep
+from cma.core.problems import CsrfRefused, Forbidden, InvalidInput, NotAuthenticated, responses
+
+router = APIRouter(tags=["catalogue"])
+admin = APIRouter(prefix="/admin", tags=["admin"])
+
+# Everybody gets the same bytes; caches must revalidate, which the ETag makes cheap.
+READ_HEADERS = {"Cache-Control": "public, no-cache", "Vary": "Accept-Encoding"}
+STAFF_ERRORS = (NotAuthenticated, CsrfRefused, Forbidden)
+
+
+def _cache(request: Request) -> ReadCache:
+    cache: ReadCache = request.app.state.catalogue_cache
+    return cache
+
+
+def _encoder(model: Any) -> Callable[[Any], bytes]:
+    adapter: TypeAdapter[Any] = TypeAdapter(model)
+    return lambda data: adapter.dump_json(adapter.validate_python(data))
+
+
+_encode_domains = _encoder(list[DomainOut])
+_encode_page_of_courses = _encoder(CoursePage)
+_encode_course = _encoder(CourseDetail)
+_encode_campaigns = _encoder(list[CampaignOut])
+_encode_pages = _encoder(list[PageSummary])
+_encode_page = _encoder(PageOut)
+
+
+async def _cached(
+    request: Request,
+    read: Callable[[AsyncSession], Awaitable[Any]],
+    encode: Callable[[Any], bytes],
+) -> Response:
+    """Answer from the process's cache, computing at most once per catalogue version."""
+    key = f"{service.today().isoformat()} {request.url.path}?{request.url.query}"
+
+    async def compute() -> Entry:
+        async with request.app.state.sessionmaker() as session:
+            body = encode(await read(session))
+        return Entry(body=body, etag=etag_for(body))
+
+    entry = await _cache(request).get(key, compute)
+    if entry.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers={**READ_HEADERS, "ETag": entry.etag})
+    return Response(
+        entry.body,
+        media_type="application/json",
+        headers={**READ_HEADERS, "ETag": entry.etag},
+    )
+
+
+@router.get(
+    "/domains",
+    summary="Recherche par domaine : les domaines et leur nombre de cours",
+    response_class=Response,
+    responses={200: {"model": list[DomainOut]}, **responses(InvalidInput)},
+)
+async def list_domains(request: Request) -> Response:
+    return await _cached(request, service.domains, _encode_domains)
+
+
+@router.get(
+    "/courses",
+    summary="Catalogue : recherche et filtres",
+    description="French full-text search (accents and case ignored, words may be cut: "
+    "`angl` finds Anglais) and filters, in pages ordered by relevance then code.",
+    response_class=Response,
+    responses={200: {"model": CoursePage}, **responses(InvalidInput)},
+)
+async def list_courses(
+    request: Request,
+    q: Annotated[str | None, Query(max_length=100, description="Words to look for")] = None,
+    domain: Annotated[str | None, Query(max_length=64, description="Domain slug")] = None,
+    level: Level | None = None,
+    arrondissement: Annotated[int | None, Query(ge=1, le=20)] = None,
+    weekday: Annotated[int | None, Query(ge=1, le=7, description="1 = Monday")] = None,
+    time_of_day: TimeOfDay | None = None,
+    period: Period | None = None,
+    open: Annotated[bool | None, Query(description="Open for applications today")] = None,
+    new: Annotated[bool | None, Query(description="Les nouvelles formations")] = None,
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Response:
+    filters = service.CourseFilters(
+        q=q.strip() if q and q.strip() else None,
+        domain=domain,
+        level=level,
+        arrondissement=arrondissement,
+        weekday=weekday,
+        time_of_day=time_of_day,
+        period=period,
+        open=open,
+        new=new,
+    )
+
+    async def read(session: AsyncSession) -> Any:
+        return await service.search_courses(session, filters, page, page_size)
+
+    return await _cached(request, read, _encode_page_of_courses)
+
+
+@router.get(
+    "/courses/{code}",
+    summary="Fiche d'un cours",
+    response_class=Response,
+    responses={200: {"model": CourseDetail}, **responses(CourseNotFound, InvalidInput)},
+)
+async def get_course(
+    request: Request, code: Annotated[str, Path(max_length=10, examples=["LE0042"])]
+) -> Response:
+    async def read(session: AsyncSession) -> Any:
+        return await service.course(session, code.upper())
+
+    return await _cached(request, read, _encode_course)
+
+
+@router.get(
+    "/campaigns",
+    summary="Calendrier des inscriptions",
+    description="Campaigns with their application and response periods (Paris dates, end "
+    "days included), oldest first.",
+    response_class=Response,
+    responses={200: {"model": list[CampaignOut]}, **responses(InvalidInput)},
+)
+async def list_campaigns(
+    request: Request,
+    school_year: Annotated[
+        str | None, Query(pattern=r"^[0-9]{4}-[0-9]{4}$", examples=["2016-2017"])
+    ] = None,
+) -> Response:
+    async def read(session: AsyncSession) -> Any:
+        return await service.campaigns(session, school_year)
+
+    return await _cached(request, read, _encode_campaigns)
+
+
+@router.get(
+    "/pages",
+    summary="Pages d'information (liens de l'accueil)",
+    response_class=Response,
+    responses={200: {"model": list[PageSummary]}, **responses(InvalidInput)},
+)
+async def list_pages(request: Request) -> Response:
+    return await _cached(request, service.pages, _encode_pages)
+
+
+@router.get(
+    "/pages/{slug}",
+    summary="Une page d'information",
+    response_class=Response,
+    responses={200: {"model": PageOut}, **responses(PageNotFound, InvalidInput)},
+)
+async def get_page(
+    request: Request, slug: Annotated[str, Path(max_length=64, examples=["aide-a-l-inscription"])]
+) -> Response:
+    async def read(session: AsyncSession) -> Any:
+        return await service.page(session, slug)
+
+    return await _cached(request, read, _encode_page)
+
+
+# --- staff -----------------------------------------------------------------------------------
+
+
+def _refresh_after(background: BackgroundTasks, request: Request) -> None:
+    """This process sees its own edit at once (the others within a second)."""
+    background.add_task(_cache(request).refresh)
+
+
+@admin.post(
+    "/courses",
+    status_code=status.HTTP_201_CREATED,
+    summary="Créer un cours",
+    responses=responses(*STAFF_ERRORS, InvalidInput, CourseConflict),
+)
+async def create_course(
+    body: NewCourse, _: StaffDep, db: SessionDep, request: Request, background: BackgroundTasks
+) -> CourseDetail:
+    _refresh_after(background, request)
+    return CourseDetail.model_validate(await service.create_course(db, body))
+
+
+@admin.put(
+    "/courses/{code}",
+    summary="Modifier un cours",
+    responses=responses(*STAFF_ERRORS, InvalidInput, CourseNotFound),
+)
+async def update_course(
+    code: Annotated[str, Path(max_length=10)],
+    body: CourseIn,
+    _: StaffDep,
+    db: SessionDep,
+    request: Request,
+    background: BackgroundTasks,
+) -> CourseDetail:
+    _refresh_after(background, request)
+    return CourseDetail.model_validate(await service.update_course(db, code.upper(), body))
+
+
+@admin.delete(
+    "/courses/{code}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Retirer un cours du catalogue",
+    responses=responses(*STAFF_ERRORS, InvalidInput, CourseNotFound),
+)
+async def retire_course(
+    code: Annotated[str, Path(max_length=10)],
+    _: StaffDep,
+    db: SessionDep,
+    request: Request,
+    background: BackgroundTasks,
+) -> None:
+    _refresh_after(background, request)
+    await service.retire_course(db, code.upper())
+
+
+@admin.post(
+    "/campaigns",
+    status_code=status.HTTP_201_CREATED,
+    summary="Créer une campagne",
+    responses=responses(*STAFF_ERRORS, InvalidInput),
+)
+async def create_campaign(
+    body: CampaignIn, _: StaffDep, db: SessionDep, request: Request, background: BackgroundTasks
+) -> CampaignOut:
+    _refresh_after(background, request)
+    return CampaignOut.model_validate(await service.save_campaign(db, body))
+
+
+@admin.put(
+    "/campaigns/{campaign_id}",
+    summary="Modifier une campagne",
+    responses=responses(*STAFF_ERRORS, InvalidInput, CampaignNotFound),
+)
+async def update_campaign(
+    campaign_id: int,
+    body: CampaignIn,
+    _: StaffDep,
+    db: SessionDep,
+    request: Request,
+    background: BackgroundTasks,
+) -> CampaignOut:
+    _refresh_after(background, request)
+    return CampaignOut.model_validate(await service.save_campaign(db, body, campaign_id))
+
+
+@admin.put(
+    "/pages/{slug}",
+    summary="Créer ou modifier une page d'information",
+    responses=responses(*STAFF_ERRORS, InvalidInput),
+)
+async def put_page(
+    slug: Annotated[str, Path(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)],
+    body: PageIn,
+    _: StaffDep,
+    db: SessionDep,
+    request: Request,
+    background: BackgroundTasks,
+) -> PageOut:
+    _refresh_after(background, request)
+    return PageOut.model_validate(await service.save_page(db, slug, body))
+
+
+@admin.delete(
+    "/pages/{slug}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Supprimer une page d'information",
+    responses=responses(*STAFF_ERRORS, InvalidInput, PageNotFound),
+)
+async def delete_page(
+    slug: Annotated[str, Path(max_length=64)],
+    _: StaffDep,
+    db: SessionDep,
+    request: Request,
+    background: BackgroundTasks,
+) -> None:
+    _refresh_after(background, request)
+    await service.delete_page(db, slug)

@@ -1,0 +1,248 @@
+"""Bodies of the catalogue API (public reads and staff writes)."""
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from cma.catalogue.models import Covers, Level, Period
+from cma.core.validation import clean_text
+
+LEVEL_LABELS = {
+    Level.TOUS: "Tous niveaux",
+    Level.DEBUTANT: "Débutant",
+    Level.ELEMENTAIRE: "Élémentaire",
+    Level.INTERMEDIAIRE: "Intermédiaire",
+    Level.AVANCE: "Avancé",
+}
+PERIOD_LABELS = {
+    Period.ANNUAL: "Cours annuel",
+    Period.FIRST_SEMESTER: "Premier semestre",
+    Period.SECOND_SEMESTER: "Second semestre",
+}
+WEEKDAY_LABELS = {
+    1: "Lundi",
+    2: "Mardi",
+    3: "Mercredi",
+    4: "Jeudi",
+    5: "Vendredi",
+    6: "Samedi",
+    7: "Dimanche",
+}
+TimeOfDay = Literal["matin", "apres-midi", "soir"]
+
+Text100 = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(clean_text)]
+Text150 = Annotated[str, Field(min_length=1, max_length=150), AfterValidator(clean_text)]
+
+
+class DomainOut(BaseModel):
+    slug: str = Field(examples=["langues-etrangeres-bis"])
+    name: str = Field(examples=["Langues étrangères Bis"])
+    position: int
+    course_count: int = Field(examples=[214])
+
+
+class DomainRef(BaseModel):
+    slug: str
+    name: str
+
+
+class VenueOut(BaseModel):
+    name: str = Field(examples=["École élémentaire Keller"])
+    address: str = Field(examples=["14 rue Keller"])
+    postal_code: str = Field(examples=["75011"])
+    arrondissement: int = Field(examples=[11])
+
+
+class CampaignOut(BaseModel):
+    id: int
+    name: str = Field(examples=["Cours annuels et premier semestre"])
+    school_year: str = Field(examples=["2016-2017"])
+    covers: Covers
+    application_start: date = Field(examples=["2016-08-23"])
+    application_end: date = Field(examples=["2016-09-07"])
+    response_start: date = Field(examples=["2016-09-08"])
+    response_end: date = Field(examples=["2016-09-30"])
+    max_courses: int = Field(examples=[3])
+    open_for_applications: bool = Field(description="Today (Europe/Paris) is in the period.")
+    answering: bool = Field(description="Today (Europe/Paris) is in the response period.")
+
+
+class CampaignRef(BaseModel):
+    id: int
+    name: str
+    application_start: date
+    application_end: date
+
+
+class CourseSummary(BaseModel):
+    code: str = Field(examples=["LE0042"])
+    title: str = Field(examples=["Anglais — niveau intermédiaire (B1)"])
+    domain: DomainRef
+    level: Level
+    level_label: str = Field(examples=["Intermédiaire"])
+    venue: VenueOut
+    weekday: int = Field(ge=1, le=7, examples=[2], description="ISO weekday, 1 = Monday")
+    weekday_label: str = Field(examples=["Mardi"])
+    start_time: time = Field(examples=["18:30:00"])
+    end_time: time = Field(examples=["20:30:00"])
+    period: Period
+    period_label: str = Field(examples=["Cours annuel"])
+    fee: Decimal = Field(examples=["142.00"], description="Euros for the whole course")
+    seats: int = Field(examples=[20])
+    is_new: bool
+    open_for_applications: bool
+
+
+class CourseDetail(CourseSummary):
+    description: str
+    prerequisites: str | None
+    hours: int = Field(examples=[60], description="Hours of teaching in the period")
+    campaign: CampaignRef
+    needs_motivation: bool
+    needs_priority_situation: bool
+
+
+class CoursePage(BaseModel):
+    items: list[CourseSummary]
+    total: int = Field(examples=[1200])
+    page: int = Field(examples=[1])
+    page_size: int = Field(examples=[20])
+    pages: int = Field(examples=[60])
+
+
+class PageSummary(BaseModel):
+    slug: str = Field(examples=["aide-a-l-inscription"])
+    title: str = Field(examples=["Aide à l'inscription"])
+    position: int
+
+
+class PageOut(PageSummary):
+    body: str = Field(description="Markdown")
+    body_html: str = Field(description="The Markdown rendered safely (no raw HTML)")
+    updated_at: datetime
+
+
+# --- staff writes ----------------------------------------------------------------------------
+
+
+class CourseIn(BaseModel):
+    """A course as staff create or edit it; `code` comes from the path when editing."""
+
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Anglais — niveau intermédiaire (B1)",
+                    "description": "Consolider les bases et gagner en aisance à l'oral.",
+                    "domain": "langues-etrangeres-bis",
+                    "level": "intermediaire",
+                    "prerequisites": "Avoir suivi le niveau A2 ou test de positionnement.",
+                    "venue": "École élémentaire Keller",
+                    "campaign_id": 3,
+                    "weekday": 2,
+                    "start_time": "18:30",
+                    "end_time": "20:30",
+                    "period": "annual",
+                    "hours": 60,
+                    "fee": "142.00",
+                    "seats": 20,
+                    "is_new": False,
+                    "needs_motivation": False,
+                    "needs_priority_situation": False,
+                }
+            ]
+        },
+    )
+
+    title: Text150
+    description: str = Field(min_length=1, max_length=5000)
+    domain: str = Field(max_length=64, description="Domain slug")
+    level: Level
+    prerequisites: str | None = Field(default=None, max_length=2000)
+    venue: str = Field(max_length=150, description="Venue name")
+    campaign_id: int
+    weekday: int = Field(ge=1, le=7)
+    start_time: time
+    end_time: time
+    period: Period
+    hours: int = Field(gt=0, le=2000)
+    fee: Decimal = Field(ge=0, le=10000, decimal_places=2)
+    seats: int = Field(gt=0, le=500)
+    is_new: bool = False
+    needs_motivation: bool = False
+    needs_priority_situation: bool = False
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> "CourseIn":
+        if self.end_time <= self.start_time:
+            raise ValueError("L'heure de fin doit être après l'heure de début.")
+        return self
+
+
+class NewCourse(CourseIn):
+    code: str = Field(pattern=r"^[A-Z]{2,4}[0-9]{3,5}$", examples=["LE0042"])
+
+
+class CampaignIn(BaseModel):
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Cours du second semestre",
+                    "school_year": "2016-2017",
+                    "covers": "second_semester",
+                    "application_start": "2017-01-24",
+                    "application_end": "2017-02-07",
+                    "response_start": "2017-02-08",
+                    "response_end": "2017-03-03",
+                    "max_courses": 3,
+                }
+            ]
+        },
+    )
+
+    name: Text100
+    school_year: str = Field(pattern=r"^[0-9]{4}-[0-9]{4}$")
+    covers: Covers
+    application_start: date
+    application_end: date
+    response_start: date
+    response_end: date
+    max_courses: int = Field(default=3, ge=1, le=10)
+
+    @model_validator(mode="after")
+    def _calendar(self) -> "CampaignIn":
+        if not (
+            self.application_start
+            <= self.application_end
+            < self.response_start
+            <= self.response_end
+        ):
+            raise ValueError(
+                "Le calendrier doit se suivre : début et fin des inscriptions, puis début et fin "
+                "de l'envoi des réponses."
+            )
+        return self
+
+
+class PageIn(BaseModel):
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Aide à l'inscription",
+                    "body": "## Comment s'inscrire\n\n1. Créez votre compte parisien…",
+                    "position": 2,
+                }
+            ]
+        },
+    )
+
+    title: Text150
+    body: str = Field(max_length=50000)
+    position: int = Field(ge=0, le=1000)

@@ -1,0 +1,384 @@
+"""The catalogue's rules: what readers see (search, filters, calendar) and what staff change."""
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from markdown_it import MarkdownIt
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from cma.catalogue.exceptions import CampaignNotFound, CourseConflict, CourseNotFound, PageNotFound
+from cma.catalogue.models import Campaign, Course, Domain, Level, Page, Period, Venue
+from cma.catalogue.schemas import (
+    LEVEL_LABELS,
+    PERIOD_LABELS,
+    WEEKDAY_LABELS,
+    CampaignIn,
+    CourseIn,
+    NewCourse,
+    PageIn,
+    TimeOfDay,
+)
+from cma.core.problems import FieldError, InvalidInput
+
+PARIS = ZoneInfo("Europe/Paris")
+TIMES_OF_DAY: dict[str, tuple[time, time]] = {
+    "matin": (time(0, 0), time(12, 0)),
+    "apres-midi": (time(12, 0), time(18, 0)),
+    "soir": (time(18, 0), time(23, 59, 59)),
+}
+# Safe Markdown: raw HTML is escaped, links with a javascript: (or similar) target are refused.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False})
+
+
+def today() -> date:
+    """The calendar day in Paris: campaign dates are Paris dates."""
+    return datetime.now(PARIS).date()
+
+
+def fold(text: str) -> str:
+    """What cma_fold does in the database: lower case, no accents."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("œ", "oe").replace("æ", "ae"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def search_query(text: str) -> str | None:
+    """A prefix query for to_tsquery from what someone typed ("angl b1" -> "angl:* & b1:*")."""
+    terms = re.findall(r"[a-z0-9]+", fold(text))[:8]
+    return " & ".join(f"{term}:*" for term in terms) or None
+
+
+def render_markdown(body: str) -> str:
+    return _MARKDOWN.render(body)
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CourseFilters:
+    q: str | None = None
+    domain: str | None = None
+    level: Level | None = None
+    arrondissement: int | None = None
+    weekday: int | None = None
+    time_of_day: TimeOfDay | None = None
+    period: Period | None = None
+    open: bool | None = None
+    new: bool | None = None
+
+
+def _open_now(day: date) -> Any:
+    return (Campaign.application_start <= day) & (Campaign.application_end >= day)
+
+
+async def domains(session: AsyncSession) -> list[dict[str, Any]]:
+    count = (
+        select(func.count())
+        .where(Course.domain_id == Domain.id, Course.retired_at.is_(None))
+        .scalar_subquery()
+    )
+    rows = await session.execute(select(Domain, count).order_by(Domain.position))
+    return [
+        {"slug": d.slug, "name": d.name, "position": d.position, "course_count": n} for d, n in rows
+    ]
+
+
+def _campaign(campaign: Campaign, day: date) -> dict[str, Any]:
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "school_year": campaign.school_year,
+        "covers": campaign.covers,
+        "application_start": campaign.application_start,
+        "application_end": campaign.application_end,
+        "response_start": campaign.response_start,
+        "response_end": campaign.response_end,
+        "max_courses": campaign.max_courses,
+        "open_for_applications": campaign.application_start <= day <= campaign.application_end,
+        "answering": campaign.response_start <= day <= campaign.response_end,
+    }
+
+
+async def campaigns(session: AsyncSession, school_year: str | None = None) -> list[dict[str, Any]]:
+    query = select(Campaign).order_by(Campaign.application_start)
+    if school_year:
+        query = query.where(Campaign.school_year == school_year)
+    day = today()
+    return [_campaign(c, day) for c in await session.scalars(query)]
+
+
+def _venue(venue: Venue) -> dict[str, Any]:
+    return {
+        "name": venue.name,
+        "address": venue.address,
+        "postal_code": venue.postal_code,
+        "arrondissement": venue.arrondissement,
+    }
+
+
+def _summary(course: Course, day: date) -> dict[str, Any]:
+    campaign = course.campaign
+    return {
+        "code": course.code,
+        "title": course.title,
+        "domain": {"slug": course.domain.slug, "name": course.domain.name},
+        "level": course.level,
+        "level_label": LEVEL_LABELS[Level(course.level)],
+        "venue": _venue(course.venue),
+        "weekday": course.weekday,
+        "weekday_label": WEEKDAY_LABELS[course.weekday],
+        "start_time": course.start_time,
+        "end_time": course.end_time,
+        "period": course.period,
+        "period_label": PERIOD_LABELS[Period(course.period)],
+        "fee": course.fee,
+        "seats": course.seats,
+        "is_new": course.is_new,
+        "open_for_applications": campaign.application_start <= day <= campaign.application_end
+        and course.retired_at is None,
+    }
+
+
+def _detail(course: Course, day: date) -> dict[str, Any]:
+    return {
+        **_summary(course, day),
+        "description": course.description,
+        "prerequisites": course.prerequisites,
+        "hours": course.hours,
+        "campaign": {
+            "id": course.campaign.id,
+            "name": course.campaign.name,
+            "application_start": course.campaign.application_start,
+            "application_end": course.campaign.application_end,
+        },
+        "needs_motivation": course.needs_motivation,
+        "needs_priority_situation": course.needs_priority_situation,
+    }
+
+
+def _filtered(filters: CourseFilters, day: date) -> Select[Any]:
+    query = (
+        select(Course)
+        .join(Course.campaign)
+        .join(Course.venue)
+        .join(Course.domain)
+        .where(Course.retired_at.is_(None))
+    )
+    if filters.domain:
+        query = query.where(Domain.slug == filters.domain)
+    if filters.level:
+        query = query.where(Course.level == filters.level.value)
+    if filters.arrondissement:
+        query = query.where(Venue.arrondissement == filters.arrondissement)
+    if filters.weekday:
+        query = query.where(Course.weekday == filters.weekday)
+    if filters.time_of_day:
+        start, end = TIMES_OF_DAY[filters.time_of_day]
+        query = query.where(Course.start_time >= start, Course.start_time < end)
+    if filters.period:
+        query = query.where(Course.period == filters.period.value)
+    if filters.open is not None:
+        query = query.where(_open_now(day) if filters.open else ~_open_now(day))
+    if filters.new is not None:
+        query = query.where(Course.is_new.is_(filters.new))
+    return query
+
+
+async def search_courses(
+    session: AsyncSession, filters: CourseFilters, page: int, page_size: int
+) -> dict[str, Any]:
+    day = today()
+    query = _filtered(filters, day)
+    tsquery = search_query(filters.q) if filters.q else None
+    if filters.q and tsquery is None:
+        return {"items": [], "total": 0, "page": page, "page_size": page_size, "pages": 0}
+    if tsquery is not None:
+        ts = func.to_tsquery("french", tsquery)
+        query = query.where(Course.search.op("@@")(ts))
+        order: list[Any] = [func.ts_rank_cd(Course.search, ts).desc(), Course.code]
+    else:
+        order = [Course.code]
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(
+        query.options(
+            joinedload(Course.domain), joinedload(Course.venue), joinedload(Course.campaign)
+        )
+        .order_by(*order)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    items = [_summary(course, day) for course in rows]
+    total = int(total or 0)
+    return {
+        "items": items,
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "pages": math.ceil(total / page_size),
+    }
+
+
+async def _course(session: AsyncSession, code: str) -> Course:
+    course = await session.scalar(
+        select(Course)
+        .where(Course.code == code)
+        .options(joinedload(Course.domain), joinedload(Course.venue), joinedload(Course.campaign))
+    )
+    if course is None:
+        raise CourseNotFound()
+    return course
+
+
+async def course(session: AsyncSession, code: str) -> dict[str, Any]:
+    found = await _course(session, code)
+    if found.retired_at is not None:
+        raise CourseNotFound()
+    return _detail(found, today())
+
+
+async def pages(session: AsyncSession) -> list[dict[str, Any]]:
+    rows = await session.scalars(select(Page).order_by(Page.position, Page.slug))
+    return [{"slug": p.slug, "title": p.title, "position": p.position} for p in rows]
+
+
+async def page(session: AsyncSession, slug: str) -> dict[str, Any]:
+    found = await session.get(Page, slug)
+    if found is None:
+        raise PageNotFound()
+    return {
+        "slug": found.slug,
+        "title": found.title,
+        "position": found.position,
+        "body": found.body,
+        "body_html": render_markdown(found.body),
+        "updated_at": found.updated_at,
+    }
+
+
+# --- staff writes ----------------------------------------------------------------------------
+
+
+async def _resolve(session: AsyncSession, data: CourseIn) -> tuple[Domain, Venue, Campaign]:
+    domain = await session.scalar(select(Domain).where(Domain.slug == data.domain))
+    venue = await session.scalar(select(Venue).where(Venue.name == data.venue))
+    campaign = await session.get(Campaign, data.campaign_id)
+    errors = []
+    if domain is None:
+        errors.append(("domain", "Ce domaine n'existe pas."))
+    if venue is None:
+        errors.append(("venue", "Ce lieu n'existe pas."))
+    if campaign is None:
+        errors.append(("campaign_id", "Cette campagne n'existe pas."))
+    if errors:
+        raise InvalidInput(
+            errors[0][1],
+            errors=[FieldError(field=f, message=m, code="unknown") for f, m in errors],
+        )
+    assert domain is not None
+    assert venue is not None
+    assert campaign is not None
+    return domain, venue, campaign
+
+
+def _apply(course: Course, data: CourseIn, domain: Domain, venue: Venue) -> None:
+    for field in (
+        "title",
+        "description",
+        "prerequisites",
+        "campaign_id",
+        "weekday",
+        "start_time",
+        "end_time",
+        "hours",
+        "fee",
+        "seats",
+        "is_new",
+        "needs_motivation",
+        "needs_priority_situation",
+    ):
+        setattr(course, field, getattr(data, field))
+    course.level = data.level.value
+    course.period = data.period.value
+    course.domain_id = domain.id
+    course.venue_id = venue.id
+    course.search_extra = search_extra(domain, venue)
+
+
+def search_extra(domain: Domain, venue: Venue) -> str:
+    return f"{domain.name} {venue.name} Paris {venue.arrondissement}e"
+
+
+async def create_course(session: AsyncSession, data: NewCourse) -> dict[str, Any]:
+    domain, venue, _ = await _resolve(session, data)
+    course = Course(code=data.code)
+    _apply(course, data, domain, venue)
+    try:
+        async with session.begin_nested():
+            session.add(course)
+            await session.flush()
+    except IntegrityError:
+        raise CourseConflict() from None
+    session.expunge(course)
+    return _detail(await _course(session, data.code), today())
+
+
+async def update_course(session: AsyncSession, code: str, data: CourseIn) -> dict[str, Any]:
+    course = await _course(session, code)
+    domain, venue, _ = await _resolve(session, data)
+    _apply(course, data, domain, venue)
+    await session.flush()
+    session.expunge(course)
+    return _detail(await _course(session, code), today())
+
+
+async def retire_course(session: AsyncSession, code: str) -> None:
+    course = await _course(session, code)
+    if course.retired_at is None:
+        course.retired_at = func.now()
+        await session.flush()
+
+
+async def save_campaign(
+    session: AsyncSession, data: CampaignIn, campaign_id: int | None = None
+) -> dict[str, Any]:
+    if campaign_id is None:
+        campaign = Campaign()
+        session.add(campaign)
+    else:
+        found = await session.get(Campaign, campaign_id)
+        if found is None:
+            raise CampaignNotFound()
+        campaign = found
+    for field, value in data.model_dump().items():
+        setattr(campaign, field, value)
+    await session.flush()
+    return _campaign(campaign, today())
+
+
+async def save_page(session: AsyncSession, slug: str, data: PageIn) -> dict[str, Any]:
+    found = await session.get(Page, slug)
+    if found is None:
+        found = Page(slug=slug)
+        session.add(found)
+    found.title, found.body, found.position = data.title, data.body, data.position
+    await session.flush()
+    await session.refresh(found)
+    return await page(session, slug)
+
+
+async def delete_page(session: AsyncSession, slug: str) -> None:
+    result = await session.execute(delete(Page).where(Page.slug == slug))
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise PageNotFound()
+
+
+async def is_empty(session: AsyncSession) -> bool:
+    return not await session.scalar(select(func.count()).select_from(Domain))

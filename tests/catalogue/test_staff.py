@@ -1,0 +1,178 @@
+"""Staff keep the catalogue: courses, campaigns, pages; readers see the change at once."""
+
+import asyncio
+import time
+
+from httpx import ASGITransport, AsyncClient
+
+from cma.core.settings import Settings
+from tests.support import Mailbox, active_account, bearer, log_in, staff_headers
+
+COURSE = {
+    "code": "LE9001",
+    "title": "Breton — niveau débutant",
+    "description": "Découvrir la langue bretonne.",
+    "domain": "langues-etrangeres-bis",
+    "level": "debutant",
+    "venue": None,
+    "campaign_id": None,
+    "weekday": 3,
+    "start_time": "18:30",
+    "end_time": "20:30",
+    "period": "annual",
+    "hours": 60,
+    "fee": "120.00",
+    "seats": 18,
+}
+
+
+async def _new_course(client: AsyncClient) -> dict:  # type: ignore[type-arg]
+    some = (await client.get("/api/v1/courses", params={"open": True, "page_size": 1})).json()
+    detail = (await client.get(f"/api/v1/courses/{some['items'][0]['code']}")).json()
+    return {**COURSE, "venue": detail["venue"]["name"], "campaign_id": detail["campaign"]["id"]}
+
+
+async def test_admin_routes_are_for_staff_only(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int
+) -> None:
+    body = await _new_course(client)
+    anonymous = await client.post("/api/v1/admin/courses", json=body)
+    await active_account(client, mailbox, "learner@yopmail.com")
+    learner = await client.post(
+        "/api/v1/admin/courses",
+        json=body,
+        headers=bearer(await log_in(client, "learner@yopmail.com")),
+    )
+    staff = await client.post(
+        "/api/v1/admin/courses", json=body, headers=await staff_headers(client, mailbox)
+    )
+
+    assert anonymous.status_code == 401
+    assert learner.status_code == 403
+    assert learner.json()["type"] == "urn:cma:problem:forbidden"
+    assert staff.status_code == 201, staff.text
+    assert staff.json()["title"] == "Breton — niveau débutant"
+
+
+async def test_a_staff_edit_is_visible_to_readers_right_after(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int
+) -> None:
+    staff = await staff_headers(client, mailbox)
+    body = await _new_course(client)
+    before = await client.get("/api/v1/courses", params={"q": "breton"})
+    assert before.json()["total"] == 0  # and now cached
+
+    created = await client.post("/api/v1/admin/courses", json=body, headers=staff)
+    found = await client.get("/api/v1/courses", params={"q": "breton"})
+    renamed = await client.put(
+        "/api/v1/admin/courses/LE9001", json={**body, "title": "Breton — initiation"}, headers=staff
+    )
+    detail = await client.get("/api/v1/courses/LE9001")
+    retired = await client.delete("/api/v1/admin/courses/LE9001", headers=staff)
+    gone = await client.get("/api/v1/courses/LE9001")
+
+    assert created.status_code == 201
+    assert [c["code"] for c in found.json()["items"]] == ["LE9001"]
+    assert renamed.status_code == 200
+    assert detail.json()["title"] == "Breton — initiation"
+    assert retired.status_code == 204
+    assert gone.status_code == 404
+
+
+async def test_another_server_process_sees_a_staff_edit_within_seconds(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int, settings: Settings
+) -> None:
+    from cma.main import create_app
+
+    other_app = create_app(settings)
+    async with other_app.router.lifespan_context(other_app):
+        transport = ASGITransport(app=other_app)
+        async with AsyncClient(transport=transport, base_url="https://cma.test") as other:
+            code = (await other.get("/api/v1/courses", params={"page_size": 1})).json()["items"][0][
+                "code"
+            ]
+            old = (await other.get(f"/api/v1/courses/{code}")).json()  # cached over there
+            body = await _new_course(client)
+            edit = {
+                **body,
+                "title": "Titre modifié par un agent",
+                "venue": old["venue"]["name"],
+                "campaign_id": old["campaign"]["id"],
+                "domain": old["domain"]["slug"],
+            }
+            staff = await staff_headers(client, mailbox)
+            assert (
+                await client.put(f"/api/v1/admin/courses/{code}", json=edit, headers=staff)
+            ).status_code == 200
+
+            started = time.monotonic()
+            while (await other.get(f"/api/v1/courses/{code}")).json()["title"] != edit["title"]:
+                assert time.monotonic() - started < 5, (
+                    "the other process still serves the old title"
+                )
+                await asyncio.sleep(0.1)
+
+
+async def test_course_and_campaign_rules_are_checked(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int
+) -> None:
+    staff = await staff_headers(client, mailbox)
+    body = await _new_course(client)
+
+    reversed_hours = await client.post(
+        "/api/v1/admin/courses",
+        json={**body, "start_time": "21:00", "end_time": "19:00"},
+        headers=staff,
+    )
+    unknown = await client.post(
+        "/api/v1/admin/courses",
+        json={**body, "domain": "astrologie", "venue": "Nulle part"},
+        headers=staff,
+    )
+    await client.post("/api/v1/admin/courses", json=body, headers=staff)
+    duplicate = await client.post("/api/v1/admin/courses", json=body, headers=staff)
+    campaign = await client.post(
+        "/api/v1/admin/campaigns",
+        json={
+            "name": "Cours d'été",
+            "school_year": "2016-2017",
+            "covers": "second_semester",
+            "application_start": "2017-02-10",
+            "application_end": "2017-02-01",
+            "response_start": "2017-02-11",
+            "response_end": "2017-03-01",
+        },
+        headers=staff,
+    )
+
+    assert reversed_hours.status_code == 422
+    assert "L'heure de fin doit être après l'heure de début." in reversed_hours.text
+    assert unknown.status_code == 422
+    assert {e["field"] for e in unknown.json()["errors"]} == {"domain", "venue"}
+    assert duplicate.status_code == 409
+    assert campaign.status_code == 422
+    assert "Le calendrier doit se suivre" in campaign.text
+
+
+async def test_pages_are_rendered_from_markdown_safely(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int
+) -> None:
+    staff = await staff_headers(client, mailbox)
+
+    saved = await client.put(
+        "/api/v1/admin/pages/test-page",
+        json={
+            "title": "Essai",
+            "body": "**gras** <script>alert(1)</script> [lien](javascript:alert(1))",
+            "position": 99,
+        },
+        headers=staff,
+    )
+    page = (await client.get("/api/v1/pages/test-page")).json()
+
+    assert saved.status_code == 200
+    assert "<strong>gras</strong>" in page["body_html"]
+    assert "<script>" not in page["body_html"]
+    assert 'href="javascript' not in page["body_html"]
+    assert (await client.delete("/api/v1/admin/pages/test-page", headers=staff)).status_code == 204
+    assert (await client.get("/api/v1/pages/test-page")).status_code == 404
