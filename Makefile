@@ -10,7 +10,7 @@ FRONTEND_STAMP := frontend/node_modules/.installed
 FRONTEND_BUILD := frontend/dist/index.html
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts
 
-.PHONY: install run test test-backend test-frontend browser lint openapi clean
+.PHONY: install run test test-backend test-frontend browser lint openapi bench-catalogue clean
 
 ## install: the venv in .venv, the npm packages, the built SPA
 install: $(STAMP) $(FRONTEND_BUILD)
@@ -50,8 +50,8 @@ browser:
 	@scripts/ensure-chromium.sh
 
 lint: install
-	$(BIN)/ruff check backend tests
-	$(BIN)/ruff format --check backend tests
+	$(BIN)/ruff check backend tests bench
+	$(BIN)/ruff format --check backend tests bench
 	$(BIN)/mypy
 	cd frontend && npm run typecheck --silent
 
@@ -59,6 +59,11 @@ lint: install
 openapi: $(STAMP) $(FRONTEND_STAMP)
 	$(BIN)/cma openapi --output openapi/openapi.json
 	cd frontend && npm run generate-client --silent
+
+## bench-catalogue: catalogue reads against a bare FastAPI baseline (wrk, same run)
+bench-catalogue: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python bench/catalogue.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache frontend/node_modules frontend/dist test-artifacts

@@ -15,7 +15,9 @@ from cma import spa
 from cma.accounts.router import router as accounts_router
 from cma.accounts.service import Rules
 from cma.background import run_background
-from cma.catalogue.cache import ReadCache
+from cma.catalogue import service as catalogue
+from cma.catalogue.cache import CachedReads, ReadCache
+from cma.catalogue.router import CACHED_PREFIXES
 from cma.catalogue.router import admin as catalogue_admin_router
 from cma.catalogue.router import router as catalogue_router
 from cma.core.database import create_engine, create_sessionmaker
@@ -152,5 +154,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(mailbox.build_router(settings.dev_mailbox_dir))
 
     spa.mount(app)
+    app.add_middleware(
+        CachedReads, prefixes=CACHED_PREFIXES, today=lambda: catalogue.today().isoformat()
+    )
     app.add_middleware(SecurityHeaders, hsts=settings.env == Environment.PRODUCTION)
     return app

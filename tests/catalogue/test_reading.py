@@ -155,12 +155,16 @@ async def test_a_course_page_shows_venue_schedule_and_period(
 
 
 async def test_reads_carry_an_etag_and_answer_304(client: AsyncClient, catalogue: int) -> None:
-    first = await client.get("/api/v1/domains")
+    first = await client.get("/api/v1/domains")  # computed by the route
+    hit = await client.get("/api/v1/domains")  # answered from the cache, before routing
     etag = first.headers["etag"]
 
     again = await client.get("/api/v1/domains", headers={"If-None-Match": etag})
 
-    assert first.headers["cache-control"] == "public, no-cache"
+    assert first.headers["cache-control"] == hit.headers["cache-control"] == "public, no-cache"
+    assert hit.content == first.content
+    assert hit.headers["etag"] == etag
+    assert hit.headers["content-security-policy"] == first.headers["content-security-policy"]
     assert again.status_code == 304
     assert again.content == b""
     assert again.headers["etag"] == etag
@@ -227,3 +231,18 @@ async def test_the_seed_is_idempotent_and_deterministic(
     assert after["total"] == before["total"] == catalogue
     assert after["items"] == before["items"]
     assert len(DOMAINS) == 11
+
+
+async def test_the_cache_is_bounded_in_entries_and_bytes() -> None:
+    from cma.catalogue.cache import Entry, ReadCache
+
+    cache = ReadCache(None, max_entries=3, max_bytes=250)  # type: ignore[arg-type]
+    cache.version = 1
+
+    async def body(size: int) -> Entry:
+        return Entry(body=b"x" * size, etag='"e"')
+
+    for n in range(5):
+        await cache.get(f"k{n}", lambda: body(100))
+
+    assert [key for key in ("k0", "k1", "k2", "k3", "k4") if cache.peek(key)] == ["k3", "k4"]

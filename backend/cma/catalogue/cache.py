@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cma.catalogue.models import CatalogueVersion
 
@@ -36,10 +37,13 @@ class ReadCache:
         *,
         refresh_seconds: float = 1.0,
         max_entries: int = 4096,
+        max_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._refresh_seconds = refresh_seconds
         self._max_entries = max_entries
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._inflight: dict[str, asyncio.Future[Entry]] = {}
         self._task: asyncio.Task[None] | None = None
@@ -51,7 +55,7 @@ class ReadCache:
             version = await session.scalar(select(CatalogueVersion.version))
         if version is not None and version != self.version:
             self.version = version
-            self._entries.clear()
+            self._forget()
 
     async def _poll(self) -> None:
         while True:
@@ -60,7 +64,7 @@ class ReadCache:
                 await self.refresh()
             except Exception as exc:  # the database may be away for a while; keep serving
                 logger.warning("catalogue cache: cannot read the version: %r", exc)
-                self._entries.clear()
+                self._forget()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._poll())
@@ -70,6 +74,13 @@ class ReadCache:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+    def _forget(self) -> None:
+        self._entries.clear()
+        self._bytes = 0
+
+    def peek(self, key: str) -> Entry | None:
+        return self._entries.get(key)
 
     async def get(self, key: str, compute: Callable[[], Awaitable[Entry]]) -> Entry:
         """The cached answer for `key`, computing it once however many ask at the same time."""
@@ -94,11 +105,64 @@ class ReadCache:
         finally:
             self._inflight.pop(key, None)
         future.set_result(entry)
-        if version == self.version:  # not computed across a change
+        if version == self.version and key not in self._entries:  # not across a change
             self._entries[key] = entry
-            if len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
+            self._bytes += len(entry.body)
+            while len(self._entries) > self._max_entries or self._bytes > self._max_bytes:
+                self._bytes -= len(self._entries.popitem(last=False)[1].body)
         return entry
+
+
+def cache_key(scope: Scope, day: str) -> str:
+    """Requests are the same when their path and query string are (and the Paris day is)."""
+    return f"{day} {scope['path']}?{scope['query_string'].decode('latin-1')}"
+
+
+READ_HEADERS = [
+    (b"content-type", b"application/json"),
+    (b"cache-control", b"public, no-cache"),
+    (b"vary", b"Accept-Encoding"),
+]
+
+
+class CachedReads:
+    """Answer catalogue reads already in the cache before routing, as an edge cache would.
+
+    Only answers computed (hence validated) by the routes are ever in the cache, so a hit is
+    exactly what the route would send again; everything else goes on to the application.
+    """
+
+    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...], today: Callable[[], str]) -> None:
+        self.app = app
+        self.prefixes = prefixes
+        self.today = today
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] in ("GET", "HEAD")
+            and scope["path"].startswith(self.prefixes)
+        ):
+            cache: ReadCache | None = getattr(scope["app"].state, "catalogue_cache", None)
+            entry = cache.peek(cache_key(scope, self.today())) if cache is not None else None
+            if entry is not None:
+                await self._send(scope, entry, send)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _send(scope: Scope, entry: Entry, send: Send) -> None:
+        etag = entry.etag.encode()
+        headers = [*READ_HEADERS, (b"etag", etag)]
+        if_none_match = next((v for k, v in scope["headers"] if k == b"if-none-match"), b"")
+        if etag in if_none_match:
+            await send({"type": "http.response.start", "status": 304, "headers": headers[1:]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        headers.append((b"content-length", str(len(entry.body)).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        body = b"" if scope["method"] == "HEAD" else entry.body
+        await send({"type": "http.response.body", "body": body})
 
 
 def etag_for(body: bytes) -> str:

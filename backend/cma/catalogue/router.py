@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cma.accounts.dependencies import StaffDep
 from cma.catalogue import service
-from cma.catalogue.cache import Entry, ReadCache, etag_for
+from cma.catalogue.cache import Entry, ReadCache, cache_key, etag_for
 from cma.catalogue.exceptions import (
     CampaignNotFound,
     CourseConflict,
@@ -38,6 +38,7 @@ admin = APIRouter(prefix="/admin", tags=["admin"])
 
 # Everybody gets the same bytes; caches must revalidate, which the ETag makes cheap.
 READ_HEADERS = {"Cache-Control": "public, no-cache", "Vary": "Accept-Encoding"}
+CACHED_PREFIXES = ("/api/v1/domains", "/api/v1/courses", "/api/v1/campaigns", "/api/v1/pages")
 STAFF_ERRORS = (NotAuthenticated, CsrfRefused, Forbidden)
 
 
@@ -65,7 +66,7 @@ async def _cached(
     encode: Callable[[Any], bytes],
 ) -> Response:
     """Answer from the process's cache, computing at most once per catalogue version."""
-    key = f"{service.today().isoformat()} {request.url.path}?{request.url.query}"
+    key = cache_key(request.scope, service.today().isoformat())
 
     async def compute() -> Entry:
         async with request.app.state.sessionmaker() as session:

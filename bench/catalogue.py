@@ -1,0 +1,191 @@
+"""Catalogue read benchmark: the API against its baseline, measured in the same run.
+
+Starts PostgreSQL (DATABASE_URL's server, or the embedded one), a fresh database with the
+1,200-course demo catalogue, the baseline app (bench/baseline.py) and `cma serve`, each one
+uvicorn process with the same settings; then drives each endpoint with wrk (64 connections,
+fixed duration) and prints requests/s, p50/p99, errors, and the ratio to the baseline.
+
+    make bench-catalogue            # or: .venv/bin/python bench/catalogue.py --seconds 10
+"""
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+TARGETS = {"domain listing": 0.5, "course page": 0.5, "search": 0.1}
+P99_LIMIT_MS = 100.0
+
+
+@dataclass
+class Result:
+    name: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(name: str, url: str, seconds: int, connections: int) -> Result:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 30,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    errors = 0
+    if match := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors += int(match.group(1))
+    if match := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    ):
+        errors += sum(int(n) for n in match.groups())
+    return Result(name, rps, p50, p99, errors)
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited ({process.returncode})")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer in {timeout}s")
+
+
+async def _admin(server_url: str, statement: str) -> None:
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(statement))
+    await engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each measure")
+    parser.add_argument("--connections", type=int, default=64)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install wrk (make bench-catalogue does it)")
+
+    from cma.core.settings import to_asyncpg_url
+
+    with ExitStack() as stack:
+        server = os.environ.get("DATABASE_URL")
+        if not server:
+            from cma.core import embedded
+
+            database = embedded.start(ROOT / ".data" / "bench-postgres", "postgres")
+            stack.callback(database.stop)
+            server = database.url
+        admin_url = to_asyncpg_url(server)
+        name = f"cma_bench_{uuid.uuid4().hex[:8]}"
+        asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+        stack.callback(
+            lambda: asyncio.run(_admin(admin_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
+        )
+        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        env = {
+            **os.environ,
+            "DATABASE_URL": url.replace("+asyncpg", ""),
+            "CMA_ENV": "test",
+            "OUTBOX_IN_PROCESS": "false",
+        }
+        subprocess.run([BIN / "cma", "migrate"], env=env, check=True, capture_output=True)
+        subprocess.run([BIN / "cma", "seed"], env=env, check=True, capture_output=True)
+
+        common = ["--host", "127.0.0.1", "--log-level", "warning", "--no-access-log"]
+        base_port, api_port = free_port(), free_port()
+        baseline = subprocess.Popen(
+            [
+                BIN / "uvicorn",
+                "baseline:app",
+                "--app-dir",
+                str(ROOT / "bench"),
+                "--port",
+                str(base_port),
+                *common,
+            ],
+            env=env,
+        )
+        stack.callback(baseline.terminate)
+        api = subprocess.Popen(
+            [BIN / "uvicorn", "cma.main:create_app", "--factory", "--port", str(api_port), *common],
+            env=env,
+        )
+        stack.callback(api.terminate)
+        wait_healthy(f"http://127.0.0.1:{base_port}/items", baseline)
+        wait_healthy(f"http://127.0.0.1:{api_port}/api/v1/health", api)
+
+        api_url = f"http://127.0.0.1:{api_port}/api/v1"
+        code = httpx.get(f"{api_url}/courses?q=anglais&page_size=1").json()["items"][0]["code"]
+        runs = {
+            "baseline": f"http://127.0.0.1:{base_port}/items",
+            "domain listing": f"{api_url}/courses?domain=langues-etrangeres-bis&page_size=20",
+            "search": f"{api_url}/courses?q=anglais%20interm%C3%A9diaire",
+            "course page": f"{api_url}/courses/{code}",
+        }
+        results = [wrk(n, u, args.seconds, args.connections) for n, u in runs.items()]
+
+    base = results[0].rps
+    print(
+        f"\ncatalogue benchmark: {args.connections} connections, {args.seconds}s each, "
+        f"one server process, {os.cpu_count()} cores"
+    )
+    print(
+        f"{'endpoint':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'ratio':>8}"
+        f"{'target':>9}  verdict"
+    )
+    failed = False
+    for r in results:
+        ratio = r.rps / base
+        target = TARGETS.get(r.name)
+        ok = target is None or (ratio >= target and r.errors == 0 and r.p99_ms < P99_LIMIT_MS)
+        failed |= not ok
+        print(
+            f"{r.name:<16}{r.rps:>10.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}{r.errors:>8}"
+            f"{ratio:>8.2f}{'' if target is None else f'≥{target}':>9}  "
+            f"{'' if target is None else ('ok' if ok else 'MISSED')}"
+        )
+    print(f"(targets: ratio to the baseline, no errors, p99 under {P99_LIMIT_MS:.0f} ms)")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
