@@ -13,6 +13,21 @@ declare module "vue-router" {
 const routes: RouteRecordRaw[] = [
   { path: "/", component: () => import("./catalogue/HomePage.vue"), meta: { title: "Accueil" } },
   {
+    path: "/catalogue",
+    component: () => import("./catalogue/CataloguePage.vue"),
+    meta: { title: "Catalogue" },
+  },
+  {
+    path: "/catalogue/:code",
+    component: () => import("./catalogue/CoursePage.vue"),
+    meta: { title: "Fiche du cours" },
+  },
+  {
+    path: "/informations/:slug",
+    component: () => import("./catalogue/InfoPage.vue"),
+    meta: { title: "Informations" },
+  },
+  {
     path: "/connexion",
     component: () => import("./accounts/LoginPage.vue"),
     meta: { title: "Se connecter à Mon compte" },

@@ -47,12 +47,17 @@ def built_spa() -> Path:
 
 
 @pytest.fixture(scope="session")
-async def live_url(settings: Settings, built_spa: Path) -> AsyncIterator[str]:
+def live_app(settings: Settings, built_spa: Path) -> Any:
     from cma.main import create_app
 
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+async def live_url(live_app: Any) -> AsyncIterator[str]:
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(live_app, host="127.0.0.1", port=port, log_level="warning")
     )
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -1,0 +1,44 @@
+// Reads of the catalogue, shared by its pages.
+import { api, call, type Schemas } from "../api/client";
+
+export type Domain = Schemas["DomainOut"];
+export type Campaign = Schemas["CampaignOut"];
+export type CourseSummary = Schemas["CourseSummary"];
+export type CourseDetail = Schemas["CourseDetail"];
+export type PageSummary = Schemas["PageSummary"];
+
+export const LEVELS: Record<string, string> = {
+  tous_niveaux: "Tous niveaux",
+  debutant: "Débutant",
+  elementaire: "Élémentaire",
+  intermediaire: "Intermédiaire",
+  avance: "Avancé",
+};
+export const PERIODS: Record<string, string> = {
+  annual: "Cours annuel",
+  first_semester: "Premier semestre",
+  second_semester: "Second semestre",
+};
+export const WEEKDAYS: Record<string, string> = {
+  "1": "Lundi",
+  "2": "Mardi",
+  "3": "Mercredi",
+  "4": "Jeudi",
+  "5": "Vendredi",
+  "6": "Samedi",
+};
+export const TIMES_OF_DAY: Record<string, string> = {
+  matin: "Matin",
+  "apres-midi": "Après-midi",
+  soir: "Soir",
+};
+
+export const domains = () => call(api.GET("/api/v1/domains"));
+export const pages = () => call(api.GET("/api/v1/pages"));
+
+/** The calendar of the latest school year, as the home page shows it. */
+export async function currentCalendar(): Promise<Campaign[]> {
+  const all = await call(api.GET("/api/v1/campaigns"));
+  const latest = all.reduce((year, c) => (c.school_year > year ? c.school_year : year), "");
+  return all.filter((c) => c.school_year === latest);
+}

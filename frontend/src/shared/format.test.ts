@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { applicationPeriod, hour, price, responsePeriod } from "./format";
+
+describe("French wording", () => {
+  it("writes the seed's calendar", () => {
+    expect(applicationPeriod("2016-08-23", "2016-09-07")).toBe(
+      "Du mardi 23 août au mercredi 7 septembre 2016",
+    );
+    expect(responsePeriod("2016-09-08", "2016-09-30")).toBe("Du 8 septembre au 30 septembre 2016");
+  });
+
+  it("writes the first of the month as 1er", () => {
+    expect(responsePeriod("2026-12-10", "2027-01-01")).toBe("Du 10 décembre au 1er janvier 2027");
+    expect(applicationPeriod("2027-03-01", "2027-03-11")).toBe(
+      "Du lundi 1er mars au jeudi 11 mars 2027",
+    );
+  });
+
+  it("writes hours and prices", () => {
+    expect(hour("18:30:00")).toBe("18 h 30");
+    expect(hour("09:00:00")).toBe("9 h");
+    expect(price("142.00").replace(/\s/g, " ")).toBe("142,00 €");
+  });
+});

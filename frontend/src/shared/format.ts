@@ -1,0 +1,42 @@
+// French wording of dates, times and prices, as the seed's calendar writes them.
+
+const LONG = new Intl.DateTimeFormat("fr-FR", {
+  weekday: "long",
+  day: "numeric",
+  month: "long",
+  timeZone: "UTC",
+});
+const YEAR = new Intl.DateTimeFormat("fr-FR", { year: "numeric", timeZone: "UTC" });
+const SHORT = new Intl.DateTimeFormat("fr-FR", { day: "numeric", month: "long", timeZone: "UTC" });
+const EURO = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR" });
+
+/** French writes the first day of a month "1er". */
+function ordinal(text: string): string {
+  return text.replace(/(^|\s)1(\s)/, "$11er$2");
+}
+
+/** A calendar date of the API ("2016-08-23"), read as the calendar day it is. */
+function day(iso: string): Date {
+  return new Date(`${iso}T00:00:00Z`);
+}
+
+/** "Du mardi 23 août au mercredi 7 septembre 2016". */
+export function applicationPeriod(start: string, end: string): string {
+  return `Du ${ordinal(LONG.format(day(start)))} au ${ordinal(LONG.format(day(end)))} ${YEAR.format(day(end))}`;
+}
+
+/** "Du 8 septembre au 30 septembre 2016". */
+export function responsePeriod(start: string, end: string): string {
+  return `Du ${ordinal(SHORT.format(day(start)))} au ${ordinal(SHORT.format(day(end)))} ${YEAR.format(day(end))}`;
+}
+
+/** "18:30:00" -> "18 h 30". */
+export function hour(value: string): string {
+  const [h, m] = value.split(":");
+  return m === "00" ? `${Number(h)} h` : `${Number(h)} h ${m}`;
+}
+
+/** "142.00" -> "142,00 €". */
+export function price(value: string | number): string {
+  return EURO.format(Number(value));
+}
