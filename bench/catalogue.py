@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-TARGETS = {"domain listing": 0.5, "course page": 0.5, "search": 0.1}
+TARGETS = {"domain listing": 0.5, "course page": 0.5, "search": 0.1, "search, uncached": 0.1}
 P99_LIMIT_MS = 100.0
 
 
@@ -55,16 +55,19 @@ def _ms(value: str) -> float:
 
 
 def wrk(name: str, url: str, seconds: int, connections: int) -> Result:
+    script = []
+    if name == "search, uncached":
+        script = ["-s", str(ROOT / "bench" / "distinct_searches.lua")]
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *script, url],
         capture_output=True,
         text=True,
         check=True,
         timeout=seconds + 30,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     errors = 0
     if match := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
         errors += int(match.group(1))
@@ -159,6 +162,7 @@ def main() -> None:
             "baseline": f"http://127.0.0.1:{base_port}/items",
             "domain listing": f"{api_url}/courses?domain=langues-etrangeres-bis&page_size=20",
             "search": f"{api_url}/courses?q=anglais%20interm%C3%A9diaire",
+            "search, uncached": f"http://127.0.0.1:{api_port}",
             "course page": f"{api_url}/courses/{code}",
         }
         results = [wrk(n, u, args.seconds, args.connections) for n, u in runs.items()]

@@ -13,6 +13,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from cma.catalogue.models import CatalogueVersion
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,8 @@ class ReadCache:
         self._max_entries = max_entries
         self._max_bytes = max_bytes
         self._bytes = 0
-        self._entries: OrderedDict[str, Entry] = OrderedDict()
-        self._inflight: dict[str, asyncio.Future[Entry]] = {}
+        self._entries: OrderedDict[str, Any] = OrderedDict()
+        self._inflight: dict[str, asyncio.Future[Any]] = {}
         self._task: asyncio.Task[None] | None = None
         self.version = 0
 
@@ -80,20 +82,22 @@ class ReadCache:
         self._bytes = 0
 
     def peek(self, key: str) -> Entry | None:
-        return self._entries.get(key)
+        entry = self._entries.get(key)
+        return entry if isinstance(entry, Entry) else None
 
-    async def get(self, key: str, compute: Callable[[], Awaitable[Entry]]) -> Entry:
-        """The cached answer for `key`, computing it once however many ask at the same time."""
+    async def get(self, key: str, compute: Callable[[], Awaitable[T]]) -> T:
+        """The cached value for `key` (an answer, or anything derived from the catalogue),
+        computed once however many ask at the same time, kept until the catalogue changes."""
         if not self.version:
             await self.refresh()
-        entry = self._entries.get(key)
-        if entry is not None:
+        found = self._entries.get(key)
+        if found is not None:
             self._entries.move_to_end(key)
-            return entry
+            return found
         pending = self._inflight.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
-        future: asyncio.Future[Entry] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         version = self.version
         try:
@@ -107,10 +111,18 @@ class ReadCache:
         future.set_result(entry)
         if version == self.version and key not in self._entries:  # not across a change
             self._entries[key] = entry
-            self._bytes += len(entry.body)
+            self._bytes += _size(entry)
             while len(self._entries) > self._max_entries or self._bytes > self._max_bytes:
-                self._bytes -= len(self._entries.popitem(last=False)[1].body)
+                self._bytes -= _size(self._entries.popitem(last=False)[1])
         return entry
+
+
+def _size(value: object) -> int:
+    if isinstance(value, Entry):
+        return len(value.body)
+    if isinstance(value, dict):
+        return sum(len(v) for v in value.values() if isinstance(v, bytes))
+    return 0
 
 
 def cache_key(scope: Scope, day: str) -> str:

@@ -1,5 +1,6 @@
 """HTTP routes of the catalogue: cached public reads, and staff writes under /admin."""
 
+import math
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -23,6 +24,7 @@ from cma.catalogue.schemas import (
     CourseDetail,
     CourseIn,
     CoursePage,
+    CourseSummary,
     DomainOut,
     NewCourse,
     PageIn,
@@ -53,11 +55,18 @@ def _encoder(model: Any) -> Callable[[Any], bytes]:
 
 
 _encode_domains = _encoder(list[DomainOut])
-_encode_page_of_courses = _encoder(CoursePage)
+_encode_summary = _encoder(CourseSummary)
 _encode_course = _encoder(CourseDetail)
 _encode_campaigns = _encoder(list[CampaignOut])
 _encode_pages = _encoder(list[PageSummary])
 _encode_page = _encoder(PageOut)
+
+
+async def _summaries(request: Request) -> dict[str, bytes]:
+    """Every course's list entry, encoded once per catalogue version (and Paris day)."""
+    async with request.app.state.sessionmaker() as session:
+        found = await service.summaries(session)
+    return {code: _encode_summary(summary) for code, summary in found.items()}
 
 
 async def _cached(
@@ -127,10 +136,25 @@ async def list_courses(
         new=new,
     )
 
-    async def read(session: AsyncSession) -> Any:
-        return await service.search_courses(session, filters, page, page_size)
+    cache = _cache(request)
 
-    return await _cached(request, read, _encode_page_of_courses)
+    async def read(_: AsyncSession) -> bytes:
+        fragments = await cache.get(
+            f"{service.today().isoformat()} course-summaries", lambda: _summaries(request)
+        )
+        # A plain connection: the ORM session has nothing to add to a query of codes.
+        async with request.app.state.engine.connect() as connection:
+            codes, total = await service.ranked_codes(connection, filters, page, page_size)
+        items = b",".join(fragments[code] for code in codes)
+        return b'{"items":[%s],"total":%d,"page":%d,"page_size":%d,"pages":%d}' % (
+            items,
+            total,
+            page,
+            page_size,
+            math.ceil(total / page_size),
+        )
+
+    return await _cached(request, read, lambda body: body)
 
 
 @router.get(

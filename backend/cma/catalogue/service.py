@@ -1,6 +1,5 @@
 """The catalogue's rules: what readers see (search, filters, calendar) and what staff change."""
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from zoneinfo import ZoneInfo
 from markdown_it import MarkdownIt
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import joinedload
 
 from cma.catalogue.exceptions import CampaignNotFound, CourseConflict, CourseNotFound, PageNotFound
@@ -164,20 +163,18 @@ def _detail(course: Course, day: date) -> dict[str, Any]:
     }
 
 
-def _filtered(filters: CourseFilters, day: date) -> Select[Any]:
-    query = (
-        select(Course)
-        .join(Course.campaign)
-        .join(Course.venue)
-        .join(Course.domain)
-        .where(Course.retired_at.is_(None))
-    )
+def _filtered(filters: CourseFilters, day: date, *columns: Any) -> Select[Any]:
+    """Courses on offer matching the filters; tables are joined only when a filter needs them."""
+    query = select(*columns).select_from(Course).where(Course.retired_at.is_(None))
     if filters.domain:
-        query = query.where(Domain.slug == filters.domain)
+        query = query.join(Course.domain).where(Domain.slug == filters.domain)
+    if filters.arrondissement:
+        query = query.join(Course.venue).where(Venue.arrondissement == filters.arrondissement)
+    if filters.open is not None:
+        query = query.join(Course.campaign)
+        query = query.where(_open_now(day) if filters.open else ~_open_now(day))
     if filters.level:
         query = query.where(Course.level == filters.level.value)
-    if filters.arrondissement:
-        query = query.where(Venue.arrondissement == filters.arrondissement)
     if filters.weekday:
         query = query.where(Course.weekday == filters.weekday)
     if filters.time_of_day:
@@ -185,45 +182,46 @@ def _filtered(filters: CourseFilters, day: date) -> Select[Any]:
         query = query.where(Course.start_time >= start, Course.start_time < end)
     if filters.period:
         query = query.where(Course.period == filters.period.value)
-    if filters.open is not None:
-        query = query.where(_open_now(day) if filters.open else ~_open_now(day))
     if filters.new is not None:
         query = query.where(Course.is_new.is_(filters.new))
     return query
 
 
-async def search_courses(
-    session: AsyncSession, filters: CourseFilters, page: int, page_size: int
-) -> dict[str, Any]:
+async def summaries(session: AsyncSession) -> dict[str, dict[str, Any]]:
+    """Every course on offer, as a list shows it; the read path assembles pages from these."""
     day = today()
-    query = _filtered(filters, day)
+    rows = await session.scalars(
+        select(Course)
+        .where(Course.retired_at.is_(None))
+        .options(joinedload(Course.domain), joinedload(Course.venue), joinedload(Course.campaign))
+    )
+    return {course.code: _summary(course, day) for course in rows}
+
+
+async def ranked_codes(
+    session: AsyncSession | AsyncConnection, filters: CourseFilters, page: int, page_size: int
+) -> tuple[list[str], int]:
+    """The codes of one page of results, best first, and how many results there are."""
+    day = today()
     tsquery = search_query(filters.q) if filters.q else None
     if filters.q and tsquery is None:
-        return {"items": [], "total": 0, "page": page, "page_size": page_size, "pages": 0}
+        return [], 0
+    query = _filtered(filters, day, Course.code, func.count().over().label("total"))
     if tsquery is not None:
         ts = func.to_tsquery("french", tsquery)
-        query = query.where(Course.search.op("@@")(ts))
-        order: list[Any] = [func.ts_rank_cd(Course.search, ts).desc(), Course.code]
-    else:
-        order = [Course.code]
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(
-        query.options(
-            joinedload(Course.domain), joinedload(Course.venue), joinedload(Course.campaign)
+        query = query.where(Course.search.op("@@")(ts)).order_by(
+            func.ts_rank_cd(Course.search, ts).desc(), Course.code
         )
-        .order_by(*order)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    )
-    items = [_summary(course, day) for course in rows]
-    total = int(total or 0)
-    return {
-        "items": items,
-        "total": total,
-        "page": page,
-        "page_size": page_size,
-        "pages": math.ceil(total / page_size),
-    }
+    else:
+        query = query.order_by(Course.code)
+    rows = (await session.execute(query.limit(page_size).offset((page - 1) * page_size))).all()
+    if rows:
+        return [row.code for row in rows], int(rows[0].total)
+    # Past the last page: the count alone says how many pages there are.
+    counted = _filtered(filters, day, func.count())
+    if tsquery is not None:
+        counted = counted.where(Course.search.op("@@")(func.to_tsquery("french", tsquery)))
+    return [], int(await session.scalar(counted) or 0)
 
 
 async def _course(session: AsyncSession, code: str) -> Course:
