@@ -69,17 +69,12 @@ async def _summaries(request: Request) -> dict[str, bytes]:
     return {code: _encode_summary(summary) for code, summary in found.items()}
 
 
-async def _cached(
-    request: Request,
-    read: Callable[[AsyncSession], Awaitable[Any]],
-    encode: Callable[[Any], bytes],
-) -> Response:
-    """Answer from the process's cache, computing at most once per catalogue version."""
+async def _cached(request: Request, produce: Callable[[], Awaitable[bytes]]) -> Response:
+    """Answer from the process's cache, producing the bytes at most once per catalogue version."""
     key = cache_key(request.scope, service.today().isoformat())
 
     async def compute() -> Entry:
-        async with request.app.state.sessionmaker() as session:
-            body = encode(await read(session))
+        body = await produce()
         return Entry(body=body, etag=etag_for(body))
 
     entry = await _cache(request).get(key, compute)
@@ -92,6 +87,20 @@ async def _cached(
     )
 
 
+def _read(
+    request: Request,
+    read: Callable[[AsyncSession], Awaitable[Any]],
+    encode: Callable[[Any], bytes],
+) -> Callable[[], Awaitable[bytes]]:
+    """What to produce for a read that goes through a database session."""
+
+    async def produce() -> bytes:
+        async with request.app.state.sessionmaker() as session:
+            return encode(await read(session))
+
+    return produce
+
+
 @router.get(
     "/domains",
     summary="Recherche par domaine : les domaines et leur nombre de cours",
@@ -99,7 +108,7 @@ async def _cached(
     responses={200: {"model": list[DomainOut]}, **responses(InvalidInput)},
 )
 async def list_domains(request: Request) -> Response:
-    return await _cached(request, service.domains, _encode_domains)
+    return await _cached(request, _read(request, service.domains, _encode_domains))
 
 
 @router.get(
@@ -138,7 +147,7 @@ async def list_courses(
 
     cache = _cache(request)
 
-    async def read(_: AsyncSession) -> bytes:
+    async def produce() -> bytes:
         fragments = await cache.get(
             f"{service.today().isoformat()} course-summaries", lambda: _summaries(request)
         )
@@ -154,7 +163,7 @@ async def list_courses(
             math.ceil(total / page_size),
         )
 
-    return await _cached(request, read, lambda body: body)
+    return await _cached(request, produce)
 
 
 @router.get(
@@ -169,7 +178,7 @@ async def get_course(
     async def read(session: AsyncSession) -> Any:
         return await service.course(session, code.upper())
 
-    return await _cached(request, read, _encode_course)
+    return await _cached(request, _read(request, read, _encode_course))
 
 
 @router.get(
@@ -189,7 +198,7 @@ async def list_campaigns(
     async def read(session: AsyncSession) -> Any:
         return await service.campaigns(session, school_year)
 
-    return await _cached(request, read, _encode_campaigns)
+    return await _cached(request, _read(request, read, _encode_campaigns))
 
 
 @router.get(
@@ -199,7 +208,7 @@ async def list_campaigns(
     responses={200: {"model": list[PageSummary]}, **responses(InvalidInput)},
 )
 async def list_pages(request: Request) -> Response:
-    return await _cached(request, service.pages, _encode_pages)
+    return await _cached(request, _read(request, service.pages, _encode_pages))
 
 
 @router.get(
@@ -214,7 +223,7 @@ async def get_page(
     async def read(session: AsyncSession) -> Any:
         return await service.page(session, slug)
 
-    return await _cached(request, read, _encode_page)
+    return await _cached(request, _read(request, read, _encode_page))
 
 
 # --- staff -----------------------------------------------------------------------------------
