@@ -124,6 +124,39 @@ def create_staff(email: str, password: str | None) -> None:
     logger.info("%s %s as staff", address, "created" if created else "updated")
 
 
+def import_legacy(directory: Path) -> None:
+    from cma.core.database import create_engine, create_sessionmaker
+    from cma.learners.legacy_import import import_legacy as run_import
+
+    async def main() -> None:
+        engine = create_engine(get_settings().sqlalchemy_url, pool_size=2)
+        try:
+            report = await run_import(create_sessionmaker(engine), directory)
+        finally:
+            await engine.dispose()
+        for file, line, reason in report.rejected[:200]:
+            logger.warning("%s line %d left out: %s", file, line, reason)
+        for file, line, note in report.corrected[:200]:
+            logger.info("%s line %d imported without a detail: %s", file, line, note)
+        logger.info(
+            "legacy import: %d accounts and %d history rows imported; %d rows left out, "
+            "%d details left out",
+            report.accounts,
+            report.history,
+            len(report.rejected),
+            len(report.corrected),
+        )
+
+    asyncio.run(main())
+
+
+def generate_legacy(directory: Path, size: int, random_seed: int) -> None:
+    from cma.learners.legacy_generate import generate
+
+    history = generate(directory, size, random_seed)
+    logger.info("wrote %s: %d accounts, %d history rows", directory, size, history)
+
+
 def dev(host: str, port: int) -> None:
     """`make run`: embedded PostgreSQL if needed, SMTP sink + dev mailbox, migrate, serve."""
     from cma.core import embedded
@@ -193,6 +226,14 @@ def main(argv: list[str] | None = None) -> None:
     seed_cmd = commands.add_parser("seed", help="load the demo catalogue (idempotent)")
     seed_cmd.add_argument("--courses", type=int, default=1200)
     seed_cmd.add_argument("--seed", type=int, default=2016, dest="random_seed")
+    import_cmd = commands.add_parser("import-legacy", help="import the old CMA site's export")
+    import_cmd.add_argument("directory", type=Path)
+    generate_cmd = commands.add_parser(
+        "generate-legacy", help="write a realistic old-site export (test and demo data)"
+    )
+    generate_cmd.add_argument("directory", type=Path)
+    generate_cmd.add_argument("--size", type=int, default=1000)
+    generate_cmd.add_argument("--seed", type=int, default=1998, dest="random_seed")
     staff_cmd = commands.add_parser("create-staff", help="create or promote a staff account")
     staff_cmd.add_argument("email")
     staff_cmd.add_argument("--password", help="asked for when omitted on a terminal")
@@ -211,6 +252,10 @@ def main(argv: list[str] | None = None) -> None:
         worker()
     elif args.command == "seed":
         seed(args.courses, args.random_seed)
+    elif args.command == "import-legacy":
+        import_legacy(args.directory)
+    elif args.command == "generate-legacy":
+        generate_legacy(args.directory, args.size, args.random_seed)
     elif args.command == "create-staff":
         create_staff(args.email, args.password)
     elif args.command == "dev":

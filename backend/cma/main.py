@@ -24,6 +24,9 @@ from cma.core.database import create_engine, create_sessionmaker
 from cma.core.problems import ServiceUnavailable, install_handlers, responses
 from cma.core.ratelimit import create_throttle
 from cma.core.settings import Environment, Settings, get_settings
+from cma.learners.router import admin as learners_admin_router
+from cma.learners.router import router as learners_router
+from cma.learners.service import LegacyRules
 from cma.notifications import mailbox
 
 logger = logging.getLogger(__name__)
@@ -113,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.throttle = create_throttle(engine, settings.rate_limit_storage_url)
         app.state.rules = Rules.from_settings(settings)
+        app.state.legacy_rules = LegacyRules.from_settings(settings)
         app.state.catalogue_cache = ReadCache(
             app.state.sessionmaker, refresh_seconds=settings.catalogue_refresh_seconds
         )
@@ -147,6 +151,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(accounts_router)
     api.include_router(catalogue_router)
     api.include_router(catalogue_admin_router)
+    api.include_router(learners_router)
+    api.include_router(learners_admin_router)
     api.include_router(_health_router())
     app.include_router(api)
 

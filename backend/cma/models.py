@@ -4,6 +4,7 @@ from cma.accounts.models import Account, AccountToken, Captcha, LoginSession, Su
 from cma.catalogue.models import Campaign, CatalogueVersion, Course, Domain, Page, Venue
 from cma.core.database import Base
 from cma.core.ratelimit import RateLimitCounter
+from cma.learners.models import Learner, LegacyAccount, LinkAudit, PairingTicket, TrainingHistory
 from cma.notifications.models import OutboxMessage
 
 __all__ = [
@@ -15,10 +16,15 @@ __all__ = [
     "CatalogueVersion",
     "Course",
     "Domain",
+    "Learner",
+    "LegacyAccount",
+    "LinkAudit",
     "LoginSession",
     "OutboxMessage",
     "Page",
+    "PairingTicket",
     "RateLimitCounter",
     "Subscription",
+    "TrainingHistory",
     "Venue",
 ]

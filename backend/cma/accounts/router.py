@@ -39,6 +39,7 @@ from cma.accounts.schemas import (
     LoginRequest,
     LoginResult,
     MailSent,
+    MeOut,
     OAuth2PasswordForm,
     OAuth2Token,
     PasswordBody,
@@ -62,6 +63,7 @@ from cma.core.problems import (
 )
 from cma.core.settings import get_settings
 from cma.core.validation import normalize_email
+from cma.learners import service as learners
 
 router = APIRouter()
 
@@ -340,9 +342,17 @@ async def confirm_password_reset(body: PasswordResetConfirm, db: SessionDep) -> 
     summary="Mon compte : qui suis-je",
     responses=responses(*AUTH_ERRORS),
 )
-async def me(auth: AuthDep, response: Response) -> AccountOut:
+async def me(auth: AuthDep, db: SessionDep, response: Response) -> MeOut:
     response.headers.update(NO_STORE)
-    return _account_out(auth.account)
+    learner = await learners.learner_of(db, auth.account.id)
+    state = "none" if learner is None else "paired" if learner.legacy_account_id else "created"
+    return MeOut.model_validate(
+        {
+            **_account_out(auth.account).model_dump(),
+            "learner_record": state,
+            "role": auth.account.role,
+        }
+    )
 
 
 @router.delete(

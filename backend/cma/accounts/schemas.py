@@ -191,6 +191,14 @@ class AccountOut(BaseModel):
     terms_accepted_at: datetime
 
 
+class MeOut(AccountOut):
+    learner_record: Literal["none", "created", "paired"] = Field(
+        description="Whether the account has a learner record, and whether it came from an old "
+        "CMA account. With `none`, the CMA pages lead to the choice of the seed."
+    )
+    role: Literal["learner", "staff"]
+
+
 class LoginResult(BaseModel):
     access_token: str = Field(description="Send it as `Authorization: Bearer …`.")
     token_type: Literal["bearer"] = "bearer"  # noqa: S105

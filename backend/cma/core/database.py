@@ -41,7 +41,16 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
-        connect_args={"server_settings": {"application_name": "cma", "timezone": "UTC"}},
+        connect_args={
+            "server_settings": {
+                "application_name": "cma",
+                "timezone": "UTC",
+                # No request may wait for ever: a lock or a query that long is an error.
+                "lock_timeout": "10s",
+                "statement_timeout": "60s",
+                "idle_in_transaction_session_timeout": "60s",
+            }
+        },
     )
 
 

@@ -59,6 +59,11 @@ def normalize_french_mobile(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def normalize_french_phone(value: str) -> str:
+    """Any French number (landline or mobile), in E.164."""
+    return phonenumbers.format_number(_parse_french(value), phonenumbers.PhoneNumberFormat.E164)
+
+
 def check_postal_code(value: str) -> str:
     value = value.strip().replace(" ", "")
     if not _POSTAL_CODE.match(value):

@@ -26,6 +26,7 @@ TEMPLATES: dict[str, str] = {
     "email_change_taken": "Changement d'adresse mail impossible",
     "email_changed": "Votre adresse mail a été modifiée",
     "account_deleted": "Votre compte parisien a été supprimé",
+    "learner_linked": "Vos comptes sont connectés",
 }
 
 _html = Environment(

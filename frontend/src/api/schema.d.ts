@@ -553,6 +553,125 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/countries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pays de naissance (noms en français) */
+        get: operations["countries_api_v1_countries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/learner": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ma fiche CMA */
+        get: operations["get_learner_api_v1_me_learner_get"];
+        /**
+         * Mettre à jour ma fiche
+         * @description Takes back what GET returned (read-only fields are ignored).
+         */
+        put: operations["update_learner_api_v1_me_learner_put"];
+        /**
+         * Compléter votre fiche (jamais inscrit aux CMA)
+         * @description Creates the learner record of an account that has none. The record's access email is the Paris account's.
+         */
+        post: operations["create_learner_api_v1_me_learner_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Mon historique : les années de formation de l'ancien compte CMA */
+        get: operations["get_history_api_v1_me_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/learner-links/legacy-login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Vous avez déjà été inscrit : identifiants de l'ancien compte CMA
+         * @description Checks the old CMA email and password (throttled like a login) and answers with a single-use pairing ticket, valid 15 minutes, and the old record to review.
+         */
+        post: operations["legacy_login_api_v1_learner_links_legacy_login_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/learner-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Appairage : rattacher définitivement l'ancien compte CMA
+         * @description With the ticket and the reviewed record: the record becomes this account's with the old account's history, the old credentials stop working, and a confirmation mail is sent. One old account is linked once; one Paris account has one record.
+         */
+        post: operations["create_link_api_v1_learner_links_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/link-audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Journal des appairages
+         * @description Every pairing attempt, newest first.
+         */
+        get: operations["link_audit_api_v1_admin_link_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -623,6 +742,22 @@ export interface components {
              * @example Votre compte parisien est créé et validé.
              */
             detail: string;
+        };
+        /** AuditRow */
+        AuditRow: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Account Id */
+            account_id: string | null;
+            /** Legacy Account Id */
+            legacy_account_id: number | null;
+            /** Client Address */
+            client_address: string | null;
+            /** Outcome */
+            outcome: string;
         };
         /**
          * CampaignIn
@@ -769,6 +904,19 @@ export interface components {
          * @enum {string}
          */
         Civility: "non_precisee" | "madame" | "monsieur";
+        /** Country */
+        Country: {
+            /**
+             * Code
+             * @example FR
+             */
+            code: string;
+            /**
+             * Name
+             * @example France
+             */
+            name: string;
+        };
         /** CourseDetail */
         CourseDetail: {
             /**
@@ -1120,10 +1268,259 @@ export interface components {
             database: string;
         };
         /**
+         * HeardFrom
+         * @description "Comment avez-vous connu les CMA ?", the seed's six answers.
+         * @enum {string}
+         */
+        HeardFrom: "mairie_arrondissement" | "connaissance" | "reseaux_sociaux" | "internet" | "affichage" | "autre";
+        /** HistoryRow */
+        HistoryRow: {
+            /**
+             * Year
+             * @example 2015
+             */
+            year: number;
+            /**
+             * Course Code
+             * @example ANG2
+             */
+            course_code: string;
+            /**
+             * Course Title
+             * @example Anglais niveau 2
+             */
+            course_title: string;
+            /**
+             * Result
+             * @example Assidu
+             */
+            result: string | null;
+        };
+        /**
+         * LearnerIn
+         * @description The seed's form, field for field. `*` fields are required.
+         * @example {
+         *       "address": "12 rue de la Roquette",
+         *       "address_2": "Bâtiment B",
+         *       "birth_country": "FR",
+         *       "birth_date": "1990-04-12",
+         *       "birth_name": "Durand",
+         *       "city": "Paris",
+         *       "first_name": "Camille",
+         *       "heard_from": "mairie_arrondissement",
+         *       "last_name": "Martin",
+         *       "mobile_phone": "06 12 34 56 78",
+         *       "postal_code": "75011",
+         *       "title": "Mme"
+         *     }
+         */
+        LearnerIn: {
+            /** @description Titre* : M. ou Mme */
+            title: components["schemas"]["Title"];
+            /**
+             * Last Name
+             * @description Nom*
+             */
+            last_name: string;
+            /**
+             * Birth Name
+             * @description Nom de naissance
+             */
+            birth_name?: string | null;
+            /**
+             * First Name
+             * @description Prénom*
+             */
+            first_name: string;
+            /**
+             * Birth Date
+             * Format: date
+             * @description Date de naissance*
+             */
+            birth_date: string;
+            /**
+             * Birth Country
+             * @description Pays de naissance* (code ISO 3166-1, voir GET /api/v1/countries)
+             */
+            birth_country: string;
+            /**
+             * Address
+             * @description Adresse*
+             */
+            address: string;
+            /**
+             * Address 2
+             * @description Complément adresse 1
+             */
+            address_2?: string | null;
+            /**
+             * Address 3
+             * @description Complément adresse 2
+             */
+            address_3?: string | null;
+            /**
+             * Postal Code
+             * @description Code postal*
+             */
+            postal_code: string;
+            /**
+             * City
+             * @description Ville*
+             */
+            city: string;
+            /**
+             * Mobile Phone
+             * @description Téléphone mobile*
+             */
+            mobile_phone?: string | null;
+            /**
+             * Landline Phone
+             * @description Téléphone fixe*
+             */
+            landline_phone?: string | null;
+            /** @description Comment avez-vous connu les CMA ?* */
+            heard_from: components["schemas"]["HeardFrom"];
+        };
+        /** LearnerOut */
+        LearnerOut: {
+            /**
+             * Email
+             * @description Compte d'accès (Email): the Paris account's address
+             */
+            email: string;
+            title: components["schemas"]["Title"];
+            /** Last Name */
+            last_name: string;
+            /** Birth Name */
+            birth_name: string | null;
+            /** First Name */
+            first_name: string;
+            /**
+             * Birth Date
+             * Format: date
+             */
+            birth_date: string;
+            /** Birth Country */
+            birth_country: string;
+            /**
+             * Birth Country Label
+             * @example France
+             */
+            birth_country_label: string;
+            /** Address */
+            address: string;
+            /** Address 2 */
+            address_2: string | null;
+            /** Address 3 */
+            address_3: string | null;
+            /** Postal Code */
+            postal_code: string;
+            /** City */
+            city: string;
+            /** Mobile Phone */
+            mobile_phone: string | null;
+            /** Landline Phone */
+            landline_phone: string | null;
+            heard_from: components["schemas"]["HeardFrom"];
+            /**
+             * Heard From Label
+             * @example Mairie d'arrondissement
+             */
+            heard_from_label: string;
+            /** Paired With Legacy Account */
+            paired_with_legacy_account: boolean;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * LegacyLogin
+         * @example {
+         *       "email": "ancien.compte@yopmail.com",
+         *       "password": "ancien-mot-de-passe"
+         *     }
+         */
+        LegacyLogin: {
+            /**
+             * Email
+             * @description Courriel of the old CMA account
+             */
+            email: string;
+            /**
+             * Password
+             * @description Mot de passe of the old account
+             */
+            password: string;
+        };
+        /**
+         * LegacyRecord
+         * @description What the old CMA site knew, to prefill the "Appairage" form (fields may be missing).
+         */
+        LegacyRecord: {
+            /**
+             * Email
+             * @description Compte d'accès (Email) of the old site
+             */
+            email: string;
+            title: components["schemas"]["Title"] | null;
+            /** Last Name */
+            last_name: string | null;
+            /** Birth Name */
+            birth_name: string | null;
+            /** First Name */
+            first_name: string | null;
+            /** Birth Date */
+            birth_date: string | null;
+            /** Birth Country */
+            birth_country: string | null;
+            /** Address */
+            address: string | null;
+            /** Address 2 */
+            address_2: string | null;
+            /** Address 3 */
+            address_3: string | null;
+            /** Postal Code */
+            postal_code: string | null;
+            /** City */
+            city: string | null;
+            /** Mobile Phone */
+            mobile_phone: string | null;
+            /** Landline Phone */
+            landline_phone: string | null;
+            heard_from: components["schemas"]["HeardFrom"] | null;
+        };
+        /**
          * Level
          * @enum {string}
          */
         Level: "tous_niveaux" | "debutant" | "elementaire" | "intermediaire" | "avance";
+        /**
+         * LinkIn
+         * @example {
+         *       "learner": {
+         *         "address": "12 rue de la Roquette",
+         *         "address_2": "Bâtiment B",
+         *         "birth_country": "FR",
+         *         "birth_date": "1990-04-12",
+         *         "birth_name": "Durand",
+         *         "city": "Paris",
+         *         "first_name": "Camille",
+         *         "heard_from": "mairie_arrondissement",
+         *         "last_name": "Martin",
+         *         "mobile_phone": "06 12 34 56 78",
+         *         "postal_code": "75011",
+         *         "title": "Mme"
+         *       },
+         *       "ticket": "3q2-7wX9yZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345"
+         *     }
+         */
+        LinkIn: {
+            /** Ticket */
+            ticket: string;
+            learner: components["schemas"]["LearnerIn"];
+        };
         /**
          * LoginRequest
          * @example {
@@ -1182,6 +1579,51 @@ export interface components {
              * @example Vous allez recevoir un mail.
              */
             detail: string;
+        };
+        /** MeOut */
+        MeOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Email */
+            email: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "active";
+            /**
+             * Mobile Phone
+             * @example +33612345678
+             */
+            mobile_phone: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Activated At */
+            activated_at: string | null;
+            /** Terms Version */
+            terms_version: string;
+            /**
+             * Terms Accepted At
+             * Format: date-time
+             */
+            terms_accepted_at: string;
+            /**
+             * Learner Record
+             * @description Whether the account has a learner record, and whether it came from an old CMA account. With `none`, the CMA pages lead to the choice of the seed.
+             * @enum {string}
+             */
+            learner_record: "none" | "created" | "paired";
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "learner" | "staff";
         };
         /**
          * NewCourse
@@ -1361,6 +1803,20 @@ export interface components {
             title: string;
             /** Position */
             position: number;
+        };
+        /** PairingTicketOut */
+        PairingTicketOut: {
+            /**
+             * Ticket
+             * @description Single use, for POST /api/v1/learner-links
+             */
+            ticket: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            record: components["schemas"]["LegacyRecord"];
         };
         /**
          * PasswordBody
@@ -1700,6 +2156,11 @@ export interface components {
             /** Topics */
             topics: components["schemas"]["SubscriptionOut"][];
         };
+        /**
+         * Title
+         * @enum {string}
+         */
+        Title: "M" | "Mme";
         /**
          * TokenBody
          * @example {
@@ -2483,7 +2944,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AccountOut"];
+                    "application/json": components["schemas"]["MeOut"];
                 };
             };
             /** @description `not-authenticated`: Connexion requise */
@@ -4161,6 +4622,689 @@ export interface operations {
                      *       "title": "Page introuvable",
                      *       "status": 404,
                      *       "detail": "Cette page d'information n'existe pas."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    countries_api_v1_countries_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Country"][];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_learner_api_v1_me_learner_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnerOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `learner-not-found`: Fiche introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:learner-not-found",
+                     *       "title": "Fiche introuvable",
+                     *       "status": 404,
+                     *       "detail": "Votre compte parisien n'est pas encore rattaché à une fiche des Cours Municipaux d'Adultes : complétez votre fiche ou rattachez votre ancien compte CMA."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_learner_api_v1_me_learner_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LearnerIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnerOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `learner-not-found`: Fiche introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:learner-not-found",
+                     *       "title": "Fiche introuvable",
+                     *       "status": 404,
+                     *       "detail": "Votre compte parisien n'est pas encore rattaché à une fiche des Cours Municipaux d'Adultes : complétez votre fiche ou rattachez votre ancien compte CMA."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_learner_api_v1_me_learner_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LearnerIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnerOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `learner-exists`: Fiche déjà rattachée */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:learner-exists",
+                     *       "title": "Fiche déjà rattachée",
+                     *       "status": 409,
+                     *       "detail": "Votre compte parisien est déjà rattaché à une fiche des Cours Municipaux d'Adultes."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_history_api_v1_me_history_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryRow"][];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `learner-not-found`: Fiche introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:learner-not-found",
+                     *       "title": "Fiche introuvable",
+                     *       "status": 404,
+                     *       "detail": "Votre compte parisien n'est pas encore rattaché à une fiche des Cours Municipaux d'Adultes : complétez votre fiche ou rattachez votre ancien compte CMA."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    legacy_login_api_v1_learner_links_legacy_login_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LegacyLogin"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairingTicketOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise ; `invalid-legacy-credentials`: Identifiants CMA incorrects */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `learner-exists`: Fiche déjà rattachée */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:learner-exists",
+                     *       "title": "Fiche déjà rattachée",
+                     *       "status": 409,
+                     *       "detail": "Votre compte parisien est déjà rattaché à une fiche des Cours Municipaux d'Adultes."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `too-many-requests`: Trop de tentatives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:too-many-requests",
+                     *       "title": "Trop de tentatives",
+                     *       "status": 429,
+                     *       "detail": "Trop de tentatives. Veuillez réessayer plus tard."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_link_api_v1_learner_links_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnerOut"];
+                };
+            };
+            /** @description `invalid-pairing-ticket`: Appairage expiré */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:invalid-pairing-ticket",
+                     *       "title": "Appairage expiré",
+                     *       "status": 400,
+                     *       "detail": "Le délai pour rattacher votre ancien compte CMA est dépassé ou ce rattachement a déjà été fait. Saisissez à nouveau les identifiants de votre ancien compte CMA."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `legacy-already-linked`: Ancien compte déjà rattaché ; `learner-exists`: Fiche déjà rattachée */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:legacy-already-linked",
+                     *       "title": "Ancien compte déjà rattaché",
+                     *       "status": 409,
+                     *       "detail": "Cet ancien compte CMA est déjà rattaché à un compte parisien."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    link_audit_api_v1_admin_link_audit_get: {
+        parameters: {
+            query?: {
+                legacy_account_id?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditRow"][];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:forbidden",
+                     *       "title": "Accès refusé",
+                     *       "status": 403,
+                     *       "detail": "Vous n'avez pas accès à cette ressource."
                      *     }
                      */
                     "application/problem+json": unknown;

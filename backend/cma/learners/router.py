@@ -1,0 +1,188 @@
+"""HTTP routes of the learner record and of the pairing with an old CMA account."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from pydantic import BaseModel
+
+from cma.accounts.dependencies import AuthDep, SessionmakerDep, StaffDep, ThrottleDep
+from cma.core.client import ClientDep
+from cma.core.countries import french_names
+from cma.core.database import SessionDep
+from cma.core.problems import (
+    CsrfRefused,
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    TooManyRequests,
+    responses,
+)
+from cma.learners import service
+from cma.learners.exceptions import (
+    AlreadyHasRecord,
+    InvalidLegacyCredentials,
+    InvalidTicket,
+    LearnerNotFound,
+    LegacyAlreadyLinked,
+)
+from cma.learners.schemas import (
+    Country,
+    HistoryRow,
+    LearnerIn,
+    LearnerOut,
+    LegacyLogin,
+    LegacyRecord,
+    LinkIn,
+    PairingTicketOut,
+)
+
+router = APIRouter(tags=["learners"])
+admin = APIRouter(prefix="/admin", tags=["admin"])
+AUTH_ERRORS = (NotAuthenticated, CsrfRefused)
+
+
+def _rules(request: Request) -> service.LegacyRules:
+    rules: service.LegacyRules = request.app.state.legacy_rules
+    return rules
+
+
+RulesDep = Annotated[service.LegacyRules, Depends(_rules)]
+
+
+@router.get(
+    "/countries",
+    summary="Pays de naissance (noms en français)",
+    responses=responses(InvalidInput),
+)
+async def countries() -> list[Country]:
+    return [Country(code=code, name=name) for code, name in french_names().items()]
+
+
+@router.get(
+    "/me/learner",
+    summary="Ma fiche CMA",
+    responses=responses(*AUTH_ERRORS, LearnerNotFound),
+)
+async def get_learner(auth: AuthDep, db: SessionDep) -> LearnerOut:
+    learner = await service.learner_of(db, auth.account.id)
+    if learner is None:
+        raise LearnerNotFound()
+    return LearnerOut.model_validate(service.record_out(learner, auth.account))
+
+
+@router.post(
+    "/me/learner",
+    status_code=status.HTTP_201_CREATED,
+    summary="Compléter votre fiche (jamais inscrit aux CMA)",
+    description="Creates the learner record of an account that has none. The record's access "
+    "email is the Paris account's.",
+    responses=responses(*AUTH_ERRORS, InvalidInput, AlreadyHasRecord),
+)
+async def create_learner(body: LearnerIn, auth: AuthDep, db: SessionDep) -> LearnerOut:
+    learner = await service.create_learner(db, auth.account, body)
+    return LearnerOut.model_validate(service.record_out(learner, auth.account))
+
+
+@router.put(
+    "/me/learner",
+    summary="Mettre à jour ma fiche",
+    description="Takes back what GET returned (read-only fields are ignored).",
+    responses=responses(*AUTH_ERRORS, InvalidInput, LearnerNotFound),
+)
+async def update_learner(body: LearnerIn, auth: AuthDep, db: SessionDep) -> LearnerOut:
+    learner = await service.update_learner(db, auth.account, body)
+    return LearnerOut.model_validate(service.record_out(learner, auth.account))
+
+
+@router.get(
+    "/me/history",
+    summary="Mon historique : les années de formation de l'ancien compte CMA",
+    responses=responses(*AUTH_ERRORS, LearnerNotFound),
+)
+async def get_history(auth: AuthDep, db: SessionDep) -> list[HistoryRow]:
+    rows = await service.history(db, auth.account)
+    return [HistoryRow.model_validate(row, from_attributes=True) for row in rows]
+
+
+@router.post(
+    "/learner-links/legacy-login",
+    summary="Vous avez déjà été inscrit : identifiants de l'ancien compte CMA",
+    description="Checks the old CMA email and password (throttled like a login) and answers "
+    "with a single-use pairing ticket, valid 15 minutes, and the old record to review.",
+    responses=responses(
+        *AUTH_ERRORS, InvalidInput, InvalidLegacyCredentials, AlreadyHasRecord, TooManyRequests
+    ),
+)
+async def legacy_login(
+    body: LegacyLogin,
+    auth: AuthDep,
+    db: SessionDep,
+    sessionmaker: SessionmakerDep,
+    throttle: ThrottleDep,
+    rules: RulesDep,
+    client: ClientDep,
+) -> PairingTicketOut:
+    ticket = await service.legacy_login(
+        db, sessionmaker, throttle, rules, auth.account, body.email, body.password, client
+    )
+    return PairingTicketOut(
+        ticket=ticket.token,
+        expires_at=ticket.expires_at,
+        record=LegacyRecord.model_validate(ticket.record),
+    )
+
+
+@router.post(
+    "/learner-links",
+    status_code=status.HTTP_201_CREATED,
+    summary="Appairage : rattacher définitivement l'ancien compte CMA",
+    description="With the ticket and the reviewed record: the record becomes this account's "
+    "with the old account's history, the old credentials stop working, and a confirmation "
+    "mail is sent. One old account is linked once; one Paris account has one record.",
+    responses=responses(
+        *AUTH_ERRORS, InvalidInput, InvalidTicket, LegacyAlreadyLinked, AlreadyHasRecord
+    ),
+)
+async def create_link(
+    body: LinkIn,
+    auth: AuthDep,
+    db: SessionDep,
+    sessionmaker: SessionmakerDep,
+    client: ClientDep,
+) -> LearnerOut:
+    learner = await service.link(db, sessionmaker, auth.account, body.ticket, body.learner, client)
+    return LearnerOut.model_validate(service.record_out(learner, auth.account))
+
+
+class AuditRow(BaseModel):
+    at: datetime
+    account_id: str | None
+    legacy_account_id: int | None
+    client_address: str | None
+    outcome: str
+
+
+@admin.get(
+    "/link-audit",
+    summary="Journal des appairages",
+    description="Every pairing attempt, newest first.",
+    responses=responses(NotAuthenticated, Forbidden, InvalidInput),
+)
+async def link_audit(
+    _: StaffDep,
+    db: SessionDep,
+    legacy_account_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[AuditRow]:
+    rows = await service.audit_trail(db, legacy_account_id, limit)
+    return [
+        AuditRow(
+            at=row.at,
+            account_id=str(row.account_id) if row.account_id else None,
+            legacy_account_id=row.legacy_account_id,
+            client_address=str(row.client_address) if row.client_address else None,
+            outcome=row.outcome,
+        )
+        for row in rows
+    ]

@@ -1,0 +1,294 @@
+"""The learner record and the one-time pairing with an old CMA account (journey D)."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cma.accounts.models import Account
+from cma.core.client import Client
+from cma.core.countries import french_names
+from cma.core.problems import TooManyRequests
+from cma.core.ratelimit import Rule, Throttle
+from cma.core.security import burn_password_check, new_token, token_digest, verify_password
+from cma.core.settings import Settings, get_settings
+from cma.learners.exceptions import (
+    AlreadyHasRecord,
+    InvalidLegacyCredentials,
+    InvalidTicket,
+    LearnerNotFound,
+    LegacyAlreadyLinked,
+)
+from cma.learners.models import (
+    Learner,
+    LegacyAccount,
+    LinkAudit,
+    LinkOutcome,
+    PairingTicket,
+    TrainingHistory,
+)
+from cma.learners.schemas import HEARD_FROM_LABELS, LearnerIn
+from cma.notifications import service as notifications
+
+TICKET_TTL = timedelta(minutes=15)
+FICHE_FIELDS = tuple(LearnerIn.model_fields)
+
+
+@dataclass(frozen=True)
+class LegacyRules:
+    """Guessing an old password is throttled like a login: per old account, per address."""
+
+    per_legacy_account: Rule
+    per_legacy_account_and_address: Rule
+    per_address: Rule
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "LegacyRules":
+        return cls(
+            per_legacy_account=Rule.of("legacy-account", settings.login_limit_per_account),
+            per_legacy_account_and_address=Rule.of(
+                "legacy-account-address", settings.login_limit_per_account_and_address
+            ),
+            per_address=Rule.of("legacy-address", settings.login_limit_per_address),
+        )
+
+
+async def audit(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    account_id: uuid.UUID,
+    legacy_account_id: int | None,
+    client: Client,
+    outcome: LinkOutcome,
+) -> None:
+    """Record an attempt in its own transaction: a refused request rolls back, the trail not."""
+    async with sessionmaker() as session, session.begin():
+        session.add(
+            LinkAudit(
+                account_id=account_id,
+                legacy_account_id=legacy_account_id,
+                client_address=client.address,
+                outcome=outcome.value,
+            )
+        )
+
+
+# --- the record ------------------------------------------------------------------------------
+
+
+async def learner_of(session: AsyncSession, account_id: uuid.UUID) -> Learner | None:
+    return await session.scalar(select(Learner).where(Learner.account_id == account_id))
+
+
+def record_out(learner: Learner, account: Account) -> dict[str, Any]:
+    return {
+        "email": account.email,
+        **{field: getattr(learner, field) for field in FICHE_FIELDS},
+        "birth_country_label": french_names().get(learner.birth_country, learner.birth_country),
+        "heard_from_label": HEARD_FROM_LABELS[learner.heard_from],  # type: ignore[index]
+        "paired_with_legacy_account": learner.legacy_account_id is not None,
+        "updated_at": learner.updated_at,
+    }
+
+
+def _fill(learner: Learner, data: LearnerIn) -> None:
+    for field, value in data.model_dump(mode="python").items():
+        setattr(learner, field, getattr(value, "value", value))
+
+
+async def create_learner(session: AsyncSession, account: Account, data: LearnerIn) -> Learner:
+    """ "Vous n'avez jamais été inscrit aux Cours Municipaux d'Adultes ?": a new record."""
+    learner = Learner(account_id=account.id)
+    _fill(learner, data)
+    try:
+        async with session.begin_nested():
+            session.add(learner)
+            await session.flush()
+    except IntegrityError:
+        raise AlreadyHasRecord() from None
+    await session.refresh(learner)
+    return learner
+
+
+async def update_learner(session: AsyncSession, account: Account, data: LearnerIn) -> Learner:
+    learner = await learner_of(session, account.id)
+    if learner is None:
+        raise LearnerNotFound()
+    _fill(learner, data)
+    await session.flush()
+    await session.refresh(learner)
+    return learner
+
+
+async def history(session: AsyncSession, account: Account) -> list[TrainingHistory]:
+    learner = await learner_of(session, account.id)
+    if learner is None:
+        raise LearnerNotFound()
+    if learner.legacy_account_id is None:
+        return []
+    rows = await session.scalars(
+        select(TrainingHistory)
+        .where(TrainingHistory.legacy_account_id == learner.legacy_account_id)
+        .order_by(TrainingHistory.year.desc(), TrainingHistory.course_code)
+    )
+    return list(rows)
+
+
+# --- pairing ---------------------------------------------------------------------------------
+
+
+def _legacy_record(legacy: LegacyAccount) -> dict[str, Any]:
+    return {"email": legacy.email, **{f: getattr(legacy, f) for f in FICHE_FIELDS}}
+
+
+@dataclass(frozen=True)
+class Ticket:
+    token: str
+    expires_at: datetime
+    record: dict[str, Any]
+
+
+async def legacy_login(
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    throttle: Throttle,
+    rules: LegacyRules,
+    account: Account,
+    email: str,
+    password: str,
+    client: Client,
+) -> Ticket:
+    """ "Vous avez déjà été inscrit…": prove the old password, get a ticket and the record."""
+    if await learner_of(session, account.id) is not None:
+        raise AlreadyHasRecord()
+    subject = token_digest(email, purpose="rate-limit").hex()[:32]
+    try:
+        await throttle.ensure_open(rules.per_legacy_account_and_address, f"{subject}:{client.key}")
+        await throttle.ensure_open(rules.per_legacy_account, subject)
+        await throttle.ensure_open(rules.per_address, client.key)
+    except TooManyRequests:
+        await audit(sessionmaker, account.id, None, client, LinkOutcome.THROTTLED)
+        raise
+    legacy = await session.scalar(select(LegacyAccount).where(LegacyAccount.email == email))
+    if legacy is None or legacy.password_hash is None:
+        # Same work and same answer as a wrong password: nothing tells which addresses exist.
+        await burn_password_check(password)
+        matches, new_hash = False, None
+    else:
+        matches, new_hash = await verify_password(password, legacy.password_hash)
+    if not matches:
+        await throttle.record(rules.per_legacy_account_and_address, f"{subject}:{client.key}")
+        await throttle.record(rules.per_legacy_account, subject)
+        await throttle.record(rules.per_address, client.key)
+        outcome = (
+            LinkOutcome.WRONG_PASSWORD
+            if legacy is None or legacy.password_hash is not None
+            else LinkOutcome.ALREADY_LINKED
+            if legacy.linked_at is not None
+            else LinkOutcome.NO_PASSWORD
+        )
+        await audit(sessionmaker, account.id, legacy.id if legacy else None, client, outcome)
+        raise InvalidLegacyCredentials()
+    assert legacy is not None
+    if new_hash is not None:
+        legacy.password_hash = new_hash  # the old format is replaced by argon2id
+    # One live ticket per account: a new one retires the previous.
+    await session.execute(
+        update(PairingTicket)
+        .where(PairingTicket.account_id == account.id, PairingTicket.consumed_at.is_(None))
+        .values(consumed_at=func.now())
+    )
+    raw = new_token()
+    ticket = PairingTicket(
+        token_hash=token_digest(raw, purpose="pairing"),
+        account_id=account.id,
+        legacy_account_id=legacy.id,
+        expires_at=func.now() + TICKET_TTL,
+    )
+    session.add(ticket)
+    session.add(
+        LinkAudit(
+            account_id=account.id,
+            legacy_account_id=legacy.id,
+            client_address=client.address,
+            outcome=LinkOutcome.TICKET_ISSUED.value,
+        )
+    )
+    await session.flush()
+    await session.refresh(ticket, ["expires_at"])
+    return Ticket(token=raw, expires_at=ticket.expires_at, record=_legacy_record(legacy))
+
+
+async def link(
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    account: Account,
+    raw_ticket: str,
+    data: LearnerIn,
+    client: Client,
+) -> Learner:
+    """The reviewed record becomes this account's, with the old account's history, for good."""
+    legacy_id = await session.scalar(
+        update(PairingTicket)
+        .where(
+            PairingTicket.token_hash == token_digest(raw_ticket, purpose="pairing"),
+            PairingTicket.account_id == account.id,
+            PairingTicket.consumed_at.is_(None),
+            PairingTicket.expires_at > func.now(),
+        )
+        .values(consumed_at=func.now())
+        .returning(PairingTicket.legacy_account_id)
+    )
+    if legacy_id is None:
+        await audit(sessionmaker, account.id, None, client, LinkOutcome.TICKET_INVALID)
+        raise InvalidTicket()
+    # Of two attempts on one old account, the second waits here, then finds it linked. NO KEY
+    # UPDATE, so that the audit trail's foreign key (another connection) is not blocked by it.
+    legacy = await session.get_one(LegacyAccount, legacy_id, with_for_update={"key_share": True})
+    if legacy.linked_at is not None:
+        await audit(sessionmaker, account.id, legacy_id, client, LinkOutcome.CONFLICT)
+        raise LegacyAlreadyLinked()
+    learner = Learner(account_id=account.id, legacy_account_id=legacy_id)
+    _fill(learner, data)
+    try:
+        async with session.begin_nested():
+            session.add(learner)
+            await session.flush()
+    except IntegrityError:
+        await audit(sessionmaker, account.id, legacy_id, client, LinkOutcome.CONFLICT)
+        raise AlreadyHasRecord() from None
+    legacy.linked_at = func.now()
+    legacy.password_hash = None  # the old credentials stop working
+    session.add(
+        LinkAudit(
+            account_id=account.id,
+            legacy_account_id=legacy_id,
+            client_address=client.address,
+            outcome=LinkOutcome.LINKED.value,
+        )
+    )
+    await notifications.enqueue(
+        session,
+        "learner_linked",
+        account.email,
+        account_id=account.id,
+        context={
+            "legacy_email": legacy.email,
+            "login_url": get_settings().public_url + "/connexion",
+        },
+    )
+    await session.flush()
+    await session.refresh(learner)
+    return learner
+
+
+async def audit_trail(
+    session: AsyncSession, legacy_account_id: int | None, limit: int
+) -> list[LinkAudit]:
+    query = select(LinkAudit).order_by(LinkAudit.at.desc(), LinkAudit.id.desc()).limit(limit)
+    if legacy_account_id is not None:
+        query = query.where(LinkAudit.legacy_account_id == legacy_account_id)
+    return list(await session.scalars(query))

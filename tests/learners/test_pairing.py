@@ -1,0 +1,199 @@
+"""Journey D: pairing the Paris account, once and for good, with an old CMA account."""
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import func, select, update
+
+from cma.learners.legacy_import import Report
+from cma.learners.models import LegacyAccount, LinkAudit, PairingTicket, TrainingHistory
+from tests.learners.conftest import credentials
+from tests.learners.test_fiche import FICHE, learner_headers
+from tests.support import Mailbox, staff_headers
+
+
+async def legacy_login(client: AsyncClient, auth: dict[str, str], email: str, password: str):  # type: ignore[no-untyped-def]
+    return await client.post(
+        "/api/v1/learner-links/legacy-login",
+        json={"email": email, "password": password},
+        headers=auth,
+    )
+
+
+@pytest.mark.parametrize("scheme", ["hex_md5", "ldap_salted_sha1", "md5_crypt", "bcrypt"])
+async def test_pairing_with_each_old_password_format_keeps_the_history(
+    client: AsyncClient, mailbox: Mailbox, imported: Report, export: Path, scheme: str
+) -> None:
+    email, password = credentials(export)[scheme]
+    auth = await learner_headers(client, mailbox)
+
+    answer = await legacy_login(client, auth, email.upper(), password)
+
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["record"]["email"] == email
+    linked = await client.post(
+        "/api/v1/learner-links",
+        json={
+            "ticket": body["ticket"],
+            "learner": {**FICHE, **{k: v for k, v in body["record"].items() if v}},
+        },
+        headers=auth,
+    )
+    assert linked.status_code == 201, linked.text
+    assert linked.json()["paired_with_legacy_account"] is True
+    assert linked.json()["email"] == "a@yopmail.com"  # the Paris account's, from now on
+    assert (await client.get("/api/v1/me", headers=auth)).json()["learner_record"] == "paired"
+
+    async with mailbox.sessionmaker() as session:
+        legacy = await session.scalar(select(LegacyAccount).where(LegacyAccount.email == email))
+        assert legacy is not None
+        expected = await session.scalar(
+            select(func.count()).where(TrainingHistory.legacy_account_id == legacy.id)
+        )
+    history = (await client.get("/api/v1/me/history", headers=auth)).json()
+    assert len(history) == expected
+    mail = await mailbox.last_to("a@yopmail.com")
+    assert mail.subject == "Vos comptes sont connectés"
+    assert (
+        "Les seuls identifiants à utiliser et mémoriser sont ceux du compte parisien" in mail.body()
+    )
+
+    # The old credentials are dead, for this account and any other.
+    other = await learner_headers(client, mailbox, "b@yopmail.com")
+    refused = await legacy_login(client, other, email, password)
+    assert refused.status_code == 401
+
+
+async def test_a_wrong_or_unknown_old_login_gets_one_generic_error(
+    client: AsyncClient, mailbox: Mailbox, imported: Report, export: Path
+) -> None:
+    email, _ = credentials(export)["hex_md5"]
+    auth = await learner_headers(client, mailbox)
+
+    wrong = await legacy_login(client, auth, email, "Mauvais2026")
+    unknown = await legacy_login(client, auth, "personne@yopmail.com", "Mauvais2026")
+
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+    assert "Mot de passe oublié ?" in wrong.json()["detail"]
+
+
+async def test_old_password_guessing_is_throttled_and_audited(
+    client: AsyncClient, mailbox: Mailbox, imported: Report, export: Path
+) -> None:
+    email, password = credentials(export)["md5_crypt"]
+    auth = await learner_headers(client, mailbox)
+
+    statuses = [
+        (await legacy_login(client, auth, email, f"Essai{n}")).status_code for n in range(6)
+    ]
+    blocked = await legacy_login(client, auth, email, password)
+
+    assert statuses == [401] * 5 + [429]
+    assert blocked.status_code == 429
+    trail = (
+        await client.get("/api/v1/admin/link-audit", headers=await staff_headers(client, mailbox))
+    ).json()
+    outcomes = [row["outcome"] for row in trail]
+    assert outcomes.count("wrong_password") == 5
+    assert outcomes.count("throttled") == 2
+    assert all(row["client_address"] == "203.0.113.10" for row in trail)
+
+
+async def test_a_ticket_serves_once_and_not_after_it_expires(
+    client: AsyncClient, mailbox: Mailbox, imported: Report, export: Path
+) -> None:
+    email, password = credentials(export)["bcrypt"]
+    auth = await learner_headers(client, mailbox)
+    ticket = (await legacy_login(client, auth, email, password)).json()["ticket"]
+    async with mailbox.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(PairingTicket).values(
+                created_at=PairingTicket.created_at - timedelta(minutes=20),
+                expires_at=PairingTicket.expires_at - timedelta(minutes=20),
+            )
+        )
+
+    expired = await client.post(
+        "/api/v1/learner-links", json={"ticket": ticket, "learner": FICHE}, headers=auth
+    )
+    fresh = (await legacy_login(client, auth, email, password)).json()["ticket"]
+    used = await client.post(
+        "/api/v1/learner-links", json={"ticket": fresh, "learner": FICHE}, headers=auth
+    )
+    again = await client.post(
+        "/api/v1/learner-links", json={"ticket": fresh, "learner": FICHE}, headers=auth
+    )
+
+    assert expired.status_code == 400
+    assert expired.json()["type"] == "urn:cma:problem:invalid-pairing-ticket"
+    assert used.status_code == 201
+    assert again.status_code == 400
+
+
+async def test_a_ticket_is_only_good_for_the_account_it_was_given_to(
+    client: AsyncClient, mailbox: Mailbox, imported: Report, export: Path
+) -> None:
+    email, password = credentials(export)["hex_md5"]
+    owner = await learner_headers(client, mailbox)
+    ticket = (await legacy_login(client, owner, email, password)).json()["ticket"]
+    thief = await learner_headers(client, mailbox, "thief@yopmail.com")
+
+    stolen = await client.post(
+        "/api/v1/learner-links", json={"ticket": ticket, "learner": FICHE}, headers=thief
+    )
+
+    assert stolen.status_code == 400
+
+
+async def test_two_accounts_pairing_one_old_account_at_once_make_exactly_one_link(
+    client: AsyncClient, mailbox: Mailbox, imported: Report, export: Path
+) -> None:
+    email, password = credentials(export)["ldap_salted_sha1"]
+    people = [await learner_headers(client, mailbox, f"p{n}@yopmail.com") for n in range(2)]
+    tickets = [
+        (await legacy_login(client, auth, email, password)).json()["ticket"] for auth in people
+    ]
+
+    results = await asyncio.gather(
+        *(
+            client.post("/api/v1/learner-links", json={"ticket": t, "learner": FICHE}, headers=auth)
+            for t, auth in zip(tickets, people, strict=True)
+        )
+    )
+
+    assert sorted(r.status_code for r in results) == [201, 409]
+    loser = next(r for r in results if r.status_code == 409)
+    assert loser.json()["type"] == "urn:cma:problem:legacy-already-linked"
+    async with mailbox.sessionmaker() as session:
+        from cma.learners.models import Learner
+
+        assert await session.scalar(select(func.count()).select_from(Learner)) == 1
+        outcomes = list(await session.scalars(select(LinkAudit.outcome)))
+        assert outcomes.count("linked") == 1
+        assert outcomes.count("conflict") == 1
+
+
+async def test_an_account_with_a_record_cannot_pair_again(
+    client: AsyncClient, mailbox: Mailbox, imported: Report, export: Path
+) -> None:
+    email, password = credentials(export)["hex_md5"]
+    auth = await learner_headers(client, mailbox)
+    await client.post("/api/v1/me/learner", json=FICHE, headers=auth)
+
+    response = await legacy_login(client, auth, email, password)
+
+    assert response.status_code == 409
+    assert response.json()["type"] == "urn:cma:problem:learner-exists"
+
+
+async def test_the_audit_trail_is_for_staff_only(client: AsyncClient, mailbox: Mailbox) -> None:
+    auth = await learner_headers(client, mailbox)
+    client.cookies.clear()
+
+    assert (await client.get("/api/v1/admin/link-audit")).status_code == 401
+    assert (await client.get("/api/v1/admin/link-audit", headers=auth)).status_code == 403
