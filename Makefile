@@ -10,7 +10,7 @@ FRONTEND_STAMP := frontend/node_modules/.installed
 FRONTEND_BUILD := frontend/dist/index.html
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts
 
-.PHONY: install run test test-backend test-frontend browser lint openapi bench-catalogue clean
+.PHONY: install run test test-backend test-frontend browser lint openapi bench-catalogue bench-legacy clean
 
 ## install: the venv in .venv, the npm packages, the built SPA
 install: $(STAMP) $(FRONTEND_BUILD)
@@ -64,6 +64,10 @@ openapi: $(STAMP) $(FRONTEND_STAMP)
 bench-catalogue: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/catalogue.py
+
+## bench-legacy: import 100,000 generated old accounts with their history
+bench-legacy: install
+	$(BIN)/python bench/legacy_import.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache frontend/node_modules frontend/dist test-artifacts

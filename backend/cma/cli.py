@@ -101,6 +101,13 @@ def seed_if_empty() -> None:
 
     if asyncio.run(empty()):
         seed(courses=1200, random_seed=2016)
+        demo_legacy = DATA_DIR / "legacy-demo"
+        generate_legacy(demo_legacy, size=200, random_seed=1998)
+        import_legacy(demo_legacy)
+        lines = (demo_legacy / "credentials.csv").read_text(encoding="utf-8").splitlines()[1:3]
+        for line in lines:
+            email, password, _ = line.split(";")
+            logger.info("old CMA login to pair with: %s / %s", email, password)
 
 
 def create_staff(email: str, password: str | None) -> None:

@@ -131,3 +131,13 @@ async def test_the_country_list_is_in_french(client: AsyncClient) -> None:
     assert countries["DE"] == "Allemagne"
     assert countries["CI"] == "Côte d'Ivoire"
     assert len(countries) > 240
+
+
+async def test_my_data_export_holds_the_record(client: AsyncClient, mailbox: Mailbox) -> None:
+    auth = await learner_headers(client, mailbox)
+    await client.post("/api/v1/me/learner", json=FICHE, headers=auth)
+
+    data = (await client.get("/api/v1/me/export", headers=auth)).json()
+
+    assert data["learner"]["last_name"] == "Martin"
+    assert data["training_history"] == []

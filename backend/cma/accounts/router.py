@@ -509,6 +509,21 @@ async def put_subscriptions(
 )
 async def export(auth: AuthDep, db: SessionDep) -> Response:
     data = await service.export(db, auth.account)
+    learner = await learners.learner_of(db, auth.account.id)
+    data["learner"] = learners.record_out(learner, auth.account) if learner else None
+    data["training_history"] = (
+        [
+            {
+                "year": h.year,
+                "course_code": h.course_code,
+                "course_title": h.course_title,
+                "result": h.result,
+            }
+            for h in await learners.history(db, auth.account)
+        ]
+        if learner
+        else []
+    )
     return JSONResponse(
         jsonable_encoder(data),
         headers={

@@ -35,8 +35,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.core.countries import french_names
@@ -46,7 +45,7 @@ from cma.core.validation import (
     normalize_french_mobile,
     normalize_french_phone,
 )
-from cma.learners.models import HeardFrom, LegacyAccount, TrainingHistory
+from cma.learners.models import HeardFrom, LegacyAccount
 
 ACCOUNT_COLUMNS = [
     "id", "email", "password_hash", "title", "last_name", "birth_name", "first_name",
@@ -55,8 +54,7 @@ ACCOUNT_COLUMNS = [
 ]  # fmt: skip
 HISTORY_COLUMNS = ["account_id", "year", "course_code", "course_title", "result"]
 HASH_PREFIXES = ("{SSHA}", "$1$", "$2a$", "$2b$", "$2y$")
-# asyncpg takes at most 32,767 parameters a statement: 1,000 rows of 18 columns fit.
-BATCH = 1000
+BATCH = 20_000  # rows a transaction; COPY has no parameter limit
 
 
 class Rejected(ValueError):
@@ -163,22 +161,46 @@ def account_row(raw: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     return row, dropped
 
 
-async def _upsert_accounts(session: AsyncSession, batch: list[dict[str, Any]]) -> None:
-    statement = insert(LegacyAccount).values(batch)
-    columns = LegacyAccount.__table__.c
+async def _copy_to_stage(
+    session: AsyncSession, table: str, columns: list[str], rows: list[dict[str, Any]]
+) -> None:
+    """COPY rows into a temporary copy of `table`, dropped at commit: no parameter limits,
+    no per-value binding."""
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[LegacyAccount.id],
-            set_={
-                **{c: statement.excluded[c] for c in ACCOUNT_COLUMNS if c != "id"},
-                # A paired account keeps no password, whatever the export says.
-                "password_hash": case(
-                    (columns.linked_at.is_(None), statement.excluded.password_hash), else_=None
-                ),
-                "updated_at": statement.excluded.updated_at,
-            },
-        )
+        text(f"CREATE TEMP TABLE stage_{table} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
     )
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    await raw.copy_records_to_table(
+        f"stage_{table}", records=[tuple(row[c] for c in columns) for row in rows], columns=columns
+    )
+
+
+STAGED_COLUMNS = [*ACCOUNT_COLUMNS, "updated_at"]
+_REPLACED = ", ".join(
+    f"{c} = excluded.{c}" for c in STAGED_COLUMNS if c not in ("id", "password_hash")
+)
+UPSERT_ACCOUNTS = text(
+    f"""
+    INSERT INTO legacy_accounts ({", ".join(STAGED_COLUMNS)})
+    SELECT {", ".join(STAGED_COLUMNS)} FROM stage_legacy_accounts
+    ON CONFLICT (id) DO UPDATE SET
+        {_REPLACED},
+        -- A paired account keeps no password, whatever the export says.
+        password_hash = CASE WHEN legacy_accounts.linked_at IS NULL
+                             THEN excluded.password_hash END
+    """  # noqa: S608 - column names are ours
+)
+HISTORY_TABLE_COLUMNS = ["legacy_account_id", "year", "course_code", "course_title", "result"]
+UPSERT_HISTORY = text(
+    f"""
+    INSERT INTO training_history ({", ".join(HISTORY_TABLE_COLUMNS)})
+    SELECT {", ".join(HISTORY_TABLE_COLUMNS)} FROM stage_training_history
+    ON CONFLICT ON CONSTRAINT uq_training_history_row DO UPDATE SET
+        course_title = excluded.course_title, result = excluded.result
+    """  # noqa: S608 - column names are ours
+)
 
 
 async def import_legacy(sessionmaker: async_sessionmaker[AsyncSession], directory: Path) -> Report:
@@ -245,23 +267,18 @@ async def _flush_accounts(
     sessionmaker: async_sessionmaker[AsyncSession], batch: list[dict[str, Any]]
 ) -> None:
     async with sessionmaker() as session, session.begin():
-        await _upsert_accounts(session, batch)
+        await _copy_to_stage(session, "legacy_accounts", STAGED_COLUMNS, batch)
+        await session.execute(UPSERT_ACCOUNTS)
 
 
 async def _flush_history(
     sessionmaker: async_sessionmaker[AsyncSession], batch: list[dict[str, Any]]
 ) -> int:
-    # The same row twice in one batch would make ON CONFLICT fail: keep the last.
-    unique = {(r["legacy_account_id"], r["year"], r["course_code"]): r for r in batch}
-    statement = insert(TrainingHistory).values(list(unique.values()))
+    # The same row twice in one statement would make ON CONFLICT fail: keep the last.
+    unique = list(
+        {(r["legacy_account_id"], r["year"], r["course_code"]): r for r in batch}.values()
+    )
     async with sessionmaker() as session, session.begin():
-        await session.execute(
-            statement.on_conflict_do_update(
-                constraint="uq_training_history_row",
-                set_={
-                    "course_title": statement.excluded.course_title,
-                    "result": statement.excluded.result,
-                },
-            )
-        )
+        await _copy_to_stage(session, "training_history", HISTORY_TABLE_COLUMNS, unique)
+        await session.execute(UPSERT_HISTORY)
     return len(unique)
