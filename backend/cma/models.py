@@ -4,7 +4,14 @@ from cma.accounts.models import Account, AccountToken, Captcha, LoginSession, Su
 from cma.catalogue.models import Campaign, CatalogueVersion, Course, Domain, Page, Venue
 from cma.core.database import Base
 from cma.core.ratelimit import RateLimitCounter
-from cma.learners.models import Learner, LegacyAccount, LinkAudit, PairingTicket, TrainingHistory
+from cma.learners.models import (
+    Learner,
+    LegacyAccount,
+    LegacyPasswordReset,
+    LinkAudit,
+    PairingTicket,
+    TrainingHistory,
+)
 from cma.notifications.models import OutboxMessage
 
 __all__ = [
@@ -18,6 +25,7 @@ __all__ = [
     "Domain",
     "Learner",
     "LegacyAccount",
+    "LegacyPasswordReset",
     "LinkAudit",
     "LoginSession",
     "OutboxMessage",

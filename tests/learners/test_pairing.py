@@ -197,3 +197,35 @@ async def test_the_audit_trail_is_for_staff_only(client: AsyncClient, mailbox: M
 
     assert (await client.get("/api/v1/admin/link-audit")).status_code == 401
     assert (await client.get("/api/v1/admin/link-audit", headers=auth)).status_code == 403
+
+
+async def test_forgot_the_old_password_then_pair(
+    client: AsyncClient, mailbox: Mailbox, imported: Report, export: Path
+) -> None:
+    email, _ = credentials(export)["md5_crypt"]
+    auth = await learner_headers(client, mailbox)
+
+    asked = await client.post("/api/v1/legacy-password-resets", json={"email": email})
+    unknown = await client.post("/api/v1/legacy-password-resets", json={"email": "x@yopmail.com"})
+    mail = await mailbox.last_to(email)
+    from tests.support import token_in
+
+    token = token_in(mail)
+    new = "Nouveau2026x"
+    confirmed = await client.post(
+        "/api/v1/legacy-password-resets/confirm",
+        json={"token": token, "password": new, "password_confirmation": new},
+    )
+    reused = await client.post(
+        "/api/v1/legacy-password-resets/confirm",
+        json={"token": token, "password": new, "password_confirmation": new},
+    )
+    answer = await legacy_login(client, auth, email, new)
+
+    assert asked.status_code == unknown.status_code == 202
+    assert asked.json()["detail"] == unknown.json()["detail"]
+    assert await mailbox.mails_to("x@yopmail.com") == []
+    assert "/ancien-compte/mot-de-passe?token=" in mail.body()
+    assert confirmed.status_code == 200
+    assert reused.status_code == 400
+    assert answer.status_code == 200

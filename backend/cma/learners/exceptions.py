@@ -45,3 +45,13 @@ class LegacyAlreadyLinked(ProblemError):
     code = "legacy-already-linked"
     title = "Ancien compte déjà rattaché"
     detail = "Cet ancien compte CMA est déjà rattaché à un compte parisien."
+
+
+class InvalidLegacyResetToken(ProblemError):
+    status = 400
+    code = "invalid-token"
+    title = "Lien invalide ou expiré"
+    detail = (
+        "Ce lien n'est pas valide ou a expiré. Vous pouvez demander un nouveau lien avec "
+        "« Mot de passe oublié ? »."
+    )

@@ -183,6 +183,29 @@ class PairingTicket(CreatedAt, Base):
     consumed_at: Mapped[datetime | None]
 
 
+class LegacyPasswordReset(CreatedAt, Base):
+    """A mailed link to choose a new password for an old account, so that it can be paired."""
+
+    __tablename__ = "legacy_password_resets"
+    __table_args__ = (
+        CheckConstraint("expires_at > created_at", name="expiry"),
+        Index(
+            "uq_legacy_password_resets_live",
+            "legacy_account_id",
+            unique=True,
+            postgresql_where=text("consumed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    legacy_account_id: Mapped[int] = mapped_column(
+        ForeignKey("legacy_accounts.id", ondelete="CASCADE")
+    )
+    expires_at: Mapped[datetime]
+    consumed_at: Mapped[datetime | None]
+
+
 class LinkAudit(Base):
     """Every pairing attempt, failed or not: who, when, from where, what happened."""
 

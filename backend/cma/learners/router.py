@@ -7,6 +7,8 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel
 
 from cma.accounts.dependencies import AuthDep, SessionmakerDep, StaffDep, ThrottleDep
+from cma.accounts.dependencies import RulesDep as AccountRulesDep
+from cma.accounts.schemas import Done, EmailBody, MailSent, PasswordResetConfirm
 from cma.core.client import ClientDep
 from cma.core.countries import french_names
 from cma.core.database import SessionDep
@@ -22,6 +24,7 @@ from cma.learners import service
 from cma.learners.exceptions import (
     AlreadyHasRecord,
     InvalidLegacyCredentials,
+    InvalidLegacyResetToken,
     InvalidTicket,
     LearnerNotFound,
     LegacyAlreadyLinked,
@@ -153,6 +156,44 @@ async def create_link(
 ) -> LearnerOut:
     learner = await service.link(db, sessionmaker, auth.account, body.ticket, body.learner, client)
     return LearnerOut.model_validate(service.record_out(learner, auth.account))
+
+
+@router.post(
+    "/legacy-password-resets",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Mot de passe oublié ? (ancien compte CMA)",
+    description="Mails a link to the old account's address to choose a new password, after "
+    "which the pairing can proceed. Same answer whether the address exists or not.",
+    responses=responses(InvalidInput, TooManyRequests),
+)
+async def request_legacy_reset(
+    body: EmailBody,
+    db: SessionDep,
+    throttle: ThrottleDep,
+    account_rules: AccountRulesDep,
+    client: ClientDep,
+) -> MailSent:
+    await service.request_legacy_reset(db, throttle, account_rules, body.email, client)
+    return MailSent(email=body.email, detail=LEGACY_RESET_SENT)
+
+
+@router.post(
+    "/legacy-password-resets/confirm",
+    summary="Choisir un nouveau mot de passe pour l'ancien compte CMA",
+    responses=responses(InvalidInput, InvalidLegacyResetToken),
+)
+async def confirm_legacy_reset(body: PasswordResetConfirm, db: SessionDep) -> Done:
+    await service.reset_legacy_password(db, body.token, body.password)
+    return Done(
+        detail="Le mot de passe de votre ancien compte CMA a été modifié. Vous pouvez "
+        "maintenant le rattacher à votre compte parisien."
+    )
+
+
+LEGACY_RESET_SENT = (
+    "Si un ancien compte CMA existe à cette adresse, un mail vient d'y être envoyé avec un lien "
+    "pour choisir un nouveau mot de passe. Ce lien est valable une heure."
+)
 
 
 class AuditRow(BaseModel):

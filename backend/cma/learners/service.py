@@ -10,15 +10,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.accounts.models import Account
+from cma.accounts.service import Rules
 from cma.core.client import Client
 from cma.core.countries import french_names
 from cma.core.problems import TooManyRequests
 from cma.core.ratelimit import Rule, Throttle
-from cma.core.security import burn_password_check, new_token, token_digest, verify_password
+from cma.core.security import (
+    burn_password_check,
+    hash_password,
+    new_token,
+    token_digest,
+    verify_password,
+)
 from cma.core.settings import Settings, get_settings
 from cma.learners.exceptions import (
     AlreadyHasRecord,
     InvalidLegacyCredentials,
+    InvalidLegacyResetToken,
     InvalidTicket,
     LearnerNotFound,
     LegacyAlreadyLinked,
@@ -26,6 +34,7 @@ from cma.learners.exceptions import (
 from cma.learners.models import (
     Learner,
     LegacyAccount,
+    LegacyPasswordReset,
     LinkAudit,
     LinkOutcome,
     PairingTicket,
@@ -292,3 +301,66 @@ async def audit_trail(
     if legacy_account_id is not None:
         query = query.where(LinkAudit.legacy_account_id == legacy_account_id)
     return list(await session.scalars(query))
+
+
+# --- "Mot de passe oublié ?" of the old account ------------------------------------------------
+
+
+async def request_legacy_reset(
+    session: AsyncSession, throttle: Throttle, rules: Rules, email: str, client: Client
+) -> None:
+    """Mail a reset link to the old address; the same answer whether it exists or not."""
+    await throttle.consume(rules.mail_address, client.key)
+    legacy = await session.scalar(
+        select(LegacyAccount).where(LegacyAccount.email == email).with_for_update()
+    )
+    if legacy is None or legacy.linked_at is not None:
+        return
+    if not await throttle.record(
+        rules.mail_email, token_digest(email, purpose="rate-limit").hex()[:32]
+    ):
+        return
+    await session.execute(
+        update(LegacyPasswordReset)
+        .where(
+            LegacyPasswordReset.legacy_account_id == legacy.id,
+            LegacyPasswordReset.consumed_at.is_(None),
+        )
+        .values(consumed_at=func.now())
+    )
+    raw = new_token()
+    settings = get_settings()
+    session.add(
+        LegacyPasswordReset(
+            token_hash=token_digest(raw, purpose="legacy-reset"),
+            legacy_account_id=legacy.id,
+            expires_at=func.now() + settings.password_reset_ttl,
+        )
+    )
+    await notifications.enqueue(
+        session,
+        "legacy_password_reset",
+        legacy.email,
+        context={"valid_minutes": int(settings.password_reset_ttl.total_seconds() // 60)},
+        secrets={"reset_url": f"{settings.public_url}/ancien-compte/mot-de-passe?token={raw}"},
+    )
+
+
+async def reset_legacy_password(session: AsyncSession, raw: str, password: str) -> None:
+    legacy_id = await session.scalar(
+        update(LegacyPasswordReset)
+        .where(
+            LegacyPasswordReset.token_hash == token_digest(raw, purpose="legacy-reset"),
+            LegacyPasswordReset.consumed_at.is_(None),
+            LegacyPasswordReset.expires_at > func.now(),
+        )
+        .values(consumed_at=func.now())
+        .returning(LegacyPasswordReset.legacy_account_id)
+    )
+    legacy = (
+        await session.get(LegacyAccount, legacy_id, with_for_update=True) if legacy_id else None
+    )
+    if legacy is None or legacy.linked_at is not None:
+        raise InvalidLegacyResetToken()
+    legacy.password_hash = await hash_password(password)
+    await session.flush()

@@ -27,6 +27,7 @@ TEMPLATES: dict[str, str] = {
     "email_changed": "Votre adresse mail a été modifiée",
     "account_deleted": "Votre compte parisien a été supprimé",
     "learner_linked": "Vos comptes sont connectés",
+    "legacy_password_reset": "Votre ancien compte des Cours Municipaux d'Adultes",
 }
 
 _html = Environment(

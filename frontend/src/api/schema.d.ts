@@ -652,6 +652,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/legacy-password-resets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mot de passe oublié ? (ancien compte CMA)
+         * @description Mails a link to the old account's address to choose a new password, after which the pairing can proceed. Same answer whether the address exists or not.
+         */
+        post: operations["request_legacy_reset_api_v1_legacy_password_resets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/legacy-password-resets/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Choisir un nouveau mot de passe pour l'ancien compte CMA */
+        post: operations["confirm_legacy_reset_api_v1_legacy_password_resets_confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/link-audit": {
         parameters: {
             query?: never;
@@ -5228,6 +5265,126 @@ export interface operations {
                      *       "title": "Ancien compte déjà rattaché",
                      *       "status": 409,
                      *       "detail": "Cet ancien compte CMA est déjà rattaché à un compte parisien."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    request_legacy_reset_api_v1_legacy_password_resets_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailSent"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `too-many-requests`: Trop de tentatives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:too-many-requests",
+                     *       "title": "Trop de tentatives",
+                     *       "status": 429,
+                     *       "detail": "Trop de tentatives. Veuillez réessayer plus tard."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_legacy_reset_api_v1_legacy_password_resets_confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetConfirm"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            /** @description `invalid-token`: Lien invalide ou expiré */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:invalid-token",
+                     *       "title": "Lien invalide ou expiré",
+                     *       "status": 400,
+                     *       "detail": "Ce lien n'est pas valide ou a expiré. Vous pouvez demander un nouveau lien avec « Mot de passe oublié ? »."
                      *     }
                      */
                     "application/problem+json": unknown;

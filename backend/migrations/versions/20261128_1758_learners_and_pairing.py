@@ -1,8 +1,8 @@
 """learners and pairing
 
-Revision ID: 7cce6be78719
+Revision ID: 1df63678acc6
 Revises: e9c9ff683671
-Create Date: 2026-11-28 17:32:06.669664
+Create Date: 2026-11-28 17:58:13.422620
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "7cce6be78719"
+revision: str = "1df63678acc6"
 down_revision: str | None = "e9c9ff683671"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -144,6 +144,38 @@ def upgrade() -> None:
         sa.UniqueConstraint("legacy_account_id", name=op.f("uq_learners_legacy_account_id")),
     )
     op.create_table(
+        "legacy_password_resets",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("token_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("legacy_account_id", sa.BigInteger(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("consumed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.CheckConstraint(
+            "expires_at > created_at", name=op.f("ck_legacy_password_resets_expiry")
+        ),
+        sa.ForeignKeyConstraint(
+            ["legacy_account_id"],
+            ["legacy_accounts.id"],
+            name=op.f("fk_legacy_password_resets_legacy_account_id_legacy_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_legacy_password_resets")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_legacy_password_resets_token_hash")),
+    )
+    op.create_index(
+        "uq_legacy_password_resets_live",
+        "legacy_password_resets",
+        ["legacy_account_id"],
+        unique=True,
+        postgresql_where=sa.text("consumed_at IS NULL"),
+    )
+    op.create_table(
         "link_audit",
         sa.Column("id", sa.BigInteger(), nullable=False),
         sa.Column(
@@ -254,5 +286,11 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_link_audit_at"), table_name="link_audit")
     op.drop_index(op.f("ix_link_audit_account_id"), table_name="link_audit")
     op.drop_table("link_audit")
+    op.drop_index(
+        "uq_legacy_password_resets_live",
+        table_name="legacy_password_resets",
+        postgresql_where=sa.text("consumed_at IS NULL"),
+    )
+    op.drop_table("legacy_password_resets")
     op.drop_table("learners")
     op.drop_table("legacy_accounts")
