@@ -63,6 +63,36 @@ const routes: RouteRecordRaw[] = [
     meta: { title: "Confirmation de votre nouvelle adresse mail" },
   },
   {
+    path: "/cma/premiere-connexion",
+    component: () => import("./learners/ChoicePage.vue"),
+    meta: { title: "Rattacher votre compte CMA", requiresAccount: true },
+  },
+  {
+    path: "/cma/fiche",
+    component: () => import("./learners/NewFichePage.vue"),
+    meta: { title: "Compléter votre fiche", requiresAccount: true },
+  },
+  {
+    path: "/cma/appairage",
+    component: () => import("./learners/PairingPage.vue"),
+    meta: { title: "Appairage de votre compte parisien", requiresAccount: true },
+  },
+  {
+    path: "/cma/comptes-connectes",
+    component: () => import("./learners/LinkedPage.vue"),
+    meta: { title: "Vos comptes sont connectés", requiresAccount: true },
+  },
+  {
+    path: "/ancien-compte/mot-de-passe-oublie",
+    component: () => import("./learners/LegacyForgotPage.vue"),
+    meta: { title: "Mot de passe oublié de votre ancien compte CMA" },
+  },
+  {
+    path: "/ancien-compte/mot-de-passe",
+    component: () => import("./learners/LegacyResetPage.vue"),
+    meta: { title: "Nouveau mot de passe de votre ancien compte CMA" },
+  },
+  {
     path: "/mon-compte",
     component: () => import("./accounts/account/AccountLayout.vue"),
     meta: { title: "Mon compte", requiresAccount: true },
@@ -72,6 +102,11 @@ const routes: RouteRecordRaw[] = [
         path: "profil",
         component: () => import("./accounts/account/ProfilePage.vue"),
         meta: { title: "Mon profil", requiresAccount: true },
+      },
+      {
+        path: "fiche",
+        component: () => import("./learners/MyFichePage.vue"),
+        meta: { title: "Ma fiche CMA", requiresAccount: true },
       },
       {
         path: "demandes",

@@ -7,6 +7,7 @@ from tests.e2e.test_paris_account_journeys import (
     EMAIL,
     fill_sign_up,
     log_in,
+    log_in_to_my_account,
     sign_up_and_activate,
 )
 from tests.support import PASSWORD, Mailbox, link_in
@@ -48,7 +49,7 @@ async def test_changing_the_email_from_mes_parametres(
 ) -> None:
     await sign_up_and_activate(page, mailbox, live_url)
     await page.goto("/connexion")
-    await log_in(page)
+    await log_in_to_my_account(page)
     await page.get_by_role("link", name="Mes paramètres").click()
 
     await page.get_by_label("Nouvelle adresse mail").fill("nouvelle@yopmail.com")
@@ -71,8 +72,7 @@ async def test_a_session_closed_elsewhere_leads_back_to_the_login(
 ) -> None:
     await sign_up_and_activate(page, mailbox, live_url)
     await page.goto("/connexion")
-    await log_in(page)
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Mon profil")
+    await log_in_to_my_account(page)
 
     # The password is reset from another device: every session of the account is closed.
     await page.context.request.post(
@@ -113,7 +113,7 @@ async def test_logging_in_with_the_keyboard_alone(
     await page.keyboard.type(PASSWORD)
     await page.keyboard.press("Enter")
 
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Mon profil")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Rattacher votre compte CMA")
     await expect(page.get_by_role("heading", level=1)).to_be_focused()
 
 

@@ -39,6 +39,18 @@ async def log_in(page: Page, password: str = PASSWORD) -> None:
     await page.get_by_role("button", name="Valider").click()
 
 
+async def log_in_to_my_account(page: Page, password: str = PASSWORD) -> None:
+    """Log in; a first login shows the seed's choice page, then go to "Mon compte"."""
+    await log_in(page, password)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Rattacher votre compte CMA")
+    await (
+        page.get_by_role("navigation", name="Navigation principale")
+        .get_by_role("link", name="Mon compte")
+        .click()
+    )
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Mon profil")
+
+
 async def test_sign_up_activate_log_in_fill_the_profile_and_log_out(
     page: Page, mailbox: Mailbox, live_url: str
 ) -> None:
@@ -78,8 +90,7 @@ async def test_sign_up_activate_log_in_fill_the_profile_and_log_out(
     await check_screen(page, "compte cree et valide")
 
     await page.get_by_role("link", name="Continuer").click()
-    await log_in(page)
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Mon profil")
+    await log_in_to_my_account(page)
     await expect(
         page.get_by_text(f"Vous êtes connecté à Mon compte en tant que {EMAIL}")
     ).to_be_visible()
@@ -175,8 +186,7 @@ async def test_forgot_password_to_a_new_password(
     await expect(page.get_by_text("Votre mot de passe a été modifié.")).to_be_visible()
 
     await page.get_by_role("link", name="Se connecter").last.click()
-    await log_in(page, NEW_PASSWORD)
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Mon profil")
+    await log_in_to_my_account(page, NEW_PASSWORD)
 
 
 async def test_every_sign_up_error_is_shown_beside_its_field(page: Page, live_url: str) -> None:

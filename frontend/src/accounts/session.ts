@@ -4,7 +4,7 @@ import { reactive } from "vue";
 import { useRouter } from "vue-router";
 import { ApiError, api, call, type Schemas } from "../api/client";
 
-export type Account = Schemas["AccountOut"];
+export type Account = Schemas["MeOut"];
 
 export const session = reactive<{ account: Account | null; loaded: boolean }>({
   account: null,
@@ -23,8 +23,8 @@ export async function loadSession(): Promise<void> {
 }
 
 export async function logIn(email: string, password: string): Promise<void> {
-  const opened = await call(api.POST("/api/v1/sessions", { body: { email, password } }));
-  session.account = opened.account;
+  await call(api.POST("/api/v1/sessions", { body: { email, password } }));
+  session.account = await call(api.GET("/api/v1/me"));
 }
 
 export async function logOut(): Promise<void> {

@@ -104,19 +104,28 @@ describe("CSRF", () => {
 });
 
 describe("a lost session", () => {
-  it("is reported for an account call, not for who-am-I or the login", async () => {
+  it("is a not-authenticated 401 on an account call, not a wrong password nor who-am-I", async () => {
     let lost = 0;
     const { sessionLostMiddleware } = await import("./client");
-    const middleware = sessionLostMiddleware(() => (lost += 1));
-    const unauthorized = new Response(null, { status: 401 });
-    const onResponse = middleware.onResponse as (options: {
+    const onResponse = sessionLostMiddleware(() => (lost += 1)).onResponse as (options: {
       request: Request;
       response: Response;
-    }) => Response;
+    }) => Promise<Response>;
+    const problem = (type: string) =>
+      new Response(JSON.stringify({ type, detail: "…" }), { status: 401 });
 
-    onResponse({ request: new Request("http://cma.test/api/v1/me/profile"), response: unauthorized });
-    onResponse({ request: new Request("http://cma.test/api/v1/me"), response: unauthorized });
-    onResponse({ request: new Request("http://cma.test/api/v1/sessions"), response: unauthorized });
+    await onResponse({
+      request: new Request("http://cma.test/api/v1/me/profile"),
+      response: problem("urn:cma:problem:not-authenticated"),
+    });
+    await onResponse({
+      request: new Request("http://cma.test/api/v1/learner-links/legacy-login"),
+      response: problem("urn:cma:problem:invalid-legacy-credentials"),
+    });
+    await onResponse({
+      request: new Request("http://cma.test/api/v1/me"),
+      response: problem("urn:cma:problem:not-authenticated"),
+    });
 
     expect(lost).toBe(1);
   });

@@ -100,15 +100,15 @@ export function toApiError(response: Response, body: unknown): ApiError {
   return new ApiError(response.status, "about:blank", detail, {}, retryAfter);
 }
 
-// Paths whose 401 is an answer, not a lost session: who-am-I and the login itself.
-const SESSION_PROBES = ["/api/v1/me", "/api/v1/sessions", "/api/v1/token"];
-
-/** Calls `onLost` when the server says the session is gone (expired, revoked elsewhere). */
+/** Calls `onLost` when the server says the session is gone (expired, revoked elsewhere):
+ *  a 401 `not-authenticated` problem. Other 401s (a wrong password) are answers, and so is
+ *  who-am-I's, asked precisely to know whether there is a session. */
 export function sessionLostMiddleware(onLost: () => void): Middleware {
   return {
-    onResponse({ request, response }) {
-      const path = new URL(request.url).pathname;
-      if (response.status === 401 && !SESSION_PROBES.includes(path)) onLost();
+    async onResponse({ request, response }) {
+      if (response.status !== 401 || new URL(request.url).pathname === "/api/v1/me") return response;
+      const problem = (await response.clone().json().catch(() => null)) as { type?: string } | null;
+      if (problem?.type === "urn:cma:problem:not-authenticated") onLost();
       return response;
     },
   };

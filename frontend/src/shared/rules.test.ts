@@ -97,3 +97,18 @@ describe("other fields", () => {
     expect(collect({ email: null, password: "trop court" })).toEqual({ password: "trop court" });
   });
 });
+
+describe("the fiche", () => {
+  const today = new Date(2026, 10, 28);
+  it("wants an adult", async () => {
+    const { adultProblem } = await import("./rules");
+    expect(adultProblem("2008-11-28", today)).toBeNull();
+    expect(adultProblem("2008-11-29", today)).toContain("18 ans et plus");
+    expect(adultProblem("", today)).toBe("Ce champ est obligatoire.");
+  });
+  it("checks a landline", async () => {
+    const { phoneProblem } = await import("./rules");
+    expect(phoneProblem("01 43 55 12 12")).toBeNull();
+    expect(phoneProblem("12")).toBe("Le numéro de téléphone n'est pas valide.");
+  });
+});

@@ -90,3 +90,23 @@ export function collect(checks: Record<string, string | null>): Problems {
   }
   return problems;
 }
+
+export const ONE_PHONE =
+  "Veuillez indiquer au moins un téléphone (le téléphone mobile est indispensable pour être prévenu d'une annulation éventuelle d'un cours).";
+
+/** 18 or older today: the CMA are for adults. */
+export function adultProblem(value: string, today = new Date()): string | null {
+  if (!value) return REQUIRED;
+  const past = birthDateProblem(value, today);
+  if (past) return past;
+  const [y, m, d] = value.split("-").map(Number) as [number, number, number];
+  const age = today.getFullYear() - y - (today.getMonth() + 1 < m || (today.getMonth() + 1 === m && today.getDate() < d) ? 1 : 0);
+  return age >= 18 ? null : "Les Cours Municipaux d'Adultes sont ouverts aux personnes de 18 ans et plus.";
+}
+
+/** The fiche's landline: any French number. */
+export function phoneProblem(value: string): string | null {
+  const compact = value.replace(/[\s.\-()]/g, "").replace(/^00/, "+");
+  if (!compact) return null;
+  return /^(0\d{9}|\+\d{8,15})$/.test(compact) ? null : "Le numéro de téléphone n'est pas valide.";
+}
