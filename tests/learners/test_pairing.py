@@ -229,3 +229,31 @@ async def test_forgot_the_old_password_then_pair(
     assert confirmed.status_code == 200
     assert reused.status_code == 400
     assert answer.status_code == 200
+
+
+async def test_an_old_account_without_a_usable_password_pairs_only_after_a_reset(
+    client: AsyncClient, mailbox: Mailbox, imported: Report
+) -> None:
+    async with mailbox.sessionmaker() as session:
+        email = await session.scalar(
+            select(LegacyAccount.email).where(LegacyAccount.password_hash.is_(None)).limit(1)
+        )
+    assert email is not None, "the generated export has accounts without a usable password"
+    auth = await learner_headers(client, mailbox)
+
+    before = await legacy_login(client, auth, email, "Nimporte2026")
+    await client.post("/api/v1/legacy-password-resets", json={"email": email})
+    from tests.support import token_in
+
+    token = token_in(await mailbox.last_to(email))
+    await client.post(
+        "/api/v1/legacy-password-resets/confirm",
+        json={"token": token, "password": "Nouveau2026x", "password_confirmation": "Nouveau2026x"},
+    )
+    after = await legacy_login(client, auth, email, "Nouveau2026x")
+
+    assert before.status_code == 401
+    assert after.status_code == 200
+    async with mailbox.sessionmaker() as session:
+        outcomes = list(await session.scalars(select(LinkAudit.outcome).order_by(LinkAudit.id)))
+    assert outcomes == ["no_password", "ticket_issued"]
