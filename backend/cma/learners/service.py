@@ -108,16 +108,23 @@ def _fill(learner: Learner, data: LearnerIn) -> None:
         setattr(learner, field, getattr(value, "value", value))
 
 
-async def create_learner(session: AsyncSession, account: Account, data: LearnerIn) -> Learner:
-    """ "Vous n'avez jamais été inscrit aux Cours Municipaux d'Adultes ?": a new record."""
-    learner = Learner(account_id=account.id)
-    _fill(learner, data)
+async def _insert(session: AsyncSession, learner: Learner) -> bool:
+    """False when the database refuses it: this account (or old account) already has one."""
     try:
         async with session.begin_nested():
             session.add(learner)
             await session.flush()
     except IntegrityError:
-        raise AlreadyHasRecord() from None
+        return False
+    return True
+
+
+async def create_learner(session: AsyncSession, account: Account, data: LearnerIn) -> Learner:
+    """ "Vous n'avez jamais été inscrit aux Cours Municipaux d'Adultes ?": a new record."""
+    learner = Learner(account_id=account.id)
+    _fill(learner, data)
+    if not await _insert(session, learner):
+        raise AlreadyHasRecord()
     await session.refresh(learner)
     return learner
 
@@ -262,13 +269,9 @@ async def link(
         raise LegacyAlreadyLinked()
     learner = Learner(account_id=account.id, legacy_account_id=legacy_id)
     _fill(learner, data)
-    try:
-        async with session.begin_nested():
-            session.add(learner)
-            await session.flush()
-    except IntegrityError:
+    if not await _insert(session, learner):
         await audit(sessionmaker, account.id, legacy_id, client, LinkOutcome.CONFLICT)
-        raise AlreadyHasRecord() from None
+        raise AlreadyHasRecord()
     legacy.linked_at = func.now()
     legacy.password_hash = None  # the old credentials stop working
     session.add(
