@@ -4,6 +4,7 @@ from cma.accounts.models import Account, AccountToken, Captcha, LoginSession, Su
 from cma.catalogue.models import Campaign, CatalogueVersion, Course, Domain, Page, Venue
 from cma.core.database import Base
 from cma.core.ratelimit import RateLimitCounter
+from cma.enrolment.models import Application, BasketItem
 from cma.learners.models import (
     Learner,
     LegacyAccount,
@@ -17,7 +18,9 @@ from cma.notifications.models import OutboxMessage
 __all__ = [
     "Account",
     "AccountToken",
+    "Application",
     "Base",
+    "BasketItem",
     "Campaign",
     "Captcha",
     "CatalogueVersion",

@@ -27,6 +27,7 @@ TEMPLATES: dict[str, str] = {
     "email_changed": "Votre adresse mail a été modifiée",
     "account_deleted": "Votre compte parisien a été supprimé",
     "learner_linked": "Vos comptes sont connectés",
+    "applications_submitted": "Vos candidatures aux Cours Municipaux d'Adultes",
     "legacy_password_reset": "Votre ancien compte des Cours Municipaux d'Adultes",
 }
 

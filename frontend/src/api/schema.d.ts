@@ -709,6 +709,121 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/basket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Mon panier */
+        get: operations["get_basket_api_v1_me_basket_get"];
+        /**
+         * Classer les cours du panier et répondre à leurs questions
+         * @description The basket's courses in the order of preference, with their answers: what GET returned, reordered or edited.
+         */
+        put: operations["put_basket_api_v1_me_basket_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/basket/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ajouter un cours au panier
+         * @description Only a course of a campaign open for applications, up to the campaign's maximum, never at the same time as another course of the basket, with the answers the course asks for.
+         */
+        post: operations["add_item_api_v1_me_basket_items_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/basket/items/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Retirer un cours du panier */
+        delete: operations["remove_item_api_v1_me_basket_items__code__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/basket/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Valider mon panier : déposer mes candidatures
+         * @description The basket becomes the campaign's applications, in one transaction; a mail lists them. Submitting again replaces them. The time of submission never matters.
+         */
+        post: operations["submit_api_v1_me_basket_submit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Mes candidatures (MES DEMANDES) */
+        get: operations["list_applications_api_v1_me_applications_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/applications/{application_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Retirer une candidature
+         * @description Until the end of the application period.
+         */
+        delete: operations["withdraw_api_v1_me_applications__application_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -780,6 +895,45 @@ export interface components {
              */
             detail: string;
         };
+        /** ApplicationOut */
+        ApplicationOut: {
+            /** @description Situation prioritaire (demandeur d'emploi, RSA…) */
+            priority_situation?: components["schemas"]["PrioritySituation"] | null;
+            /**
+             * Previous Level
+             * @description Niveau précédent
+             */
+            previous_level?: string | null;
+            /**
+             * Motivation
+             * @description Quelques lignes de motivation
+             */
+            motivation?: string | null;
+            /** Id */
+            id: number;
+            /** Campaign Id */
+            campaign_id: number;
+            /** Campaign Name */
+            campaign_name: string;
+            /** Rank */
+            rank: number;
+            status: components["schemas"]["ApplicationStatus"];
+            /** Status Label */
+            status_label: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Withdrawn At */
+            withdrawn_at: string | null;
+            course: components["schemas"]["CourseBrief"];
+        };
+        /**
+         * ApplicationStatus
+         * @enum {string}
+         */
+        ApplicationStatus: "submitted" | "withdrawn";
         /** AuditRow */
         AuditRow: {
             /**
@@ -795,6 +949,100 @@ export interface components {
             client_address: string | null;
             /** Outcome */
             outcome: string;
+        };
+        /**
+         * BasketAdd
+         * @example {
+         *       "course_code": "LE0042",
+         *       "motivation": "Pour mon travail, je dois échanger en anglais chaque jour.",
+         *       "previous_level": "Anglais A2 en 2016",
+         *       "priority_situation": "demandeur_emploi"
+         *     }
+         */
+        BasketAdd: {
+            /** @description Situation prioritaire (demandeur d'emploi, RSA…) */
+            priority_situation?: components["schemas"]["PrioritySituation"] | null;
+            /**
+             * Previous Level
+             * @description Niveau précédent
+             */
+            previous_level?: string | null;
+            /**
+             * Motivation
+             * @description Quelques lignes de motivation
+             */
+            motivation?: string | null;
+            /** Course Code */
+            course_code: string;
+        };
+        /**
+         * BasketIn
+         * @description The basket in the learner's order of preference; takes back what GET returned.
+         * @example {
+         *       "items": [
+         *         {
+         *           "course_code": "LE0042"
+         *         },
+         *         {
+         *           "course_code": "BU0037"
+         *         }
+         *       ]
+         *     }
+         */
+        BasketIn: {
+            /** Items */
+            items: components["schemas"]["BasketLine"][];
+        };
+        /** BasketItemOut */
+        BasketItemOut: {
+            /** @description Situation prioritaire (demandeur d'emploi, RSA…) */
+            priority_situation?: components["schemas"]["PrioritySituation"] | null;
+            /**
+             * Previous Level
+             * @description Niveau précédent
+             */
+            previous_level?: string | null;
+            /**
+             * Motivation
+             * @description Quelques lignes de motivation
+             */
+            motivation?: string | null;
+            /** Rank */
+            rank: number;
+            course: components["schemas"]["CourseBrief"];
+        };
+        /** BasketLine */
+        BasketLine: {
+            /** @description Situation prioritaire (demandeur d'emploi, RSA…) */
+            priority_situation?: components["schemas"]["PrioritySituation"] | null;
+            /**
+             * Previous Level
+             * @description Niveau précédent
+             */
+            previous_level?: string | null;
+            /**
+             * Motivation
+             * @description Quelques lignes de motivation
+             */
+            motivation?: string | null;
+            /** Course Code */
+            course_code: string;
+        };
+        /** BasketOut */
+        BasketOut: {
+            /** Campaign Id */
+            campaign_id: number | null;
+            /** Campaign Name */
+            campaign_name: string | null;
+            /** Max Courses */
+            max_courses: number | null;
+            /** Items */
+            items: components["schemas"]["BasketItemOut"][];
+            /**
+             * Submitted
+             * @description The applications match the basket as it is.
+             */
+            submitted: boolean;
         };
         /**
          * CampaignIn
@@ -953,6 +1201,33 @@ export interface components {
              * @example France
              */
             name: string;
+        };
+        /** CourseBrief */
+        CourseBrief: {
+            /** Code */
+            code: string;
+            /** Title */
+            title: string;
+            /** Weekday Label */
+            weekday_label: string;
+            /**
+             * Start Time
+             * Format: time
+             */
+            start_time: string;
+            /**
+             * End Time
+             * Format: time
+             */
+            end_time: string;
+            /** Venue */
+            venue: string;
+            /** Arrondissement */
+            arrondissement: number;
+            /** Needs Motivation */
+            needs_motivation: boolean;
+            /** Needs Priority Situation */
+            needs_priority_situation: boolean;
         };
         /** CourseDetail */
         CourseDetail: {
@@ -1920,6 +2195,12 @@ export interface components {
          * @enum {string}
          */
         Period: "annual" | "first_semester" | "second_semester";
+        /**
+         * PrioritySituation
+         * @description A situation that gives priority on an oversubscribed course.
+         * @enum {string}
+         */
+        PrioritySituation: "aucune" | "demandeur_emploi" | "rsa" | "autre_minima_sociaux";
         /** Problem */
         Problem: {
             /**
@@ -5462,6 +5743,588 @@ export interface operations {
                      *       "title": "Accès refusé",
                      *       "status": 403,
                      *       "detail": "Vous n'avez pas accès à cette ressource."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_basket_api_v1_me_basket_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BasketOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `learner-record-needed`: Fiche CMA à compléter */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_basket_api_v1_me_basket_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BasketIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BasketOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `learner-record-needed`: Fiche CMA à compléter */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_item_api_v1_me_basket_items_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BasketAdd"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BasketOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `learner-record-needed`: Fiche CMA à compléter */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `course-not-open`: Inscriptions fermées ; `already-in-basket`: Cours déjà dans le panier ; `basket-full`: Panier complet ; `time-overlap`: Horaires qui se chevauchent */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:course-not-open",
+                     *       "title": "Inscriptions fermées",
+                     *       "status": 409,
+                     *       "detail": "Les inscriptions à ce cours ne sont pas ouvertes en ce moment."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_item_api_v1_me_basket_items__code__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BasketOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `learner-record-needed`: Fiche CMA à compléter */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-in-basket`: Cours absent du panier */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-in-basket",
+                     *       "title": "Cours absent du panier",
+                     *       "status": 404,
+                     *       "detail": "Ce cours n'est pas dans votre panier."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submit_api_v1_me_basket_submit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationOut"][];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `learner-record-needed`: Fiche CMA à compléter */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `empty-basket`: Panier vide ; `period-closed`: Période d'inscription terminée */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:empty-basket",
+                     *       "title": "Panier vide",
+                     *       "status": 409,
+                     *       "detail": "Votre panier est vide : ajoutez des cours depuis le catalogue."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_applications_api_v1_me_applications_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationOut"][];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `learner-record-needed`: Fiche CMA à compléter */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    withdraw_api_v1_me_applications__application_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `learner-record-needed`: Fiche CMA à compléter */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `application-not-found`: Candidature introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:application-not-found",
+                     *       "title": "Candidature introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette candidature n'existe pas."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `period-closed`: Période d'inscription terminée */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:period-closed",
+                     *       "title": "Période d'inscription terminée",
+                     *       "status": 409,
+                     *       "detail": "La période d'inscription est terminée : cette candidature ne peut plus être retirée."
                      *     }
                      */
                     "application/problem+json": unknown;

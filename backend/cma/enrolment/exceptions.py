@@ -1,0 +1,67 @@
+"""Refusals of the basket and of the applications, each telling the learner why."""
+
+from cma.core.problems import ProblemError
+
+
+class NoLearnerRecord(ProblemError):
+    status = 403
+    code = "learner-record-needed"
+    title = "Fiche CMA à compléter"
+    detail = (
+        "Pour déposer une candidature, complétez d'abord votre fiche ou rattachez votre ancien "
+        "compte des Cours Municipaux d'Adultes."
+    )
+
+
+class CourseNotOpen(ProblemError):
+    status = 409
+    code = "course-not-open"
+    title = "Inscriptions fermées"
+    detail = "Les inscriptions à ce cours ne sont pas ouvertes en ce moment."
+
+
+class AlreadyInBasket(ProblemError):
+    status = 409
+    code = "already-in-basket"
+    title = "Cours déjà dans le panier"
+    detail = "Ce cours est déjà dans votre panier."
+
+
+class BasketFull(ProblemError):
+    status = 409
+    code = "basket-full"
+    title = "Panier complet"
+
+
+class TimeOverlap(ProblemError):
+    status = 409
+    code = "time-overlap"
+    title = "Horaires qui se chevauchent"
+
+
+class NotInBasket(ProblemError):
+    status = 404
+    code = "not-in-basket"
+    title = "Cours absent du panier"
+    detail = "Ce cours n'est pas dans votre panier."
+
+
+class EmptyBasket(ProblemError):
+    status = 409
+    code = "empty-basket"
+    title = "Panier vide"
+    detail = "Votre panier est vide : ajoutez des cours depuis le catalogue."
+
+
+class ApplicationNotFound(ProblemError):
+    status = 404
+    code = "application-not-found"
+    title = "Candidature introuvable"
+    detail = "Cette candidature n'existe pas."
+
+
+class PeriodClosed(ProblemError):
+    status = 409
+    code = "period-closed"
+    title = "Période d'inscription terminée"
+    detail = "La période d'inscription est terminée : cette candidature ne peut plus être retirée."

@@ -1,0 +1,128 @@
+"""HTTP routes of "Mon panier" and of the applications."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, status
+
+from cma.accounts.dependencies import AuthDep
+from cma.accounts.models import Account
+from cma.core.database import SessionDep
+from cma.core.problems import CsrfRefused, InvalidInput, NotAuthenticated, responses
+from cma.enrolment import service
+from cma.enrolment.exceptions import (
+    AlreadyInBasket,
+    ApplicationNotFound,
+    BasketFull,
+    CourseNotOpen,
+    EmptyBasket,
+    NoLearnerRecord,
+    NotInBasket,
+    PeriodClosed,
+    TimeOverlap,
+)
+from cma.enrolment.schemas import ApplicationOut, BasketAdd, BasketIn, BasketOut
+from cma.learners import service as learners
+
+router = APIRouter(tags=["enrolment"])
+ERRORS = (NotAuthenticated, CsrfRefused, NoLearnerRecord)
+
+
+@dataclass(frozen=True)
+class CurrentLearner:
+    account: Account
+    learner_id: uuid.UUID
+
+
+async def _learner(auth: AuthDep, db: SessionDep) -> CurrentLearner:
+    learner = await learners.learner_of(db, auth.account.id)
+    if learner is None:
+        raise NoLearnerRecord()
+    return CurrentLearner(account=auth.account, learner_id=learner.id)
+
+
+LearnerDep = Annotated[CurrentLearner, Depends(_learner)]
+
+
+async def _basket(db: SessionDep, learner: CurrentLearner) -> BasketOut:
+    return BasketOut.model_validate(await service.basket(db, learner.learner_id))
+
+
+@router.get("/me/basket", summary="Mon panier", responses=responses(*ERRORS))
+async def get_basket(learner: LearnerDep, db: SessionDep) -> BasketOut:
+    return await _basket(db, learner)
+
+
+@router.put(
+    "/me/basket",
+    summary="Classer les cours du panier et répondre à leurs questions",
+    description="The basket's courses in the order of preference, with their answers: what GET "
+    "returned, reordered or edited.",
+    responses=responses(*ERRORS, InvalidInput),
+)
+async def put_basket(body: BasketIn, learner: LearnerDep, db: SessionDep) -> BasketOut:
+    await service.reorder(db, learner.learner_id, body.items)
+    return await _basket(db, learner)
+
+
+@router.post(
+    "/me/basket/items",
+    status_code=status.HTTP_201_CREATED,
+    summary="Ajouter un cours au panier",
+    description="Only a course of a campaign open for applications, up to the campaign's "
+    "maximum, never at the same time as another course of the basket, with the answers the "
+    "course asks for.",
+    responses=responses(
+        *ERRORS, InvalidInput, CourseNotOpen, AlreadyInBasket, BasketFull, TimeOverlap
+    ),
+)
+async def add_item(body: BasketAdd, learner: LearnerDep, db: SessionDep) -> BasketOut:
+    await service.add(db, learner.learner_id, body.course_code, body)
+    return await _basket(db, learner)
+
+
+@router.delete(
+    "/me/basket/items/{code}",
+    summary="Retirer un cours du panier",
+    responses=responses(*ERRORS, InvalidInput, NotInBasket),
+)
+async def remove_item(
+    code: Annotated[str, Path(max_length=10)], learner: LearnerDep, db: SessionDep
+) -> BasketOut:
+    await service.remove(db, learner.learner_id, code)
+    return await _basket(db, learner)
+
+
+@router.post(
+    "/me/basket/submit",
+    summary="Valider mon panier : déposer mes candidatures",
+    description="The basket becomes the campaign's applications, in one transaction; a mail "
+    "lists them. Submitting again replaces them. The time of submission never matters.",
+    responses=responses(*ERRORS, InvalidInput, EmptyBasket, PeriodClosed),
+)
+async def submit(learner: LearnerDep, db: SessionDep) -> list[ApplicationOut]:
+    await service.submit(db, learner.account, learner.learner_id)
+    return [
+        ApplicationOut.model_validate(a) for a in await service.applications(db, learner.learner_id)
+    ]
+
+
+@router.get(
+    "/me/applications", summary="Mes candidatures (MES DEMANDES)", responses=responses(*ERRORS)
+)
+async def list_applications(learner: LearnerDep, db: SessionDep) -> list[ApplicationOut]:
+    return [
+        ApplicationOut.model_validate(a) for a in await service.applications(db, learner.learner_id)
+    ]
+
+
+@router.delete(
+    "/me/applications/{application_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Retirer une candidature",
+    description="Until the end of the application period.",
+    responses=responses(*ERRORS, InvalidInput, ApplicationNotFound, PeriodClosed),
+)
+async def withdraw(application_id: int, learner: LearnerDep, db: SessionDep) -> None:
+    await service.withdraw(db, learner.learner_id, application_id)

@@ -1,0 +1,112 @@
+"""Bodies of "Mon panier" and of the applications."""
+
+from datetime import datetime, time
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from cma.core.validation import clean_text
+from cma.enrolment.models import ApplicationStatus, PrioritySituation
+
+PRIORITY_LABELS = {
+    PrioritySituation.AUCUNE: "Aucune",
+    PrioritySituation.DEMANDEUR_EMPLOI: "Demandeur d'emploi",
+    PrioritySituation.RSA: "Bénéficiaire du RSA",
+    PrioritySituation.AUTRE_MINIMA: "Bénéficiaire d'un autre minimum social",
+}
+
+
+def _blank_to_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+Optional200 = Annotated[
+    Annotated[str, Field(max_length=200), AfterValidator(clean_text)] | None,
+    BeforeValidator(_blank_to_none),
+]
+Motivation = Annotated[
+    Annotated[str, Field(max_length=2000)] | None, BeforeValidator(_blank_to_none)
+]
+
+
+class Answers(BaseModel):
+    """What a course may ask: a priority situation, the previous level, a few lines."""
+
+    priority_situation: PrioritySituation | None = Field(
+        default=None, description="Situation prioritaire (demandeur d'emploi, RSA…)"
+    )
+    previous_level: Optional200 = Field(default=None, description="Niveau précédent")
+    motivation: Motivation = Field(default=None, description="Quelques lignes de motivation")
+
+
+class BasketAdd(Answers):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "course_code": "LE0042",
+                    "priority_situation": "demandeur_emploi",
+                    "previous_level": "Anglais A2 en 2016",
+                    "motivation": "Pour mon travail, je dois échanger en anglais chaque jour.",
+                }
+            ]
+        }
+    )
+
+    course_code: str = Field(max_length=10, pattern=r"^[A-Za-z]{2,4}[0-9]{3,5}$")
+
+
+class BasketLine(Answers):
+    model_config = ConfigDict(extra="ignore")
+
+    course_code: str = Field(max_length=10)
+
+
+class BasketIn(BaseModel):
+    """The basket in the learner's order of preference; takes back what GET returned."""
+
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [{"items": [{"course_code": "LE0042"}, {"course_code": "BU0037"}]}]
+        },
+    )
+
+    items: list[BasketLine] = Field(max_length=10)
+
+
+class CourseBrief(BaseModel):
+    code: str
+    title: str
+    weekday_label: str
+    start_time: time
+    end_time: time
+    venue: str
+    arrondissement: int
+    needs_motivation: bool
+    needs_priority_situation: bool
+
+
+class BasketItemOut(Answers):
+    rank: int
+    course: CourseBrief
+
+
+class BasketOut(BaseModel):
+    campaign_id: int | None
+    campaign_name: str | None
+    max_courses: int | None
+    items: list[BasketItemOut]
+    submitted: bool = Field(description="The applications match the basket as it is.")
+
+
+class ApplicationOut(Answers):
+    id: int
+    campaign_id: int
+    campaign_name: str
+    rank: int
+    status: ApplicationStatus
+    status_label: str
+    submitted_at: datetime
+    withdrawn_at: datetime | None
+    course: CourseBrief

@@ -1,0 +1,338 @@
+"""The rules of "Mon panier" and of the applications (journey F, the learner's side).
+
+The time of submission never matters: nothing here is first-come-first-served, so
+submitting, resubmitting or withdrawing only changes what the allocation will read.
+"""
+
+import uuid
+from datetime import date
+from typing import Any, Protocol
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from cma.accounts.models import Account
+from cma.catalogue.models import Campaign, Course
+from cma.catalogue.schemas import WEEKDAY_LABELS
+from cma.catalogue.service import today
+from cma.core.problems import FieldError, InvalidInput
+from cma.enrolment.exceptions import (
+    AlreadyInBasket,
+    ApplicationNotFound,
+    BasketFull,
+    CourseNotOpen,
+    EmptyBasket,
+    NotInBasket,
+    PeriodClosed,
+    TimeOverlap,
+)
+from cma.enrolment.models import Application, ApplicationStatus, BasketItem
+from cma.enrolment.schemas import Answers, BasketLine
+from cma.notifications import service as notifications
+
+STATUS_LABELS = {ApplicationStatus.SUBMITTED: "Déposée", ApplicationStatus.WITHDRAWN: "Retirée"}
+ANSWER_FIELDS = ("priority_situation", "previous_level", "motivation")
+
+
+def _open(campaign: Campaign, day: date) -> bool:
+    return campaign.application_start <= day <= campaign.application_end
+
+
+def _overlap(a: Course, b: Course) -> bool:
+    return a.weekday == b.weekday and a.start_time < b.end_time and b.start_time < a.end_time
+
+
+def brief(course: Course) -> dict[str, Any]:
+    return {
+        "code": course.code,
+        "title": course.title,
+        "weekday_label": WEEKDAY_LABELS[course.weekday],
+        "start_time": course.start_time,
+        "end_time": course.end_time,
+        "venue": course.venue.name,
+        "arrondissement": course.venue.arrondissement,
+        "needs_motivation": course.needs_motivation,
+        "needs_priority_situation": course.needs_priority_situation,
+    }
+
+
+async def _course(session: AsyncSession, code: str) -> Course | None:
+    return await session.scalar(
+        select(Course)
+        .where(Course.code == code.upper(), Course.retired_at.is_(None))
+        .options(joinedload(Course.campaign), joinedload(Course.venue))
+    )
+
+
+async def _items(session: AsyncSession, learner_id: uuid.UUID) -> list[tuple[BasketItem, Course]]:
+    rows = await session.execute(
+        select(BasketItem, Course)
+        .join(Course, Course.code == BasketItem.course_code)
+        .where(BasketItem.learner_id == learner_id)
+        .options(joinedload(Course.campaign), joinedload(Course.venue))
+        .order_by(BasketItem.rank)
+    )
+    return [(item, course) for item, course in rows]
+
+
+class HasAnswers(Protocol):
+    @property
+    def priority_situation(self) -> Any: ...
+    @property
+    def motivation(self) -> str | None: ...
+
+
+def _check_answers(course: Course, answers: HasAnswers, prefix: str = "") -> None:
+    errors = []
+    if course.needs_priority_situation and answers.priority_situation is None:
+        errors.append(
+            FieldError(
+                field=f"{prefix}priority_situation",
+                message="Ce cours demande votre situation (demandeur d'emploi, RSA… ou aucune).",
+                code="missing",
+            )
+        )
+    if course.needs_motivation and not (answers.motivation and len(answers.motivation) >= 20):
+        errors.append(
+            FieldError(
+                field=f"{prefix}motivation",
+                message="Ce cours demande quelques lignes de motivation (20 caractères au moins).",
+                code="missing",
+            )
+        )
+    if errors:
+        raise InvalidInput(errors[0].message, errors=errors)
+
+
+def _check_fits(course: Course, others: list[Course]) -> None:
+    """A basket holds courses of one open campaign, up to its maximum, never at once."""
+    same_campaign = [c for c in others if c.campaign_id == course.campaign_id]
+    if len(same_campaign) >= course.campaign.max_courses:
+        raise BasketFull(
+            f"Votre panier contient déjà {course.campaign.max_courses} cours, le maximum pour "
+            f"la campagne « {course.campaign.name} ». Retirez-en un pour en ajouter un autre."
+        )
+    for other in others:
+        if _overlap(course, other):
+            raise TimeOverlap(
+                f"Ce cours a lieu en même temps que « {other.title} » ({other.code}), déjà "
+                "dans votre panier."
+            )
+
+
+async def basket(session: AsyncSession, learner_id: uuid.UUID) -> dict[str, Any]:
+    items = await _items(session, learner_id)
+    campaign = items[0][1].campaign if items else None
+    live = {
+        (a.course_code, a.rank, a.priority_situation, a.previous_level, a.motivation)
+        for a in await session.scalars(
+            select(Application).where(
+                Application.learner_id == learner_id,
+                Application.status == ApplicationStatus.SUBMITTED,
+            )
+        )
+    }
+    lines = {
+        (i.course_code, i.rank, i.priority_situation, i.previous_level, i.motivation)
+        for i, _ in items
+    }
+    return {
+        "campaign_id": campaign.id if campaign else None,
+        "campaign_name": campaign.name if campaign else None,
+        "max_courses": campaign.max_courses if campaign else None,
+        "items": [
+            {
+                "rank": item.rank,
+                "course": brief(course),
+                **{f: getattr(item, f) for f in ANSWER_FIELDS},
+            }
+            for item, course in items
+        ],
+        "submitted": bool(items) and lines == live,
+    }
+
+
+async def add(session: AsyncSession, learner_id: uuid.UUID, code: str, answers: Answers) -> None:
+    course = await _course(session, code)
+    if course is None or not _open(course.campaign, today()):
+        raise CourseNotOpen()
+    items = await _items(session, learner_id)
+    if any(c.code == course.code for _, c in items):
+        raise AlreadyInBasket()
+    _check_fits(course, [c for _, c in items])
+    _check_answers(course, answers)
+    session.add(
+        BasketItem(
+            learner_id=learner_id,
+            campaign_id=course.campaign_id,
+            course_code=course.code,
+            rank=len(items) + 1,
+            **answers.model_dump(include=set(ANSWER_FIELDS)),
+        )
+    )
+    await session.flush()
+
+
+async def remove(session: AsyncSession, learner_id: uuid.UUID, code: str) -> None:
+    items = await _items(session, learner_id)
+    if not any(c.code == code.upper() for _, c in items):
+        raise NotInBasket()
+    await _replace(
+        session,
+        learner_id,
+        [(i, c) for i, c in items if c.code != code.upper()],
+    )
+
+
+async def _replace(
+    session: AsyncSession, learner_id: uuid.UUID, lines: list[tuple[Any, Course]]
+) -> None:
+    """Write the basket anew in this order (ranks 1, 2, …)."""
+    await session.execute(delete(BasketItem).where(BasketItem.learner_id == learner_id))
+    await session.flush()
+    for rank, (answers, course) in enumerate(lines, start=1):
+        session.add(
+            BasketItem(
+                learner_id=learner_id,
+                campaign_id=course.campaign_id,
+                course_code=course.code,
+                rank=rank,
+                **{f: getattr(answers, f) for f in ANSWER_FIELDS},
+            )
+        )
+    await session.flush()
+
+
+async def reorder(session: AsyncSession, learner_id: uuid.UUID, lines: list[BasketLine]) -> None:
+    """The same courses in a new order, with their answers (what GET returned, edited)."""
+    current = {c.code: c for _, c in await _items(session, learner_id)}
+    codes = [line.course_code.upper() for line in lines]
+    if sorted(codes) != sorted(current):
+        raise InvalidInput.for_field(
+            "items", "La liste doit reprendre les cours du panier, chacun une fois."
+        )
+    for index, line in enumerate(lines):
+        _check_answers(current[codes[index]], line, prefix=f"items.{index}.")
+    await _replace(
+        session,
+        learner_id,
+        [(line, current[code]) for line, code in zip(lines, codes, strict=True)],
+    )
+
+
+async def submit(session: AsyncSession, account: Account, learner_id: uuid.UUID) -> None:
+    """The basket becomes the applications of its campaign, in one transaction."""
+    items = await _items(session, learner_id)
+    if not items:
+        raise EmptyBasket()
+    day = today()
+    campaign = items[0][1].campaign
+    if not _open(campaign, day):
+        raise PeriodClosed("La période d'inscription de cette campagne est terminée.")
+    for item, course in items:
+        _check_answers(course, item)
+    # Withdraw them all, then put back what the basket holds: ranks never collide midway.
+    await session.execute(
+        update(Application)
+        .where(
+            Application.learner_id == learner_id,
+            Application.campaign_id == campaign.id,
+            Application.status == ApplicationStatus.SUBMITTED,
+        )
+        .values(status=ApplicationStatus.WITHDRAWN.value, withdrawn_at=func.now())
+    )
+    for item, course in items:
+        values = {
+            "learner_id": learner_id,
+            "campaign_id": campaign.id,
+            "course_code": course.code,
+            "rank": item.rank,
+            **{f: getattr(item, f) for f in ANSWER_FIELDS},
+        }
+        statement = insert(Application).values(**values)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Application.learner_id, Application.course_code],
+                set_={
+                    **{k: statement.excluded[k] for k in ("rank", *ANSWER_FIELDS)},
+                    "status": ApplicationStatus.SUBMITTED.value,
+                    "withdrawn_at": None,
+                },
+            )
+        )
+    await notifications.enqueue(
+        session,
+        "applications_submitted",
+        account.email,
+        account_id=account.id,
+        context={
+            "campaign": campaign.name,
+            "application_end": campaign.application_end.strftime("%d/%m/%Y"),
+            "courses": [
+                {
+                    "rank": item.rank,
+                    "title": course.title,
+                    "code": course.code,
+                    "when": f"{WEEKDAY_LABELS[course.weekday].lower()} "
+                    f"{course.start_time:%H:%M}–{course.end_time:%H:%M}",
+                    "venue": course.venue.name,
+                }
+                for item, course in items
+            ],
+        },
+    )
+    await session.flush()
+
+
+async def applications(session: AsyncSession, learner_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(Application, Course, Campaign)
+        .join(Course, Course.code == Application.course_code)
+        .join(Campaign, Campaign.id == Application.campaign_id)
+        .where(Application.learner_id == learner_id)
+        .options(joinedload(Course.venue))
+        .order_by(Campaign.application_start.desc(), Application.status, Application.rank)
+    )
+    return [
+        {
+            "id": app.id,
+            "campaign_id": campaign.id,
+            "campaign_name": campaign.name,
+            "rank": app.rank,
+            "status": app.status,
+            "status_label": STATUS_LABELS[ApplicationStatus(app.status)],
+            "submitted_at": app.submitted_at,
+            "withdrawn_at": app.withdrawn_at,
+            "course": brief(course),
+            **{f: getattr(app, f) for f in ANSWER_FIELDS},
+        }
+        for app, course, campaign in rows
+    ]
+
+
+async def withdraw(session: AsyncSession, learner_id: uuid.UUID, application_id: int) -> None:
+    """Withdraw an application (and take its course out of the basket) until the period ends."""
+    row = (
+        await session.execute(
+            select(Application, Campaign)
+            .join(Campaign, Campaign.id == Application.campaign_id)
+            .where(Application.id == application_id, Application.learner_id == learner_id)
+            .with_for_update(of=Application)
+        )
+    ).one_or_none()
+    if row is None:
+        raise ApplicationNotFound()
+    application, campaign = row
+    if not _open(campaign, today()):
+        raise PeriodClosed()
+    if application.status == ApplicationStatus.WITHDRAWN:
+        return
+    application.status = ApplicationStatus.WITHDRAWN.value
+    application.withdrawn_at = func.now()
+    items = await _items(session, learner_id)
+    if any(c.code == application.course_code for _, c in items):
+        await _replace(
+            session, learner_id, [(i, c) for i, c in items if c.code != application.course_code]
+        )

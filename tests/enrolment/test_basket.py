@@ -1,0 +1,246 @@
+"""Journey F, the learner's side: "Mon panier", submitting, withdrawing."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import select, update
+
+from cma.catalogue.models import Campaign, Course
+from cma.enrolment.models import Application
+from tests.learners.test_fiche import FICHE, learner_headers
+from tests.support import Mailbox, field_errors
+
+
+@pytest.fixture
+async def learner(client: AsyncClient, mailbox: Mailbox, catalogue: int) -> dict[str, str]:
+    auth = await learner_headers(client, mailbox)
+    assert (await client.post("/api/v1/me/learner", json=FICHE, headers=auth)).status_code == 201
+    return auth
+
+
+async def open_courses(mailbox: Mailbox, **where: Any) -> list[Course]:
+    """Courses open for applications today, asking nothing unless told otherwise."""
+    async with mailbox.sessionmaker() as session:
+        query = (
+            select(Course)
+            .join(Campaign)
+            .where(
+                Campaign.application_start <= Campaign.application_end,
+                Course.period != "second_semester",
+                Course.needs_motivation.is_(where.get("motivation", False)),
+                Course.needs_priority_situation.is_(where.get("priority", False)),
+            )
+            .order_by(Course.code)
+        )
+        return list(await session.scalars(query))
+
+
+def apart(courses: list[Course], n: int) -> list[Course]:
+    """n courses of which no two are at the same time."""
+    chosen: list[Course] = []
+    for course in courses:
+        if all(course.weekday != c.weekday for c in chosen):
+            chosen.append(course)
+        if len(chosen) == n:
+            return chosen
+    raise AssertionError("not enough courses apart")
+
+
+async def add(client: AsyncClient, auth: dict[str, str], code: str, **answers: object):  # type: ignore[no-untyped-def]
+    return await client.post(
+        "/api/v1/me/basket/items", json={"course_code": code, **answers}, headers=auth
+    )
+
+
+async def test_a_basket_holds_up_to_three_ranked_courses(
+    client: AsyncClient, mailbox: Mailbox, learner: dict[str, str]
+) -> None:
+    courses = apart(await open_courses(mailbox), 4)
+
+    added = [await add(client, learner, c.code) for c in courses[:3]]
+    fourth = await add(client, learner, courses[3].code)
+    again = await add(client, learner, courses[0].code)
+
+    assert [r.status_code for r in added] == [201, 201, 201]
+    basket = added[-1].json()
+    assert [i["rank"] for i in basket["items"]] == [1, 2, 3]
+    assert basket["max_courses"] == 3
+    assert fourth.status_code == 409
+    assert fourth.json()["type"] == "urn:cma:problem:basket-full"
+    assert "maximum" in fourth.json()["detail"]
+    assert again.status_code == 409
+
+
+async def test_no_two_courses_at_the_same_time(
+    client: AsyncClient, mailbox: Mailbox, learner: dict[str, str]
+) -> None:
+    courses = await open_courses(mailbox)
+    first = courses[0]
+    clash = next(
+        c
+        for c in courses[1:]
+        if c.weekday == first.weekday
+        and c.start_time < first.end_time
+        and first.start_time < c.end_time
+    )
+    await add(client, learner, first.code)
+
+    response = await add(client, learner, clash.code)
+
+    assert response.status_code == 409
+    assert response.json()["type"] == "urn:cma:problem:time-overlap"
+    assert first.code in response.json()["detail"]
+
+
+async def test_only_courses_open_for_applications(
+    client: AsyncClient, mailbox: Mailbox, learner: dict[str, str]
+) -> None:
+    async with mailbox.sessionmaker() as session:
+        closed = await session.scalar(select(Course.code).where(Course.period == "second_semester"))
+    assert closed is not None
+
+    response = await add(client, learner, closed)
+    unknown = await add(client, learner, "ZZ9999")
+
+    assert response.status_code == unknown.status_code == 409
+    assert response.json()["type"] == "urn:cma:problem:course-not-open"
+
+
+async def test_a_course_asking_questions_needs_the_answers(
+    client: AsyncClient, mailbox: Mailbox, learner: dict[str, str]
+) -> None:
+    course = (await open_courses(mailbox, motivation=True, priority=True))[0]
+
+    missing = await add(client, learner, course.code)
+    answered = await add(
+        client,
+        learner,
+        course.code,
+        priority_situation="demandeur_emploi",
+        motivation="Je prépare une reconversion et ce cours m'est indispensable.",
+    )
+
+    assert missing.status_code == 422
+    assert set(field_errors(missing)) == {"priority_situation", "motivation"}
+    assert answered.status_code == 201
+
+
+async def test_only_a_learner_with_a_record_has_a_basket(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int
+) -> None:
+    auth = await learner_headers(client, mailbox, "sansfiche@yopmail.com")
+
+    response = await client.get("/api/v1/me/basket", headers=auth)
+
+    assert response.status_code == 403
+    assert response.json()["type"] == "urn:cma:problem:learner-record-needed"
+
+
+async def test_reorder_and_remove_keep_ranks_contiguous(
+    client: AsyncClient, mailbox: Mailbox, learner: dict[str, str]
+) -> None:
+    courses = apart(await open_courses(mailbox), 3)
+    for c in courses:
+        await add(client, learner, c.code)
+    basket = (await client.get("/api/v1/me/basket", headers=learner)).json()
+
+    basket["items"].reverse()
+    reordered = await client.put(
+        "/api/v1/me/basket",
+        json={"items": [{"course_code": i["course"]["code"]} for i in basket["items"]]},
+        headers=learner,
+    )
+    removed = await client.delete(f"/api/v1/me/basket/items/{courses[1].code}", headers=learner)
+
+    assert [i["course"]["code"] for i in reordered.json()["items"]] == [
+        c.code for c in reversed(courses)
+    ]
+    assert [(i["rank"], i["course"]["code"]) for i in removed.json()["items"]] == [
+        (1, courses[2].code),
+        (2, courses[0].code),
+    ]
+
+
+async def test_submit_then_resubmit_replaces_the_applications_and_mails_them(
+    client: AsyncClient, mailbox: Mailbox, learner: dict[str, str]
+) -> None:
+    courses = apart(await open_courses(mailbox), 3)
+    for c in courses[:2]:
+        await add(client, learner, c.code)
+
+    first = await client.post("/api/v1/me/basket/submit", headers=learner)
+    assert first.status_code == 200
+    assert [(a["rank"], a["status"]) for a in first.json()] == [(1, "submitted"), (2, "submitted")]
+    mail = await mailbox.last_to("a@yopmail.com")
+    assert mail.subject == "Vos candidatures aux Cours Municipaux d'Adultes"
+    assert courses[0].title in mail.body()
+    assert (await client.get("/api/v1/me/basket", headers=learner)).json()["submitted"] is True
+
+    await client.delete(f"/api/v1/me/basket/items/{courses[0].code}", headers=learner)
+    await add(client, learner, courses[2].code)
+    assert (await client.get("/api/v1/me/basket", headers=learner)).json()["submitted"] is False
+    second = await client.post("/api/v1/me/basket/submit", headers=learner)
+
+    states = {a["course"]["code"]: (a["status"], a["rank"]) for a in second.json()}
+    assert states[courses[0].code][0] == "withdrawn"
+    assert states[courses[1].code] == ("submitted", 1)
+    assert states[courses[2].code] == ("submitted", 2)
+
+
+async def test_an_empty_basket_cannot_be_submitted(
+    client: AsyncClient, learner: dict[str, str]
+) -> None:
+    response = await client.post("/api/v1/me/basket/submit", headers=learner)
+
+    assert response.status_code == 409
+    assert response.json()["type"] == "urn:cma:problem:empty-basket"
+
+
+async def test_withdraw_until_the_period_ends_and_not_after(
+    client: AsyncClient, mailbox: Mailbox, learner: dict[str, str]
+) -> None:
+    courses = apart(await open_courses(mailbox), 2)
+    for c in courses:
+        await add(client, learner, c.code)
+    applications = (await client.post("/api/v1/me/basket/submit", headers=learner)).json()
+
+    withdrawn = await client.delete(
+        f"/api/v1/me/applications/{applications[0]['id']}", headers=learner
+    )
+    async with mailbox.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Campaign)
+            .where(Campaign.id == applications[1]["campaign_id"])
+            .values(
+                application_start=Campaign.application_start - timedelta(days=30),
+                application_end=Campaign.application_start - timedelta(days=20),
+            )
+        )
+    too_late = await client.delete(
+        f"/api/v1/me/applications/{applications[1]['id']}", headers=learner
+    )
+
+    assert withdrawn.status_code == 204
+    assert too_late.status_code == 409
+    assert too_late.json()["type"] == "urn:cma:problem:period-closed"
+    basket = (await client.get("/api/v1/me/basket", headers=learner)).json()
+    assert [i["course"]["code"] for i in basket["items"]] == [courses[1].code]
+    async with mailbox.sessionmaker() as session:
+        statuses = sorted(await session.scalars(select(Application.status)))
+    assert statuses == ["submitted", "withdrawn"]
+
+
+async def test_nobody_reaches_another_learners_application(
+    client: AsyncClient, mailbox: Mailbox, learner: dict[str, str]
+) -> None:
+    course = (await open_courses(mailbox))[0]
+    await add(client, learner, course.code)
+    application = (await client.post("/api/v1/me/basket/submit", headers=learner)).json()[0]
+    other = await learner_headers(client, mailbox, "autre@yopmail.com")
+    await client.post("/api/v1/me/learner", json=FICHE, headers=other)
+
+    response = await client.delete(f"/api/v1/me/applications/{application['id']}", headers=other)
+
+    assert response.status_code == 404
