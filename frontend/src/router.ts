@@ -63,6 +63,11 @@ const routes: RouteRecordRaw[] = [
     meta: { title: "Confirmation de votre nouvelle adresse mail" },
   },
   {
+    path: "/panier",
+    component: () => import("./enrolment/BasketPage.vue"),
+    meta: { title: "Mon panier", requiresAccount: true },
+  },
+  {
     path: "/cma/premiere-connexion",
     component: () => import("./learners/ChoicePage.vue"),
     meta: { title: "Rattacher votre compte CMA", requiresAccount: true },

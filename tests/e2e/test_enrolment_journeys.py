@@ -1,0 +1,60 @@
+"""Journey F in the browser, the learner's side: a course into the basket, submitted."""
+
+from playwright.async_api import Page, expect
+from sqlalchemy import select
+
+from cma.catalogue.models import Course
+from tests.e2e.conftest import check_screen
+from tests.e2e.test_catalogue_journeys import catalogue  # noqa: F401 - fixture
+from tests.e2e.test_paris_account_journeys import log_in, sign_up_and_activate
+from tests.learners.test_fiche import FICHE
+from tests.support import Mailbox
+
+
+async def test_add_a_course_submit_the_basket_and_see_it_in_mes_demandes(
+    page: Page,
+    mailbox: Mailbox,
+    live_url: str,
+    catalogue: int,  # noqa: F811
+) -> None:
+    await sign_up_and_activate(page, mailbox, live_url)
+    await page.goto("/connexion")
+    await log_in(page)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Rattacher votre compte CMA")
+    csrf = next(c["value"] for c in await page.context.cookies() if c["name"] == "cma_csrf")
+    created = await page.context.request.post(
+        "/api/v1/me/learner", data=FICHE, headers={"X-CSRF-Token": csrf}
+    )
+    assert created.status == 201
+    async with mailbox.sessionmaker() as session:
+        code = await session.scalar(
+            select(Course.code)
+            .where(
+                Course.period != "second_semester",
+                Course.needs_motivation.is_(False),
+                Course.needs_priority_situation.is_(False),
+            )
+            .order_by(Course.code)
+            .limit(1)
+        )
+
+    await page.goto(f"/catalogue/{code}")
+    await page.get_by_role("button", name="Ajouter à mon panier").click()
+
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Mon panier")
+    await expect(page.locator(".course-card")).to_have_count(1)
+    await check_screen(page, "mon panier")
+    await page.get_by_role("button", name="Valider mon panier").click()
+    await expect(page.get_by_role("status")).to_contain_text("Vos candidatures sont déposées")
+    assert (await mailbox.last_to("auditeur.cma@yopmail.com")).subject == (
+        "Vos candidatures aux Cours Municipaux d'Adultes"
+    )
+
+    await (
+        page.get_by_role("navigation", name="Navigation principale")
+        .get_by_role("link", name="Mon compte")
+        .click()
+    )
+    await page.get_by_role("link", name="Mes demandes").click()
+    await expect(page.locator(".course-card")).to_contain_text("Déposée")
+    await check_screen(page, "mes demandes candidature")
