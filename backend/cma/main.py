@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,7 +22,14 @@ from cma.catalogue.router import CACHED_PREFIXES
 from cma.catalogue.router import admin as catalogue_admin_router
 from cma.catalogue.router import router as catalogue_router
 from cma.core.database import create_engine, create_sessionmaker
-from cma.core.problems import ServiceUnavailable, install_handlers, responses
+from cma.core.problems import (
+    PROBLEM_MEDIA_TYPE,
+    TYPE_PREFIX,
+    BodyTooLarge,
+    ServiceUnavailable,
+    install_handlers,
+    responses,
+)
 from cma.core.ratelimit import create_throttle
 from cma.core.settings import Environment, Settings, get_settings
 from cma.enrolment.router import router as enrolment_router
@@ -46,6 +54,9 @@ of Paris and of the **compte parisien** it signs people in with.
 * Sign-up needs a verification code: `POST /api/v1/captchas`, then read its image or listen to
   its audio.
 """
+
+# The largest legitimate body is an information page's Markdown (50,000 characters).
+MAX_BODY_BYTES = 256 * 1024
 
 SECURITY_HEADERS = {
     b"content-security-policy": spa.CONTENT_SECURITY_POLICY.encode(),
@@ -77,6 +88,63 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class BodyLimit:
+    """Refuse a body over the limit, as a problem: at once when its length is announced,
+    otherwise as soon as the bytes read go past it (the application is then told the client
+    left, and whatever it answers is dropped)."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    @staticmethod
+    def _problem(scope: Scope) -> JSONResponse:
+        return JSONResponse(
+            {
+                "type": TYPE_PREFIX + BodyTooLarge.code,
+                "title": BodyTooLarge.title,
+                "status": BodyTooLarge.status,
+                "detail": BodyTooLarge.detail,
+                "instance": scope["path"],
+            },
+            status_code=BodyTooLarge.status,
+            media_type=PROBLEM_MEDIA_TYPE,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._problem(scope)(scope, receive, send)
+            return
+        read = 0
+        refused = False
+
+        async def counted() -> Message:
+            nonlocal read, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            read += len(message.get("body", b""))
+            if read > self.max_bytes:
+                refused = True
+                await self._problem(scope)(scope, receive, send)
+                return {"type": "http.disconnect"}
+            return message
+
+        async def unless_refused(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, counted, unless_refused)
+        except Exception:
+            if not refused:  # an error of the application's own: not ours to hide
+                raise
 
 
 class Health(BaseModel):
@@ -165,5 +233,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         CachedReads, prefixes=CACHED_PREFIXES, today=lambda: catalogue.today().isoformat()
     )
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders, hsts=settings.env == Environment.PRODUCTION)
     return app

@@ -107,3 +107,30 @@ async def test_an_unexpected_error_tells_nothing_of_its_insides(settings: Settin
     assert response.json()["type"] == "urn:cma:problem:internal"
     assert "SELECT" not in response.text
     assert "secret" not in response.text
+
+
+async def test_an_oversized_body_is_refused_with_a_413_problem(client: AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/sessions",
+        content=b'{"email": "' + b"a" * 300_000 + b'", "password": "x"}',
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 413
+    assert response.json()["type"] == "urn:cma:problem:too-large"
+    assert response.json()["detail"] == "Le corps de la requête est trop volumineux."
+
+
+async def test_a_body_streaming_past_the_limit_is_refused_too(client: AsyncClient) -> None:
+    async def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"email": "'
+        for _ in range(40):
+            yield b"a" * 10_000
+        yield b'", "password": "x"}'
+
+    response = await client.post(
+        "/api/v1/sessions", content=chunks(), headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 413
+    assert response.json()["type"] == "urn:cma:problem:too-large"

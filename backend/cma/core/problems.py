@@ -101,6 +101,13 @@ class CsrfRefused(ProblemError):
     )
 
 
+class BodyTooLarge(ProblemError):
+    status = 413
+    code = "too-large"
+    title = "Requête trop volumineuse"
+    detail = "Le corps de la requête est trop volumineux."
+
+
 class TooManyRequests(ProblemError):
     status = 429
     code = "too-many-requests"
