@@ -68,6 +68,11 @@ const routes: RouteRecordRaw[] = [
     meta: { title: "Mon panier", requiresAccount: true },
   },
   {
+    path: "/historique",
+    component: () => import("./enrolment/HistoryPage.vue"),
+    meta: { title: "Mon historique", requiresAccount: true },
+  },
+  {
     path: "/cma/premiere-connexion",
     component: () => import("./learners/ChoicePage.vue"),
     meta: { title: "Rattacher votre compte CMA", requiresAccount: true },

@@ -96,5 +96,9 @@ async def test_already_enrolled_pairs_the_old_account(
     assert (
         await mailbox.last_to("auditeur.cma@yopmail.com")
     ).subject == "Vos comptes sont connectés"
-    await page.get_by_role("link", name="Voir ma fiche").click()
-    await expect(page.get_by_role("heading", name="Mon historique de formation")).to_be_visible()
+    await page.get_by_role("main").get_by_role("link", name="Mon historique").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Mon historique")
+    await expect(
+        page.get_by_role("heading", name="Années de formation de votre ancien compte CMA")
+    ).to_be_visible()
+    await check_screen(page, "mon historique")

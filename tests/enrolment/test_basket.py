@@ -188,6 +188,17 @@ async def test_submit_then_resubmit_replaces_the_applications_and_mails_them(
     assert states[courses[1].code] == ("submitted", 1)
     assert states[courses[2].code] == ("submitted", 2)
 
+    # Mon historique: every application and its state, grouped by campaign.
+    history = (await client.get("/api/v1/me/history", headers=learner)).json()
+    assert history["legacy"] == []
+    [campaign] = history["campaigns"]
+    assert campaign["campaign_name"] == "Cours annuels et premier semestre"
+    assert {a["course"]["code"]: a["status_label"] for a in campaign["applications"]} == {
+        courses[0].code: "Retirée",
+        courses[1].code: "Déposée",
+        courses[2].code: "Déposée",
+    }
+
 
 async def test_an_empty_basket_cannot_be_submitted(
     client: AsyncClient, learner: dict[str, str]

@@ -55,7 +55,8 @@ async def test_pairing_with_each_old_password_format_keeps_the_history(
             select(func.count()).where(TrainingHistory.legacy_account_id == legacy.id)
         )
     history = (await client.get("/api/v1/me/history", headers=auth)).json()
-    assert len(history) == expected
+    assert len(history["legacy"]) == expected
+    assert history["campaigns"] == []
     mail = await mailbox.last_to("a@yopmail.com")
     assert mail.subject == "Vos comptes sont connectés"
     assert (

@@ -22,7 +22,7 @@ from cma.enrolment.exceptions import (
     PeriodClosed,
     TimeOverlap,
 )
-from cma.enrolment.schemas import ApplicationOut, BasketAdd, BasketIn, BasketOut
+from cma.enrolment.schemas import ApplicationOut, BasketAdd, BasketIn, BasketOut, HistoryOut
 from cma.learners import service as learners
 
 router = APIRouter(tags=["enrolment"])
@@ -106,6 +106,17 @@ async def submit(learner: LearnerDep, db: SessionDep) -> list[ApplicationOut]:
     return [
         ApplicationOut.model_validate(a) for a in await service.applications(db, learner.learner_id)
     ]
+
+
+@router.get(
+    "/me/history",
+    summary="Mon historique",
+    description="The years of the old CMA account (kept by the pairing), then every "
+    "application and its state, grouped by campaign, newest first.",
+    responses=responses(*ERRORS),
+)
+async def get_history(learner: LearnerDep, db: SessionDep) -> HistoryOut:
+    return HistoryOut.model_validate(await service.history(db, learner.account, learner.learner_id))
 
 
 @router.get(

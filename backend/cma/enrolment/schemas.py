@@ -104,9 +104,31 @@ class ApplicationOut(Answers):
     id: int
     campaign_id: int
     campaign_name: str
+    school_year: str
     rank: int
     status: ApplicationStatus
     status_label: str
     submitted_at: datetime
     withdrawn_at: datetime | None
     course: CourseBrief
+
+
+class LegacyYear(BaseModel):
+    year: int = Field(examples=[2015], description="First year of the school year")
+    course_code: str = Field(examples=["ANG2"])
+    course_title: str = Field(examples=["Anglais niveau 2"])
+    result: str | None = Field(examples=["Assidu"])
+
+
+class CampaignApplications(BaseModel):
+    campaign_id: int
+    campaign_name: str
+    school_year: str
+    applications: list[ApplicationOut]
+
+
+class HistoryOut(BaseModel):
+    """Mon historique: the years of the old CMA account, then every campaign applied to."""
+
+    legacy: list[LegacyYear]
+    campaigns: list[CampaignApplications]

@@ -30,6 +30,7 @@ from cma.enrolment.exceptions import (
 )
 from cma.enrolment.models import Application, ApplicationStatus, BasketItem
 from cma.enrolment.schemas import Answers, BasketLine
+from cma.learners import service as learners
 from cma.notifications import service as notifications
 
 STATUS_LABELS = {ApplicationStatus.SUBMITTED: "Déposée", ApplicationStatus.WITHDRAWN: "Retirée"}
@@ -286,6 +287,32 @@ async def submit(session: AsyncSession, account: Account, learner_id: uuid.UUID)
     await session.flush()
 
 
+async def history(session: AsyncSession, account: Account, learner_id: uuid.UUID) -> dict[str, Any]:
+    """The old account's years, then the applications grouped by campaign, newest first."""
+    legacy = [
+        {
+            "year": h.year,
+            "course_code": h.course_code,
+            "course_title": h.course_title,
+            "result": h.result,
+        }
+        for h in await learners.history(session, account)
+    ]
+    campaigns: dict[int, dict[str, Any]] = {}
+    for application in await applications(session, learner_id):
+        group = campaigns.setdefault(
+            application["campaign_id"],
+            {
+                "campaign_id": application["campaign_id"],
+                "campaign_name": application["campaign_name"],
+                "school_year": application["school_year"],
+                "applications": [],
+            },
+        )
+        group["applications"].append(application)
+    return {"legacy": legacy, "campaigns": list(campaigns.values())}
+
+
 async def applications(session: AsyncSession, learner_id: uuid.UUID) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(Application, Course, Campaign)
@@ -300,6 +327,7 @@ async def applications(session: AsyncSession, learner_id: uuid.UUID) -> list[dic
             "id": app.id,
             "campaign_id": campaign.id,
             "campaign_name": campaign.name,
+            "school_year": campaign.school_year,
             "rank": app.rank,
             "status": app.status,
             "status_label": STATUS_LABELS[ApplicationStatus(app.status)],

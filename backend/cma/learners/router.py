@@ -31,7 +31,6 @@ from cma.learners.exceptions import (
 )
 from cma.learners.schemas import (
     Country,
-    HistoryRow,
     LearnerIn,
     LearnerOut,
     LegacyLogin,
@@ -96,16 +95,6 @@ async def create_learner(body: LearnerIn, auth: AuthDep, db: SessionDep) -> Lear
 async def update_learner(body: LearnerIn, auth: AuthDep, db: SessionDep) -> LearnerOut:
     learner = await service.update_learner(db, auth.account, body)
     return LearnerOut.model_validate(service.record_out(learner, auth.account))
-
-
-@router.get(
-    "/me/history",
-    summary="Mon historique : les années de formation de l'ancien compte CMA",
-    responses=responses(*AUTH_ERRORS, LearnerNotFound),
-)
-async def get_history(auth: AuthDep, db: SessionDep) -> list[HistoryRow]:
-    rows = await service.history(db, auth.account)
-    return [HistoryRow.model_validate(row, from_attributes=True) for row in rows]
 
 
 @router.post(

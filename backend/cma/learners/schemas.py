@@ -210,13 +210,6 @@ class LinkIn(BaseModel):
     learner: LearnerIn
 
 
-class HistoryRow(BaseModel):
-    year: int = Field(examples=[2015])
-    course_code: str = Field(examples=["ANG2"])
-    course_title: str = Field(examples=["Anglais niveau 2"])
-    result: str | None = Field(examples=["Assidu"])
-
-
 class Country(BaseModel):
     code: str = Field(examples=["FR"])
     name: str = Field(examples=["France"])

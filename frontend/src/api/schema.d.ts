@@ -595,23 +595,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/me/history": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Mon historique : les années de formation de l'ancien compte CMA */
-        get: operations["get_history_api_v1_me_history_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/learner-links/legacy-login": {
         parameters: {
             query?: never;
@@ -787,6 +770,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Mon historique
+         * @description The years of the old CMA account (kept by the pairing), then every application and its state, grouped by campaign, newest first.
+         */
+        get: operations["get_history_api_v1_me_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/applications": {
         parameters: {
             query?: never;
@@ -915,6 +918,8 @@ export interface components {
             campaign_id: number;
             /** Campaign Name */
             campaign_name: string;
+            /** School Year */
+            school_year: string;
             /** Rank */
             rank: number;
             status: components["schemas"]["ApplicationStatus"];
@@ -1043,6 +1048,17 @@ export interface components {
              * @description The applications match the basket as it is.
              */
             submitted: boolean;
+        };
+        /** CampaignApplications */
+        CampaignApplications: {
+            /** Campaign Id */
+            campaign_id: number;
+            /** Campaign Name */
+            campaign_name: string;
+            /** School Year */
+            school_year: string;
+            /** Applications */
+            applications: components["schemas"]["ApplicationOut"][];
         };
         /**
          * CampaignIn
@@ -1585,28 +1601,15 @@ export interface components {
          * @enum {string}
          */
         HeardFrom: "mairie_arrondissement" | "connaissance" | "reseaux_sociaux" | "internet" | "affichage" | "autre";
-        /** HistoryRow */
-        HistoryRow: {
-            /**
-             * Year
-             * @example 2015
-             */
-            year: number;
-            /**
-             * Course Code
-             * @example ANG2
-             */
-            course_code: string;
-            /**
-             * Course Title
-             * @example Anglais niveau 2
-             */
-            course_title: string;
-            /**
-             * Result
-             * @example Assidu
-             */
-            result: string | null;
+        /**
+         * HistoryOut
+         * @description Mon historique: the years of the old CMA account, then every campaign applied to.
+         */
+        HistoryOut: {
+            /** Legacy */
+            legacy: components["schemas"]["LegacyYear"][];
+            /** Campaigns */
+            campaigns: components["schemas"]["CampaignApplications"][];
         };
         /**
          * LearnerIn
@@ -1802,6 +1805,30 @@ export interface components {
             /** Landline Phone */
             landline_phone: string | null;
             heard_from: components["schemas"]["HeardFrom"] | null;
+        };
+        /** LegacyYear */
+        LegacyYear: {
+            /**
+             * Year
+             * @description First year of the school year
+             * @example 2015
+             */
+            year: number;
+            /**
+             * Course Code
+             * @example ANG2
+             */
+            course_code: string;
+            /**
+             * Course Title
+             * @example Anglais niveau 2
+             */
+            course_title: string;
+            /**
+             * Result
+             * @example Assidu
+             */
+            result: string | null;
         };
         /**
          * Level
@@ -5270,80 +5297,6 @@ export interface operations {
             };
         };
     };
-    get_history_api_v1_me_history_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HistoryRow"][];
-                };
-            };
-            /** @description `not-authenticated`: Connexion requise */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:cma:problem:not-authenticated",
-                     *       "title": "Connexion requise",
-                     *       "status": 401,
-                     *       "detail": "Vous devez être connecté pour accéder à cette page."
-                     *     }
-                     */
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `csrf`: Jeton CSRF manquant ou invalide */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:cma:problem:csrf",
-                     *       "title": "Jeton CSRF manquant ou invalide",
-                     *       "status": 403,
-                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
-                     *     }
-                     */
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `learner-not-found`: Fiche introuvable */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:cma:problem:learner-not-found",
-                     *       "title": "Fiche introuvable",
-                     *       "status": 404,
-                     *       "detail": "Votre compte parisien n'est pas encore rattaché à une fiche des Cours Municipaux d'Adultes : complétez votre fiche ou rattachez votre ancien compte CMA."
-                     *     }
-                     */
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     legacy_login_api_v1_learner_links_legacy_login_post: {
         parameters: {
             query?: never;
@@ -6177,6 +6130,62 @@ export interface operations {
                      *       "title": "Données invalides",
                      *       "status": 422,
                      *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_history_api_v1_me_history_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `learner-record-needed`: Fiche CMA à compléter */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
                      *     }
                      */
                     "application/problem+json": unknown;
