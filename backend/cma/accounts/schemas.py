@@ -17,17 +17,12 @@ from pydantic import (
 from cma.accounts.models import Civility, Topic
 from cma.accounts.passwords import POLICY_TEXT, current_policy
 from cma.core.validation import (
+    blank_to_none,
     check_postal_code,
     clean_text,
     normalize_email,
     normalize_french_mobile,
 )
-
-
-def _blank_to_none(value: object) -> object:
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
 
 
 def _check_password(value: str) -> str:
@@ -70,11 +65,11 @@ Token = Annotated[
 ]
 OptionalText = Annotated[
     Annotated[str, Field(max_length=100), AfterValidator(clean_text)] | None,
-    BeforeValidator(_blank_to_none),
+    BeforeValidator(blank_to_none),
 ]
 OptionalLongText = Annotated[
     Annotated[str, Field(max_length=200), AfterValidator(clean_text)] | None,
-    BeforeValidator(_blank_to_none),
+    BeforeValidator(blank_to_none),
 ]
 OptionalMobile = Annotated[
     Annotated[
@@ -83,12 +78,12 @@ OptionalMobile = Annotated[
         AfterValidator(normalize_french_mobile),
     ]
     | None,
-    BeforeValidator(_blank_to_none),
+    BeforeValidator(blank_to_none),
 ]
 OptionalPostalCode = Annotated[
     Annotated[str, Field(max_length=10, examples=["75011"]), AfterValidator(check_postal_code)]
     | None,
-    BeforeValidator(_blank_to_none),
+    BeforeValidator(blank_to_none),
 ]
 
 
@@ -287,7 +282,7 @@ class ProfileIn(BaseModel):
     usage_name: OptionalText = Field(default=None, description="Nom d'usage")
     birth_name: OptionalText = Field(default=None, description="Nom de naissance")
     first_name: OptionalText = Field(default=None, description="Prénom")
-    birth_date: Annotated[date | None, BeforeValidator(_blank_to_none)] = Field(
+    birth_date: Annotated[date | None, BeforeValidator(blank_to_none)] = Field(
         default=None, description="Date de naissance (AAAA-MM-JJ)"
     )
     address: OptionalLongText = Field(default=None, description="Adresse")

@@ -40,7 +40,7 @@ from cma.accounts.models import (
 from cma.accounts.schemas import ProfileIn, SignupRequest
 from cma.core.client import Client
 from cma.core.problems import InvalidInput
-from cma.core.ratelimit import Rule, Throttle
+from cma.core.ratelimit import Rule, Throttle, subject_key
 from cma.core.security import (
     burn_password_check,
     hash_password,
@@ -87,11 +87,6 @@ class Rules:
             mail_email=Rule.of("mail-email", settings.mail_request_limit_per_email),
             captcha_address=Rule.of("captcha-address", settings.captcha_limit_per_address),
         )
-
-
-def subject_key(email: str) -> str:
-    """A rate-limit key for an address that does not store the address itself."""
-    return token_digest(email, purpose="rate-limit").hex()[:32]
 
 
 def csrf_token_for(session_token: str) -> str:

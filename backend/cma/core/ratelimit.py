@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cma.core.database import Base
 from cma.core.problems import TooManyRequests
+from cma.core.security import token_digest
 
 
 class RateLimitCounter(Base):
@@ -96,6 +97,11 @@ class PostgresStorage(Storage):
                 delete(RateLimitCounter).where(RateLimitCounter.expires_at <= func.now())
             )
             return result.rowcount
+
+
+def subject_key(email: str) -> str:
+    """A rate-limit key for an address that does not store the address itself."""
+    return token_digest(email, purpose="rate-limit").hex()[:32]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,11 @@ _POSTAL_CODE = re.compile(r"^[0-9]{5}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def blank_to_none(value: object) -> object:
+    """An empty or blank optional field means "not given"."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 def normalize_email(value: str) -> str:
     """A syntactically valid address, lower-cased (addresses are unique in any letter case)."""
     value = value.strip()

@@ -37,15 +37,9 @@ _ANSWERS = (
 )
 
 
-class BasketItem(CreatedAt, Base):
-    __tablename__ = "basket_items"
-    __table_args__ = (
-        *_ANSWERS,
-        Index("uq_basket_items_course", "learner_id", "course_code", unique=True),
-        Index("uq_basket_items_rank", "learner_id", "campaign_id", "rank", unique=True),
-    )
+class ApplicationAnswers:
+    """What a learner chose and answered for a course; a basket line and an application alike."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     learner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     course_code: Mapped[str] = mapped_column(ForeignKey("courses.code"))
@@ -55,7 +49,18 @@ class BasketItem(CreatedAt, Base):
     motivation: Mapped[str | None] = mapped_column(Text)
 
 
-class Application(CreatedAt, Base):
+class BasketItem(ApplicationAnswers, CreatedAt, Base):
+    __tablename__ = "basket_items"
+    __table_args__ = (
+        *_ANSWERS,
+        Index("uq_basket_items_course", "learner_id", "course_code", unique=True),
+        Index("uq_basket_items_rank", "learner_id", "campaign_id", "rank", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class Application(ApplicationAnswers, CreatedAt, Base):
     __tablename__ = "applications"
     __table_args__ = (
         *_ANSWERS,
@@ -75,13 +80,6 @@ class Application(CreatedAt, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    learner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
-    course_code: Mapped[str] = mapped_column(ForeignKey("courses.code"))
-    rank: Mapped[int] = mapped_column(SmallInteger)
-    priority_situation: Mapped[str | None] = mapped_column(String(32))
-    previous_level: Mapped[str | None] = mapped_column(String(200))
-    motivation: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(
         String(16), server_default=ApplicationStatus.SUBMITTED.value
     )

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from cma.core.validation import clean_text
+from cma.core.validation import blank_to_none, clean_text
 from cma.enrolment.models import ApplicationStatus, PrioritySituation
 
 PRIORITY_LABELS = {
@@ -16,16 +16,12 @@ PRIORITY_LABELS = {
 }
 
 
-def _blank_to_none(value: object) -> object:
-    return None if isinstance(value, str) and not value.strip() else value
-
-
 Optional200 = Annotated[
     Annotated[str, Field(max_length=200), AfterValidator(clean_text)] | None,
-    BeforeValidator(_blank_to_none),
+    BeforeValidator(blank_to_none),
 ]
 Motivation = Annotated[
-    Annotated[str, Field(max_length=2000)] | None, BeforeValidator(_blank_to_none)
+    Annotated[str, Field(max_length=2000)] | None, BeforeValidator(blank_to_none)
 ]
 
 

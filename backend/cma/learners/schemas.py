@@ -15,6 +15,7 @@ from pydantic import (
 
 from cma.core.countries import check_country
 from cma.core.validation import (
+    blank_to_none,
     check_postal_code,
     clean_text,
     normalize_email,
@@ -38,10 +39,6 @@ ONE_PHONE = (
 )
 
 
-def _blank_to_none(value: object) -> object:
-    return None if isinstance(value, str) and not value.strip() else value
-
-
 def _adult(value: date) -> date:
     today = date.today()
     if value >= today:
@@ -60,19 +57,19 @@ Required100 = Annotated[str, Field(min_length=1, max_length=100), AfterValidator
 Required200 = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(clean_text)]
 Optional100 = Annotated[
     Annotated[str, Field(max_length=100), AfterValidator(clean_text)] | None,
-    BeforeValidator(_blank_to_none),
+    BeforeValidator(blank_to_none),
 ]
 Optional200 = Annotated[
     Annotated[str, Field(max_length=200), AfterValidator(clean_text)] | None,
-    BeforeValidator(_blank_to_none),
+    BeforeValidator(blank_to_none),
 ]
 Mobile = Annotated[
     Annotated[str, Field(max_length=32), AfterValidator(normalize_french_mobile)] | None,
-    BeforeValidator(_blank_to_none),
+    BeforeValidator(blank_to_none),
 ]
 Landline = Annotated[
     Annotated[str, Field(max_length=32), AfterValidator(normalize_french_phone)] | None,
-    BeforeValidator(_blank_to_none),
+    BeforeValidator(blank_to_none),
 ]
 
 

@@ -14,7 +14,7 @@ from cma.accounts.service import Rules
 from cma.core.client import Client
 from cma.core.countries import french_names
 from cma.core.problems import TooManyRequests
-from cma.core.ratelimit import Rule, Throttle
+from cma.core.ratelimit import Rule, Throttle, subject_key
 from cma.core.security import (
     burn_password_check,
     hash_password,
@@ -180,7 +180,7 @@ async def legacy_login(
     """ "Vous avez déjà été inscrit…": prove the old password, get a ticket and the record."""
     if await learner_of(session, account.id) is not None:
         raise AlreadyHasRecord()
-    subject = token_digest(email, purpose="rate-limit").hex()[:32]
+    subject = subject_key(email)
     try:
         await throttle.ensure_open(rules.per_legacy_account_and_address, f"{subject}:{client.key}")
         await throttle.ensure_open(rules.per_legacy_account, subject)
@@ -319,9 +319,7 @@ async def request_legacy_reset(
     )
     if legacy is None or legacy.linked_at is not None:
         return
-    if not await throttle.record(
-        rules.mail_email, token_digest(email, purpose="rate-limit").hex()[:32]
-    ):
+    if not await throttle.record(rules.mail_email, subject_key(email)):
         return
     await session.execute(
         update(LegacyPasswordReset)
