@@ -5,6 +5,7 @@ DATABASE_URL is unset); every test starts from empty tables.
 """
 
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -78,6 +79,7 @@ def settings(database_url: str, smtp: SmtpSink) -> Settings:
         SMTP_PORT=str(smtp.port),
         CAPTCHA_TEST_ANSWER=CAPTCHA_TEST_ANSWER,
         OUTBOX_IN_PROCESS="false",
+        DEV_SMS_DIR=tempfile.mkdtemp(prefix="cma-sms-"),
         SECRET_KEY="test-secret-key-" + uuid.uuid4().hex,
     )
     get_settings.cache_clear()

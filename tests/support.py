@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cma.accounts.models import Captcha
 from cma.core.settings import Settings
 from cma.notifications.sender import SmtpSender
+from cma.notifications.sms import SinkSmsSender, read_sink
 from cma.notifications.smtp_sink import ReceivedMail, SmtpSink
-from cma.notifications.worker import deliver_due
+from cma.notifications.worker import MailTransport, SmsTransport, deliver_due
 
 PASSWORD = "MotDePasse2026"
 _LINK = re.compile(r"https?://\S+")
@@ -29,11 +30,22 @@ class Mailbox:
     settings: Settings
 
     async def deliver(self) -> int:
-        sender = SmtpSender(self.settings)
+        """Send every due mail and SMS now; returns how many."""
+        assert self.settings.dev_sms_dir is not None
         total = 0
-        while handled := await deliver_due(self.sessionmaker, sender):
-            total += handled
+        for transport in (
+            MailTransport(SmtpSender(self.settings)),
+            SmsTransport(SinkSmsSender(self.settings.dev_sms_dir)),
+        ):
+            while handled := await deliver_due(self.sessionmaker, transport):
+                total += handled
         return total
+
+    async def sms_to(self, mobile: str) -> list[str]:
+        """The texts of the SMS sent to this E.164 number, oldest first."""
+        await self.deliver()
+        assert self.settings.dev_sms_dir is not None
+        return [s["text"] for s in read_sink(self.settings.dev_sms_dir) if s["to"] == mobile]
 
     async def mails_to(self, address: str) -> list[ReceivedMail]:
         await self.deliver()

@@ -8,8 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cma.accounts import service as accounts
 from cma.core.ratelimit import PostgresStorage, Throttle
 from cma.core.settings import Settings
+from cma.enrolment import offers
 from cma.notifications.sender import SmtpSender
-from cma.notifications.worker import run_worker
+from cma.notifications.sms import sms_sender
+from cma.notifications.worker import MailTransport, SmsTransport, run_worker
 
 logger = logging.getLogger(__name__)
 HOUSEKEEPING_SECONDS = 600
@@ -18,6 +20,10 @@ HOUSEKEEPING_SECONDS = 600
 async def housekeeping(sessionmaker: async_sessionmaker[AsyncSession], throttle: Throttle) -> None:
     async with sessionmaker() as session, session.begin():
         await accounts.purge_expired(session)
+    async with sessionmaker() as session, session.begin():
+        expired = await offers.expire(session)
+    if expired:
+        logger.info("%d offers expired; their seats went down the waiting lists", expired)
     if isinstance(throttle.storage, PostgresStorage):
         await throttle.storage.purge_expired()
 
@@ -44,7 +50,11 @@ async def run_background(
 ) -> None:
     tasks = [_periodic_housekeeping(sessionmaker, throttle, stop)]
     if settings.smtp_host:
-        tasks.append(run_worker(sessionmaker, SmtpSender(settings), settings, stop))
+        tasks.append(run_worker(sessionmaker, MailTransport(SmtpSender(settings)), settings, stop))
     else:
         logger.warning("SMTP_HOST is not set: mails stay queued in the outbox")
+    if (sms := sms_sender(settings)) is not None:
+        tasks.append(run_worker(sessionmaker, SmsTransport(sms), settings, stop))
+    else:
+        logger.warning("SMS_URL is not set: SMS stay queued in the outbox")
     await asyncio.gather(*tasks)

@@ -32,6 +32,7 @@ from cma.core.problems import (
 )
 from cma.core.ratelimit import create_throttle
 from cma.core.settings import Environment, Settings, get_settings
+from cma.enrolment.admin import admin as enrolment_admin_router
 from cma.enrolment.router import router as enrolment_router
 from cma.learners.router import admin as learners_admin_router
 from cma.learners.router import router as learners_router
@@ -223,6 +224,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(learners_router)
     api.include_router(learners_admin_router)
     api.include_router(enrolment_router)
+    api.include_router(enrolment_admin_router)
     api.include_router(_health_router())
     app.include_router(api)
 

@@ -4,7 +4,7 @@ from cma.accounts.models import Account, AccountToken, Captcha, LoginSession, Su
 from cma.catalogue.models import Campaign, CatalogueVersion, Course, Domain, Page, Venue
 from cma.core.database import Base
 from cma.core.ratelimit import RateLimitCounter
-from cma.enrolment.models import Application, BasketItem
+from cma.enrolment.models import AllocationRun, Application, BasketItem, ResponseMail
 from cma.learners.models import (
     Learner,
     LegacyAccount,
@@ -18,6 +18,7 @@ from cma.notifications.models import OutboxMessage
 __all__ = [
     "Account",
     "AccountToken",
+    "AllocationRun",
     "Application",
     "Base",
     "BasketItem",
@@ -35,6 +36,7 @@ __all__ = [
     "Page",
     "PairingTicket",
     "RateLimitCounter",
+    "ResponseMail",
     "Subscription",
     "TrainingHistory",
     "Venue",

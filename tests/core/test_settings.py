@@ -11,11 +11,18 @@ SAFE = {
     "SMTP_HOST": "smtp.example.org",
     "PUBLIC_URL": "https://cma.example.org",
     "DATABASE_URL": "postgresql://cma:secret@db:5432/cma",
+    "SMS_URL": "https://sms.example.org/v1/messages",
 }
 
 
 def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
-    for name in ("CAPTCHA_TEST_ANSWER", "SMTP_HOST", "DEV_MAILBOX_DIR"):
+    for name in (
+        "CAPTCHA_TEST_ANSWER",
+        "SMTP_HOST",
+        "DEV_MAILBOX_DIR",
+        "DEV_SMS_DIR",
+        "SMS_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -36,6 +43,9 @@ def test_production_starts_with_safe_settings(monkeypatch: pytest.MonkeyPatch) -
         ({"CAPTCHA_TEST_ANSWER": "passe"}, "CAPTCHA_TEST_ANSWER is set"),
         ({"SMTP_HOST": ""}, "SMTP_HOST is not set"),
         ({"PUBLIC_URL": "http://cma.example.org"}, "PUBLIC_URL is not https"),
+        ({"SMS_URL": ""}, "SMS_URL is not set"),
+        ({"SMS_URL": "http://sms.example.org"}, "SMS_URL is not https"),
+        ({"DEV_SMS_DIR": "sms"}, "DEV_SMS_DIR is set"),
     ],
 )
 def test_production_refuses_unsafe_settings(

@@ -10,7 +10,7 @@ from cma.core.settings import Settings
 from cma.notifications.models import OutboxMessage
 from cma.notifications.sender import SmtpSender
 from cma.notifications.smtp_sink import SmtpSink, free_port
-from cma.notifications.worker import deliver_due, run_worker
+from cma.notifications.worker import MailTransport, deliver_due, run_worker
 from tests.support import Mailbox, sign_up
 
 
@@ -19,7 +19,7 @@ async def test_a_mail_queued_while_smtp_is_down_is_sent_once_it_is_back(
 ) -> None:
     await sign_up(client, mailbox.sessionmaker, "patient@yopmail.com")
     down_port = free_port()
-    down = SmtpSender(settings.model_copy(update={"smtp_port": down_port}))
+    down = MailTransport(SmtpSender(settings.model_copy(update={"smtp_port": down_port})))
 
     handled = await deliver_due(mailbox.sessionmaker, down)
 
@@ -74,7 +74,9 @@ async def test_the_worker_loop_sends_what_the_api_queues(
 ) -> None:
     stop = asyncio.Event()
     fast = settings.model_copy(update={"outbox_poll_seconds": 0.05})
-    worker = asyncio.create_task(run_worker(mailbox.sessionmaker, SmtpSender(fast), fast, stop))
+    worker = asyncio.create_task(
+        run_worker(mailbox.sessionmaker, MailTransport(SmtpSender(fast)), fast, stop)
+    )
     try:
         await sign_up(client, mailbox.sessionmaker, "direct@yopmail.com")
         for _ in range(100):
@@ -94,7 +96,7 @@ async def test_a_mail_is_abandoned_after_its_last_attempt(
     client: AsyncClient, mailbox: Mailbox, settings: Settings
 ) -> None:
     await sign_up(client, mailbox.sessionmaker, "lost@yopmail.com")
-    down = SmtpSender(settings.model_copy(update={"smtp_port": free_port()}))
+    down = MailTransport(SmtpSender(settings.model_copy(update={"smtp_port": free_port()})))
 
     await deliver_due(mailbox.sessionmaker, down, max_attempts=1)
 

@@ -19,8 +19,9 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cma.core.database import Base, CreatedAt
@@ -82,6 +83,8 @@ class Campaign(CreatedAt, Base):
             name="calendar",
         ),
         CheckConstraint("max_courses BETWEEN 1 AND 10", name="max_courses"),
+        CheckConstraint("max_accepted BETWEEN 1 AND max_courses", name="max_accepted"),
+        CheckConstraint("confirm_days BETWEEN 1 AND 60", name="confirm_days"),
         CheckConstraint(r"school_year ~ '^[0-9]{4}-[0-9]{4}$'", name="school_year"),
     )
 
@@ -95,6 +98,9 @@ class Campaign(CreatedAt, Base):
     response_start: Mapped[date]
     response_end: Mapped[date]
     max_courses: Mapped[int] = mapped_column(SmallInteger, server_default="3")
+    # The allocation's cap of accepted courses per learner, and the days an offer stays open.
+    max_accepted: Mapped[int] = mapped_column(SmallInteger, server_default="2")
+    confirm_days: Mapped[int] = mapped_column(SmallInteger, server_default="7")
 
 
 class Course(CreatedAt, Base):
@@ -133,7 +139,13 @@ class Course(CreatedAt, Base):
     is_new: Mapped[bool] = mapped_column(server_default="false")
     needs_motivation: Mapped[bool] = mapped_column(server_default="false")
     needs_priority_situation: Mapped[bool] = mapped_column(server_default="false")
+    # Codes (of this catalogue or of the old site's history) any one of which, in a learner's
+    # history, meets the prerequisites: the allocation's second priority tier.
+    prerequisite_codes: Mapped[list[str]] = mapped_column(
+        ARRAY(String(20)), server_default=text("'{}'::varchar[]")
+    )
     retired_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
     # French full text, accents and case folded (cma_fold), title weighted above the rest.
     search: Mapped[str] = mapped_column(

@@ -65,6 +65,8 @@ class CampaignOut(BaseModel):
     response_start: date = Field(examples=["2016-09-08"])
     response_end: date = Field(examples=["2016-09-30"])
     max_courses: int = Field(examples=[3])
+    max_accepted: int = Field(examples=[2], description="Most courses one learner is given")
+    confirm_days: int = Field(examples=[7], description="Days to confirm an offered seat")
     open_for_applications: bool = Field(description="Today (Europe/Paris) is in the period.")
     answering: bool = Field(description="Today (Europe/Paris) is in the response period.")
 
@@ -98,6 +100,12 @@ class CourseSummary(BaseModel):
 class CourseDetail(CourseSummary):
     description: str
     prerequisites: str | None
+    prerequisite_codes: list[str] = Field(
+        examples=[["ANG2", "LE0041"]],
+        description="A course code (old site's or this catalogue's) in a learner's history meets "
+        "the prerequisites: the allocation's second priority.",
+    )
+    cancelled: bool
     hours: int = Field(examples=[60], description="Hours of teaching in the period")
     campaign: CampaignRef
     needs_motivation: bool
@@ -162,6 +170,9 @@ class CourseIn(BaseModel):
     domain: str = Field(max_length=64, description="Domain slug")
     level: Level
     prerequisites: str | None = Field(default=None, max_length=2000)
+    prerequisite_codes: list[Annotated[str, Field(pattern=r"^[A-Z0-9]{2,20}$")]] = Field(
+        default_factory=list, max_length=20
+    )
     venue: str = Field(max_length=150, description="Venue name")
     campaign_id: int
     weekday: int = Field(ge=1, le=7)
@@ -213,6 +224,10 @@ class CampaignIn(BaseModel):
     response_start: date
     response_end: date
     max_courses: int = Field(default=3, ge=1, le=10)
+    max_accepted: int = Field(
+        default=2, ge=1, le=10, description="Most courses one learner is given (≤ max_courses)"
+    )
+    confirm_days: int = Field(default=7, ge=1, le=60, description="Days to confirm an offer")
 
     @model_validator(mode="after")
     def _calendar(self) -> "CampaignIn":
@@ -225,6 +240,11 @@ class CampaignIn(BaseModel):
             raise ValueError(
                 "Le calendrier doit se suivre : début et fin des inscriptions, puis début et fin "
                 "de l'envoi des réponses."
+            )
+        if self.max_accepted > self.max_courses:
+            raise ValueError(
+                "Le nombre de cours attribués par personne ne peut dépasser le nombre de cours "
+                "du panier."
             )
         return self
 

@@ -101,6 +101,8 @@ def _campaign(campaign: Campaign, day: date) -> dict[str, Any]:
         "response_start": campaign.response_start,
         "response_end": campaign.response_end,
         "max_courses": campaign.max_courses,
+        "max_accepted": campaign.max_accepted,
+        "confirm_days": campaign.confirm_days,
         "open_for_applications": campaign.application_start <= day <= campaign.application_end,
         "answering": campaign.response_start <= day <= campaign.response_end,
     }
@@ -142,7 +144,8 @@ def _summary(course: Course, day: date) -> dict[str, Any]:
         "seats": course.seats,
         "is_new": course.is_new,
         "open_for_applications": campaign.application_start <= day <= campaign.application_end
-        and course.retired_at is None,
+        and course.retired_at is None
+        and course.cancelled_at is None,
     }
 
 
@@ -151,6 +154,8 @@ def _detail(course: Course, day: date) -> dict[str, Any]:
         **_summary(course, day),
         "description": course.description,
         "prerequisites": course.prerequisites,
+        "prerequisite_codes": course.prerequisite_codes,
+        "cancelled": course.cancelled_at is not None,
         "hours": course.hours,
         "campaign": {
             "id": course.campaign.id,
@@ -291,6 +296,7 @@ def _apply(course: Course, data: CourseIn, domain: Domain, venue: Venue) -> None
         "title",
         "description",
         "prerequisites",
+        "prerequisite_codes",
         "campaign_id",
         "weekday",
         "start_time",

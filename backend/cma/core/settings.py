@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     mail_from: str = "ne-pas-repondre@cma.paris.fr"
     mail_from_name: str = "Mon Compte - Ville de Paris"
 
+    sms_url: str | None = Field(
+        default=None, description="The SMS provider's endpoint (JSON POST); unset keeps SMS queued."
+    )
+    sms_token: SecretStr | None = Field(default=None, description="Bearer token of SMS_URL.")
+    sms_sender: str = Field(default="PARIS CMA", max_length=11, description="Sender name shown.")
+
     captcha_test_answer: str | None = None
     captcha_ttl: timedelta = timedelta(minutes=10)
 
@@ -85,6 +91,9 @@ class Settings(BaseSettings):
     dev_mailbox_dir: Path | None = Field(
         default=None, description="Where the dev SMTP sink writes mails (dev only)."
     )
+    dev_sms_dir: Path | None = Field(
+        default=None, description="Where SMS go instead of a provider (dev and tests only)."
+    )
 
     @field_validator("public_url")
     @classmethod
@@ -108,6 +117,12 @@ class Settings(BaseSettings):
             problems.append("PUBLIC_URL is not https")
         if self.dev_mailbox_dir is not None:
             problems.append("DEV_MAILBOX_DIR is set")
+        if self.dev_sms_dir is not None:
+            problems.append("DEV_SMS_DIR is set")
+        if not self.sms_url:
+            problems.append("SMS_URL is not set")
+        elif not self.sms_url.startswith("https://"):
+            problems.append("SMS_URL is not https")
         if problems:
             raise ValueError("refusing to run in production: " + "; ".join(problems))
         return self

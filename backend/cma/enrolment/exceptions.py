@@ -65,3 +65,54 @@ class PeriodClosed(ProblemError):
     code = "period-closed"
     title = "Période d'inscription terminée"
     detail = "La période d'inscription est terminée : cette candidature ne peut plus être retirée."
+
+
+class ApplicationsStillOpen(ProblemError):
+    status = 409
+    code = "applications-still-open"
+    title = "Période d'inscription en cours"
+    detail = "L'affectation ne peut avoir lieu qu'après la fin de la période d'inscription."
+
+
+class AlreadyAllocated(ProblemError):
+    status = 409
+    code = "already-allocated"
+    title = "Affectation déjà enregistrée"
+    detail = "Les places de cette campagne ont déjà été attribuées."
+
+
+class NotAllocated(ProblemError):
+    status = 409
+    code = "not-allocated"
+    title = "Affectation non enregistrée"
+    detail = "Les places de cette campagne n'ont pas encore été attribuées."
+
+
+class OutsideResponsePeriod(ProblemError):
+    status = 409
+    code = "outside-response-period"
+    title = "Hors de la période des réponses"
+    detail = "Les réponses aux candidatures ne sont envoyées que pendant la période des réponses."
+
+
+class NotAnOffer(ProblemError):
+    status = 409
+    code = "not-an-offer"
+    title = "Aucune place proposée"
+    detail = "Aucune place ne vous est proposée sur cette candidature."
+
+
+class OfferExpired(ProblemError):
+    status = 409
+    code = "offer-expired"
+    title = "Délai de confirmation dépassé"
+    detail = (
+        "Le délai pour confirmer cette place est dépassé : elle a été proposée à quelqu'un d'autre."
+    )
+
+
+class CourseAlreadyCancelled(ProblemError):
+    status = 409
+    code = "course-already-cancelled"
+    title = "Cours déjà annulé"
+    detail = "Ce cours est déjà annulé."

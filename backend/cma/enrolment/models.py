@@ -5,10 +5,23 @@ are what the allocation will read. Both keep the learner's ranking and answers.
 """
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, func, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cma.core.database import Base, CreatedAt
@@ -24,8 +37,36 @@ class PrioritySituation(StrEnum):
 
 
 class ApplicationStatus(StrEnum):
+    """Where an application stands; the allocation moves `submitted` to its outcome."""
+
     SUBMITTED = "submitted"
     WITHDRAWN = "withdrawn"
+    OFFERED = "offered"  # accepted, waiting for the learner to confirm by the deadline
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    EXPIRED = "expired"  # the deadline passed without an answer
+    WAITLISTED = "waitlisted"
+    NOT_RETAINED = "not_retained"
+    CANCELLED = "cancelled"  # the course was cancelled
+
+
+class Reason(StrEnum):
+    """Why an application got its outcome; with the tier, draw and rank it explains it."""
+
+    SEATS_FOR_ALL = "seats_for_all"
+    SELECTED = "selected"
+    COURSE_FULL = "course_full"
+    CAP_REACHED = "cap_reached"
+    PROMOTED = "promoted"
+    COURSE_CANCELLED = "course_cancelled"
+
+
+STATUSES = ", ".join(f"'{s.value}'" for s in ApplicationStatus)
+REASONS = ", ".join(f"'{r.value}'" for r in Reason)
+# Statuses that hold one of the course's seats.
+HOLDING = (ApplicationStatus.OFFERED, ApplicationStatus.CONFIRMED)
+# Statuses only an allocation can give.
+ALLOCATED = "'offered', 'confirmed', 'declined', 'expired', 'waitlisted', 'not_retained'"
 
 
 _ANSWERS = (
@@ -64,8 +105,31 @@ class Application(ApplicationAnswers, CreatedAt, Base):
     __tablename__ = "applications"
     __table_args__ = (
         *_ANSWERS,
-        CheckConstraint("status IN ('submitted', 'withdrawn')", name="status"),
+        CheckConstraint(f"status IN ({STATUSES})", name="status"),
+        CheckConstraint(f"reason IN ({REASONS})", name="reason"),
         CheckConstraint("(status = 'withdrawn') = (withdrawn_at IS NOT NULL)", name="withdrawn_at"),
+        CheckConstraint(
+            f"status NOT IN ({ALLOCATED}) OR (allocation_run_id IS NOT NULL AND reason IS NOT NULL "
+            "AND tier IS NOT NULL AND draw IS NOT NULL AND outcome IS NOT NULL)",
+            name="allocated",
+        ),
+        CheckConstraint(
+            "status NOT IN ('offered', 'confirmed', 'declined', 'expired') "
+            "OR offer_deadline IS NOT NULL",
+            name="offer_deadline",
+        ),
+        CheckConstraint(
+            "status <> 'waitlisted' OR waitlist_rank IS NOT NULL", name="waitlist_rank"
+        ),
+        CheckConstraint("tier BETWEEN 1 AND 4", name="tier"),
+        CheckConstraint("outcome IN ('offered', 'waitlisted', 'not_retained')", name="outcome"),
+        Index(
+            "uq_applications_waitlist",
+            "course_code",
+            "waitlist_rank",
+            unique=True,
+            postgresql_where=text("waitlist_rank IS NOT NULL"),
+        ),
         Index("uq_applications_course", "learner_id", "course_code", unique=True),
         # Ranks are unique among the live applications of a campaign.
         Index(
@@ -77,6 +141,7 @@ class Application(ApplicationAnswers, CreatedAt, Base):
             postgresql_where=text("status = 'submitted'"),
         ),
         Index("ix_applications_campaign_course", "campaign_id", "course_code"),
+        Index("ix_applications_allocation_run_id", "allocation_run_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,3 +150,41 @@ class Application(ApplicationAnswers, CreatedAt, Base):
     )
     submitted_at: Mapped[datetime] = mapped_column(server_default=func.now())
     withdrawn_at: Mapped[datetime | None]
+    # The allocation's decision and what explains it (see allocation.py).
+    allocation_run_id: Mapped[int | None] = mapped_column(ForeignKey("allocation_runs.id"))
+    # What the allocation decided, kept as it was while the status moves on (replays compare it).
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    tier: Mapped[int | None] = mapped_column(SmallInteger)
+    draw: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    waitlist_rank: Mapped[int | None] = mapped_column(Integer)
+    offer_deadline: Mapped[date | None]  # Paris calendar day, included
+    answered_at: Mapped[datetime | None]
+
+
+class AllocationRun(CreatedAt, Base):
+    """A committed allocation: its seed, cap and report; one per campaign."""
+
+    __tablename__ = "allocation_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), unique=True)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    cap: Mapped[int] = mapped_column(SmallInteger)
+    committed_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    report: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class ResponseMail(CreatedAt, Base):
+    """The answers of an allocation were mailed to this learner (never twice)."""
+
+    __tablename__ = "response_mails"
+
+    allocation_run_id: Mapped[int] = mapped_column(
+        ForeignKey("allocation_runs.id"), primary_key=True
+    )
+    learner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+    )

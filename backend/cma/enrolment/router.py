@@ -10,7 +10,7 @@ from cma.accounts.dependencies import AuthDep
 from cma.accounts.models import Account
 from cma.core.database import SessionDep
 from cma.core.problems import CsrfRefused, InvalidInput, NotAuthenticated, responses
-from cma.enrolment import service
+from cma.enrolment import offers, service
 from cma.enrolment.exceptions import (
     AlreadyInBasket,
     ApplicationNotFound,
@@ -18,7 +18,9 @@ from cma.enrolment.exceptions import (
     CourseNotOpen,
     EmptyBasket,
     NoLearnerRecord,
+    NotAnOffer,
     NotInBasket,
+    OfferExpired,
     PeriodClosed,
     TimeOverlap,
 )
@@ -137,3 +139,33 @@ async def list_applications(learner: LearnerDep, db: SessionDep) -> list[Applica
 )
 async def withdraw(application_id: int, learner: LearnerDep, db: SessionDep) -> None:
     await service.withdraw(db, learner.learner_id, application_id)
+
+
+@router.post(
+    "/me/applications/{application_id}/confirm",
+    summary="Confirmer la place proposée",
+    description="By the offer's deadline (a Paris calendar day, included).",
+    responses=responses(*ERRORS, InvalidInput, ApplicationNotFound, NotAnOffer, OfferExpired),
+)
+async def confirm(application_id: int, learner: LearnerDep, db: SessionDep) -> ApplicationOut:
+    await offers.confirm(db, learner.learner_id, application_id)
+    return await _application(db, learner, application_id)
+
+
+@router.post(
+    "/me/applications/{application_id}/decline",
+    summary="Refuser la place proposée (ou quitter la liste d'attente)",
+    description="An offered or confirmed seat goes to the next learner on the waiting list, "
+    "who gets a mail.",
+    responses=responses(*ERRORS, InvalidInput, ApplicationNotFound, NotAnOffer),
+)
+async def decline(application_id: int, learner: LearnerDep, db: SessionDep) -> ApplicationOut:
+    await offers.decline(db, learner.learner_id, application_id)
+    return await _application(db, learner, application_id)
+
+
+async def _application(
+    db: SessionDep, learner: CurrentLearner, application_id: int
+) -> ApplicationOut:
+    mine = await service.applications(db, learner.learner_id)
+    return ApplicationOut.model_validate(next(a for a in mine if a["id"] == application_id))

@@ -1,12 +1,12 @@
 """Bodies of "Mon panier" and of the applications."""
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from cma.core.validation import blank_to_none, clean_text
-from cma.enrolment.models import ApplicationStatus, PrioritySituation
+from cma.enrolment.models import ApplicationStatus, PrioritySituation, Reason
 
 PRIORITY_LABELS = {
     PrioritySituation.AUCUNE: "Aucune",
@@ -97,16 +97,77 @@ class BasketOut(BaseModel):
 
 
 class ApplicationOut(Answers):
+    """An application; from the response period on, with the allocation's answer and why."""
+
     id: int
     campaign_id: int
     campaign_name: str
     school_year: str
-    rank: int
+    rank: int = Field(description="The learner's preference: 1 is the first choice")
     status: ApplicationStatus
-    status_label: str
+    status_label: str = Field(examples=["Liste d'attente"])
     submitted_at: datetime
     withdrawn_at: datetime | None
     course: CourseBrief
+    reason: Reason | None = Field(description="Why the allocation decided so")
+    reason_label: str | None
+    tier: int | None = Field(
+        description="Priority tier: 1 social situation and prerequisites, 2 social situation, "
+        "3 prerequisites, 4 neither"
+    )
+    tier_label: str | None
+    waitlist_position: int | None = Field(description="Place on the waiting list now")
+    offer_deadline: date | None = Field(description="Last day (Paris) to confirm the offer")
+    can_withdraw: bool
+    can_confirm: bool
+    can_decline: bool
+
+
+class AllocationIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"seed": 20160908}]})
+
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**53 - 1,
+        description="The lottery's seed; a new one is drawn and recorded when absent.",
+    )
+
+
+class TierCount(BaseModel):
+    tier: int
+    demand: int
+    accepted: int
+
+
+class CourseAllocation(BaseModel):
+    code: str
+    seats: int
+    demand: int
+    accepted: int
+    waitlisted: int
+    not_retained: int
+    by_tier: list[TierCount]
+
+
+class AllocationReport(BaseModel):
+    """What an allocation decides (preview) or decided (committed), per course and tier."""
+
+    campaign_id: int
+    seed: int
+    cap: int = Field(description="Most courses one learner was given")
+    committed: bool
+    run_id: int | None = None
+    applications: int
+    learners: int
+    accepted: int
+    waitlisted: int
+    not_retained: int
+    courses: list[CourseAllocation]
+
+
+class Handled(BaseModel):
+    count: int = Field(description="How many learners (or offers) this acted on")
 
 
 class LegacyYear(BaseModel):

@@ -11,13 +11,14 @@ from typing import Any, Protocol
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from cma.accounts.models import Account
 from cma.catalogue.models import Campaign, Course
 from cma.catalogue.schemas import WEEKDAY_LABELS
 from cma.catalogue.service import today
 from cma.core.problems import FieldError, InvalidInput
+from cma.enrolment.allocation import TIER_LABELS
 from cma.enrolment.exceptions import (
     AlreadyInBasket,
     ApplicationNotFound,
@@ -28,12 +29,12 @@ from cma.enrolment.exceptions import (
     PeriodClosed,
     TimeOverlap,
 )
-from cma.enrolment.models import Application, ApplicationStatus, BasketItem
+from cma.enrolment.labels import REASON_LABELS, STATUS_LABELS
+from cma.enrolment.models import Application, ApplicationStatus, BasketItem, Reason
 from cma.enrolment.schemas import Answers, BasketLine
 from cma.learners import service as learners
 from cma.notifications import service as notifications
 
-STATUS_LABELS = {ApplicationStatus.SUBMITTED: "Déposée", ApplicationStatus.WITHDRAWN: "Retirée"}
 ANSWER_FIELDS = ("priority_situation", "previous_level", "motivation")
 
 
@@ -62,7 +63,9 @@ def brief(course: Course) -> dict[str, Any]:
 async def _course(session: AsyncSession, code: str) -> Course | None:
     return await session.scalar(
         select(Course)
-        .where(Course.code == code.upper(), Course.retired_at.is_(None))
+        .where(
+            Course.code == code.upper(), Course.retired_at.is_(None), Course.cancelled_at.is_(None)
+        )
         .options(joinedload(Course.campaign), joinedload(Course.venue))
     )
 
@@ -169,7 +172,7 @@ async def add(session: AsyncSession, learner_id: uuid.UUID, code: str, answers: 
             learner_id=learner_id,
             campaign_id=course.campaign_id,
             course_code=course.code,
-            rank=len(items) + 1,
+            rank=max((i.rank for i, _ in items), default=0) + 1,
             **answers.model_dump(include=set(ANSWER_FIELDS)),
         )
     )
@@ -313,15 +316,67 @@ async def history(session: AsyncSession, account: Account, learner_id: uuid.UUID
     return {"legacy": legacy, "campaigns": list(campaigns.values())}
 
 
+def revealed(campaign: Campaign, day: date) -> bool:
+    """The allocation's answers are shown from the first day of the response period."""
+    return day >= campaign.response_start
+
+
+def _waitlist_position() -> Any:
+    """Where a waitlisted application stands now (those ahead may have been served)."""
+    ahead = aliased(Application)
+    return (
+        select(func.count())
+        .where(
+            ahead.course_code == Application.course_code,
+            ahead.status == ApplicationStatus.WAITLISTED,
+            ahead.waitlist_rank <= Application.waitlist_rank,
+        )
+        .correlate(Application)
+        .scalar_subquery()
+    )
+
+
+def explain(
+    app: Application, campaign: Campaign, day: date, position: int | None
+) -> dict[str, Any]:
+    """The application's state for its learner, with what explains the allocation's answer."""
+    status = ApplicationStatus(app.status)
+    if app.allocation_run_id is not None and not revealed(campaign, day):
+        status = ApplicationStatus.SUBMITTED  # decided, not announced yet
+    shown = status != ApplicationStatus.SUBMITTED and app.reason is not None
+    return {
+        "status": status,
+        "status_label": STATUS_LABELS[status],
+        "reason": app.reason if shown else None,
+        "reason_label": REASON_LABELS[Reason(app.reason)] if shown and app.reason else None,
+        "tier": app.tier if shown else None,
+        "tier_label": TIER_LABELS[app.tier] if shown and app.tier else None,
+        "waitlist_position": position if status == ApplicationStatus.WAITLISTED else None,
+        "offer_deadline": app.offer_deadline if status == ApplicationStatus.OFFERED else None,
+        "can_withdraw": status == ApplicationStatus.SUBMITTED and _open(campaign, day),
+        "can_confirm": status == ApplicationStatus.OFFERED
+        and app.offer_deadline is not None
+        and day <= app.offer_deadline,
+        "can_decline": status
+        in (ApplicationStatus.OFFERED, ApplicationStatus.CONFIRMED, ApplicationStatus.WAITLISTED),
+    }
+
+
 async def applications(session: AsyncSession, learner_id: uuid.UUID) -> list[dict[str, Any]]:
     rows = await session.execute(
-        select(Application, Course, Campaign)
+        select(Application, Course, Campaign, _waitlist_position())
         .join(Course, Course.code == Application.course_code)
         .join(Campaign, Campaign.id == Application.campaign_id)
         .where(Application.learner_id == learner_id)
         .options(joinedload(Course.venue))
-        .order_by(Campaign.application_start.desc(), Application.status, Application.rank)
+        .order_by(
+            Campaign.application_start.desc(),
+            Application.status == ApplicationStatus.WITHDRAWN,
+            Application.rank,
+            Application.id,
+        )
     )
+    day = today()
     return [
         {
             "id": app.id,
@@ -329,14 +384,13 @@ async def applications(session: AsyncSession, learner_id: uuid.UUID) -> list[dic
             "campaign_name": campaign.name,
             "school_year": campaign.school_year,
             "rank": app.rank,
-            "status": app.status,
-            "status_label": STATUS_LABELS[ApplicationStatus(app.status)],
             "submitted_at": app.submitted_at,
             "withdrawn_at": app.withdrawn_at,
             "course": brief(course),
             **{f: getattr(app, f) for f in ANSWER_FIELDS},
+            **explain(app, campaign, day, position),
         }
-        for app, course, campaign in rows
+        for app, course, campaign, position in rows
     ]
 
 
@@ -355,8 +409,8 @@ async def withdraw(session: AsyncSession, learner_id: uuid.UUID, application_id:
     application, campaign = row
     if not _open(campaign, today()):
         raise PeriodClosed()
-    if application.status == ApplicationStatus.WITHDRAWN:
-        return
+    if application.status != ApplicationStatus.SUBMITTED:
+        return  # already withdrawn, or its course was cancelled
     application.status = ApplicationStatus.WITHDRAWN.value
     application.withdrawn_at = func.now()
     items = await _items(session, learner_id)

@@ -18,21 +18,34 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
 
 
+class Channel(StrEnum):
+    MAIL = "mail"
+    SMS = "sms"
+
+
 class OutboxMessage(CreatedAt, Base):
+    """A mail or an SMS to send; `recipient` is an address or an E.164 mobile number."""
+
     __tablename__ = "outbox_messages"
     __table_args__ = (
+        CheckConstraint("channel IN ('mail', 'sms')", name="channel"),
+        CheckConstraint(
+            r"channel = 'mail' OR recipient ~ '^\+[1-9][0-9]{6,14}$'", name="sms_recipient"
+        ),
         CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
         CheckConstraint("(status = 'sent') = (sent_at IS NOT NULL)", name="sent_at"),
         # Secrets (the token of a link) are kept only until the mail has left.
         CheckConstraint("status = 'pending' OR secrets IS NULL", name="secrets_scrubbed"),
         Index(
             "ix_outbox_messages_due",
+            "channel",
             "next_attempt_at",
             postgresql_where=text("status = 'pending'"),
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), server_default=Channel.MAIL.value)
     template: Mapped[str] = mapped_column(String(64))
     recipient: Mapped[str] = mapped_column(String(320))
     account_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -29,7 +29,12 @@ TEMPLATES: dict[str, str] = {
     "learner_linked": "Vos comptes sont connectés",
     "applications_submitted": "Vos candidatures aux Cours Municipaux d'Adultes",
     "legacy_password_reset": "Votre ancien compte des Cours Municipaux d'Adultes",
+    "allocation_responses": "Réponses à vos candidatures aux Cours Municipaux d'Adultes",
+    "seat_offered": "Une place vous est proposée aux Cours Municipaux d'Adultes",
+    "course_cancelled": "Annulation d'un cours des Cours Municipaux d'Adultes",
 }
+# Templates that also exist as an SMS (templates/<name>.sms.txt).
+SMS_TEMPLATES = frozenset({"course_cancelled"})
 
 _html = Environment(
     loader=FileSystemLoader(TEMPLATE_DIR),
@@ -49,3 +54,7 @@ def render(template: str, context: dict[str, Any]) -> Rendered:
         html=_html.get_template(f"{template}.html").render(**context),
         text=_text.get_template(f"{template}.txt").render(**context),
     )
+
+
+def render_sms(template: str, context: dict[str, Any]) -> str:
+    return " ".join(_text.get_template(f"{template}.sms.txt").render(**context).split())

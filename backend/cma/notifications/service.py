@@ -8,8 +8,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cma.core.settings import get_settings
-from cma.notifications.models import OutboxMessage, OutboxStatus
-from cma.notifications.rendering import TEMPLATES
+from cma.notifications.models import Channel, OutboxMessage, OutboxStatus
+from cma.notifications.rendering import SMS_TEMPLATES, TEMPLATES
 
 
 async def enqueue(
@@ -20,15 +20,17 @@ async def enqueue(
     account_id: uuid.UUID | None = None,
     context: dict[str, Any] | None = None,
     secrets: dict[str, Any] | None = None,
+    channel: Channel = Channel.MAIL,
 ) -> OutboxMessage:
-    """Queue a mail; it leaves only if the caller's transaction commits.
+    """Queue a mail (or an SMS); it leaves only if the caller's transaction commits.
 
     `secrets` (links carrying a token) are merged into the context at rendering time and erased
     once the mail is sent, so the database never keeps a usable token.
     """
-    if template not in TEMPLATES:
-        raise ValueError(f"unknown mail template {template!r}")
+    if template not in (SMS_TEMPLATES if channel == Channel.SMS else TEMPLATES):
+        raise ValueError(f"unknown {channel} template {template!r}")
     message = OutboxMessage(
+        channel=channel.value,
         template=template,
         recipient=recipient,
         account_id=account_id,

@@ -827,6 +827,147 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/applications/{application_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirmer la place proposée
+         * @description By the offer's deadline (a Paris calendar day, included).
+         */
+        post: operations["confirm_api_v1_me_applications__application_id__confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/applications/{application_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refuser la place proposée (ou quitter la liste d'attente)
+         * @description An offered or confirmed seat goes to the next learner on the waiting list, who gets a mail.
+         */
+        post: operations["decline_api_v1_me_applications__application_id__decline_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/campaigns/{campaign_id}/allocation/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prévisualiser l'affectation des places
+         * @description What a commit with this seed would decide, per course and per priority tier; writes nothing. Only after the application period.
+         */
+        post: operations["preview_api_v1_admin_campaigns__campaign_id__allocation_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/campaigns/{campaign_id}/allocation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** L'affectation enregistrée */
+        get: operations["committed_api_v1_admin_campaigns__campaign_id__allocation_get"];
+        put?: never;
+        /**
+         * Enregistrer l'affectation des places
+         * @description Decides and writes the outcome of every application, with its reason, tier and waiting-list rank; once per campaign. The same seed and data give the preview's result.
+         */
+        post: operations["commit_api_v1_admin_campaigns__campaign_id__allocation_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/campaigns/{campaign_id}/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Envoyer les réponses aux candidatures
+         * @description One mail per learner with every answer, only in the response period, never twice to a learner for the same allocation. Returns how many learners were mailed now.
+         */
+        post: operations["send_responses_api_v1_admin_campaigns__campaign_id__responses_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/courses/{code}/cancellation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Annuler un cours
+         * @description Every learner with a live application (submitted, accepted, confirmed or waitlisted) gets a mail and an SMS. Returns how many learners were told.
+         */
+        post: operations["cancel_course_api_v1_admin_courses__code__cancellation_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/offers/expiry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clore les offres dont le délai est passé
+         * @description Also done by the worker's housekeeping; returns how many offers expired.
+         */
+        post: operations["expire_offers_api_v1_admin_offers_expiry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -898,7 +1039,54 @@ export interface components {
              */
             detail: string;
         };
-        /** ApplicationOut */
+        /**
+         * AllocationIn
+         * @example {
+         *       "seed": 20160908
+         *     }
+         */
+        AllocationIn: {
+            /**
+             * Seed
+             * @description The lottery's seed; a new one is drawn and recorded when absent.
+             */
+            seed?: number | null;
+        };
+        /**
+         * AllocationReport
+         * @description What an allocation decides (preview) or decided (committed), per course and tier.
+         */
+        AllocationReport: {
+            /** Campaign Id */
+            campaign_id: number;
+            /** Seed */
+            seed: number;
+            /**
+             * Cap
+             * @description Most courses one learner was given
+             */
+            cap: number;
+            /** Committed */
+            committed: boolean;
+            /** Run Id */
+            run_id?: number | null;
+            /** Applications */
+            applications: number;
+            /** Learners */
+            learners: number;
+            /** Accepted */
+            accepted: number;
+            /** Waitlisted */
+            waitlisted: number;
+            /** Not Retained */
+            not_retained: number;
+            /** Courses */
+            courses: components["schemas"]["CourseAllocation"][];
+        };
+        /**
+         * ApplicationOut
+         * @description An application; from the response period on, with the allocation's answer and why.
+         */
         ApplicationOut: {
             /** @description Situation prioritaire (demandeur d'emploi, RSA…) */
             priority_situation?: components["schemas"]["PrioritySituation"] | null;
@@ -920,10 +1108,16 @@ export interface components {
             campaign_name: string;
             /** School Year */
             school_year: string;
-            /** Rank */
+            /**
+             * Rank
+             * @description The learner's preference: 1 is the first choice
+             */
             rank: number;
             status: components["schemas"]["ApplicationStatus"];
-            /** Status Label */
+            /**
+             * Status Label
+             * @example Liste d'attente
+             */
             status_label: string;
             /**
              * Submitted At
@@ -933,12 +1127,40 @@ export interface components {
             /** Withdrawn At */
             withdrawn_at: string | null;
             course: components["schemas"]["CourseBrief"];
+            /** @description Why the allocation decided so */
+            reason: components["schemas"]["Reason"] | null;
+            /** Reason Label */
+            reason_label: string | null;
+            /**
+             * Tier
+             * @description Priority tier: 1 social situation and prerequisites, 2 social situation, 3 prerequisites, 4 neither
+             */
+            tier: number | null;
+            /** Tier Label */
+            tier_label: string | null;
+            /**
+             * Waitlist Position
+             * @description Place on the waiting list now
+             */
+            waitlist_position: number | null;
+            /**
+             * Offer Deadline
+             * @description Last day (Paris) to confirm the offer
+             */
+            offer_deadline: string | null;
+            /** Can Withdraw */
+            can_withdraw: boolean;
+            /** Can Confirm */
+            can_confirm: boolean;
+            /** Can Decline */
+            can_decline: boolean;
         };
         /**
          * ApplicationStatus
+         * @description Where an application stands; the allocation moves `submitted` to its outcome.
          * @enum {string}
          */
-        ApplicationStatus: "submitted" | "withdrawn";
+        ApplicationStatus: "submitted" | "withdrawn" | "offered" | "confirmed" | "declined" | "expired" | "waitlisted" | "not_retained" | "cancelled";
         /** AuditRow */
         AuditRow: {
             /**
@@ -1104,6 +1326,18 @@ export interface components {
              * @default 3
              */
             max_courses: number;
+            /**
+             * Max Accepted
+             * @description Most courses one learner is given (≤ max_courses)
+             * @default 2
+             */
+            max_accepted: number;
+            /**
+             * Confirm Days
+             * @description Days to confirm an offer
+             * @default 7
+             */
+            confirm_days: number;
         };
         /** CampaignOut */
         CampaignOut: {
@@ -1149,6 +1383,18 @@ export interface components {
              * @example 3
              */
             max_courses: number;
+            /**
+             * Max Accepted
+             * @description Most courses one learner is given
+             * @example 2
+             */
+            max_accepted: number;
+            /**
+             * Confirm Days
+             * @description Days to confirm an offered seat
+             * @example 7
+             */
+            confirm_days: number;
             /**
              * Open For Applications
              * @description Today (Europe/Paris) is in the period.
@@ -1217,6 +1463,23 @@ export interface components {
              * @example France
              */
             name: string;
+        };
+        /** CourseAllocation */
+        CourseAllocation: {
+            /** Code */
+            code: string;
+            /** Seats */
+            seats: number;
+            /** Demand */
+            demand: number;
+            /** Accepted */
+            accepted: number;
+            /** Waitlisted */
+            waitlisted: number;
+            /** Not Retained */
+            not_retained: number;
+            /** By Tier */
+            by_tier: components["schemas"]["TierCount"][];
         };
         /** CourseBrief */
         CourseBrief: {
@@ -1314,6 +1577,17 @@ export interface components {
             /** Prerequisites */
             prerequisites: string | null;
             /**
+             * Prerequisite Codes
+             * @description A course code (old site's or this catalogue's) in a learner's history meets the prerequisites: the allocation's second priority.
+             * @example [
+             *       "ANG2",
+             *       "LE0041"
+             *     ]
+             */
+            prerequisite_codes: string[];
+            /** Cancelled */
+            cancelled: boolean;
+            /**
              * Hours
              * @description Hours of teaching in the period
              * @example 60
@@ -1361,6 +1635,8 @@ export interface components {
             level: components["schemas"]["Level"];
             /** Prerequisites */
             prerequisites?: string | null;
+            /** Prerequisite Codes */
+            prerequisite_codes?: string[];
             /**
              * Venue
              * @description Venue name
@@ -1587,6 +1863,14 @@ export interface components {
              * @example missing
              */
             code: string;
+        };
+        /** Handled */
+        Handled: {
+            /**
+             * Count
+             * @description How many learners (or offers) this acted on
+             */
+            count: number;
         };
         /** Health */
         Health: {
@@ -1999,6 +2283,8 @@ export interface components {
             level: components["schemas"]["Level"];
             /** Prerequisites */
             prerequisites?: string | null;
+            /** Prerequisite Codes */
+            prerequisite_codes?: string[];
             /**
              * Venue
              * @description Venue name
@@ -2403,6 +2689,12 @@ export interface components {
             updated_at: string | null;
         };
         /**
+         * Reason
+         * @description Why an application got its outcome; with the tier, draw and rank it explains it.
+         * @enum {string}
+         */
+        Reason: "seats_for_all" | "selected" | "course_full" | "cap_reached" | "promoted" | "course_cancelled";
+        /**
          * SignupRequest
          * @description Je crée mon compte.
          * @example {
@@ -2500,6 +2792,15 @@ export interface components {
         SubscriptionsOut: {
             /** Topics */
             topics: components["schemas"]["SubscriptionOut"][];
+        };
+        /** TierCount */
+        TierCount: {
+            /** Tier */
+            tier: number;
+            /** Demand */
+            demand: number;
+            /** Accepted */
+            accepted: number;
         };
         /**
          * Title
@@ -6334,6 +6635,854 @@ export interface operations {
                      *       "title": "Période d'inscription terminée",
                      *       "status": 409,
                      *       "detail": "La période d'inscription est terminée : cette candidature ne peut plus être retirée."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_api_v1_me_applications__application_id__confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `learner-record-needed`: Fiche CMA à compléter */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `application-not-found`: Candidature introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:application-not-found",
+                     *       "title": "Candidature introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette candidature n'existe pas."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-an-offer`: Aucune place proposée ; `offer-expired`: Délai de confirmation dépassé */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-an-offer",
+                     *       "title": "Aucune place proposée",
+                     *       "status": 409,
+                     *       "detail": "Aucune place ne vous est proposée sur cette candidature."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    decline_api_v1_me_applications__application_id__decline_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `learner-record-needed`: Fiche CMA à compléter */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `application-not-found`: Candidature introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:application-not-found",
+                     *       "title": "Candidature introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette candidature n'existe pas."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-an-offer`: Aucune place proposée */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-an-offer",
+                     *       "title": "Aucune place proposée",
+                     *       "status": 409,
+                     *       "detail": "Aucune place ne vous est proposée sur cette candidature."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_api_v1_admin_campaigns__campaign_id__allocation_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AllocationIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllocationReport"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `campaign-not-found`: Campagne introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:campaign-not-found",
+                     *       "title": "Campagne introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette campagne n'existe pas."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `applications-still-open`: Période d'inscription en cours */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:applications-still-open",
+                     *       "title": "Période d'inscription en cours",
+                     *       "status": 409,
+                     *       "detail": "L'affectation ne peut avoir lieu qu'après la fin de la période d'inscription."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    committed_api_v1_admin_campaigns__campaign_id__allocation_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllocationReport"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-allocated`: Affectation non enregistrée */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-allocated",
+                     *       "title": "Affectation non enregistrée",
+                     *       "status": 409,
+                     *       "detail": "Les places de cette campagne n'ont pas encore été attribuées."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    commit_api_v1_admin_campaigns__campaign_id__allocation_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AllocationIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllocationReport"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `campaign-not-found`: Campagne introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:campaign-not-found",
+                     *       "title": "Campagne introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette campagne n'existe pas."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `applications-still-open`: Période d'inscription en cours ; `already-allocated`: Affectation déjà enregistrée */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:applications-still-open",
+                     *       "title": "Période d'inscription en cours",
+                     *       "status": 409,
+                     *       "detail": "L'affectation ne peut avoir lieu qu'après la fin de la période d'inscription."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    send_responses_api_v1_admin_campaigns__campaign_id__responses_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Handled"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `campaign-not-found`: Campagne introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:campaign-not-found",
+                     *       "title": "Campagne introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette campagne n'existe pas."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `outside-response-period`: Hors de la période des réponses ; `not-allocated`: Affectation non enregistrée */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:outside-response-period",
+                     *       "title": "Hors de la période des réponses",
+                     *       "status": 409,
+                     *       "detail": "Les réponses aux candidatures ne sont envoyées que pendant la période des réponses."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_course_api_v1_admin_courses__code__cancellation_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Handled"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `course-not-found`: Cours introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:course-not-found",
+                     *       "title": "Cours introuvable",
+                     *       "status": 404,
+                     *       "detail": "Ce cours n'existe pas ou n'est plus proposé."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `course-already-cancelled`: Cours déjà annulé */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:course-already-cancelled",
+                     *       "title": "Cours déjà annulé",
+                     *       "status": 409,
+                     *       "detail": "Ce cours est déjà annulé."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    expire_offers_api_v1_admin_offers_expiry_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Handled"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
                      *     }
                      */
                     "application/problem+json": unknown;

@@ -1,0 +1,98 @@
+"""Staff routes of a campaign's outcome: allocation runs, responses, cancellations, expiry."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from cma.accounts.dependencies import StaffDep
+from cma.catalogue.exceptions import CampaignNotFound, CourseNotFound
+from cma.core.database import SessionDep
+from cma.core.problems import CsrfRefused, Forbidden, InvalidInput, NotAuthenticated, responses
+from cma.enrolment import cancellation, offers, runs
+from cma.enrolment import responses as answers
+from cma.enrolment.exceptions import (
+    AlreadyAllocated,
+    ApplicationsStillOpen,
+    CourseAlreadyCancelled,
+    NotAllocated,
+    OutsideResponsePeriod,
+)
+from cma.enrolment.schemas import AllocationIn, AllocationReport, Handled
+
+admin = APIRouter(prefix="/admin", tags=["admin"])
+STAFF_ERRORS = (NotAuthenticated, CsrfRefused, Forbidden, InvalidInput)
+
+
+@admin.post(
+    "/campaigns/{campaign_id}/allocation/preview",
+    summary="Prévisualiser l'affectation des places",
+    description="What a commit with this seed would decide, per course and per priority tier; "
+    "writes nothing. Only after the application period.",
+    responses=responses(*STAFF_ERRORS, CampaignNotFound, ApplicationsStillOpen),
+)
+async def preview(
+    campaign_id: int, body: AllocationIn, _: StaffDep, db: SessionDep
+) -> AllocationReport:
+    return AllocationReport.model_validate(await runs.preview(db, campaign_id, body.seed))
+
+
+@admin.post(
+    "/campaigns/{campaign_id}/allocation",
+    status_code=status.HTTP_201_CREATED,
+    summary="Enregistrer l'affectation des places",
+    description="Decides and writes the outcome of every application, with its reason, tier "
+    "and waiting-list rank; once per campaign. The same seed and data give the preview's result.",
+    responses=responses(*STAFF_ERRORS, CampaignNotFound, ApplicationsStillOpen, AlreadyAllocated),
+)
+async def commit(
+    campaign_id: int, body: AllocationIn, staff: StaffDep, db: SessionDep
+) -> AllocationReport:
+    return AllocationReport.model_validate(
+        await runs.commit(db, campaign_id, body.seed, staff.account.id)
+    )
+
+
+@admin.get(
+    "/campaigns/{campaign_id}/allocation",
+    summary="L'affectation enregistrée",
+    responses=responses(*STAFF_ERRORS, NotAllocated),
+)
+async def committed(campaign_id: int, _: StaffDep, db: SessionDep) -> AllocationReport:
+    run = await runs.committed(db, campaign_id)
+    if run is None:
+        raise NotAllocated()
+    return AllocationReport.model_validate({**run.report, "committed": True, "run_id": run.id})
+
+
+@admin.post(
+    "/campaigns/{campaign_id}/responses",
+    summary="Envoyer les réponses aux candidatures",
+    description="One mail per learner with every answer, only in the response period, never "
+    "twice to a learner for the same allocation. Returns how many learners were mailed now.",
+    responses=responses(*STAFF_ERRORS, CampaignNotFound, OutsideResponsePeriod, NotAllocated),
+)
+async def send_responses(campaign_id: int, _: StaffDep, db: SessionDep) -> Handled:
+    return Handled(count=await answers.send(db, campaign_id))
+
+
+@admin.post(
+    "/courses/{code}/cancellation",
+    summary="Annuler un cours",
+    description="Every learner with a live application (submitted, accepted, confirmed or "
+    "waitlisted) gets a mail and an SMS. Returns how many learners were told.",
+    responses=responses(*STAFF_ERRORS, CourseNotFound, CourseAlreadyCancelled),
+)
+async def cancel_course(
+    code: Annotated[str, Path(max_length=10)], _: StaffDep, db: SessionDep
+) -> Handled:
+    return Handled(count=await cancellation.cancel(db, code.upper()))
+
+
+@admin.post(
+    "/offers/expiry",
+    summary="Clore les offres dont le délai est passé",
+    description="Also done by the worker's housekeeping; returns how many offers expired.",
+    responses=responses(*STAFF_ERRORS),
+)
+async def expire_offers(_: StaffDep, db: SessionDep) -> Handled:
+    return Handled(count=await offers.expire(db))

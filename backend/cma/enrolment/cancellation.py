@@ -1,0 +1,68 @@
+"""A cancelled course: its applications end, its learners hear it by mail and by SMS."""
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from cma.accounts.models import Account
+from cma.catalogue.exceptions import CourseNotFound
+from cma.catalogue.models import Course
+from cma.enrolment.exceptions import CourseAlreadyCancelled
+from cma.enrolment.models import Application, ApplicationStatus, BasketItem, Reason
+from cma.enrolment.offers import course_context
+from cma.learners.models import Learner
+from cma.notifications import service as notifications
+from cma.notifications.models import Channel
+
+# Applications still alive: waiting for the allocation, holding a seat or waiting for one.
+LIVE = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.OFFERED,
+    ApplicationStatus.CONFIRMED,
+    ApplicationStatus.WAITLISTED,
+)
+
+
+async def cancel(session: AsyncSession, code: str) -> int:
+    """Cancel the course; returns how many learners were told."""
+    course = await session.scalar(
+        select(Course)
+        .where(Course.code == code)
+        .options(joinedload(Course.venue))
+        .with_for_update(of=Course, key_share=True)
+    )
+    if course is None:
+        raise CourseNotFound()
+    if course.cancelled_at is not None:
+        raise CourseAlreadyCancelled()
+    course.cancelled_at = func.now()
+    rows = await session.execute(
+        select(Application, Learner, Account)
+        .join(Learner, Learner.id == Application.learner_id)
+        .join(Account, Account.id == Learner.account_id)
+        .where(Application.course_code == course.code, Application.status.in_(LIVE))
+        .order_by(Application.id)
+        .with_for_update(of=Application)
+    )
+    context = {"course": {**course_context(course), "venue": course.venue.name}}
+    told = 0
+    for application, learner, account in rows:
+        application.status = ApplicationStatus.CANCELLED.value
+        application.reason = Reason.COURSE_CANCELLED.value
+        await notifications.enqueue(
+            session, "course_cancelled", account.email, account_id=account.id, context=context
+        )
+        mobile = learner.mobile_phone or account.mobile_phone
+        if mobile:
+            await notifications.enqueue(
+                session,
+                "course_cancelled",
+                mobile,
+                account_id=account.id,
+                context=context,
+                channel=Channel.SMS,
+            )
+        told += 1
+    await session.execute(delete(BasketItem).where(BasketItem.course_code == course.code))
+    await session.flush()
+    return told

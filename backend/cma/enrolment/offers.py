@@ -1,0 +1,191 @@
+"""Offered seats: confirm, decline, expiry, and the waiting list that takes a freed seat.
+
+A seat changes hands only with its course row locked (FOR NO KEY UPDATE, which leaves the
+foreign keys of other writers alone); the database's capacity trigger is the backstop.
+"""
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cma.accounts.models import Account
+from cma.catalogue.models import Campaign, Course
+from cma.catalogue.schemas import WEEKDAY_LABELS
+from cma.catalogue.service import today
+from cma.core.settings import get_settings
+from cma.enrolment.exceptions import ApplicationNotFound, NotAnOffer, OfferExpired
+from cma.enrolment.models import HOLDING, AllocationRun, Application, ApplicationStatus, Reason
+from cma.enrolment.runs import offer_deadline
+from cma.enrolment.service import revealed
+from cma.learners.models import Learner
+from cma.notifications import service as notifications
+
+
+def course_context(course: Course) -> dict[str, Any]:
+    return {
+        "title": course.title,
+        "code": course.code,
+        "when": f"{WEEKDAY_LABELS[course.weekday].lower()} "
+        f"{course.start_time:%H:%M}–{course.end_time:%H:%M}",
+    }
+
+
+def answers_link() -> str:
+    return f"{get_settings().public_url}/mon-compte/reponses"
+
+
+async def _mine(
+    session: AsyncSession, learner_id: uuid.UUID, application_id: int
+) -> tuple[Application, Campaign]:
+    row = (
+        await session.execute(
+            select(Application, Campaign)
+            .join(Campaign, Campaign.id == Application.campaign_id)
+            .where(Application.id == application_id, Application.learner_id == learner_id)
+            .with_for_update(of=Application)
+        )
+    ).one_or_none()
+    if row is None:
+        raise ApplicationNotFound()
+    return row.tuple()
+
+
+async def confirm(session: AsyncSession, learner_id: uuid.UUID, application_id: int) -> None:
+    application, campaign = await _mine(session, learner_id, application_id)
+    day = today()
+    if application.status == ApplicationStatus.CONFIRMED:
+        return
+    if application.status != ApplicationStatus.OFFERED or not revealed(campaign, day):
+        raise NotAnOffer()
+    assert application.offer_deadline is not None
+    if day > application.offer_deadline:
+        raise OfferExpired()
+    application.status = ApplicationStatus.CONFIRMED.value
+    application.answered_at = func.now()
+    await session.flush()
+
+
+async def decline(session: AsyncSession, learner_id: uuid.UUID, application_id: int) -> None:
+    """Give up an offered or confirmed seat (it goes to the waiting list), or leave the list."""
+    application, campaign = await _mine(session, learner_id, application_id)
+    day = today()
+    if application.status == ApplicationStatus.DECLINED:
+        return
+    holding = application.status in HOLDING
+    if not revealed(campaign, day) or not (
+        holding or application.status == ApplicationStatus.WAITLISTED
+    ):
+        raise NotAnOffer()
+    application.status = ApplicationStatus.DECLINED.value
+    application.answered_at = func.now()
+    await session.flush()
+    if holding:
+        await promote(session, application.course_code, day)
+
+
+async def promote(session: AsyncSession, course_code: str, day: date) -> int:
+    """Offer the course's free seats to the next on its waiting list; returns how many."""
+    row = (
+        await session.execute(
+            select(Course, Campaign, AllocationRun)
+            .join(Campaign, Campaign.id == Course.campaign_id)
+            .join(AllocationRun, AllocationRun.campaign_id == Campaign.id)
+            .where(Course.code == course_code)
+            .with_for_update(of=Course, key_share=True)
+        )
+    ).one_or_none()
+    if row is None:
+        return 0
+    course, campaign, run = row.tuple()
+    if (
+        course.cancelled_at is not None
+        or not revealed(campaign, day)
+        or day > campaign.response_end
+    ):
+        return 0
+    taken = await session.scalar(
+        select(func.count()).where(
+            Application.course_code == course_code, Application.status.in_(HOLDING)
+        )
+    )
+    assert taken is not None
+    offered = 0
+    while taken < course.seats:
+        following = await session.scalar(
+            select(Application)
+            .where(
+                Application.course_code == course_code,
+                Application.status == ApplicationStatus.WAITLISTED,
+            )
+            .order_by(Application.waitlist_rank)
+            .limit(1)
+            .with_for_update()
+        )
+        if following is None:
+            break
+        held = await session.scalar(
+            select(func.count()).where(
+                Application.learner_id == following.learner_id,
+                Application.campaign_id == campaign.id,
+                Application.status.in_(HOLDING),
+            )
+        )
+        if held is not None and held >= run.cap:
+            following.status = ApplicationStatus.NOT_RETAINED.value
+            following.reason = Reason.CAP_REACHED.value
+            await session.flush()
+            continue
+        following.status = ApplicationStatus.OFFERED.value
+        following.reason = Reason.PROMOTED.value
+        following.offer_deadline = offer_deadline(campaign, day)
+        await session.flush()
+        await _mail_offer(session, following, course)
+        taken += 1
+        offered += 1
+    return offered
+
+
+async def _mail_offer(session: AsyncSession, application: Application, course: Course) -> None:
+    account = await session.scalar(
+        select(Account)
+        .join(Learner, Learner.account_id == Account.id)
+        .where(Learner.id == application.learner_id)
+    )
+    assert account is not None
+    assert application.offer_deadline is not None
+    await notifications.enqueue(
+        session,
+        "seat_offered",
+        account.email,
+        account_id=account.id,
+        context={
+            "course": course_context(course),
+            "deadline": application.offer_deadline.strftime("%d/%m/%Y"),
+            "link": answers_link(),
+        },
+    )
+
+
+async def expire(session: AsyncSession, day: date | None = None) -> int:
+    """Offers whose last day has passed lose their seat, which goes down the waiting list."""
+    day = day or today()
+    lapsed = list(
+        await session.scalars(
+            select(Application)
+            .where(
+                Application.status == ApplicationStatus.OFFERED,
+                Application.offer_deadline < day,
+            )
+            .order_by(Application.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for application in lapsed:
+        application.status = ApplicationStatus.EXPIRED.value
+    await session.flush()
+    for code in sorted({a.course_code for a in lapsed}):
+        await promote(session, code, day)
+    return len(lapsed)

@@ -1,0 +1,83 @@
+"""Réponses aux candidatures: one mail per learner with every answer, once per allocation."""
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from cma.accounts.models import Account
+from cma.catalogue.exceptions import CampaignNotFound
+from cma.catalogue.models import Campaign, Course
+from cma.catalogue.service import today
+from cma.enrolment.exceptions import NotAllocated, OutsideResponsePeriod
+from cma.enrolment.labels import REASON_LABELS, STATUS_LABELS
+from cma.enrolment.models import Application, ApplicationStatus, Reason
+from cma.enrolment.offers import answers_link, course_context
+from cma.enrolment.runs import committed
+from cma.learners.models import Learner
+from cma.notifications import service as notifications
+
+# Claim the learners not yet answered for this allocation; a concurrent or repeated call
+# claims nobody twice (primary key on run and learner).
+_CLAIM = text("""
+INSERT INTO response_mails (allocation_run_id, learner_id)
+SELECT DISTINCT :run, learner_id FROM applications WHERE allocation_run_id = :run
+ON CONFLICT DO NOTHING
+RETURNING learner_id
+""")
+
+
+async def send(session: AsyncSession, campaign_id: int) -> int:
+    """Queue the answers of the campaign's allocation; returns how many learners get a mail."""
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise CampaignNotFound()
+    day = today()
+    if not campaign.response_start <= day <= campaign.response_end:
+        raise OutsideResponsePeriod()
+    run = await committed(session, campaign.id)
+    if run is None:
+        raise NotAllocated()
+    learners = list(await session.scalars(_CLAIM, {"run": run.id}))
+    if not learners:
+        return 0
+    rows = await session.execute(
+        select(Application, Course, Account)
+        .join(Course, Course.code == Application.course_code)
+        .join(Learner, Learner.id == Application.learner_id)
+        .join(Account, Account.id == Learner.account_id)
+        .where(Application.allocation_run_id == run.id, Application.learner_id.in_(learners))
+        .options(joinedload(Course.venue))
+        .order_by(Application.learner_id, Application.rank)
+    )
+    answers: dict[Account, list[dict[str, Any]]] = defaultdict(list)
+    for application, course, account in rows:
+        answers[account].append(_answer(application, course))
+    for account, lines in answers.items():
+        await notifications.enqueue(
+            session,
+            "allocation_responses",
+            account.email,
+            account_id=account.id,
+            context={"campaign": campaign.name, "answers": lines, "link": answers_link()},
+        )
+    return len(answers)
+
+
+def _answer(application: Application, course: Course) -> dict[str, Any]:
+    status = ApplicationStatus(application.status)
+    return {
+        "rank": application.rank,
+        "course": {**course_context(course), "venue": course.venue.name},
+        "status": status.value,
+        "status_label": STATUS_LABELS[status],
+        "reason_label": REASON_LABELS[Reason(application.reason)] if application.reason else None,
+        "deadline": application.offer_deadline.strftime("%d/%m/%Y")
+        if status == ApplicationStatus.OFFERED and application.offer_deadline
+        else None,
+        "waitlist_rank": application.waitlist_rank
+        if status == ApplicationStatus.WAITLISTED
+        else None,
+    }

@@ -1,0 +1,197 @@
+"""Allocation runs: preview a campaign's allocation, then commit it (staff, CLI and /admin)."""
+
+import secrets
+import uuid
+from dataclasses import asdict
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, SmallInteger, String, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cma.catalogue.exceptions import CampaignNotFound
+from cma.catalogue.models import Campaign, Course
+from cma.catalogue.service import today
+from cma.enrolment.allocation import Candidate, Decision, allocate, report, tier
+from cma.enrolment.exceptions import AlreadyAllocated, ApplicationsStillOpen, NotAllocated
+from cma.enrolment.models import AllocationRun, Application
+
+# Each submitted application with what decides its tier: the social situation counts on a
+# course that asks for it; prerequisites are met when the learner's history (the old site's
+# years, or a course confirmed in an earlier campaign) holds one of the course's codes.
+_CANDIDATES = text("""
+SELECT a.id, a.learner_id, a.course_code, a.rank,
+       c.needs_priority_situation
+         AND a.priority_situation IN ('demandeur_emploi', 'rsa', 'autre_minima_sociaux')
+         AS social,
+       cardinality(c.prerequisite_codes) > 0 AND (
+         EXISTS (SELECT 1 FROM learners l JOIN training_history h
+                   ON h.legacy_account_id = l.legacy_account_id
+                  WHERE l.id = a.learner_id AND h.course_code = ANY (c.prerequisite_codes))
+         OR EXISTS (SELECT 1 FROM applications p
+                     WHERE p.learner_id = a.learner_id AND p.status = 'confirmed'
+                       AND p.campaign_id <> a.campaign_id
+                       AND p.course_code = ANY (c.prerequisite_codes))
+       ) AS prerequisites
+  FROM applications a JOIN courses c ON c.code = a.course_code
+ WHERE a.campaign_id = :campaign AND a.status = 'submitted'
+""")
+
+_WRITE = text("""
+UPDATE applications a
+   SET status = d.status, outcome = d.status, reason = d.reason, tier = d.tier, draw = d.draw,
+       waitlist_rank = d.waitlist_rank, allocation_run_id = :run,
+       offer_deadline = CASE WHEN d.status = 'offered' THEN CAST(:deadline AS date) END
+  FROM unnest(:ids, :statuses, :reasons, :tiers, :draws, :ranks)
+       AS d(id, status, reason, tier, draw, waitlist_rank)
+ WHERE a.id = d.id AND a.status = 'submitted'
+""").bindparams(
+    bindparam("ids", type_=ARRAY(BigInteger)),
+    bindparam("statuses", type_=ARRAY(String)),
+    bindparam("reasons", type_=ARRAY(String)),
+    bindparam("tiers", type_=ARRAY(SmallInteger)),
+    bindparam("draws", type_=ARRAY(BigInteger)),
+    bindparam("ranks", type_=ARRAY(Integer)),
+)
+
+
+def new_seed() -> int:
+    return secrets.randbits(52)  # exact in JSON numbers, which are doubles
+
+
+def offer_deadline(campaign: Campaign, day: date) -> date:
+    """The last day to confirm an offer made on `day`: some days, within the response period."""
+    start = max(day, campaign.response_start)
+    return min(start + timedelta(days=campaign.confirm_days), campaign.response_end)
+
+
+async def _campaign(session: AsyncSession, campaign_id: int, *, lock: bool) -> Campaign:
+    query = select(Campaign).where(Campaign.id == campaign_id)
+    # Two allocations of one campaign at once: the second waits here, then finds the first.
+    campaign = await session.scalar(query.with_for_update(key_share=True) if lock else query)
+    if campaign is None:
+        raise CampaignNotFound()
+    if today() <= campaign.application_end:
+        raise ApplicationsStillOpen()
+    return campaign
+
+
+async def _decide(
+    session: AsyncSession, campaign: Campaign, seed: int
+) -> tuple[list[Decision], dict[str, int]]:
+    seats = {
+        code: n
+        for code, n in await session.execute(
+            select(Course.code, Course.seats).where(Course.campaign_id == campaign.id)
+        )
+    }
+    rows = await session.execute(_CANDIDATES, {"campaign": campaign.id})
+    candidates = [
+        Candidate(
+            application_id=row.id,
+            learner_id=row.learner_id,
+            course_code=row.course_code,
+            rank=row.rank,
+            tier=tier(row.social, row.prerequisites),
+        )
+        for row in rows
+    ]
+    return allocate(candidates, seats, seed=seed, cap=campaign.max_accepted), seats
+
+
+def _report(
+    campaign: Campaign, seed: int, decisions: list[Decision], seats: dict[str, int]
+) -> dict[str, Any]:
+    courses = [asdict(line) for line in report(decisions, seats)]
+    for line in courses:
+        line["by_tier"] = [
+            {"tier": t, "demand": d, "accepted": a} for t, (d, a) in line["by_tier"].items()
+        ]
+    return {
+        "campaign_id": campaign.id,
+        "seed": seed,
+        "cap": campaign.max_accepted,
+        "applications": len(decisions),
+        "learners": len({d.learner_id for d in decisions}),
+        "accepted": sum(line["accepted"] for line in courses),
+        "waitlisted": sum(line["waitlisted"] for line in courses),
+        "not_retained": sum(line["not_retained"] for line in courses),
+        "courses": courses,
+    }
+
+
+async def preview(session: AsyncSession, campaign_id: int, seed: int | None) -> dict[str, Any]:
+    """What a commit with this seed would decide; writes nothing."""
+    campaign = await _campaign(session, campaign_id, lock=False)
+    chosen = new_seed() if seed is None else seed
+    decisions, seats = await _decide(session, campaign, chosen)
+    return {**_report(campaign, chosen, decisions, seats), "committed": False}
+
+
+async def commit(
+    session: AsyncSession, campaign_id: int, seed: int | None, by: uuid.UUID | None
+) -> dict[str, Any]:
+    """Decide and write the outcome of every submitted application of the campaign, once."""
+    campaign = await _campaign(session, campaign_id, lock=True)
+    if await session.scalar(
+        select(AllocationRun.id).where(AllocationRun.campaign_id == campaign.id)
+    ):
+        raise AlreadyAllocated()
+    chosen = new_seed() if seed is None else seed
+    decisions, seats = await _decide(session, campaign, chosen)
+    summary = _report(campaign, chosen, decisions, seats)
+    run = AllocationRun(
+        campaign_id=campaign.id,
+        seed=chosen,
+        cap=campaign.max_accepted,
+        committed_by=by,
+        report=summary,
+    )
+    session.add(run)
+    await session.flush()
+    await session.execute(
+        _WRITE,
+        {
+            "run": run.id,
+            "deadline": offer_deadline(campaign, today()),
+            "ids": [d.application_id for d in decisions],
+            "statuses": [d.status.value for d in decisions],
+            "reasons": [d.reason.value for d in decisions],
+            "tiers": [d.tier for d in decisions],
+            "draws": [d.draw for d in decisions],
+            "ranks": [d.waitlist_rank for d in decisions],
+        },
+    )
+    return {**summary, "committed": True, "run_id": run.id}
+
+
+async def replay(
+    session: AsyncSession, campaign_id: int, seed: int | None = None
+) -> list[Decision]:
+    """The committed allocation decided again from what it stored (tiers, ranks, seed, cap):
+    an auditor compares it with each application's `outcome` and `waitlist_rank`, or sees
+    what another seed would have done."""
+    run = await committed(session, campaign_id)
+    if run is None:
+        raise NotAllocated()
+    seats = {line["code"]: line["seats"] for line in run.report["courses"]}  # as they were
+    rows = await session.execute(
+        select(
+            Application.id,
+            Application.learner_id,
+            Application.course_code,
+            Application.rank,
+            Application.tier,
+        ).where(Application.allocation_run_id == run.id)
+    )
+    candidates = [
+        Candidate(row.id, row.learner_id, row.course_code, row.rank, row.tier) for row in rows
+    ]
+    return allocate(candidates, seats, seed=run.seed if seed is None else seed, cap=run.cap)
+
+
+async def committed(session: AsyncSession, campaign_id: int) -> AllocationRun | None:
+    return await session.scalar(
+        select(AllocationRun).where(AllocationRun.campaign_id == campaign_id)
+    )

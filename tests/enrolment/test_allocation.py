@@ -1,0 +1,284 @@
+"""Journey F, staff's side: the allocation, previewed then committed, fair and explainable."""
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cma.catalogue.models import Course
+from cma.core.problems import ProblemError
+from cma.enrolment import generate, runs
+from cma.enrolment.allocation import draw
+from cma.enrolment.models import Application
+from tests.enrolment.campaigns import Closed, closed_campaign, followed_before
+from tests.support import Mailbox, staff_headers
+
+
+@pytest.fixture
+async def campaign(catalogue: int, sessionmaker: async_sessionmaker[AsyncSession]) -> Closed:
+    return await closed_campaign(sessionmaker)
+
+
+async def crowd(
+    campaign: Closed, n: int, choices: int = 3, prefix: str = "foule"
+) -> list[uuid.UUID]:
+    """n learners, each with `choices` ranked applications to the campaign's courses."""
+    async with campaign.sessionmaker() as session, session.begin():
+        return await generate.applicants(
+            session, campaign.id, learners=n, choices=choices, random_seed=7, prefix=prefix
+        )
+
+
+async def commit(campaign: Closed, seed: int) -> dict[str, Any]:
+    async with campaign.sessionmaker() as session, session.begin():
+        return await runs.commit(session, campaign.id, seed, None)
+
+
+async def preview(campaign: Closed, seed: int) -> dict[str, Any]:
+    async with campaign.sessionmaker() as session:
+        return await runs.preview(session, campaign.id, seed)
+
+
+async def test_when_demand_fits_the_seats_everyone_is_accepted(campaign: Closed) -> None:
+    await campaign.course("TA0001", seats=5)
+    for learner in await crowd(campaign, 4, choices=0):
+        await campaign.apply(learner, "TA0001")
+
+    await commit(campaign, seed=1)
+
+    outcomes = await campaign.outcomes()
+    assert len(outcomes) == 4
+    assert {o[:2] for o in outcomes.values()} == {("offered", "seats_for_all")}
+
+
+async def test_an_oversubscribed_campaign_never_goes_over_capacity(
+    campaign: Closed, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    for n in range(12):
+        await campaign.course(f"TB{n:04d}", seats=3 + n % 4, weekday=1 + n % 6)
+    await crowd(campaign, 120)
+
+    report = await commit(campaign, seed=42)
+
+    async with sessionmaker() as session:
+        rows = await session.execute(
+            select(
+                Course.code,
+                Course.seats,
+                func.count().filter(Application.status == "offered"),
+                func.count().filter(Application.status == "waitlisted"),
+                func.array_agg(Application.waitlist_rank).filter(
+                    Application.status == "waitlisted"
+                ),
+            )
+            .join(Application, Application.course_code == Course.code)
+            .where(Course.campaign_id == campaign.id)
+            .group_by(Course.code)
+        )
+        for code, seats, offered, waitlisted, ranks in rows:
+            assert offered <= seats, code
+            if waitlisted:  # a waiting list only behind a full course, numbered 1, 2, 3…
+                assert offered == seats, code
+                assert sorted(ranks) == list(range(1, waitlisted + 1)), code
+    assert report["applications"] == 360
+    assert report["applications"] == (
+        report["accepted"] + report["waitlisted"] + report["not_retained"]
+    )
+    assert report["waitlisted"] > 0
+
+
+async def test_social_situation_then_prerequisites_come_before_the_lottery(
+    campaign: Closed, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await campaign.course("TC0001", seats=2, priority=True, prerequisites=("ANG2",))
+    both, social, prepared, *others = await crowd(campaign, 7, choices=0)
+    await followed_before(sessionmaker, both, "ANG2")
+    await followed_before(sessionmaker, prepared, "ANG2")
+    [a_both] = await campaign.apply(both, "TC0001", situation="rsa")
+    [a_social] = await campaign.apply(social, "TC0001", situation="demandeur_emploi")
+    [a_prepared] = await campaign.apply(prepared, "TC0001", situation="aucune")
+    rest = [(await campaign.apply(o, "TC0001", situation="aucune"))[0] for o in others]
+
+    report = await commit(campaign, seed=3)
+
+    outcomes = await campaign.outcomes()
+    assert outcomes[a_both] == ("offered", "selected", 1, None)
+    assert outcomes[a_social] == ("offered", "selected", 2, None)
+    assert outcomes[a_prepared] == ("waitlisted", "course_full", 3, 1)
+    # The others, all in tier 4, follow on the waiting list in the order of their draws.
+    by_draw = sorted(zip(others, rest, strict=True), key=lambda pair: draw(3, pair[0]))
+    assert [outcomes[a][3] for _, a in by_draw] == [2, 3, 4, 5]
+    [line] = report["courses"]
+    assert line["by_tier"] == [
+        {"tier": 1, "demand": 1, "accepted": 1},
+        {"tier": 2, "demand": 1, "accepted": 1},
+        {"tier": 3, "demand": 1, "accepted": 0},
+        {"tier": 4, "demand": 4, "accepted": 0},
+    ]
+
+
+async def test_a_learner_gets_no_more_courses_than_the_cap(campaign: Closed) -> None:
+    await campaign.set(max_accepted=2)
+    for n, weekday in enumerate((1, 2, 3)):
+        await campaign.course(f"TD000{n}", seats=10, weekday=weekday)
+    [learner] = await crowd(campaign, 1, choices=0)
+    first, second, third = await campaign.apply(learner, "TD0000", "TD0001", "TD0002")
+
+    report = await commit(campaign, seed=5)
+
+    outcomes = await campaign.outcomes()
+    assert outcomes[first][0] == outcomes[second][0] == "offered"
+    assert outcomes[third][:2] == ("not_retained", "cap_reached")
+    assert report["cap"] == 2
+
+
+async def test_choices_are_served_round_by_round(campaign: Closed) -> None:
+    """A course full with first choices waitlists those who put it second, whatever their draw."""
+    await campaign.course("TE0001", seats=1, weekday=1)
+    await campaign.course("TE0002", seats=5, weekday=2)
+    first_choice, second_choice = await crowd(campaign, 2, choices=0)
+    [wanted_first] = await campaign.apply(first_choice, "TE0001")
+    other, wanted_second = await campaign.apply(second_choice, "TE0002", "TE0001")
+
+    await commit(campaign, seed=11)
+
+    outcomes = await campaign.outcomes()
+    assert outcomes[wanted_first][0] == "offered"
+    assert outcomes[other][0] == "offered"
+    assert outcomes[wanted_second][:2] == ("waitlisted", "course_full")
+
+
+async def test_same_seed_same_result_and_another_seed_another(campaign: Closed) -> None:
+    for n in range(6):
+        await campaign.course(f"TF{n:04d}", seats=2, weekday=1 + n)
+    await crowd(campaign, 40)
+
+    first, again, other = (
+        await preview(campaign, 9),
+        await preview(campaign, 9),
+        await preview(campaign, 10),
+    )
+    committed = await commit(campaign, seed=9)
+    outcomes = await campaign.outcomes()
+
+    assert first == again
+    assert {k: v for k, v in committed.items() if k not in ("committed", "run_id")} == {
+        k: v for k, v in first.items() if k != "committed"
+    }
+    # Replayed from what it stored, with the recorded seed, it decides the same, byte for byte.
+    async with campaign.sessionmaker() as session:
+        replayed = await runs.replay(session, campaign.id)
+    assert {
+        d.application_id: (d.status.value, d.reason.value, d.tier, d.waitlist_rank)
+        for d in replayed
+    } == outcomes
+    # Another seed draws other lots: other learners get the seats.
+    async with campaign.sessionmaker() as session:
+        redrawn = await runs.replay(session, campaign.id, seed=10)
+    offered = {d.application_id for d in replayed if d.status == "offered"}
+    assert {d.application_id for d in redrawn if d.status == "offered"} != offered
+    assert other["accepted"] == first["accepted"]
+
+
+async def test_the_allocation_waits_for_the_end_of_the_application_period(
+    campaign: Closed,
+) -> None:
+    await campaign.set(
+        application_end=func.current_date() + 1, response_start=func.current_date() + 2
+    )
+
+    with pytest.raises(ProblemError) as refused:
+        await preview(campaign, 1)
+    assert refused.value.code == "applications-still-open"
+
+
+async def test_a_campaign_is_allocated_once_even_by_two_staff_at_once(campaign: Closed) -> None:
+    await campaign.course("TG0001", seats=1)
+    await crowd(campaign, 3, choices=0)
+
+    results = await asyncio.gather(commit(campaign, 1), commit(campaign, 2), return_exceptions=True)
+
+    assert sorted(type(r).__name__ for r in results) == ["AlreadyAllocated", "dict"]
+
+
+async def test_the_database_refuses_a_seat_over_capacity(
+    campaign: Closed, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await campaign.course("TH0001", seats=1)
+    for learner in await crowd(campaign, 2, choices=0):
+        await campaign.apply(learner, "TH0001")
+    await commit(campaign, seed=1)
+
+    async with sessionmaker() as session:
+        with pytest.raises(DBAPIError, match="over capacity"):
+            await session.execute(
+                update(Application)
+                .where(Application.course_code == "TH0001", Application.status == "waitlisted")
+                .values(status="offered", offer_deadline=func.current_date())
+            )
+    async with sessionmaker() as session:
+        with pytest.raises(DBAPIError, match="more learners than"):
+            await session.execute(text("UPDATE courses SET seats = 0 WHERE code = 'TH0001'"))
+
+
+async def test_staff_preview_and_commit_through_the_api(
+    client: AsyncClient, mailbox: Mailbox, campaign: Closed
+) -> None:
+    await campaign.course("TI0001", seats=2)
+    for learner in await crowd(campaign, 3, choices=0):
+        await campaign.apply(learner, "TI0001")
+    staff = await staff_headers(client, mailbox)
+    base = f"/api/v1/admin/campaigns/{campaign.id}/allocation"
+
+    before = await client.get(base, headers=staff)
+    shown = await client.post(f"{base}/preview", json={"seed": 77}, headers=staff)
+    done = await client.post(base, json={"seed": 77}, headers=staff)
+    again = await client.post(base, json={}, headers=staff)
+    read = await client.get(base, headers=staff)
+
+    assert before.status_code == 409
+    assert shown.status_code == 200
+    assert shown.json()["courses"] == [
+        {
+            "code": "TI0001",
+            "seats": 2,
+            "demand": 3,
+            "accepted": 2,
+            "waitlisted": 1,
+            "not_retained": 0,
+            "by_tier": [{"tier": 4, "demand": 3, "accepted": 2}],
+        }
+    ]
+    assert done.status_code == 201
+    assert done.json()["courses"] == shown.json()["courses"]
+    assert again.status_code == 409
+    assert again.json()["type"] == "urn:cma:problem:already-allocated"
+    assert read.json()["seed"] == 77
+
+
+async def test_learners_and_strangers_cannot_run_an_allocation(
+    client: AsyncClient, mailbox: Mailbox, campaign: Closed
+) -> None:
+    from tests.learners.test_fiche import learner_headers
+
+    learner = await learner_headers(client, mailbox)
+    base = f"/api/v1/admin/campaigns/{campaign.id}"
+    for method, path in (
+        ("POST", f"{base}/allocation/preview"),
+        ("POST", f"{base}/allocation"),
+        ("GET", f"{base}/allocation"),
+        ("POST", f"{base}/responses"),
+        ("POST", "/api/v1/admin/courses/TI0001/cancellation"),
+        ("POST", "/api/v1/admin/offers/expiry"),
+    ):
+        body = {"json": {}} if method == "POST" else {}
+        as_learner = await client.request(method, path, headers=learner, **body)
+        client.cookies.clear()
+        anonymous = await client.request(method, path, **body)
+        assert as_learner.status_code == 403, path
+        assert anonymous.status_code == 401, path
