@@ -151,4 +151,6 @@ async def staff_headers(
 
     async with mailbox.sessionmaker() as session, session.begin():
         await ensure_staff(session, email, PASSWORD)
+    # A login revokes the session its cookie carries: the last learner's, in a shared client.
+    client.cookies.clear()
     return bearer(await log_in(client, email))

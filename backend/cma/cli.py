@@ -8,13 +8,18 @@ import os
 import signal
 import sys
 import warnings
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from cma.core.problems import ProblemError
 from cma.core.settings import Environment, get_settings
 
 logger = logging.getLogger("cma")
+T = TypeVar("T")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = PROJECT_ROOT / "backend" / "migrations"
 DATA_DIR = PROJECT_ROOT / ".data"
@@ -70,36 +75,36 @@ def worker() -> None:
     asyncio.run(main())
 
 
-def seed(courses: int, random_seed: int) -> None:
-    """Load (or refresh) the seed's domains, calendar, pages and the demo catalogue."""
-    from cma.catalogue import demo
+def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction on a short-lived engine (one-shot commands)."""
+    import cma.models  # noqa: F401 - every table, so that foreign keys resolve
     from cma.core.database import create_engine, create_sessionmaker
 
-    async def main() -> int:
+    async def main() -> T:
         engine = create_engine(get_settings().sqlalchemy_url, pool_size=1)
         try:
             async with create_sessionmaker(engine)() as session, session.begin():
-                return await demo.seed(session, courses=courses, random_seed=random_seed)
+                return await work(session)
         finally:
             await engine.dispose()
 
-    written = asyncio.run(main())
+    return asyncio.run(main())
+
+
+def seed(courses: int, random_seed: int) -> None:
+    """Load (or refresh) the seed's domains, calendar, pages and the demo catalogue."""
+    from cma.catalogue import demo
+
+    written = in_transaction(
+        lambda session: demo.seed(session, courses=courses, random_seed=random_seed)
+    )
     logger.info("catalogue seeded: %d courses", written)
 
 
 def seed_if_empty() -> None:
     from cma.catalogue import service as catalogue
-    from cma.core.database import create_engine, create_sessionmaker
 
-    async def empty() -> bool:
-        engine = create_engine(get_settings().sqlalchemy_url, pool_size=1)
-        try:
-            async with create_sessionmaker(engine)() as session:
-                return await catalogue.is_empty(session)
-        finally:
-            await engine.dispose()
-
-    if asyncio.run(empty()):
+    if in_transaction(catalogue.is_empty):
         seed(courses=1200, random_seed=2016)
         demo_legacy = DATA_DIR / "legacy-demo"
         generate_legacy(demo_legacy, size=200, random_seed=1998)
@@ -112,22 +117,13 @@ def seed_if_empty() -> None:
 
 def create_staff(email: str, password: str | None) -> None:
     from cma.accounts import service as accounts
-    from cma.core.database import create_engine, create_sessionmaker
     from cma.core.validation import normalize_email
 
     address = normalize_email(email)
     if password is None and sys.stdin.isatty():
         password = getpass.getpass(f"Mot de passe pour {address} (vide : inchangé) : ") or None
 
-    async def main() -> bool:
-        engine = create_engine(get_settings().sqlalchemy_url, pool_size=1)
-        try:
-            async with create_sessionmaker(engine)() as session, session.begin():
-                return await accounts.ensure_staff(session, address, password)
-        finally:
-            await engine.dispose()
-
-    created = asyncio.run(main())
+    created = in_transaction(lambda session: accounts.ensure_staff(session, address, password))
     logger.info("%s %s as staff", address, "created" if created else "updated")
 
 
@@ -184,6 +180,8 @@ def dev(host: str, port: int) -> None:
         os.environ.update(
             SMTP_HOST="127.0.0.1", SMTP_PORT=str(sink.port), DEV_MAILBOX_DIR=str(mailbox_dir)
         )
+    if not os.environ.get("SMS_URL"):
+        os.environ.setdefault("DEV_SMS_DIR", str(DATA_DIR / "sms"))
     # uvicorn re-raises SIGTERM once it has shut down; exit normally then, so the finally below
     # stops what this command started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -203,6 +201,57 @@ def dev(host: str, port: int) -> None:
         if database is not None:
             logger.info("stopping the embedded PostgreSQL")
             database.stop()
+
+
+def say(line: str) -> None:
+    """A line of a command's report, on standard output (logs go to standard error)."""
+    sys.stdout.write(line + "\n")
+
+
+def allocate(campaign_id: int, seed: int | None, commit: bool) -> None:
+    """Preview (or commit) a campaign's allocation and print it per course and tier."""
+    from cma.enrolment import runs
+
+    report = in_transaction(
+        lambda session: (
+            runs.commit(session, campaign_id, seed, None)
+            if commit
+            else runs.preview(session, campaign_id, seed)
+        )
+    )
+    state = f"COMMITTED as run {report['run_id']}" if commit else "PREVIEW, nothing written"
+    say(f"Campaign {campaign_id}, seed {report['seed']}, cap {report['cap']}: {state}")
+    say(
+        f"{'course':<10}{'seats':>7}{'demand':>8}{'accepted':>10}{'waitlisted':>12}"
+        f"{'not kept':>10}  tiers (demand/accepted)"
+    )
+    for line in report["courses"]:
+        tiers = " ".join(f"{t['tier']}:{t['demand']}/{t['accepted']}" for t in line["by_tier"])
+        say(
+            f"{line['code']:<10}{line['seats']:>7}{line['demand']:>8}{line['accepted']:>10}"
+            f"{line['waitlisted']:>12}{line['not_retained']:>10}  {tiers}"
+        )
+    say(
+        f"{report['applications']} applications from {report['learners']} learners: "
+        f"{report['accepted']} accepted, {report['waitlisted']} waitlisted, "
+        f"{report['not_retained']} not retained (cap)"
+    )
+    if not commit:
+        say(f"To commit this result: cma allocate {campaign_id} --seed {report['seed']} --commit")
+
+
+def send_responses(campaign_id: int) -> None:
+    from cma.enrolment import responses
+
+    mailed = in_transaction(lambda session: responses.send(session, campaign_id))
+    logger.info("answers queued for %d learners (the worker sends them)", mailed)
+
+
+def expire_offers() -> None:
+    from cma.enrolment import offers
+
+    expired = in_transaction(offers.expire)
+    logger.info("%d offers expired; their seats went down the waiting lists", expired)
 
 
 def openapi(output: Path) -> None:
@@ -247,10 +296,30 @@ def main(argv: list[str] | None = None) -> None:
     dev_cmd = commands.add_parser("dev", help="what `make run` runs: everything for a developer")
     dev_cmd.add_argument("--host", default="127.0.0.1")
     dev_cmd.add_argument("--port", type=int, default=8000)
+    allocate_cmd = commands.add_parser(
+        "allocate", help="preview a campaign's allocation (or commit it with --commit)"
+    )
+    allocate_cmd.add_argument("campaign", type=int, help="campaign id")
+    allocate_cmd.add_argument("--seed", type=int, help="the lottery's seed (drawn when omitted)")
+    allocate_cmd.add_argument("--commit", action="store_true", help="write the outcome")
+    responses_cmd = commands.add_parser(
+        "send-responses", help="mail each applicant their answers (once per allocation)"
+    )
+    responses_cmd.add_argument("campaign", type=int, help="campaign id")
+    commands.add_parser("expire-offers", help="pass the seats of lapsed offers on (also periodic)")
     openapi_cmd = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi_cmd.add_argument("--output", type=Path, default=PROJECT_ROOT / "openapi/openapi.json")
 
     args = parser.parse_args(argv)
+    try:
+        _dispatch(parser, args)
+    except ProblemError as refused:  # a refusal of the rules, told like the API tells it
+        sys.stderr.write(f"{refused.title} : {refused.detail}\n")
+        sys.exit(1)
+    sys.exit(0)
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.command == "migrate":
         migrate()
     elif args.command == "serve":
@@ -267,8 +336,13 @@ def main(argv: list[str] | None = None) -> None:
         create_staff(args.email, args.password)
     elif args.command == "dev":
         dev(args.host, args.port)
+    elif args.command == "allocate":
+        allocate(args.campaign, args.seed, args.commit)
+    elif args.command == "send-responses":
+        send_responses(args.campaign)
+    elif args.command == "expire-offers":
+        expire_offers()
     elif args.command == "openapi":
         openapi(args.output)
     else:  # pragma: no cover - argparse refuses unknown commands
         parser.error(f"unknown command {args.command}")
-    sys.exit(0)

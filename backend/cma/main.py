@@ -229,7 +229,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
 
     if settings.env == Environment.DEV and settings.dev_mailbox_dir is not None:
-        app.include_router(mailbox.build_router(settings.dev_mailbox_dir))
+        app.include_router(mailbox.build_router(settings.dev_mailbox_dir, settings.dev_sms_dir))
 
     spa.mount(app)
     app.add_middleware(

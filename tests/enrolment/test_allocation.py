@@ -1,7 +1,10 @@
 """Journey F, staff's side: the allocation, previewed then committed, fair and explainable."""
 
 import asyncio
+import os
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -282,3 +285,38 @@ async def test_learners_and_strangers_cannot_run_an_allocation(
         anonymous = await client.request(method, path, **body)
         assert as_learner.status_code == 403, path
         assert anonymous.status_code == 401, path
+
+
+async def test_staff_allocate_from_the_command_line(campaign: Closed) -> None:
+    """`cma allocate` previews, `--commit` writes; both print the same table for the seed."""
+    await campaign.course("TJ0001", seats=1)
+    for learner in await crowd(campaign, 2, choices=0):
+        await campaign.apply(learner, "TJ0001")
+
+    async def cma(*args: str) -> tuple[int, str, str]:
+        process = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "cma"),
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=os.environ.copy(),
+        )
+        out, err = await process.communicate()
+        assert process.returncode is not None
+        return process.returncode, out.decode(), err.decode()
+
+    previewed = await cma("allocate", str(campaign.id), "--seed", "123")
+    committed = await cma("allocate", str(campaign.id), "--seed", "123", "--commit")
+    again = await cma("allocate", str(campaign.id), "--commit")
+
+    assert previewed[0] == 0, previewed[2]
+    assert "PREVIEW, nothing written" in previewed[1]
+    assert "TJ0001" in previewed[1]
+    assert "cma allocate" in previewed[1]
+    assert committed[0] == 0, committed[2]
+    table = previewed[1].splitlines()[1:-1]
+    assert committed[1].splitlines()[1:] == table
+    assert again[0] == 1
+    assert "déjà été attribuées" in again[2]
+    outcomes = await campaign.outcomes()
+    assert sorted(o[0] for o in outcomes.values()) == ["offered", "waitlisted"]

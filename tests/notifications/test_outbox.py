@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from cma.core.settings import Settings
 from cma.notifications.models import OutboxMessage
 from cma.notifications.sender import SmtpSender
+from cma.notifications.sms import SinkSmsSender
 from cma.notifications.smtp_sink import SmtpSink, free_port
 from cma.notifications.worker import MailTransport, deliver_due, run_worker
 from tests.support import Mailbox, sign_up
@@ -107,7 +108,7 @@ async def test_a_mail_is_abandoned_after_its_last_attempt(
         assert message.secrets is None
 
 
-async def test_the_dev_mailbox_lists_mails_and_follows_the_activation_link(
+async def test_the_dev_mailbox_lists_mails_and_sms_and_follows_the_activation_link(
     client: AsyncClient, mailbox: Mailbox, settings: Settings, tmp_path: object
 ) -> None:
     from pathlib import Path
@@ -118,7 +119,11 @@ async def test_the_dev_mailbox_lists_mails_and_follows_the_activation_link(
     await sign_up(client, mailbox.sessionmaker, "dev@yopmail.com")
     mail = await mailbox.last_to("dev@yopmail.com")
     (directory / "1.eml").write_bytes(mail.raw)
-    dev_settings = settings.model_copy(update={"env": "dev", "dev_mailbox_dir": directory})
+    sms = directory / "sms"
+    await SinkSmsSender(sms).send("+33612345678", "<ref@cma>", "Le cours LE0042 est annulé.")
+    dev_settings = settings.model_copy(
+        update={"env": "dev", "dev_mailbox_dir": directory, "dev_sms_dir": sms}
+    )
     dev_app = create_app(dev_settings)
     from httpx import ASGITransport
 
@@ -130,6 +135,8 @@ async def test_the_dev_mailbox_lists_mails_and_follows_the_activation_link(
         escape = await dev.get("/dev/mailbox/..%2F..%2Fetc%2Fpasswd")
 
     assert "Confirmation de votre compte Parisien" in listing.text
+    assert "+33612345678" in listing.text
+    assert "Le cours LE0042 est annulé." in listing.text
     assert 'data-api="/api/v1/accounts/activation"' in page.text
     assert "script-src 'unsafe-inline'" in page.headers["content-security-policy"]
     assert escape.status_code == 404

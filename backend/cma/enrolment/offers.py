@@ -50,7 +50,8 @@ async def _mine(
     ).one_or_none()
     if row is None:
         raise ApplicationNotFound()
-    return row.tuple()
+    application, campaign = row
+    return application, campaign
 
 
 async def confirm(session: AsyncSession, learner_id: uuid.UUID, application_id: int) -> None:
@@ -99,7 +100,7 @@ async def promote(session: AsyncSession, course_code: str, day: date) -> int:
     ).one_or_none()
     if row is None:
         return 0
-    course, campaign, run = row.tuple()
+    course, campaign, run = row
     if (
         course.cancelled_at is not None
         or not revealed(campaign, day)

@@ -23,7 +23,7 @@ from cma.notifications import service as notifications
 # claims nobody twice (primary key on run and learner).
 _CLAIM = text("""
 INSERT INTO response_mails (allocation_run_id, learner_id)
-SELECT DISTINCT :run, learner_id FROM applications WHERE allocation_run_id = :run
+SELECT DISTINCT CAST(:run AS bigint), learner_id FROM applications WHERE allocation_run_id = :run
 ON CONFLICT DO NOTHING
 RETURNING learner_id
 """)

@@ -1,4 +1,5 @@
-"""The dev-only mailbox page: every mail the dev SMTP sink received, with its links."""
+"""The dev-only mailbox page: every mail the dev SMTP sink received, with its links, and the
+SMS of the dev SMS sink."""
 
 import html
 import re
@@ -9,6 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
+
+from cma.notifications.sms import read_sink
 
 # The SPA page a mailed link opens -> the API call that page makes with the link's token.
 # Lets a developer follow a one-click link from this page alone.
@@ -56,7 +59,19 @@ def _text(message: EmailMessage) -> str:
     return str(part.get_content()) if part is not None else ""
 
 
-def build_router(directory: Path) -> APIRouter:
+def _sms_table(directory: Path | None) -> str:
+    messages = read_sink(directory)[-200:] if directory is not None else []
+    if not messages:
+        return "<h2>SMS</h2><p>Aucun SMS pour l'instant.</p>"
+    rows = "".join(
+        f"<tr><td>{html.escape(m['at'])}</td><td>{html.escape(m['to'])}</td>"
+        f"<td>{html.escape(m['text'])}</td></tr>"
+        for m in reversed(messages)
+    )
+    return f"<h2>SMS</h2><table><tr><th>Date</th><th>À</th><th>Texte</th></tr>{rows}</table>"
+
+
+def build_router(directory: Path, sms_directory: Path | None = None) -> APIRouter:
     router = APIRouter(prefix="/dev/mailbox", include_in_schema=False)
 
     @router.get("", response_class=HTMLResponse)
@@ -76,7 +91,8 @@ def build_router(directory: Path) -> APIRouter:
             if rows
             else "<p>Aucun message pour l'instant.</p>"
         )
-        return HTMLResponse(_PAGE.format(body=table), headers=_HEADERS)
+        body = "<h2>Mails</h2>" + table + _sms_table(sms_directory)
+        return HTMLResponse(_PAGE.format(body=body), headers=_HEADERS)
 
     @router.get("/{name}", response_class=HTMLResponse)
     def mail(name: str) -> HTMLResponse:
