@@ -60,9 +60,10 @@ class Mailbox:
         return token_in(await self.last_to(address))
 
 
-def link_in(mail: ReceivedMail) -> str:
-    links = [url for url in _LINK.findall(mail.body("plain")) if "token=" in url]
-    assert links, "no link with a token in the mail"
+def link_in(mail: ReceivedMail, to: str = "token=") -> str:
+    """The first link of the mail's text containing `to` (by default: a link with a token)."""
+    links = [url for url in _LINK.findall(mail.body("plain")) if to in url]
+    assert links, f"no link with {to!r} in the mail"
     return links[0]
 
 

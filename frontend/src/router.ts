@@ -124,6 +124,11 @@ const routes: RouteRecordRaw[] = [
         meta: { title: "Mes demandes", requiresAccount: true },
       },
       {
+        path: "reponses",
+        component: () => import("./enrolment/AnswersPage.vue"),
+        meta: { title: "Réponses aux candidatures", requiresAccount: true },
+      },
+      {
         path: "abonnements",
         component: () => import("./accounts/account/SubscriptionsPage.vue"),
         meta: { title: "Mes abonnements", requiresAccount: true },

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, SmallInteger, String, bindparam, select, text
+from sqlalchemy import BigInteger, Integer, SmallInteger, String, bindparam, delete, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +15,7 @@ from cma.catalogue.models import Campaign, Course
 from cma.catalogue.service import today
 from cma.enrolment.allocation import Candidate, Decision, allocate, report, tier
 from cma.enrolment.exceptions import AlreadyAllocated, ApplicationsStillOpen, NotAllocated
-from cma.enrolment.models import AllocationRun, Application
+from cma.enrolment.models import AllocationRun, Application, BasketItem
 
 # Each submitted application with what decides its tier: the social situation counts on a
 # course that asks for it; prerequisites are met when the learner's history (the old site's
@@ -163,6 +163,8 @@ async def commit(
             "ranks": [d.waitlist_rank for d in decisions],
         },
     )
+    # The baskets of the campaign have served: their applications are decided.
+    await session.execute(delete(BasketItem).where(BasketItem.campaign_id == campaign.id))
     return {**summary, "committed": True, "run_id": run.id}
 
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applicationPeriod, hour, price, responsePeriod } from "./format";
+import { applicationPeriod, fullDate, hour, price, responsePeriod } from "./format";
 
 describe("French wording", () => {
   it("writes the seed's calendar", () => {
@@ -14,6 +14,11 @@ describe("French wording", () => {
     expect(applicationPeriod("2027-03-01", "2027-03-11")).toBe(
       "Du lundi 1er mars au jeudi 11 mars 2027",
     );
+  });
+
+  it("writes a deadline with its weekday and year", () => {
+    expect(fullDate("2016-09-15")).toBe("jeudi 15 septembre 2016");
+    expect(fullDate("2027-01-01")).toBe("vendredi 1er janvier 2027");
   });
 
   it("writes hours and prices", () => {

@@ -40,3 +40,16 @@ export function hour(value: string): string {
 export function price(value: string | number): string {
   return EURO.format(Number(value));
 }
+
+const FULL = new Intl.DateTimeFormat("fr-FR", {
+  weekday: "long",
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+  timeZone: "UTC",
+});
+
+/** "2026-12-05" -> "samedi 5 décembre 2026". */
+export function fullDate(iso: string): string {
+  return ordinal(FULL.format(day(iso)));
+}

@@ -1,0 +1,18 @@
+// How many courses "Mon panier" holds, for the badge of its tab. Refreshed when the session
+// changes and set by every page that changes the basket.
+import { reactive } from "vue";
+import { api, call, type Schemas } from "../api/client";
+
+export const basketCount = reactive<{ value: number | null }>({ value: null });
+
+export function showBasket(basket: Schemas["BasketOut"]): void {
+  basketCount.value = basket.items.length;
+}
+
+export async function refreshBasketCount(hasRecord: boolean): Promise<void> {
+  if (!hasRecord) {
+    basketCount.value = null;
+    return;
+  }
+  showBasket(await call(api.GET("/api/v1/me/basket")));
+}

@@ -1,0 +1,127 @@
+"""A whole campaign in the browser: three learners for two seats, the allocation, the answers
+by mail, a declined seat that goes to the waiting list, and its confirmation."""
+
+from datetime import timedelta
+
+from httpx import AsyncClient
+from playwright.async_api import Browser, Page, expect
+from sqlalchemy import update
+
+from cma.catalogue.models import Campaign
+from cma.catalogue.service import today
+from tests.e2e.conftest import DESKTOP, check_screen, on_live_server
+from tests.e2e.test_catalogue_journeys import catalogue  # noqa: F401 - fixture
+from tests.enrolment.campaigns import closed_campaign
+from tests.learners.test_fiche import FICHE, learner_headers
+from tests.support import PASSWORD, Mailbox, link_in, staff_headers
+
+LEARNERS = ["alice.cma@yopmail.com", "bruno.cma@yopmail.com", "chloe.cma@yopmail.com"]
+
+
+async def apply_in_the_browser(page: Page, email: str, code: str) -> None:
+    """Log in, add the course from its page, submit "Mon panier"."""
+    await page.goto(f"/connexion?suite=/catalogue/{code}")
+    await page.get_by_label("Courriel").fill(email)
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Valider").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Cours CA0001")
+    await page.get_by_role("button", name="Ajouter à mon panier").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Mon panier")
+    tabs = page.get_by_role("navigation", name="Navigation principale")
+    await expect(tabs.get_by_role("link", name="Mon panier : 1 cours")).to_be_visible()
+    await page.get_by_role("button", name="Valider mon panier").click()
+    await expect(page.get_by_role("status")).to_contain_text("Vos candidatures sont déposées")
+
+
+async def open_answers_mail(page: Page, mailbox: Mailbox, email: str, live_url: str) -> str:
+    """Follow the link of the last mail; returns its subject."""
+    mail = await mailbox.last_to(email)
+    await page.goto(on_live_server(link_in(mail, to="/mon-compte/reponses"), live_url))
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Réponses aux candidatures")
+    return mail.subject
+
+
+async def test_three_learners_two_seats_a_decline_and_the_waiting_list_confirms(
+    browser: Browser,
+    client: AsyncClient,
+    mailbox: Mailbox,
+    live_url: str,
+    catalogue: int,  # noqa: F811
+) -> None:
+    campaign = await closed_campaign(mailbox.sessionmaker)
+    day = today()
+    # Open for applications today; the answers come once staff close it.
+    await campaign.set(
+        application_start=day - timedelta(days=2),
+        application_end=day,
+        response_start=day + timedelta(days=1),
+    )
+    await campaign.course("CA0001", seats=2)
+    pages = {}
+    for email in LEARNERS:
+        auth = await learner_headers(client, mailbox, email)
+        fiche = await client.post("/api/v1/me/learner", json=FICHE, headers=auth)
+        assert fiche.status_code == 201
+        context = await browser.new_context(base_url=live_url, viewport=DESKTOP, locale="fr-FR")
+        pages[email] = await context.new_page()
+        await apply_in_the_browser(pages[email], email, "CA0001")
+
+    # The application period ends; staff allocate (preview, then commit) and send the answers.
+    async with mailbox.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign.id)
+            .values(application_end=day - timedelta(days=1), response_start=day)
+        )
+    staff = await staff_headers(client, mailbox)
+    base = f"/api/v1/admin/campaigns/{campaign.id}"
+    preview = await client.post(f"{base}/allocation/preview", json={"seed": 2016}, headers=staff)
+    assert preview.json()["courses"][0]["demand"] == 3
+    committed = await client.post(f"{base}/allocation", json={"seed": 2016}, headers=staff)
+    assert committed.json()["accepted"] == 2
+    assert (await client.post(f"{base}/responses", headers=staff)).json() == {"count": 3}
+
+    accepted, waiting = [], []
+    for email in LEARNERS:
+        page = pages[email]
+        subject = await open_answers_mail(page, mailbox, email, live_url)
+        assert subject == "Réponses à vos candidatures aux Cours Municipaux d'Adultes"
+        await page.reload()  # the allocation emptied the basket: its tab shows no count now
+        tabs = page.get_by_role("navigation", name="Navigation principale")
+        await expect(tabs.get_by_role("link", name="Mon panier", exact=True)).to_be_visible()
+        card = page.locator(".course-card")
+        await expect(card).to_contain_text("Cours CA0001")
+        if await page.get_by_role("button", name="Confirmer mon inscription").count():
+            accepted.append(email)
+            await expect(card).to_contain_text("Acceptée, à confirmer")
+        else:
+            waiting.append(email)
+            await expect(card).to_contain_text("n° 1 sur la liste d'attente")
+    assert len(accepted) == 2
+    assert len(waiting) == 1
+    await check_screen(pages[accepted[0]], "reponses acceptee")
+    await check_screen(pages[waiting[0]], "reponses liste d'attente")
+
+    # One accepted learner declines; the seat goes to the waiting list, by mail.
+    leaving = pages[accepted[0]]
+    await leaving.get_by_role("button", name="Refuser la place").click()
+    await expect(leaving.get_by_text("Voulez-vous vraiment refuser cette place ?")).to_be_visible()
+    await leaving.get_by_role("button", name="Oui, refuser la place").click()
+    await expect(leaving.get_by_role("status")).to_have_text("Vous avez refusé la place.")
+    await expect(leaving.locator(".course-card")).to_contain_text("Place refusée")
+
+    promoted = pages[waiting[0]]
+    subject = await open_answers_mail(promoted, mailbox, waiting[0], live_url)
+    assert subject == "Une place vous est proposée aux Cours Municipaux d'Adultes"
+    await expect(promoted.locator(".course-card")).to_contain_text("Une place s'est libérée")
+    await check_screen(promoted, "reponses place proposee")
+    await promoted.get_by_role("button", name="Confirmer mon inscription").click()
+    await expect(promoted.get_by_role("status")).to_have_text("Votre inscription est confirmée.")
+    await expect(promoted.locator(".course-card")).to_contain_text("Inscription confirmée")
+    await check_screen(promoted, "reponses inscription confirmee")
+
+    # Mon historique keeps the campaign and every application's state.
+    await promoted.goto("/historique")
+    await expect(promoted.get_by_text("Inscription confirmée")).to_be_visible()
+    for page in pages.values():
+        await page.context.close()
