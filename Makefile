@@ -10,7 +10,7 @@ FRONTEND_STAMP := frontend/node_modules/.installed
 FRONTEND_BUILD := frontend/dist/index.html
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts
 
-.PHONY: install run test test-backend test-frontend browser lint openapi bench-catalogue bench-legacy clean
+.PHONY: install run test test-backend test-frontend browser lint openapi bench-catalogue bench-legacy bench-allocation clean
 
 ## install: the venv in .venv, the npm packages, the built SPA
 install: $(STAMP) $(FRONTEND_BUILD)
@@ -68,6 +68,10 @@ bench-catalogue: install
 ## bench-legacy: import 100,000 generated old accounts with their history
 bench-legacy: install
 	$(BIN)/python bench/legacy_import.py
+
+## bench-allocation: allocate 50,000 learners' 150,000 applications to 1,200 courses
+bench-allocation: install
+	$(BIN)/python bench/allocation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache frontend/node_modules frontend/dist test-artifacts

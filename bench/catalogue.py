@@ -9,22 +9,18 @@ fixed duration) and prints requests/s, p50/p99, errors, and the ratio to the bas
 """
 
 import argparse
-import asyncio
 import os
 import re
 import shutil
 import subprocess
 import sys
 import time
-import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from database import fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -92,13 +88,6 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60
     raise RuntimeError(f"{url} did not answer in {timeout}s")
 
 
-async def _admin(server_url: str, statement: str) -> None:
-    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(statement))
-    await engine.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10, help="duration of each measure")
@@ -107,30 +96,9 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk (make bench-catalogue does it)")
 
-    from cma.core.settings import to_asyncpg_url
-
     with ExitStack() as stack:
-        server = os.environ.get("DATABASE_URL")
-        if not server:
-            from cma.core import embedded
-
-            database = embedded.start(ROOT / ".data" / "bench-postgres", "postgres")
-            stack.callback(database.stop)
-            server = database.url
-        admin_url = to_asyncpg_url(server)
-        name = f"cma_bench_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
-        stack.callback(
-            lambda: asyncio.run(_admin(admin_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
-        )
-        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        env = {
-            **os.environ,
-            "DATABASE_URL": url.replace("+asyncpg", ""),
-            "CMA_ENV": "test",
-            "OUTBOX_IN_PROCESS": "false",
-        }
-        subprocess.run([BIN / "cma", "migrate"], env=env, check=True, capture_output=True)
+        url = stack.enter_context(fresh_database())
+        env = {**os.environ, "DATABASE_URL": url, "CMA_ENV": "test", "OUTBOX_IN_PROCESS": "false"}
         subprocess.run([BIN / "cma", "seed"], env=env, check=True, capture_output=True)
 
         common = ["--host", "127.0.0.1", "--log-level", "warning", "--no-access-log"]

@@ -9,28 +9,16 @@ import. Targets on 2 cores: under 60 s and under 500 MB.
 
 import argparse
 import asyncio
-import os
 import resource
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from database import fresh_database
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 60
 TARGET_MB = 500
-
-
-async def _admin(url: str, statement: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(statement))
-    await engine.dispose()
 
 
 def main() -> None:
@@ -38,25 +26,13 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     args = parser.parse_args()
 
-    from cma.cli import migrate
     from cma.core.database import create_engine, create_sessionmaker
     from cma.core.settings import to_asyncpg_url
     from cma.learners.legacy_generate import generate
     from cma.learners.legacy_import import import_legacy
 
-    server = os.environ.get("DATABASE_URL")
-    embedded = None
-    if not server:
-        from cma.core import embedded as embedded_postgres
-
-        embedded = embedded_postgres.start(ROOT / ".data" / "bench-postgres", "postgres")
-        server = embedded.url
-    admin_url = to_asyncpg_url(server)
-    name = f"cma_bench_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        migrate(url.replace("+asyncpg", ""))
+    with fresh_database() as database_url:
+        url = to_asyncpg_url(database_url)
         with tempfile.TemporaryDirectory() as directory:
             started = time.perf_counter()
             history = generate(Path(directory), args.size)
@@ -77,10 +53,6 @@ def main() -> None:
 
             elapsed, report = asyncio.run(run())
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    finally:
-        asyncio.run(_admin(admin_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
-        if embedded is not None:
-            embedded.stop()
 
     rows = report.accounts + report.history  # type: ignore[attr-defined]
     print(
