@@ -12,7 +12,7 @@ from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import cma.models  # noqa: F401 - registers every table
-from cma import spa
+from cma import backoffice, spa
 from cma.accounts.router import router as accounts_router
 from cma.accounts.service import Rules
 from cma.background import run_background
@@ -184,6 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings.sqlalchemy_url)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        backoffice_sessions.configure(bind=engine)
         app.state.throttle = create_throttle(engine, settings.rate_limit_storage_url)
         app.state.rules = Rules.from_settings(settings)
         app.state.legacy_rules = LegacyRules.from_settings(settings)
@@ -231,6 +232,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.env == Environment.DEV and settings.dev_mailbox_dir is not None:
         app.include_router(mailbox.build_router(settings.dev_mailbox_dir, settings.dev_sms_dir))
 
+    backoffice_sessions = backoffice.mount(app)
     spa.mount(app)
     app.add_middleware(
         CachedReads, prefixes=CACHED_PREFIXES, today=lambda: catalogue.today().isoformat()

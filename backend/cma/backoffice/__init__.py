@@ -1,0 +1,29 @@
+"""The staff back office ("Gestion des CMA"), built on sqladmin, behind the staff role."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqladmin import Admin
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cma.backoffice.auth import StaffSession
+from cma.backoffice.views import VIEWS
+
+PATH = "/back-office"
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def mount(app: FastAPI) -> async_sessionmaker[AsyncSession]:
+    """Mount the back office; returns its sessionmaker, to bind once the engine exists."""
+    sessionmaker = async_sessionmaker(class_=AsyncSession, expire_on_commit=False)
+    admin = Admin(
+        app,
+        session_maker=sessionmaker,
+        base_url=PATH,
+        title="Gestion des CMA",
+        templates_dir=str(TEMPLATES),
+        authentication_backend=StaffSession(sessionmaker),
+    )
+    for view in VIEWS:
+        admin.add_view(view)
+    return sessionmaker

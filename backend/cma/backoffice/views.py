@@ -1,0 +1,232 @@
+"""What staff see and may change. Catalogue tables are editable (the database's constraints
+and triggers still hold); people's data, applications and the trails are read-only here: they
+change only through the rules of the API (allocation, answers, cancellation)."""
+
+from typing import Any, ClassVar
+
+from sqladmin import ModelView
+
+from cma.catalogue.models import Campaign, Course, Page
+from cma.enrolment.models import AllocationRun, Application
+from cma.learners.models import Learner, LinkAudit
+from cma.notifications.models import OutboxMessage
+
+# Column names in French, whatever the table.
+LABELS = {
+    "code": "Code",
+    "title": "Intitulé",
+    "name": "Nom",
+    "campaign_id": "Campagne",
+    "weekday": "Jour (1 = lundi)",
+    "start_time": "Début",
+    "end_time": "Fin",
+    "seats": "Places",
+    "retired_at": "Retiré le",
+    "cancelled_at": "Annulé le",
+    "school_year": "Année scolaire",
+    "application_start": "Début des inscriptions",
+    "application_end": "Fin des inscriptions",
+    "response_start": "Début des réponses",
+    "response_end": "Fin des réponses",
+    "max_courses": "Cours par panier",
+    "max_accepted": "Cours attribués au plus",
+    "slug": "Adresse",
+    "position": "Ordre",
+    "updated_at": "Modifié le",
+    "created_at": "Créé le",
+    "last_name": "Nom",
+    "first_name": "Prénom",
+    "postal_code": "Code postal",
+    "legacy_account_id": "Ancien compte",
+    "course_code": "Cours",
+    "rank": "Choix",
+    "status": "État",
+    "outcome": "Décision",
+    "reason": "Motif",
+    "tier": "Priorité",
+    "waitlist_rank": "Rang d'attente",
+    "offer_deadline": "Confirmer avant le",
+    "seed": "Graine du tirage",
+    "cap": "Plafond",
+    "committed_by": "Par",
+    "channel": "Canal",
+    "template": "Modèle",
+    "recipient": "Destinataire",
+    "attempts": "Essais",
+    "sent_at": "Envoyé le",
+    "last_error": "Dernière erreur",
+}
+
+
+class French(ModelView):
+    column_labels: ClassVar[Any] = LABELS
+    page_size = 50
+
+
+class ReadOnly(French):
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_export = False
+
+
+class CourseView(French, model=Course):
+    name, name_plural, icon, category = "Cours", "Cours", "fa-solid fa-book", "Catalogue"
+    # Created through the API, which checks the domain, venue and campaign by name; retired or
+    # cancelled through it too (cancelling tells the learners), never erased.
+    can_create = False
+    can_delete = False
+    column_list: ClassVar[Any] = [
+        Course.code,
+        Course.title,
+        Course.campaign_id,
+        Course.weekday,
+        Course.start_time,
+        Course.seats,
+        Course.retired_at,
+        Course.cancelled_at,
+    ]
+    column_searchable_list: ClassVar[Any] = [Course.code, Course.title]
+    column_sortable_list: ClassVar[Any] = [Course.code, Course.seats, Course.campaign_id]
+    column_details_exclude_list: ClassVar[Any] = [Course.search, "domain", "venue", "campaign"]
+    form_columns: ClassVar[Any] = [
+        Course.title,
+        Course.description,
+        Course.level,
+        Course.prerequisites,
+        Course.prerequisite_codes,
+        Course.weekday,
+        Course.start_time,
+        Course.end_time,
+        Course.period,
+        Course.hours,
+        Course.fee,
+        Course.seats,
+        Course.is_new,
+        Course.needs_motivation,
+        Course.needs_priority_situation,
+    ]
+
+
+class CampaignView(French, model=Campaign):
+    name, name_plural, icon, category = "Campagne", "Campagnes", "fa-solid fa-calendar", "Catalogue"
+    can_delete = False
+    column_list: ClassVar[Any] = [
+        Campaign.id,
+        Campaign.name,
+        Campaign.school_year,
+        Campaign.application_start,
+        Campaign.application_end,
+        Campaign.response_start,
+        Campaign.response_end,
+        Campaign.max_courses,
+        Campaign.max_accepted,
+    ]
+    form_excluded_columns: ClassVar[Any] = [Campaign.created_at]
+
+
+class PageView(French, model=Page):
+    name, name_plural, icon, category = "Page", "Pages", "fa-solid fa-file-lines", "Catalogue"
+    column_list: ClassVar[Any] = [Page.slug, Page.title, Page.position, Page.updated_at]
+    form_columns: ClassVar[Any] = [Page.slug, Page.title, Page.body, Page.position]
+
+
+class LearnerView(ReadOnly, model=Learner):
+    name, name_plural, icon, category = "Apprenant", "Apprenants", "fa-solid fa-user", "Candidats"
+    column_list: ClassVar[Any] = [
+        Learner.last_name,
+        Learner.first_name,
+        Learner.postal_code,
+        Learner.legacy_account_id,
+        Learner.created_at,
+    ]
+    column_searchable_list: ClassVar[Any] = [Learner.last_name, Learner.first_name]
+
+
+class ApplicationView(ReadOnly, model=Application):
+    name, name_plural, icon, category = (
+        "Candidature",
+        "Candidatures",
+        "fa-solid fa-list-check",
+        "Candidats",
+    )
+    column_list: ClassVar[Any] = [
+        Application.id,
+        Application.campaign_id,
+        Application.course_code,
+        Application.rank,
+        Application.status,
+        Application.outcome,
+        Application.reason,
+        Application.tier,
+        Application.waitlist_rank,
+        Application.offer_deadline,
+    ]
+    column_searchable_list: ClassVar[Any] = [Application.course_code]
+    column_sortable_list: ClassVar[Any] = [
+        Application.id,
+        Application.course_code,
+        Application.status,
+        Application.waitlist_rank,
+    ]
+
+
+class AllocationRunView(ReadOnly, model=AllocationRun):
+    name, name_plural, icon, category = (
+        "Affectation",
+        "Affectations",
+        "fa-solid fa-shuffle",
+        "Campagnes",
+    )
+    column_list: ClassVar[Any] = [
+        AllocationRun.id,
+        AllocationRun.campaign_id,
+        AllocationRun.seed,
+        AllocationRun.cap,
+        AllocationRun.committed_by,
+        AllocationRun.created_at,
+    ]
+
+
+class OutboxView(ReadOnly, model=OutboxMessage):
+    name, name_plural, icon, category = (
+        "Message",
+        "Mails et SMS",
+        "fa-solid fa-envelope",
+        "Suivi",
+    )
+    column_list: ClassVar[Any] = [
+        OutboxMessage.id,
+        OutboxMessage.channel,
+        OutboxMessage.template,
+        OutboxMessage.recipient,
+        OutboxMessage.status,
+        OutboxMessage.attempts,
+        OutboxMessage.sent_at,
+        OutboxMessage.last_error,
+    ]
+    # A pending mail's secrets are a usable link token: never shown, not even to staff.
+    column_details_exclude_list: ClassVar[Any] = [OutboxMessage.secrets]
+    column_searchable_list: ClassVar[Any] = [OutboxMessage.recipient]
+
+
+class LinkAuditView(ReadOnly, model=LinkAudit):
+    name, name_plural, icon, category = (
+        "Appairage",
+        "Journal des appairages",
+        "fa-solid fa-link",
+        "Suivi",
+    )
+    column_default_sort: ClassVar[Any] = [(LinkAudit.at, True)]
+
+
+VIEWS = (
+    CourseView,
+    CampaignView,
+    PageView,
+    LearnerView,
+    ApplicationView,
+    AllocationRunView,
+    OutboxView,
+    LinkAuditView,
+)

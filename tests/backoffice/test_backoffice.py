@@ -1,0 +1,113 @@
+"""The staff back office: behind the staff role, the catalogue editable, people read-only."""
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import select
+
+from cma.accounts.service import ensure_staff
+from cma.catalogue.models import Course
+from tests.learners.test_fiche import learner_headers
+from tests.support import PASSWORD, Mailbox
+
+HOME = "/back-office/"
+
+
+async def staff_cookie(client: AsyncClient, mailbox: Mailbox) -> None:
+    """Log in as staff like the SPA does: the session travels in the cookie."""
+    async with mailbox.sessionmaker() as session, session.begin():
+        await ensure_staff(session, "agent@paris.fr", PASSWORD)
+    client.cookies.clear()
+    response = await client.post(
+        "/api/v1/sessions", json={"email": "agent@paris.fr", "password": PASSWORD}
+    )
+    assert response.status_code == 201
+
+
+async def test_anonymous_visitors_are_sent_to_the_login_page(client: AsyncClient) -> None:
+    response = await client.get(HOME)
+
+    assert response.status_code == 302
+    assert response.headers["location"] == "/connexion?suite=/back-office/"
+
+
+async def test_learners_are_refused(client: AsyncClient, mailbox: Mailbox) -> None:
+    await learner_headers(client, mailbox)
+    client.cookies.clear()
+    await client.post("/api/v1/sessions", json={"email": "a@yopmail.com", "password": PASSWORD})
+
+    response = await client.get(HOME)
+    listing = await client.get("/back-office/application/list")
+
+    assert response.status_code == 403
+    assert listing.status_code == 403
+
+
+async def test_staff_see_the_catalogue_and_the_trails_under_a_strict_policy(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int
+) -> None:
+    await staff_cookie(client, mailbox)
+
+    home = await client.get(HOME)
+    courses = await client.get("/back-office/course/list")
+    outbox = await client.get("/back-office/outbox-message/list")
+    no_create = await client.get("/back-office/application/create")
+
+    assert home.status_code == 200
+    assert "Gestion des CMA" in home.text
+    assert courses.status_code == 200
+    assert "Cours" in courses.text
+    policy = courses.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "<script>" not in courses.text
+    assert outbox.status_code == 200
+    assert no_create.status_code in (403, 404)
+
+
+@pytest.mark.parametrize("origin", [None, "https://evil.example"])
+async def test_a_write_must_come_from_this_site(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int, origin: str | None
+) -> None:
+    await staff_cookie(client, mailbox)
+    async with mailbox.sessionmaker() as session:
+        code = await session.scalar(select(Course.code).order_by(Course.code).limit(1))
+    headers = {"Origin": origin} if origin else {}
+
+    response = await client.post(f"/back-office/course/edit/{code}", data={}, headers=headers)
+
+    assert response.status_code == 403
+
+
+async def test_staff_edit_a_course_from_the_back_office(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int
+) -> None:
+    await staff_cookie(client, mailbox)
+    async with mailbox.sessionmaker() as session:
+        course = await session.scalar(select(Course).order_by(Course.code).limit(1))
+    assert course is not None
+    form = await client.get(f"/back-office/course/edit/{course.code}")
+    assert form.status_code == 200
+    assert 'name="seats"' in form.text
+    fields = {
+        "title": course.title,
+        "description": course.description,
+        "level": course.level,
+        "prerequisites": course.prerequisites or "",
+        "weekday": str(course.weekday),
+        "start_time": course.start_time.strftime("%H:%M"),
+        "end_time": course.end_time.strftime("%H:%M"),
+        "period": course.period,
+        "hours": str(course.hours),
+        "fee": str(course.fee),
+        "seats": "31",
+    }
+
+    saved = await client.post(
+        f"/back-office/course/edit/{course.code}",
+        data=fields,
+        headers={"Origin": "https://cma.test"},
+    )
+
+    assert saved.status_code == 302, saved.text[-2000:]
+    async with mailbox.sessionmaker() as session:
+        assert await session.scalar(select(Course.seats).where(Course.code == course.code)) == 31
