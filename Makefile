@@ -10,7 +10,7 @@ FRONTEND_STAMP := frontend/node_modules/.installed
 FRONTEND_BUILD := frontend/dist/index.html
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts
 
-.PHONY: install run test test-backend test-frontend browser lint openapi bench-catalogue bench-legacy bench-allocation clean
+.PHONY: install run test test-backend test-frontend test-hostile fuzz audit browser lint openapi bench-catalogue bench-legacy bench-allocation clean
 
 ## install: the venv in .venv, the npm packages, the built SPA
 install: $(STAMP) $(FRONTEND_BUILD)
@@ -44,6 +44,20 @@ test-frontend: $(FRONTEND_STAMP)
 
 test-backend: install
 	$(BIN)/pytest
+
+## test-hostile: the slow hostile tests (faults injected, concurrency at scale)
+test-hostile: install
+	$(BIN)/pytest -m hostile
+
+## fuzz: schemathesis with many more examples per operation than make test's
+fuzz: install
+	FUZZ_EXAMPLES=200 $(BIN)/pytest tests/hostile/test_fuzz.py
+
+## audit: known vulnerabilities of the pinned Python and npm dependencies (high and critical)
+audit: install
+	$(BIN)/pip-audit --skip-editable --progress-spinner off
+	cd frontend && npm audit --audit-level=high --omit=dev
+	cd frontend && npm audit --audit-level=high
 
 ## browser: Debian's Chromium for the browser tests (installed when missing and possible)
 browser:

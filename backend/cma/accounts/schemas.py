@@ -10,13 +10,16 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 
 from cma.accounts.models import Civility, Topic
 from cma.accounts.passwords import POLICY_TEXT, current_policy
 from cma.core.validation import (
+    IsoDate,
     blank_to_none,
     check_postal_code,
     clean_text,
@@ -122,10 +125,10 @@ class SignupRequest(BaseModel):
     mobile_phone: OptionalMobile = Field(
         default=None, description="Numéro de téléphone portable (facultatif), français."
     )
-    accept_terms: Annotated[bool, AfterValidator(_accepted)] = Field(
+    accept_terms: Annotated[StrictBool, AfterValidator(_accepted)] = Field(
         description="J'accepte les Conditions Générales d'Utilisation (obligatoire)"
     )
-    accept_information: bool = Field(
+    accept_information: StrictBool = Field(
         default=False,
         description="J'accepte de recevoir des informations de la part de la Mairie de Paris",
     )
@@ -282,9 +285,20 @@ class ProfileIn(BaseModel):
     usage_name: OptionalText = Field(default=None, description="Nom d'usage")
     birth_name: OptionalText = Field(default=None, description="Nom de naissance")
     first_name: OptionalText = Field(default=None, description="Prénom")
-    birth_date: Annotated[date | None, BeforeValidator(blank_to_none)] = Field(
-        default=None, description="Date de naissance (AAAA-MM-JJ)"
-    )
+    birth_date: Annotated[
+        IsoDate | None,
+        BeforeValidator(blank_to_none),
+        # An empty form field ("") means no date, like null.
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "string", "format": "date"},
+                    {"type": "string", "maxLength": 0},
+                    {"type": "null"},
+                ]
+            }
+        ),
+    ] = Field(default=None, description="Date de naissance (AAAA-MM-JJ)")
     address: OptionalLongText = Field(default=None, description="Adresse")
     address_complement: OptionalLongText = Field(default=None, description="Complément d'adresse")
     postal_code: OptionalPostalCode = Field(default=None, description="Code postal de la commune")
@@ -345,7 +359,7 @@ class SubscriptionItem(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     topic: Topic
-    subscribed: bool
+    subscribed: StrictBool
 
 
 class SubscriptionOut(SubscriptionItem):

@@ -33,6 +33,7 @@ from cma.catalogue.schemas import (
     TimeOfDay,
 )
 from cma.core.database import SessionDep
+from cma.core.params import RowId
 from cma.core.problems import CsrfRefused, Forbidden, InvalidInput, NotAuthenticated, responses
 
 router = APIRouter(tags=["catalogue"])
@@ -300,7 +301,7 @@ async def create_campaign(
     responses=responses(*STAFF_ERRORS, InvalidInput, CampaignNotFound),
 )
 async def update_campaign(
-    campaign_id: int,
+    campaign_id: RowId,
     body: CampaignIn,
     _: StaffDep,
     db: SessionDep,

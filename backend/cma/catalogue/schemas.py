@@ -1,13 +1,13 @@
 """Bodies of the catalogue API (public reads and staff writes)."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from cma.catalogue.models import Covers, Level, Period
-from cma.core.validation import clean_text
+from cma.core.validation import IsoDate, LocalTime, clean_text
 
 LEVEL_LABELS = {
     Level.TOUS: "Tous niveaux",
@@ -87,8 +87,8 @@ class CourseSummary(BaseModel):
     venue: VenueOut
     weekday: int = Field(ge=1, le=7, examples=[2], description="ISO weekday, 1 = Monday")
     weekday_label: str = Field(examples=["Mardi"])
-    start_time: time = Field(examples=["18:30:00"])
-    end_time: time = Field(examples=["20:30:00"])
+    start_time: LocalTime
+    end_time: LocalTime
     period: Period
     period_label: str = Field(examples=["Cours annuel"])
     fee: Decimal = Field(examples=["142.00"], description="Euros for the whole course")
@@ -176,15 +176,15 @@ class CourseIn(BaseModel):
     venue: str = Field(max_length=150, description="Venue name")
     campaign_id: int
     weekday: int = Field(ge=1, le=7)
-    start_time: time
-    end_time: time
+    start_time: LocalTime
+    end_time: LocalTime
     period: Period
     hours: int = Field(gt=0, le=2000)
     fee: Decimal = Field(ge=0, le=10000, decimal_places=2)
     seats: int = Field(gt=0, le=500)
-    is_new: bool = False
-    needs_motivation: bool = False
-    needs_priority_situation: bool = False
+    is_new: StrictBool = False
+    needs_motivation: StrictBool = False
+    needs_priority_situation: StrictBool = False
 
     @model_validator(mode="after")
     def _end_after_start(self) -> "CourseIn":
@@ -219,10 +219,10 @@ class CampaignIn(BaseModel):
     name: Text100
     school_year: str = Field(pattern=r"^[0-9]{4}-[0-9]{4}$")
     covers: Covers
-    application_start: date
-    application_end: date
-    response_start: date
-    response_end: date
+    application_start: IsoDate
+    application_end: IsoDate
+    response_start: IsoDate
+    response_end: IsoDate
     max_courses: int = Field(default=3, ge=1, le=10)
     max_accepted: int = Field(
         default=2, ge=1, le=10, description="Most courses one learner is given (≤ max_courses)"

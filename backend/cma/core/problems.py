@@ -6,6 +6,7 @@ validation, per-field `errors`.
 """
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 logger = logging.getLogger(__name__)
 
@@ -279,6 +281,7 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_UNPARSEABLE_BODY = "There was an error parsing the body"  # FastAPI's words, matched as such
 _HTTP_CODES: dict[int, tuple[str, str, str]] = {
     404: ("not-found", "Introuvable", "La ressource demandée n'existe pas."),
     405: ("method-not-allowed", "Méthode non autorisée", "Cette méthode n'est pas autorisée ici."),
@@ -291,19 +294,47 @@ _HTTP_CODES: dict[int, tuple[str, str, str]] = {
 }
 
 
+def _method_index(app: FastAPI) -> list[tuple[re.Pattern[str], set[str]]]:
+    """Each documented path, as a pattern, with its methods (built once per app)."""
+    index: list[tuple[re.Pattern[str], set[str]]] | None = getattr(app.state, "method_index", None)
+    if index is None:
+        index = [
+            (compile_path(path)[0], {method.upper() for method in operations})
+            for path, operations in app.openapi()["paths"].items()
+        ]
+        app.state.method_index = index
+    return index
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    """Every method the API takes at this path (Starlette only tells the first route's)."""
+    methods: set[str] = set()
+    for pattern, operations in _method_index(request.app):
+        if pattern.match(request.url.path):
+            methods |= operations
+    return methods
+
+
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNPARSEABLE_BODY:
+        # Bytes that are not even text (invalid UTF-8): the same answer as broken JSON.
+        broken = {"type": "json_invalid", "loc": ("body", 0), "msg": "", "input": {}}
+        return await _on_validation(request, RequestValidationError([broken]))
+    headers = dict(exc.headers or {})
+    status = exc.status_code
+    if status in (404, 405):
+        allowed = _allowed_methods(request)
+        if allowed and request.method not in allowed:
+            # The path exists with other methods: 405 listing them all, not a 404.
+            status = 405
+            headers["Allow"] = ", ".join(sorted(allowed))
     code, title, detail = _HTTP_CODES.get(
-        exc.status_code,
-        ("http-" + str(exc.status_code), HTTPStatus(exc.status_code).phrase, str(exc.detail)),
+        status,
+        ("http-" + str(status), HTTPStatus(status).phrase, str(exc.detail)),
     )
     return problem_response(
-        request,
-        status=exc.status_code,
-        code=code,
-        title=title,
-        detail=detail,
-        headers=exc.headers,
+        request, status=status, code=code, title=title, detail=detail, headers=headers or None
     )
 
 

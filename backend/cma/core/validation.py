@@ -2,9 +2,13 @@
 
 import re
 import unicodedata
+from datetime import date, time
+from typing import Annotated
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 # Mainland France and the overseas departments and collectivities.
 FRENCH_REGIONS = frozenset({"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "WF", "PF", "NC"})
@@ -82,3 +86,34 @@ def clean_text(value: str) -> str:
     if _CONTROL.search(value):
         raise ValueError("Ce champ contient des caractères non autorisés.")
     return value
+
+
+# A time of day in Paris, written "18:30:00" (accepted as "18:30" too). JSON Schema's "time"
+# format demands an offset, which a course's hour has none of: documented as a pattern instead.
+LocalTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+            "description": "Paris local time of day",
+            "examples": ["18:30:00"],
+        }
+    ),
+]
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date_text(value: object) -> object:
+    # Lax parsing reads a number, or digits, as a Unix time ("0" is 1970-01-01).
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and not _ISO_DATE.fullmatch(value)
+    ):
+        raise PydanticCustomError("date_type", "Input should be a valid date")
+    return value
+
+
+# A calendar date given as "YYYY-MM-DD".
+IsoDate = Annotated[date, BeforeValidator(_date_text)]

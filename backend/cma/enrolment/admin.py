@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, status
 from cma.accounts.dependencies import StaffDep
 from cma.catalogue.exceptions import CampaignNotFound, CourseNotFound
 from cma.core.database import SessionDep
+from cma.core.params import RowId
 from cma.core.problems import CsrfRefused, Forbidden, InvalidInput, NotAuthenticated, responses
 from cma.enrolment import cancellation, offers, runs
 from cma.enrolment import responses as answers
@@ -31,7 +32,7 @@ STAFF_ERRORS = (NotAuthenticated, CsrfRefused, Forbidden, InvalidInput)
     responses=responses(*STAFF_ERRORS, CampaignNotFound, ApplicationsStillOpen),
 )
 async def preview(
-    campaign_id: int, body: AllocationIn, _: StaffDep, db: SessionDep
+    campaign_id: RowId, body: AllocationIn, _: StaffDep, db: SessionDep
 ) -> AllocationReport:
     return AllocationReport.model_validate(await runs.preview(db, campaign_id, body.seed))
 
@@ -45,7 +46,7 @@ async def preview(
     responses=responses(*STAFF_ERRORS, CampaignNotFound, ApplicationsStillOpen, AlreadyAllocated),
 )
 async def commit(
-    campaign_id: int, body: AllocationIn, staff: StaffDep, db: SessionDep
+    campaign_id: RowId, body: AllocationIn, staff: StaffDep, db: SessionDep
 ) -> AllocationReport:
     return AllocationReport.model_validate(
         await runs.commit(db, campaign_id, body.seed, staff.account.id)
@@ -57,7 +58,7 @@ async def commit(
     summary="L'affectation enregistrée",
     responses=responses(*STAFF_ERRORS, NotAllocated),
 )
-async def committed(campaign_id: int, _: StaffDep, db: SessionDep) -> AllocationReport:
+async def committed(campaign_id: RowId, _: StaffDep, db: SessionDep) -> AllocationReport:
     run = await runs.committed(db, campaign_id)
     if run is None:
         raise NotAllocated()
@@ -71,7 +72,7 @@ async def committed(campaign_id: int, _: StaffDep, db: SessionDep) -> Allocation
     "twice to a learner for the same allocation. Returns how many learners were mailed now.",
     responses=responses(*STAFF_ERRORS, CampaignNotFound, OutsideResponsePeriod, NotAllocated),
 )
-async def send_responses(campaign_id: int, _: StaffDep, db: SessionDep) -> Handled:
+async def send_responses(campaign_id: RowId, _: StaffDep, db: SessionDep) -> Handled:
     return Handled(count=await answers.send(db, campaign_id))
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, status
 from cma.accounts.dependencies import AuthDep
 from cma.accounts.models import Account
 from cma.core.database import SessionDep
+from cma.core.params import RowId
 from cma.core.problems import CsrfRefused, InvalidInput, NotAuthenticated, responses
 from cma.enrolment import offers, service
 from cma.enrolment.exceptions import (
@@ -137,7 +138,7 @@ async def list_applications(learner: LearnerDep, db: SessionDep) -> list[Applica
     description="Until the end of the application period.",
     responses=responses(*ERRORS, InvalidInput, ApplicationNotFound, PeriodClosed),
 )
-async def withdraw(application_id: int, learner: LearnerDep, db: SessionDep) -> None:
+async def withdraw(application_id: RowId, learner: LearnerDep, db: SessionDep) -> None:
     await service.withdraw(db, learner.learner_id, application_id)
 
 
@@ -147,7 +148,7 @@ async def withdraw(application_id: int, learner: LearnerDep, db: SessionDep) -> 
     description="By the offer's deadline (a Paris calendar day, included).",
     responses=responses(*ERRORS, InvalidInput, ApplicationNotFound, NotAnOffer, OfferExpired),
 )
-async def confirm(application_id: int, learner: LearnerDep, db: SessionDep) -> ApplicationOut:
+async def confirm(application_id: RowId, learner: LearnerDep, db: SessionDep) -> ApplicationOut:
     await offers.confirm(db, learner.learner_id, application_id)
     return await _application(db, learner, application_id)
 
@@ -159,13 +160,13 @@ async def confirm(application_id: int, learner: LearnerDep, db: SessionDep) -> A
     "who gets a mail.",
     responses=responses(*ERRORS, InvalidInput, ApplicationNotFound, NotAnOffer),
 )
-async def decline(application_id: int, learner: LearnerDep, db: SessionDep) -> ApplicationOut:
+async def decline(application_id: RowId, learner: LearnerDep, db: SessionDep) -> ApplicationOut:
     await offers.decline(db, learner.learner_id, application_id)
     return await _application(db, learner, application_id)
 
 
 async def _application(
-    db: SessionDep, learner: CurrentLearner, application_id: int
+    db: SessionDep, learner: CurrentLearner, application_id: RowId
 ) -> ApplicationOut:
     mine = await service.applications(db, learner.learner_id)
     return ApplicationOut.model_validate(next(a for a in mine if a["id"] == application_id))

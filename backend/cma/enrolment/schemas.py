@@ -1,11 +1,11 @@
 """Bodies of "Mon panier" and of the applications."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from cma.core.validation import blank_to_none, clean_text
+from cma.core.validation import LocalTime, blank_to_none, clean_text
 from cma.enrolment.models import ApplicationStatus, PrioritySituation, Reason
 
 PRIORITY_LABELS = {
@@ -75,8 +75,8 @@ class CourseBrief(BaseModel):
     code: str
     title: str
     weekday_label: str
-    start_time: time
-    end_time: time
+    start_time: LocalTime
+    end_time: LocalTime
     venue: str
     arrondissement: int
     needs_motivation: bool

@@ -12,6 +12,7 @@ from cma.accounts.schemas import Done, EmailBody, MailSent, PasswordResetConfirm
 from cma.core.client import ClientDep
 from cma.core.countries import french_names
 from cma.core.database import SessionDep
+from cma.core.params import OptionalRowId
 from cma.core.problems import (
     CsrfRefused,
     Forbidden,
@@ -202,7 +203,7 @@ class AuditRow(BaseModel):
 async def link_audit(
     _: StaffDep,
     db: SessionDep,
-    legacy_account_id: int | None = None,
+    legacy_account_id: OptionalRowId = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AuditRow]:
     rows = await service.audit_trail(db, legacy_account_id, limit)

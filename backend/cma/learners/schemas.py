@@ -15,6 +15,7 @@ from pydantic import (
 
 from cma.core.countries import check_country
 from cma.core.validation import (
+    IsoDate,
     blank_to_none,
     check_postal_code,
     clean_text,
@@ -104,7 +105,7 @@ class LearnerIn(BaseModel):
     last_name: Required100 = Field(description="Nom*")
     birth_name: Optional100 = Field(default=None, description="Nom de naissance")
     first_name: Required100 = Field(description="Prénom*")
-    birth_date: Annotated[date, AfterValidator(_adult)] = Field(description="Date de naissance*")
+    birth_date: Annotated[IsoDate, AfterValidator(_adult)] = Field(description="Date de naissance*")
     birth_country: Annotated[str, Field(max_length=2), AfterValidator(check_country)] = Field(
         description="Pays de naissance* (code ISO 3166-1, voir GET /api/v1/countries)"
     )
@@ -116,7 +117,10 @@ class LearnerIn(BaseModel):
     )
     city: Required100 = Field(description="Ville*")
     mobile_phone: Mobile = Field(default=None, description="Téléphone mobile*")
-    landline_phone: Landline = Field(default=None, description="Téléphone fixe*")
+    # Validated even when absent: the "at least one phone" rule lives on this field.
+    landline_phone: Landline = Field(
+        default=None, validate_default=True, description="Téléphone fixe*"
+    )
     heard_from: HeardFrom = Field(description="Comment avez-vous connu les CMA ?*")
 
     @field_validator("landline_phone")

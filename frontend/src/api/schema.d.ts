@@ -1491,12 +1491,14 @@ export interface components {
             weekday_label: string;
             /**
              * Start Time
-             * Format: time
+             * @description Paris local time of day
+             * @example 18:30:00
              */
             start_time: string;
             /**
              * End Time
-             * Format: time
+             * @description Paris local time of day
+             * @example 18:30:00
              */
             end_time: string;
             /** Venue */
@@ -1541,14 +1543,14 @@ export interface components {
             weekday_label: string;
             /**
              * Start Time
-             * Format: time
+             * @description Paris local time of day
              * @example 18:30:00
              */
             start_time: string;
             /**
              * End Time
-             * Format: time
-             * @example 20:30:00
+             * @description Paris local time of day
+             * @example 18:30:00
              */
             end_time: string;
             period: components["schemas"]["Period"];
@@ -1648,12 +1650,14 @@ export interface components {
             weekday: number;
             /**
              * Start Time
-             * Format: time
+             * @description Paris local time of day
+             * @example 18:30:00
              */
             start_time: string;
             /**
              * End Time
-             * Format: time
+             * @description Paris local time of day
+             * @example 18:30:00
              */
             end_time: string;
             period: components["schemas"]["Period"];
@@ -1737,14 +1741,14 @@ export interface components {
             weekday_label: string;
             /**
              * Start Time
-             * Format: time
+             * @description Paris local time of day
              * @example 18:30:00
              */
             start_time: string;
             /**
              * End Time
-             * Format: time
-             * @example 20:30:00
+             * @description Paris local time of day
+             * @example 18:30:00
              */
             end_time: string;
             period: components["schemas"]["Period"];
@@ -2296,12 +2300,14 @@ export interface components {
             weekday: number;
             /**
              * Start Time
-             * Format: time
+             * @description Paris local time of day
+             * @example 18:30:00
              */
             start_time: string;
             /**
              * End Time
-             * Format: time
+             * @description Paris local time of day
+             * @example 18:30:00
              */
             end_time: string;
             period: components["schemas"]["Period"];
@@ -5029,6 +5035,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row's id */
                 campaign_id: number;
             };
             cookie?: never;
@@ -6556,6 +6563,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row's id */
                 application_id: number;
             };
             cookie?: never;
@@ -6666,6 +6674,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row's id */
                 application_id: number;
             };
             cookie?: never;
@@ -6778,6 +6787,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row's id */
                 application_id: number;
             };
             cookie?: never;
@@ -6890,6 +6900,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row's id */
                 campaign_id: number;
             };
             cookie?: never;
@@ -7006,6 +7017,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row's id */
                 campaign_id: number;
             };
             cookie?: never;
@@ -7100,6 +7112,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row's id */
                 campaign_id: number;
             };
             cookie?: never;
@@ -7216,6 +7229,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row's id */
                 campaign_id: number;
             };
             cookie?: never;
