@@ -4,28 +4,33 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from httpx import ASGITransport, AsyncClient
 
 from cma.core.settings import Settings
 from cma.notifications.smtp_sink import free_port
 from tests.catalogue.conftest import catalogue  # noqa: F401 - the demo catalogue fixture
+from tests.learners.conftest import export, imported  # noqa: F401 - the pairing fixtures
 
 CMA = Path(sys.executable).parent / "cma"
+LOG = Path(__file__).resolve().parents[2] / "test-artifacts" / "served.log"
 
 
 @pytest.fixture(scope="session")
 def served(settings: Settings) -> Iterator[str]:
     """`cma serve` on a free loopback port, on the tests' database; yields its base URL."""
     port = free_port()
+    LOG.parent.mkdir(exist_ok=True)
+    log = LOG.open("w")
     process = subprocess.Popen(
         [CMA, "serve", "--port", str(port)],
         env={**os.environ, "OUTBOX_IN_PROCESS": "false"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -42,3 +47,30 @@ def served(settings: Settings) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
+def server_log(served: str) -> Iterator[Path]:
+    """The served app's log; a test using it fails if anything escaped to the server."""
+    start = LOG.stat().st_size
+    yield LOG
+    with LOG.open() as log:
+        log.seek(start)
+        escaped = [line for line in log if "Exception in ASGI application" in line]
+    assert not escaped, f"unhandled errors reached the server, see {LOG}"
+
+
+@pytest.fixture
+async def crowd(app: object) -> AsyncIterator[list[AsyncClient]]:
+    """Fifty clients, each from its own address (per-address throttles stay out of the way)."""
+    clients = [
+        AsyncClient(
+            transport=ASGITransport(app=app, client=(f"198.51.100.{n + 1}", 40000)),  # type: ignore[arg-type]
+            base_url="https://cma.test",
+        )
+        for n in range(50)
+    ]
+    yield clients
+    for http in clients:
+        await http.aclose()

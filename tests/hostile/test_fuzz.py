@@ -60,7 +60,9 @@ async def fuzz(url: str, *extra: str) -> tuple[int, str]:
     return process.returncode, out.decode()
 
 
-async def test_every_operation_holds_against_a_stranger(served: str, catalogue: int) -> None:
+async def test_every_operation_holds_against_a_stranger(
+    served: str, catalogue: int, server_log: Path
+) -> None:
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     code, report = await fuzz(served)
 
@@ -68,7 +70,7 @@ async def test_every_operation_holds_against_a_stranger(served: str, catalogue: 
 
 
 async def test_every_operation_holds_against_a_logged_in_learner(
-    served: str, catalogue: int, client: AsyncClient, mailbox: Mailbox
+    served: str, catalogue: int, client: AsyncClient, mailbox: Mailbox, server_log: Path
 ) -> None:
     auth = await learner_headers(client, mailbox, "fuzz@yopmail.com")
     assert (await client.post("/api/v1/me/learner", json=FICHE, headers=auth)).status_code == 201

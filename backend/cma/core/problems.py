@@ -369,4 +369,8 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
+    # A database outage is an answer (503), not a crash: handled where Starlette does not
+    # re-raise to the server, as it does for the catch-all below.
+    for outage in (DBAPIError, OSError, TimeoutError):
+        app.add_exception_handler(outage, _on_unexpected)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,131 @@
+"""Races: many requests at once end in exactly the state one serial order would give."""
+
+import asyncio
+from pathlib import Path
+
+from httpx import AsyncClient
+from sqlalchemy import func, select
+
+from cma.accounts.models import Account
+from cma.enrolment.models import Application, BasketItem
+from cma.learners.legacy_import import Report
+from cma.learners.models import Learner, LinkAudit
+from tests.enrolment.campaigns import closed_campaign
+from tests.enrolment.test_answers import applicants
+from tests.enrolment.test_basket import apart, open_courses
+from tests.learners.conftest import credentials
+from tests.learners.test_fiche import FICHE, learner_headers
+from tests.support import Mailbox, new_captcha, signup_body
+
+
+async def test_fifty_sign_ups_of_one_address_at_once_make_one_account(
+    client: AsyncClient, mailbox: Mailbox, crowd: list[AsyncClient]
+) -> None:
+    captchas = [await new_captcha(http, mailbox.sessionmaker) for http in crowd]
+    spellings = ["course@yopmail.com", "COURSE@yopmail.com", "Course@YopMail.com"]
+
+    responses = await asyncio.gather(
+        *(
+            http.post("/api/v1/accounts", json=signup_body(spellings[n % 3], captchas[n]))
+            for n, http in enumerate(crowd)
+        )
+    )
+
+    assert {r.status_code for r in responses} == {202}  # the same answer for all: no enumeration
+    assert len({r.text for r in responses}) == 1
+    async with mailbox.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Account)) == 1
+
+
+async def test_twenty_pairings_of_one_old_account_at_once_make_one_link(
+    client: AsyncClient, mailbox: Mailbox, imported: Report, export: Path
+) -> None:
+    email, password = credentials(export)["bcrypt"]
+    people = [await learner_headers(client, mailbox, f"rival{n}@yopmail.com") for n in range(20)]
+    tickets = []
+    for auth in people:
+        response = await client.post(
+            "/api/v1/learner-links/legacy-login",
+            json={"email": email, "password": password},
+            headers=auth,
+        )
+        assert response.status_code == 200, response.text
+        tickets.append(response.json()["ticket"])
+
+    results = await asyncio.gather(
+        *(
+            client.post("/api/v1/learner-links", json={"ticket": t, "learner": FICHE}, headers=a)
+            for t, a in zip(tickets, people, strict=True)
+        )
+    )
+
+    assert sorted(r.status_code for r in results) == [201] + [409] * 19
+    async with mailbox.sessionmaker() as session:
+        linked = await session.scalar(
+            select(func.count()).select_from(Learner).where(Learner.legacy_account_id.is_not(None))
+        )
+        outcomes = list(await session.scalars(select(LinkAudit.outcome)))
+    assert linked == 1
+    assert outcomes.count("linked") == 1
+    assert outcomes.count("conflict") == 19
+
+
+async def test_submits_and_withdrawals_at_once_leave_one_consistent_set(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int
+) -> None:
+    auth = await learner_headers(client, mailbox, "presse@yopmail.com")
+    assert (await client.post("/api/v1/me/learner", json=FICHE, headers=auth)).status_code == 201
+    courses = apart(await open_courses(mailbox), 3)
+    for course in courses:
+        await client.post(
+            "/api/v1/me/basket/items", json={"course_code": course.code}, headers=auth
+        )
+    [first, *_] = (await client.post("/api/v1/me/basket/submit", headers=auth)).json()
+
+    results = await asyncio.gather(
+        *(client.post("/api/v1/me/basket/submit", headers=auth) for _ in range(10)),
+        *(client.delete(f"/api/v1/me/applications/{first['id']}", headers=auth) for _ in range(5)),
+    )
+
+    assert all(r.status_code < 500 for r in results), [
+        r.text for r in results if r.status_code >= 500
+    ]
+    async with mailbox.sessionmaker() as session:
+        rows = list(await session.execute(select(Application.course_code, Application.status)))
+        basket = set(await session.scalars(select(BasketItem.course_code)))
+    # One row per course, whatever the interleaving; what is submitted is what the basket holds.
+    assert len(rows) == len({code for code, _ in rows}) == 3
+    submitted = {code for code, status in rows if status == "submitted"}
+    assert submitted <= basket | {first["course"]["code"]}
+    withdrawn = {code for code, status in rows if status == "withdrawn"}
+    assert withdrawn <= {first["course"]["code"]}
+
+
+async def test_confirm_and_decline_of_the_last_seat_at_once(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int
+) -> None:
+    from cma.enrolment import runs
+
+    campaign = await closed_campaign(mailbox.sessionmaker)
+    await campaign.course("RZ0001", seats=1)
+    people = await applicants(client, mailbox, campaign, "RZ0001", 3)
+    async with mailbox.sessionmaker() as session, session.begin():
+        await runs.commit(session, campaign.id, 1, None)
+    answers = [await p.only(client) for p in people]
+    holder = next(p for p, a in zip(people, answers, strict=True) if a["status"] == "offered")
+    mine = (await holder.only(client))["id"]
+
+    results = await asyncio.gather(
+        *(
+            client.post(f"/api/v1/me/applications/{mine}/{verb}", headers=holder.auth)
+            for verb in ("confirm", "decline") * 5
+        )
+    )
+
+    assert all(r.status_code in (200, 409) for r in results), [r.text for r in results]
+    async with mailbox.sessionmaker() as session:
+        statuses = sorted(await session.scalars(select(Application.status)))
+    # Whatever the order: the holder ends up having declined, and exactly one seat is held.
+    assert statuses.count("declined") == 1
+    assert statuses.count("offered") + statuses.count("confirmed") == 1
+    assert statuses.count("waitlisted") == 1
