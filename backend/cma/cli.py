@@ -44,6 +44,7 @@ def serve(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         proxy_headers=True,
+        server_header=False,  # no product name to fingerprint
         log_level="info",
     )
 

@@ -81,10 +81,16 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        api = scope["path"].startswith("/api/")
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in self.headers.items() if k not in present]
+                if api and b"cache-control" not in present:
+                    # Personal answers never sit in a shared or browser cache; the catalogue's
+                    # public reads say otherwise themselves.
+                    extra.append((b"cache-control", b"no-store"))
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
