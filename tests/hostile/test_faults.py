@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,9 +17,12 @@ from typing import Any
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
+from httpx import AsyncClient
 from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from cma.core.settings import Settings
+from cma.core.settings import Settings, to_asyncpg_url
 from cma.notifications import service as notifications
 from cma.notifications.models import OutboxMessage
 from cma.notifications.sender import SmtpSender
@@ -252,3 +256,71 @@ async def test_a_failing_migration_leaves_the_data_as_it_was(
     assert name == "Intact"
     assert table is None
     assert version == head
+
+
+async def run(command: str, *args: str) -> tuple[int, str]:
+    """A system command, by its full path; (exit code, what it said)."""
+    path = shutil.which(command)
+    if path is None:
+        return 127, f"{command} not found"
+    process = await asyncio.create_subprocess_exec(
+        path, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    out, _ = await process.communicate()
+    return process.returncode or 0, out.decode().strip()
+
+
+FILL = (
+    "INSERT INTO captchas (code, expires_at) "
+    "SELECT 'PLEIN', now() + interval '1 hour' FROM generate_series(1, 2000)"
+)
+
+
+@pytest.mark.hostile
+async def test_a_full_disk_refuses_the_write_cleanly_and_keeps_the_data(
+    client: AsyncClient, mailbox: Mailbox, settings: Settings
+) -> None:
+    """The captchas table on a 2 MB volume, filled up: the next write is a 503, nothing
+    committed is lost, and writes work again as soon as there is room."""
+    # Under /tmp, not pytest's private directory: the server's own user must reach it.
+    tiny = Path(tempfile.mkdtemp(prefix="cma-disk-"))
+    os.chmod(tiny, 0o755)  # noqa: S103 - the server's user only needs to traverse it
+    code, why = await run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(tiny))
+    if code != 0:
+        pytest.skip(f"a small volume cannot be mounted here: {why}")
+    engine = create_async_engine(
+        to_asyncpg_url(settings.database_url or ""), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        async with engine.connect() as admin:
+            data_dir = await admin.scalar(text("SHOW data_directory"))
+            os.chown(tiny, os.stat(data_dir).st_uid, os.stat(data_dir).st_gid)
+            await admin.execute(text(f"CREATE TABLESPACE cma_tiny LOCATION '{tiny}'"))
+            await admin.execute(text("ALTER TABLE captchas SET TABLESPACE cma_tiny"))
+            kept = (await client.post("/api/v1/captchas")).json()["id"]
+
+            async def fill() -> None:
+                for _ in range(1000):
+                    await admin.execute(text(FILL))
+
+            with pytest.raises(DBAPIError, match="space"):
+                await fill()
+            rows = await admin.scalar(text("SELECT count(*) FROM captchas"))
+
+            refused = await client.post("/api/v1/captchas")
+
+            assert refused.status_code == 503
+            assert refused.headers["Retry-After"] == "5"
+            assert await admin.scalar(text("SELECT count(*) FROM captchas")) == rows
+            assert (await client.get(f"/api/v1/captchas/{kept}/image")).status_code == 200
+
+            # The operator grows the volume: writes work again, with no restart.
+            assert (await run("mount", "-o", "remount,size=4m", str(tiny)))[0] == 0
+            assert (await client.post("/api/v1/captchas")).status_code == 201
+    finally:
+        async with engine.connect() as admin:
+            await admin.execute(text("ALTER TABLE captchas SET TABLESPACE pg_default"))
+            await admin.execute(text("DROP TABLESPACE IF EXISTS cma_tiny"))
+        await engine.dispose()
+        await run("umount", str(tiny))
+        os.rmdir(tiny)

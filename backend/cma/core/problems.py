@@ -338,9 +338,16 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# SQLSTATE classes of a database that cannot serve now: connection lost (08), out of disk,
+# memory or connections (53), shutting down or starting up (57P).
+_UNAVAILABLE_STATES = ("08", "53", "57P")
+
+
 def _is_database_outage(exc: BaseException) -> bool:
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
+    if isinstance(exc, DBAPIError):
+        state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if exc.connection_invalidated or str(state or "").startswith(_UNAVAILABLE_STATES):
+            return True
     return isinstance(exc, OSError | InterfaceError | OperationalError | TimeoutError)
 
 
