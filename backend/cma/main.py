@@ -188,10 +188,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.sqlalchemy_url)
+        # Short autonomous writes (rate-limit counters, captcha burns, audit rows) are made while
+        # a request holds its own connection: from a pool of their own, or a burst that takes
+        # every connection of the main pool would wait for ever on itself.
+        side_engine = create_engine(settings.sqlalchemy_url, pool_size=4)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.side_sessionmaker = create_sessionmaker(side_engine)
         backoffice_sessions.configure(bind=engine)
-        app.state.throttle = create_throttle(engine, settings.rate_limit_storage_url)
+        app.state.throttle = create_throttle(side_engine, settings.rate_limit_storage_url)
         app.state.rules = Rules.from_settings(settings)
         app.state.legacy_rules = LegacyRules.from_settings(settings)
         app.state.catalogue_cache = ReadCache(
@@ -212,6 +217,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await background
             await app.state.catalogue_cache.stop()
             await engine.dispose()
+            await side_engine.dispose()
 
     app = FastAPI(
         title="CMA — Cours Municipaux d'Adultes et compte parisien",

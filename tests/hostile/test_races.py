@@ -3,7 +3,7 @@
 import asyncio
 from pathlib import Path
 
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 from sqlalchemy import func, select
 
 from cma.accounts.models import Account
@@ -21,18 +21,26 @@ from tests.support import Mailbox, new_captcha, signup_body
 async def test_fifty_sign_ups_of_one_address_at_once_make_one_account(
     client: AsyncClient, mailbox: Mailbox, crowd: list[AsyncClient]
 ) -> None:
-    captchas = [await new_captcha(http, mailbox.sessionmaker) for http in crowd]
     spellings = ["course@yopmail.com", "COURSE@yopmail.com", "Course@YopMail.com"]
 
-    responses = await asyncio.gather(
-        *(
-            http.post("/api/v1/accounts", json=signup_body(spellings[n % 3], captchas[n]))
-            for n, http in enumerate(crowd)
-        )
-    )
+    async def sign_up(n: int) -> Response:
+        """As a client does: again after Retry-After while the server sheds the burst."""
+        http = crowd[n]
+        for _ in range(20):
+            captcha = await new_captcha(http, mailbox.sessionmaker)
+            response = await http.post(
+                "/api/v1/accounts", json=signup_body(spellings[n % 3], captcha)
+            )
+            if response.status_code != 503:
+                return response
+            assert response.json()["type"] == "urn:cma:problem:busy"
+            await asyncio.sleep(float(response.headers["Retry-After"]) / 10)
+        raise AssertionError("never let in")
+
+    responses = await asyncio.gather(*(sign_up(n) for n in range(len(crowd))))
 
     assert {r.status_code for r in responses} == {202}  # the same answer for all: no enumeration
-    assert len({r.text for r in responses}) == 1
+    assert len({r.text.lower() for r in responses}) == 1
     async with mailbox.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Account)) == 1
 

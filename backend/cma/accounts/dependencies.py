@@ -37,7 +37,8 @@ def _rules(request: Request) -> service.Rules:
 
 
 def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    """For writes that must stand whatever the request's transaction does (its own pool)."""
+    maker: async_sessionmaker[AsyncSession] = request.app.state.side_sessionmaker
     return maker
 
 

@@ -55,6 +55,7 @@ from cma.accounts.schemas import (
 from cma.core.client import ClientDep
 from cma.core.database import SessionDep
 from cma.core.problems import (
+    Busy,
     CsrfRefused,
     InvalidInput,
     NotAuthenticated,
@@ -178,7 +179,7 @@ SIGNUP_DONE = (
     summary="Créer un compte parisien (JE M'INSCRIS)",
     description="Creates a pending account and mails its activation link. The answer is the "
     "same whether the address already has an account or not (its owner gets a mail instead).",
-    responses=responses(InvalidInput, CaptchaInvalid, TooManyRequests),
+    responses=responses(InvalidInput, CaptchaInvalid, TooManyRequests, Busy),
 )
 async def sign_up(
     data: SignupRequest,
@@ -235,7 +236,7 @@ async def resend_activation(
     summary="Se connecter à Mon compte",
     description="Opens a server-side session: sets the HttpOnly session cookie (plus the CSRF "
     "cookie) for the SPA, and returns the same token for `Authorization: Bearer`.",
-    responses=responses(InvalidInput, InvalidCredentials, AccountPending, TooManyRequests),
+    responses=responses(InvalidInput, InvalidCredentials, AccountPending, TooManyRequests, Busy),
 )
 async def log_in(
     body: LoginRequest,
@@ -277,7 +278,7 @@ async def log_out(auth: AuthDep, db: SessionDep, response: Response) -> None:
     tags=["sessions"],
     summary="Connexion OAuth2 (formulaire), pour le bouton Authorize de Swagger UI",
     description="OAuth2 password flow: `username` is the email. Returns a bearer token.",
-    responses=responses(InvalidInput, InvalidCredentials, AccountPending, TooManyRequests),
+    responses=responses(InvalidInput, InvalidCredentials, AccountPending, TooManyRequests, Busy),
 )
 async def oauth2_token(
     form: Annotated[OAuth2PasswordForm, Form()],
@@ -326,7 +327,7 @@ async def request_password_reset(
     summary="Choisir un nouveau mot de passe avec le lien reçu",
     description="Sets the new password, closes every session of the account and kills the "
     "other reset links.",
-    responses=responses(InvalidInput, InvalidToken),
+    responses=responses(InvalidInput, InvalidToken, Busy),
 )
 async def confirm_password_reset(body: PasswordResetConfirm, db: SessionDep) -> Done:
     await service.reset_password(db, body.token, body.password)
@@ -362,7 +363,7 @@ async def me(auth: AuthDep, db: SessionDep, response: Response) -> MeOut:
     summary="Supprimer mon compte",
     description="Deletes the account and everything attached to it, after checking the "
     "current password. A confirmation mail is sent to the address.",
-    responses=responses(*AUTH_ERRORS, InvalidInput, WrongPassword, TooManyRequests),
+    responses=responses(*AUTH_ERRORS, InvalidInput, WrongPassword, TooManyRequests, Busy),
 )
 async def delete_me(
     body: PasswordBody,
@@ -406,7 +407,7 @@ async def put_profile(body: ProfileIn, auth: AuthDep, db: SessionDep) -> Profile
     tags=["me"],
     summary="MES PARAMÈTRES : changer mon mot de passe",
     description="Needs the current password; closes the account's other sessions.",
-    responses=responses(*AUTH_ERRORS, InvalidInput, WrongPassword, TooManyRequests),
+    responses=responses(*AUTH_ERRORS, InvalidInput, WrongPassword, TooManyRequests, Busy),
 )
 async def change_password(
     body: PasswordChange,
@@ -442,7 +443,7 @@ EMAIL_CHANGE_SENT = (
     summary="MES PARAMÈTRES : changer mon adresse mail",
     description="Needs the current password; mails a confirmation link to the new address. "
     "The address changes only when that link is used.",
-    responses=responses(*AUTH_ERRORS, InvalidInput, WrongPassword, TooManyRequests),
+    responses=responses(*AUTH_ERRORS, InvalidInput, WrongPassword, TooManyRequests, Busy),
 )
 async def request_email_change(
     body: EmailChangeRequest,

@@ -130,6 +130,18 @@ class ServiceUnavailable(ProblemError):
     detail = "Le service est momentanément indisponible. Veuillez réessayer dans quelques instants."
 
 
+class Busy(ProblemError):
+    """More password checks asked than the machine can do now: the excess is shed at once."""
+
+    status = 503
+    code = "busy"
+    title = "Service très sollicité"
+    detail = "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": "1"})
+
+
 def problem_response(
     request: Request,
     *,

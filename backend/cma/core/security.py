@@ -3,12 +3,17 @@
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TypeVar
 
 import anyio
 from passlib.context import CryptContext
 
+from cma.core.problems import Busy
 from cma.core.settings import get_settings
+
+T = TypeVar("T")
 
 TOKEN_BYTES = 32  # 256-bit tokens
 
@@ -46,14 +51,37 @@ PASSWORD_CONTEXT = CryptContext(
 )
 
 
+class Hasher:
+    """Password work off the event loop, a few at a time, with a short queue.
+
+    Hashing is CPU bound: more threads than cores only adds latency to every login. Past the
+    queue, a request is refused at once (503, Retry-After) rather than left waiting while it
+    holds a database connection: the excess of a burst is shed, the rest stays fast.
+    """
+
+    def __init__(self, concurrency: int, queue: int) -> None:
+        self.limiter = anyio.CapacityLimiter(concurrency)
+        self.capacity = concurrency + queue
+        self.in_flight = 0  # only touched on the event loop: no lock needed
+
+    async def run(self, work: Callable[..., T], *args: object) -> T:
+        if self.in_flight >= self.capacity:
+            raise Busy()
+        self.in_flight += 1
+        try:
+            return await anyio.to_thread.run_sync(work, *args, limiter=self.limiter)
+        finally:
+            self.in_flight -= 1
+
+
 @lru_cache
-def _hash_limiter() -> anyio.CapacityLimiter:
-    # Hashing is CPU bound: more threads than cores only adds latency to every login.
-    return anyio.CapacityLimiter(get_settings().password_hash_concurrency)
+def hasher() -> Hasher:
+    settings = get_settings()
+    return Hasher(settings.password_hash_concurrency, settings.password_hash_queue)
 
 
 async def hash_password(password: str) -> str:
-    return await anyio.to_thread.run_sync(PASSWORD_CONTEXT.hash, password, limiter=_hash_limiter())
+    return await hasher().run(PASSWORD_CONTEXT.hash, password)
 
 
 def _verify(password: str, password_hash: str) -> tuple[bool, str | None]:
@@ -66,7 +94,7 @@ def _verify(password: str, password_hash: str) -> tuple[bool, str | None]:
 
 async def verify_password(password: str, password_hash: str) -> tuple[bool, str | None]:
     """(matches, new hash if the stored one should be replaced)."""
-    return await anyio.to_thread.run_sync(_verify, password, password_hash, limiter=_hash_limiter())
+    return await hasher().run(_verify, password, password_hash)
 
 
 @lru_cache
@@ -76,5 +104,5 @@ def _dummy_hash() -> str:
 
 async def burn_password_check(password: str) -> None:
     """Spend the same time as a real check, for an address that has no account."""
-    dummy = await anyio.to_thread.run_sync(_dummy_hash, limiter=_hash_limiter())
+    dummy = await hasher().run(_dummy_hash)
     await verify_password(password, dummy)

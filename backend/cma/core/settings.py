@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     password_hash_concurrency: int = Field(
         default=2, description="Password hashes computed at once per process (CPU bound)."
     )
+    password_hash_queue: int = Field(
+        default=16,
+        description="Password checks that may wait per process; past it, 503 with Retry-After.",
+    )
 
     outbox_in_process: bool = Field(
         default=True, description="Run the mail worker inside each API process."

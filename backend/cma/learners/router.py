@@ -14,6 +14,7 @@ from cma.core.countries import french_names
 from cma.core.database import SessionDep
 from cma.core.params import OptionalRowId
 from cma.core.problems import (
+    Busy,
     CsrfRefused,
     Forbidden,
     InvalidInput,
@@ -104,7 +105,12 @@ async def update_learner(body: LearnerIn, auth: AuthDep, db: SessionDep) -> Lear
     description="Checks the old CMA email and password (throttled like a login) and answers "
     "with a single-use pairing ticket, valid 15 minutes, and the old record to review.",
     responses=responses(
-        *AUTH_ERRORS, InvalidInput, InvalidLegacyCredentials, AlreadyHasRecord, TooManyRequests
+        *AUTH_ERRORS,
+        InvalidInput,
+        InvalidLegacyCredentials,
+        AlreadyHasRecord,
+        TooManyRequests,
+        Busy,
     ),
 )
 async def legacy_login(
@@ -170,7 +176,7 @@ async def request_legacy_reset(
 @router.post(
     "/legacy-password-resets/confirm",
     summary="Choisir un nouveau mot de passe pour l'ancien compte CMA",
-    responses=responses(InvalidInput, InvalidLegacyResetToken),
+    responses=responses(InvalidInput, InvalidLegacyResetToken, Busy),
 )
 async def confirm_legacy_reset(body: PasswordResetConfirm, db: SessionDep) -> Done:
     await service.reset_legacy_password(db, body.token, body.password)

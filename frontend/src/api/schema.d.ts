@@ -3075,6 +3075,24 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `busy`: Service très sollicité */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:busy",
+                     *       "title": "Service très sollicité",
+                     *       "status": 503,
+                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     activate_api_v1_accounts_activation_post: {
@@ -3309,6 +3327,24 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `busy`: Service très sollicité */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:busy",
+                     *       "title": "Service très sollicité",
+                     *       "status": 503,
+                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     log_out_api_v1_sessions_current_delete: {
@@ -3459,6 +3495,24 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `busy`: Service très sollicité */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:busy",
+                     *       "title": "Service très sollicité",
+                     *       "status": 503,
+                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     request_password_reset_api_v1_password_resets_post: {
@@ -3573,6 +3627,24 @@ export interface operations {
                      *       "title": "Données invalides",
                      *       "status": 422,
                      *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `busy`: Service très sollicité */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:busy",
+                     *       "title": "Service très sollicité",
+                     *       "status": 503,
+                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
                      *     }
                      */
                     "application/problem+json": unknown;
@@ -3741,6 +3813,24 @@ export interface operations {
                      *       "title": "Trop de tentatives",
                      *       "status": 429,
                      *       "detail": "Trop de tentatives. Veuillez réessayer plus tard."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `busy`: Service très sollicité */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:busy",
+                     *       "title": "Service très sollicité",
+                     *       "status": 503,
+                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
                      *     }
                      */
                     "application/problem+json": unknown;
@@ -3995,6 +4085,24 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `busy`: Service très sollicité */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:busy",
+                     *       "title": "Service très sollicité",
+                     *       "status": 503,
+                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     request_email_change_api_v1_me_email_post: {
@@ -4103,6 +4211,24 @@ export interface operations {
                      *       "title": "Trop de tentatives",
                      *       "status": 429,
                      *       "detail": "Trop de tentatives. Veuillez réessayer plus tard."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `busy`: Service très sollicité */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:busy",
+                     *       "title": "Service très sollicité",
+                     *       "status": 503,
+                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
                      *     }
                      */
                     "application/problem+json": unknown;
@@ -5717,6 +5843,24 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `busy`: Service très sollicité */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:busy",
+                     *       "title": "Service très sollicité",
+                     *       "status": 503,
+                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_link_api_v1_learner_links_post: {
@@ -5945,6 +6089,24 @@ export interface operations {
                      *       "title": "Données invalides",
                      *       "status": 422,
                      *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `busy`: Service très sollicité */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:busy",
+                     *       "title": "Service très sollicité",
+                     *       "status": 503,
+                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
                      *     }
                      */
                     "application/problem+json": unknown;
