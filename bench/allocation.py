@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from database import fresh_database
+from harness import fresh_database
 
 TARGET_SECONDS = 30
 TARGET_MB = 1024

@@ -10,82 +10,19 @@ fixed duration) and prints requests/s, p50/p99, errors, and the ratio to the bas
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
-import time
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from database import fresh_database
+from harness import free_port, fresh_database, wait_healthy, wrk
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 TARGETS = {"domain listing": 0.5, "course page": 0.5, "search": 0.1, "search, uncached": 0.1}
 P99_LIMIT_MS = 100.0
-
-
-@dataclass
-class Result:
-    name: str
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _ms(value: str) -> float:
-    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def wrk(name: str, url: str, seconds: int, connections: int) -> Result:
-    script = []
-    if name == "search, uncached":
-        script = ["-s", str(ROOT / "bench" / "distinct_searches.lua")]
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *script, url],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=seconds + 30,
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
-    errors = 0
-    if match := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
-        errors += int(match.group(1))
-    if match := re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
-    ):
-        errors += sum(int(n) for n in match.groups())
-    return Result(name, rps, p50, p99, errors)
-
-
-def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: the server exited ({process.returncode})")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer in {timeout}s")
 
 
 def main() -> None:
@@ -133,7 +70,11 @@ def main() -> None:
             "search, uncached": f"http://127.0.0.1:{api_port}",
             "course page": f"{api_url}/courses/{code}",
         }
-        results = [wrk(n, u, args.seconds, args.connections) for n, u in runs.items()]
+        uncached = ["-s", str(ROOT / "bench" / "distinct_searches.lua")]
+        results = [
+            wrk(n, u, args.seconds, args.connections, uncached if n == "search, uncached" else [])
+            for n, u in runs.items()
+        ]
 
     base = results[0].rps
     print(

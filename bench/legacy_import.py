@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from database import fresh_database
+from harness import fresh_database
 
 TARGET_SECONDS = 60
 TARGET_MB = 500

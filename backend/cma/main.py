@@ -31,6 +31,7 @@ from cma.core.problems import (
     responses,
 )
 from cma.core.ratelimit import create_throttle
+from cma.core.security import close_hasher, hasher
 from cma.core.settings import Environment, Settings, get_settings
 from cma.enrolment.admin import admin as enrolment_admin_router
 from cma.enrolment.router import router as enrolment_router
@@ -203,6 +204,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.sessionmaker, refresh_seconds=settings.catalogue_refresh_seconds
         )
         app.state.catalogue_cache.start()
+        await hasher().warm()
         stop = asyncio.Event()
         background = None
         if settings.outbox_in_process:
@@ -218,6 +220,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.catalogue_cache.stop()
             await engine.dispose()
             await side_engine.dispose()
+            close_hasher()
 
     app = FastAPI(
         title="CMA — Cours Municipaux d'Adultes et compte parisien",

@@ -1,19 +1,27 @@
-"""Security primitives: opaque tokens stored as HMACs, and password hashing off the event loop."""
+"""Security primitives: opaque tokens stored as HMACs, and password hashing off the event loop
+(in low-priority worker processes)."""
 
+import asyncio
+import ctypes
 import hashlib
 import hmac
+import os
 import secrets
+import signal
+import sys
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
+from multiprocessing import get_context
 from typing import TypeVar
 
-import anyio
 from passlib.context import CryptContext
 
 from cma.core.problems import Busy
 from cma.core.settings import get_settings
 
 T = TypeVar("T")
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 TOKEN_BYTES = 32  # 256-bit tokens
 
@@ -51,16 +59,28 @@ PASSWORD_CONTEXT = CryptContext(
 )
 
 
-class Hasher:
-    """Password work off the event loop, a few at a time, with a short queue.
+def _worker_setup() -> None:
+    # Password work is the intended cost of a login, never a reason for a catalogue page or a
+    # basket to wait: the operating system serves the event loops first.
+    os.nice(10)
+    # And it ends with the server process, even one killed without notice.
+    if sys.platform == "linux":
+        ctypes.CDLL("libc.so.6").prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
-    Hashing is CPU bound: more threads than cores only adds latency to every login. Past the
+
+class Hasher:
+    """Password work in a few low-priority processes, with a short queue.
+
+    Hashing is CPU bound: more workers than cores only adds latency to every login. Past the
     queue, a request is refused at once (503, Retry-After) rather than left waiting while it
     holds a database connection: the excess of a burst is shed, the rest stays fast.
     """
 
     def __init__(self, concurrency: int, queue: int) -> None:
-        self.limiter = anyio.CapacityLimiter(concurrency)
+        self.pool = ProcessPoolExecutor(
+            concurrency, mp_context=get_context("spawn"), initializer=_worker_setup
+        )
+        self.concurrency = concurrency
         self.capacity = concurrency + queue
         self.in_flight = 0  # only touched on the event loop: no lock needed
 
@@ -69,9 +89,19 @@ class Hasher:
             raise Busy()
         self.in_flight += 1
         try:
-            return await anyio.to_thread.run_sync(work, *args, limiter=self.limiter)
+            return await asyncio.get_running_loop().run_in_executor(self.pool, work, *args)
         finally:
             self.in_flight -= 1
+
+    async def warm(self) -> None:
+        """Start the processes now, not on the first login (a spawn takes about a second)."""
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            *(loop.run_in_executor(self.pool, _dummy_hash) for _ in range(self.concurrency))
+        )
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 @lru_cache
@@ -80,8 +110,19 @@ def hasher() -> Hasher:
     return Hasher(settings.password_hash_concurrency, settings.password_hash_queue)
 
 
+def close_hasher() -> None:
+    """Stop the hashing processes (at shutdown); a later call to `hasher` starts new ones."""
+    if hasher.cache_info().currsize:
+        hasher().close()
+        hasher.cache_clear()
+
+
+def _hash(password: str) -> str:
+    return PASSWORD_CONTEXT.hash(password)
+
+
 async def hash_password(password: str) -> str:
-    return await hasher().run(PASSWORD_CONTEXT.hash, password)
+    return await hasher().run(_hash, password)
 
 
 def _verify(password: str, password_hash: str) -> tuple[bool, str | None]:

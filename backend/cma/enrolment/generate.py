@@ -43,8 +43,13 @@ async def applicants(
     social_share: float = 0.15,
     random_seed: int = 1,
     prefix: str = "candidat",
+    password_hash: str = UNUSABLE_PASSWORD,
+    domain: str = "cma.test",
 ) -> list[uuid.UUID]:
-    """Write `learners` learners with their submitted applications; returns their ids."""
+    """Write `learners` learners with their submitted applications; returns their ids.
+
+    Their addresses are `{prefix}-{n}@{domain}`; give a real `password_hash` (one for all) and
+    a domain the API accepts (not the reserved `.test`) to let them log in."""
     rng = random.Random(random_seed)  # noqa: S311 - reproducible test data, no secret
     courses = list(
         await session.execute(
@@ -69,8 +74,8 @@ async def applicants(
         account_rows.append(
             (
                 account_id,
-                f"{prefix}-{n}@cma.test",
-                UNUSABLE_PASSWORD,
+                f"{prefix}-{n}@{domain}",
+                password_hash,
                 "active",
                 mobile,
                 "2026-11",
