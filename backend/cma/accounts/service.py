@@ -44,6 +44,7 @@ from cma.core.ratelimit import Rule, Throttle, subject_key
 from cma.core.security import (
     burn_password_check,
     hash_password,
+    hasher,
     new_token,
     token_digest,
     verify_password,
@@ -357,6 +358,8 @@ async def log_in(
     *,
     replaces: LoginSession | None = None,
 ) -> NewSession:
+    # A burst is shed before it costs a query: shedding must be cheap to protect the rest.
+    hasher().admit()
     account = await _by_email(session, email)
     if not await _verify_account_password(
         session, throttle, rules, account, email, password, client

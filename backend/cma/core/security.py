@@ -62,7 +62,7 @@ PASSWORD_CONTEXT = CryptContext(
 def _worker_setup() -> None:
     # Password work is the intended cost of a login, never a reason for a catalogue page or a
     # basket to wait: the operating system serves the event loops first.
-    os.nice(10)
+    os.nice(5)
     # And it ends with the server process, even one killed without notice.
     if sys.platform == "linux":
         ctypes.CDLL("libc.so.6").prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -84,9 +84,13 @@ class Hasher:
         self.capacity = concurrency + queue
         self.in_flight = 0  # only touched on the event loop: no lock needed
 
-    async def run(self, work: Callable[..., T], *args: object) -> T:
+    def admit(self) -> None:
+        """Refuse now, before any other work, a request whose password check would be shed."""
         if self.in_flight >= self.capacity:
             raise Busy()
+
+    async def run(self, work: Callable[..., T], *args: object) -> T:
+        self.admit()
         self.in_flight += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(self.pool, work, *args)
