@@ -16,10 +16,10 @@ from cma.catalogue.models import Campaign, Course
 from cma.catalogue.schemas import WEEKDAY_LABELS
 from cma.catalogue.service import today
 from cma.core.settings import get_settings
-from cma.enrolment.exceptions import ApplicationNotFound, NotAnOffer, OfferExpired
+from cma.enrolment.exceptions import NotAnOffer, OfferExpired
 from cma.enrolment.models import HOLDING, AllocationRun, Application, ApplicationStatus, Reason
 from cma.enrolment.runs import offer_deadline
-from cma.enrolment.service import revealed
+from cma.enrolment.service import own_application, revealed
 from cma.learners.models import Learner
 from cma.notifications import service as notifications
 
@@ -37,25 +37,8 @@ def answers_link() -> str:
     return f"{get_settings().public_url}/mon-compte/reponses"
 
 
-async def _mine(
-    session: AsyncSession, learner_id: uuid.UUID, application_id: int
-) -> tuple[Application, Campaign]:
-    row = (
-        await session.execute(
-            select(Application, Campaign)
-            .join(Campaign, Campaign.id == Application.campaign_id)
-            .where(Application.id == application_id, Application.learner_id == learner_id)
-            .with_for_update(of=Application)
-        )
-    ).one_or_none()
-    if row is None:
-        raise ApplicationNotFound()
-    application, campaign = row
-    return application, campaign
-
-
 async def confirm(session: AsyncSession, learner_id: uuid.UUID, application_id: int) -> None:
-    application, campaign = await _mine(session, learner_id, application_id)
+    application, campaign = await own_application(session, learner_id, application_id)
     day = today()
     if application.status == ApplicationStatus.CONFIRMED:
         return
@@ -71,7 +54,7 @@ async def confirm(session: AsyncSession, learner_id: uuid.UUID, application_id: 
 
 async def decline(session: AsyncSession, learner_id: uuid.UUID, application_id: int) -> None:
     """Give up an offered or confirmed seat (it goes to the waiting list), or leave the list."""
-    application, campaign = await _mine(session, learner_id, application_id)
+    application, campaign = await own_application(session, learner_id, application_id)
     day = today()
     if application.status == ApplicationStatus.DECLINED:
         return

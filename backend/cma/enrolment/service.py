@@ -394,8 +394,10 @@ async def applications(session: AsyncSession, learner_id: uuid.UUID) -> list[dic
     ]
 
 
-async def withdraw(session: AsyncSession, learner_id: uuid.UUID, application_id: int) -> None:
-    """Withdraw an application (and take its course out of the basket) until the period ends."""
+async def own_application(
+    session: AsyncSession, learner_id: uuid.UUID, application_id: int
+) -> tuple[Application, Campaign]:
+    """The learner's application, locked, with its campaign; 404 for anybody else's."""
     row = (
         await session.execute(
             select(Application, Campaign)
@@ -407,6 +409,12 @@ async def withdraw(session: AsyncSession, learner_id: uuid.UUID, application_id:
     if row is None:
         raise ApplicationNotFound()
     application, campaign = row
+    return application, campaign
+
+
+async def withdraw(session: AsyncSession, learner_id: uuid.UUID, application_id: int) -> None:
+    """Withdraw an application (and take its course out of the basket) until the period ends."""
+    application, campaign = await own_application(session, learner_id, application_id)
     if not _open(campaign, today()):
         raise PeriodClosed()
     if application.status != ApplicationStatus.SUBMITTED:
