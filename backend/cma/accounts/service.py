@@ -301,9 +301,11 @@ async def _check_login_allowed(
     throttle: Throttle, rules: Rules, email: str, client: Client
 ) -> None:
     subject = subject_key(email)
-    await throttle.ensure_open(rules.login_account_address, f"{subject}:{client.key}")
-    await throttle.ensure_open(rules.login_account, subject)
-    await throttle.ensure_open(rules.login_address, client.key)
+    await throttle.ensure_all_open(
+        (rules.login_account_address, f"{subject}:{client.key}"),
+        (rules.login_account, subject),
+        (rules.login_address, client.key),
+    )
 
 
 async def _record_login_failure(

@@ -13,7 +13,8 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
-from sqlalchemy import Integer, String, delete, func, text
+from sqlalchemy import Integer, String, bindparam, delete, func, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Mapped, mapped_column
@@ -43,6 +44,9 @@ _INCR = text(
     """
 )
 _GET = text("SELECT hits FROM rate_limit_counters WHERE key = :key AND expires_at > now()")
+_GET_MANY = text(
+    "SELECT key, hits FROM rate_limit_counters WHERE key = ANY(:keys) AND expires_at > now()"
+).bindparams(bindparam("keys", type_=ARRAY(String)))
 _EXPIRY = text(
     "SELECT extract(epoch FROM expires_at) FROM rate_limit_counters "
     "WHERE key = :key AND expires_at > now()"
@@ -71,6 +75,12 @@ class PostgresStorage(Storage):
         async with self._engine.connect() as conn:
             value = (await conn.execute(_GET, {"key": key})).scalar_one_or_none()
             return int(value or 0)
+
+    async def get_many(self, keys: list[str]) -> dict[str, int]:
+        """Several counters in one round trip."""
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(_GET_MANY, {"keys": keys})
+            return {key: int(hits) for key, hits in rows}
 
     async def get_expiry(self, key: str) -> float:
         async with self._engine.connect() as conn:
@@ -129,6 +139,18 @@ class Throttle:
         """Refuse (429) if the window for `key` is already spent; counts nothing."""
         if not await self._strategy.test(rule.limit, rule.name, key):
             raise TooManyRequests(await self._retry_after(rule, key))
+
+    async def ensure_all_open(self, *checks: tuple[Rule, str]) -> None:
+        """`ensure_open` for several windows; one round trip when they are in PostgreSQL."""
+        if not isinstance(self.storage, PostgresStorage):
+            for rule, key in checks:
+                await self.ensure_open(rule, key)
+            return
+        keys = [rule.limit.key_for(rule.name, key) for rule, key in checks]
+        hits = await self.storage.get_many(keys)
+        for (rule, key), stored in zip(checks, keys, strict=True):
+            if hits.get(stored, 0) >= rule.limit.amount:
+                raise TooManyRequests(await self._retry_after(rule, key))
 
     async def record(self, rule: Rule, key: str) -> bool:
         """Count one event; False once the window is spent."""
