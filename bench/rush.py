@@ -130,7 +130,9 @@ def report(recorder: Recorder, baselines: dict[str, float]) -> None:
         if baselines.get(name):
             ratio = f"{step.rate() / baselines[name]:.2f} of its baseline"
         ok = OK.get(name, {200})
-        wrong = {s: n for s, n in step.statuses.items() if s not in ok}
+        wrong: dict[int | str, int] = {s: n for s, n in step.statuses.items() if s not in ok and n}
+        if step.failures:
+            wrong["no answer"] = step.failures
         print(
             f"{name:<14}{step.rate():>9.1f}{step.quantile(0.5):>9.1f}{step.quantile(0.95):>9.1f}"
             f"{step.quantile(0.99):>9.1f}{step.errors(ok):>8}  {ratio}{wrong or ''}"
