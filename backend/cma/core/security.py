@@ -2,6 +2,7 @@
 (in low-priority worker processes)."""
 
 import asyncio
+import contextlib
 import ctypes
 import hashlib
 import hmac
@@ -65,7 +66,8 @@ def _worker_setup() -> None:
     os.nice(5)
     # And it ends with the server process, even one killed without notice.
     if sys.platform == "linux":
-        ctypes.CDLL("libc.so.6").prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        with contextlib.suppress(OSError):  # a libc without that name (musl): no such guard
+            ctypes.CDLL("libc.so.6").prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class Hasher:
