@@ -35,7 +35,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -58,9 +58,7 @@ LOGINS = ["-s", str(ROOT / "bench" / "logins.lua")]  # wrk posting the learners'
 @dataclass
 class Step:
     latencies: list[float] = field(default_factory=list)
-    accepted: list[float] = field(default_factory=list)  # of the 2xx answers only
     statuses: Counter[int] = field(default_factory=Counter)
-    retry_after: int = 0  # refusals that said when to come back
     failures: int = 0  # transport errors, timeouts
     first: float = float("inf")
     last: float = 0.0
@@ -73,24 +71,18 @@ class Step:
             return
         self.statuses[response.status_code] += 1
         self.latencies.append(ended - started)
-        if response.is_success:
-            self.accepted.append(ended - started)
-        elif "Retry-After" in response.headers:
-            self.retry_after += 1
 
     def errors(self, ok: set[int]) -> int:
         return self.failures + sum(n for s, n in self.statuses.items() if s not in ok)
 
-    def rate(self, *, accepted: bool = False) -> float:
+    def rate(self) -> float:
         span = self.last - self.first
-        count = len(self.accepted if accepted else self.latencies)
-        return count / span if span > 0 else 0.0
+        return len(self.latencies) / span if span > 0 else 0.0
 
-    def quantile(self, q: float, *, accepted: bool = False) -> float:
-        values = self.accepted if accepted else self.latencies
-        if not values:
+    def quantile(self, q: float) -> float:
+        if not self.latencies:
             return float("nan")
-        ordered = sorted(values)
+        ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
@@ -123,42 +115,18 @@ OK = {
 }
 
 
-def report(recorder: Recorder, baselines: dict[str, float]) -> None:
-    print(f"{'step':<14}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}  ratio")
+def report(recorder: Recorder) -> None:
+    """Per step of the rush; the ratios to the baselines are printed before it."""
+    print(f"{'step':<14}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for name, step in recorder.steps.items():
-        ratio = ""
-        if baselines.get(name):
-            ratio = f"{step.rate() / baselines[name]:.2f} of its baseline"
         ok = OK.get(name, {200})
         wrong: dict[int | str, int] = {s: n for s, n in step.statuses.items() if s not in ok and n}
         if step.failures:
             wrong["no answer"] = step.failures
         print(
             f"{name:<14}{step.rate():>9.1f}{step.quantile(0.5):>9.1f}{step.quantile(0.95):>9.1f}"
-            f"{step.quantile(0.99):>9.1f}{step.errors(ok):>8}  {ratio}{wrong or ''}"
+            f"{step.quantile(0.99):>9.1f}{step.errors(ok):>8}  {wrong or ''}"
         )
-
-
-async def closed_loop(
-    seconds: float, concurrency: int, request: Callable[[int], Awaitable[httpx.Response]]
-) -> Step:
-    """`concurrency` clients sending back to back for `seconds`."""
-    step = Step()
-    deadline = time.perf_counter() + seconds
-    counter = itertools.count()
-
-    async def client() -> None:
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            try:
-                response = await request(next(counter))
-            except httpx.HTTPError:
-                step.add(started, None)
-                continue
-            step.add(started, response)
-
-    await asyncio.gather(*(client() for _ in range(concurrency)))
-    return step
 
 
 # --- the world ------------------------------------------------------------------------------
@@ -578,7 +546,7 @@ def main() -> None:
                 )
         print(f"\nthe rush ({args.learners / args.ramp:.1f} arrivals/s):")
         recorder, submitted, last_submit = asyncio.run(rush(world, args.ramp))
-        report(recorder, {})
+        report(recorder)
         print(f"\nend state ({submitted} of {args.learners} baskets submitted):")
         ok = (
             asyncio.run(end_state(world, submitted, last_submit, sink))

@@ -9,7 +9,7 @@ from cma.catalogue.exceptions import CourseNotFound
 from cma.catalogue.models import Course
 from cma.enrolment.exceptions import CourseAlreadyCancelled
 from cma.enrolment.models import Application, ApplicationStatus, BasketItem, Reason
-from cma.enrolment.offers import course_context
+from cma.enrolment.service import course_context
 from cma.learners.models import Learner
 from cma.notifications import service as notifications
 from cma.notifications.models import Channel
@@ -44,7 +44,7 @@ async def cancel(session: AsyncSession, code: str) -> int:
         .order_by(Application.id)
         .with_for_update(of=Application)
     )
-    context = {"course": {**course_context(course), "venue": course.venue.name}}
+    context = {"course": course_context(course)}
     told = 0
     for application, learner, account in rows:
         application.status = ApplicationStatus.CANCELLED.value

@@ -6,31 +6,21 @@ foreign keys of other writers alone); the database's capacity trigger is the bac
 
 import uuid
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from cma.accounts.models import Account
 from cma.catalogue.models import Campaign, Course
-from cma.catalogue.schemas import WEEKDAY_LABELS
 from cma.catalogue.service import today
 from cma.core.settings import get_settings
 from cma.enrolment.exceptions import NotAnOffer, OfferExpired
 from cma.enrolment.models import HOLDING, AllocationRun, Application, ApplicationStatus, Reason
 from cma.enrolment.runs import offer_deadline
-from cma.enrolment.service import own_application, revealed
+from cma.enrolment.service import course_context, own_application, revealed
 from cma.learners.models import Learner
 from cma.notifications import service as notifications
-
-
-def course_context(course: Course) -> dict[str, Any]:
-    return {
-        "title": course.title,
-        "code": course.code,
-        "when": f"{WEEKDAY_LABELS[course.weekday].lower()} "
-        f"{course.start_time:%H:%M}–{course.end_time:%H:%M}",
-    }
 
 
 def answers_link() -> str:
@@ -78,6 +68,7 @@ async def promote(session: AsyncSession, course_code: str, day: date) -> int:
             .join(Campaign, Campaign.id == Course.campaign_id)
             .join(AllocationRun, AllocationRun.campaign_id == Campaign.id)
             .where(Course.code == course_code)
+            .options(joinedload(Course.venue, innerjoin=True))
             .with_for_update(of=Course, key_share=True)
         )
     ).one_or_none()

@@ -14,8 +14,9 @@ from cma.catalogue.service import today
 from cma.enrolment.exceptions import NotAllocated, OutsideResponsePeriod
 from cma.enrolment.labels import REASON_LABELS, STATUS_LABELS
 from cma.enrolment.models import Application, ApplicationStatus, Reason
-from cma.enrolment.offers import answers_link, course_context
+from cma.enrolment.offers import answers_link
 from cma.enrolment.runs import committed
+from cma.enrolment.service import course_context
 from cma.learners.models import Learner
 from cma.notifications import service as notifications
 
@@ -70,7 +71,7 @@ def _answer(application: Application, course: Course) -> dict[str, Any]:
     status = ApplicationStatus(application.status)
     return {
         "rank": application.rank,
-        "course": {**course_context(course), "venue": course.venue.name},
+        "course": course_context(course),
         "status": status.value,
         "status_label": STATUS_LABELS[status],
         "reason_label": REASON_LABELS[Reason(application.reason)] if application.reason else None,

@@ -46,6 +46,17 @@ def _overlap(a: Course, b: Course) -> bool:
     return a.weekday == b.weekday and a.start_time < b.end_time and b.start_time < a.end_time
 
 
+def course_context(course: Course) -> dict[str, Any]:
+    """A course as the mails name it (its venue loaded)."""
+    return {
+        "title": course.title,
+        "code": course.code,
+        "when": f"{WEEKDAY_LABELS[course.weekday].lower()} "
+        f"{course.start_time:%H:%M}–{course.end_time:%H:%M}",
+        "venue": course.venue.name,
+    }
+
+
 def brief(course: Course) -> dict[str, Any]:
     return {
         "code": course.code,
@@ -274,17 +285,7 @@ async def submit(session: AsyncSession, account: Account, learner_id: uuid.UUID)
         context={
             "campaign": campaign.name,
             "application_end": campaign.application_end.strftime("%d/%m/%Y"),
-            "courses": [
-                {
-                    "rank": item.rank,
-                    "title": course.title,
-                    "code": course.code,
-                    "when": f"{WEEKDAY_LABELS[course.weekday].lower()} "
-                    f"{course.start_time:%H:%M}–{course.end_time:%H:%M}",
-                    "venue": course.venue.name,
-                }
-                for item, course in items
-            ],
+            "courses": [{"rank": item.rank, **course_context(course)} for item, course in items],
         },
     )
     await session.flush()

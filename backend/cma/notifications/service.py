@@ -38,8 +38,9 @@ async def enqueue(
         secrets=secrets,
         message_id=make_msgid(domain=get_settings().mail_from.rsplit("@", 1)[-1]),
     )
+    # No flush: the rows go out with the caller's next flush or its commit, all at once (the
+    # answers of a whole campaign are tens of thousands of mails).
     session.add(message)
-    await session.flush()
     return message
 
 
