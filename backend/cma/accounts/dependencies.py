@@ -26,17 +26,19 @@ bearer = OAuth2PasswordBearer(
 )
 
 
-def _throttle(request: Request) -> Throttle:
+# Coroutines even where they await nothing: FastAPI runs a plain `def` dependency in a worker
+# thread, a hop that costs far more than reading an attribute.
+async def _throttle(request: Request) -> Throttle:
     throttle: Throttle = request.app.state.throttle
     return throttle
 
 
-def _rules(request: Request) -> service.Rules:
+async def _rules(request: Request) -> service.Rules:
     rules: service.Rules = request.app.state.rules
     return rules
 
 
-def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+async def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     """For writes that must stand whatever the request's transaction does (its own pool)."""
     maker: async_sessionmaker[AsyncSession] = request.app.state.side_sessionmaker
     return maker

@@ -16,7 +16,7 @@ class Client:
         return self.address or "unknown"
 
 
-def _client(request: Request) -> Client:
+async def _client(request: Request) -> Client:  # async: no worker-thread hop (see accounts)
     # Behind a reverse proxy, run uvicorn with --proxy-headers and --forwarded-allow-ips so
     # that request.client is the real caller and not the proxy.
     return Client(

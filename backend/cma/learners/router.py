@@ -46,7 +46,7 @@ admin = APIRouter(prefix="/admin", tags=["admin"])
 AUTH_ERRORS = (NotAuthenticated, CsrfRefused)
 
 
-def _rules(request: Request) -> service.LegacyRules:
+async def _rules(request: Request) -> service.LegacyRules:
     rules: service.LegacyRules = request.app.state.legacy_rules
     return rules
 
