@@ -202,6 +202,21 @@ async def test_repeated_failures_are_throttled_without_locking_the_owner_out(
     ).status_code == 201
 
 
+async def test_a_success_clears_the_failures_of_its_address(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    await active_account(client, mailbox, "distrait@yopmail.com")
+    wrong = {"email": "distrait@yopmail.com", "password": "Mauvais2026"}
+
+    before = [(await client.post("/api/v1/sessions", json=wrong)).status_code for _ in range(4)]
+    right = await client.post("/api/v1/sessions", json={**wrong, "password": PASSWORD})
+    after = [(await client.post("/api/v1/sessions", json=wrong)).status_code for _ in range(6)]
+
+    assert before == [401] * 4
+    assert right.status_code == 201
+    assert after == [401] * 5 + [429]  # five fresh tries, not one
+
+
 async def test_failures_spread_over_many_addresses_are_throttled_per_account(
     app: object, client: AsyncClient, mailbox: Mailbox
 ) -> None:

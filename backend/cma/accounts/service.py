@@ -297,15 +297,15 @@ async def resend_activation(
 # --- B. sessions and recovery ----------------------------------------------------------------
 
 
-async def _check_login_allowed(
-    throttle: Throttle, rules: Rules, email: str, client: Client
-) -> None:
+async def _check_login_allowed(throttle: Throttle, rules: Rules, email: str, client: Client) -> int:
+    """Refuse (429) a spent window; returns the failures counted for this address here."""
     subject = subject_key(email)
-    await throttle.ensure_all_open(
+    failures, _, _ = await throttle.ensure_all_open(
         (rules.login_account_address, f"{subject}:{client.key}"),
         (rules.login_account, subject),
         (rules.login_address, client.key),
     )
+    return failures
 
 
 async def _record_login_failure(
@@ -327,7 +327,7 @@ async def _verify_account_password(
     client: Client,
 ) -> bool:
     """Throttled password check; unknown addresses cost the same time as known ones."""
-    await _check_login_allowed(throttle, rules, email, client)
+    failures = await _check_login_allowed(throttle, rules, email, client)
     if account is None:
         await burn_password_check(password)
         matches, new_hash = False, None
@@ -339,7 +339,8 @@ async def _verify_account_password(
     assert account is not None
     if new_hash is not None:
         account.password_hash = new_hash
-    await throttle.forget(rules.login_account_address, f"{subject_key(email)}:{client.key}")
+    if failures:
+        await throttle.forget(rules.login_account_address, f"{subject_key(email)}:{client.key}")
     return True
 
 

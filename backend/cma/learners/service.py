@@ -182,9 +182,11 @@ async def legacy_login(
         raise AlreadyHasRecord()
     subject = subject_key(email)
     try:
-        await throttle.ensure_open(rules.per_legacy_account_and_address, f"{subject}:{client.key}")
-        await throttle.ensure_open(rules.per_legacy_account, subject)
-        await throttle.ensure_open(rules.per_address, client.key)
+        await throttle.ensure_all_open(
+            (rules.per_legacy_account_and_address, f"{subject}:{client.key}"),
+            (rules.per_legacy_account, subject),
+            (rules.per_address, client.key),
+        )
     except TooManyRequests:
         await audit(sessionmaker, account.id, None, client, LinkOutcome.THROTTLED)
         raise

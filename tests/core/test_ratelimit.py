@@ -1,0 +1,56 @@
+"""The throttle behaves the same on each store it can keep its counters in."""
+
+import socket
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from cma.core.database import create_engine
+from cma.core.problems import TooManyRequests
+from cma.core.ratelimit import Rule, Throttle, create_throttle
+from cma.core.settings import to_asyncpg_url
+
+REDIS = ("127.0.0.1", 6379)
+
+
+def _redis_running() -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(REDIS) == 0
+
+
+@pytest.fixture(
+    params=[
+        "postgresql",
+        "async+memory://",
+        pytest.param(
+            f"async+redis://{REDIS[0]}:{REDIS[1]}",
+            marks=pytest.mark.skipif(not _redis_running(), reason="no Redis on this machine"),
+        ),
+    ]
+)
+async def throttle(request: pytest.FixtureRequest, database_url: str) -> AsyncIterator[Throttle]:
+    engine = create_engine(to_asyncpg_url(database_url), pool_size=1)
+    store = None if request.param == "postgresql" else request.param
+    yield create_throttle(engine, store)
+    await engine.dispose()
+
+
+async def test_counts_refuses_when_spent_and_forgets(throttle: Throttle) -> None:
+    # Keys of their own: Redis outlives the test.
+    tight = Rule.of(f"tight-{uuid.uuid4().hex}", "2 per minute")
+    loose = Rule.of(f"loose-{uuid.uuid4().hex}", "10 per minute")
+
+    assert await throttle.ensure_all_open((tight, "a"), (loose, "a")) == [0, 0]
+    await throttle.record(tight, "a")
+    await throttle.record(loose, "a")
+    assert await throttle.ensure_all_open((tight, "a"), (loose, "a"), (tight, "b")) == [1, 1, 0]
+
+    await throttle.record(tight, "a")
+    with pytest.raises(TooManyRequests) as refused:
+        await throttle.ensure_all_open((loose, "a"), (tight, "a"))
+    assert 0 < int(refused.value.headers["Retry-After"]) <= 61
+
+    await throttle.forget(tight, "a")
+    assert await throttle.ensure_all_open((tight, "a"), (loose, "a")) == [0, 1]
