@@ -375,17 +375,20 @@ async def log_in(
     if replaces is not None:
         replaces.revoked_at = func.now()
     raw = new_token()
-    login_session = LoginSession(
-        account_id=account.id,
-        token_hash=token_digest(raw, purpose="session"),
-        expires_at=func.now() + get_settings().session_ttl,
-        client_address=client.address,
-        user_agent=(client.user_agent or "")[:300] or None,
+    # One round trip: the database sets the expiry and says which (RETURNING).
+    expires_at = await session.scalar(
+        insert(LoginSession)
+        .values(
+            account_id=account.id,
+            token_hash=token_digest(raw, purpose="session"),
+            expires_at=func.now() + get_settings().session_ttl,
+            client_address=client.address,
+            user_agent=(client.user_agent or "")[:300] or None,
+        )
+        .returning(LoginSession.expires_at)
     )
-    session.add(login_session)
-    await session.flush()
-    await session.refresh(login_session, ["expires_at"])
-    return NewSession(account=account, token=raw, expires_at=login_session.expires_at)
+    assert expires_at is not None
+    return NewSession(account=account, token=raw, expires_at=expires_at)
 
 
 async def authenticate(session: AsyncSession, raw: str) -> tuple[Account, LoginSession] | None:
