@@ -1,11 +1,13 @@
 """Engine, sessions and the request-owned transaction."""
 
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, Request
-from sqlalchemy import BigInteger, DateTime, MetaData, func
+from sqlalchemy import BigInteger, DateTime, MetaData, event, func
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -13,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import ConnectionPoolEntry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -35,12 +38,17 @@ class CreatedAt:
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(
+# A connection idle longer than this is checked before use (see `_ping_after_idle`).
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def create_engine(
+    url: str, *, pool_size: int = 10, ping_after_idle: float = PING_AFTER_IDLE_SECONDS
+) -> AsyncEngine:
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         connect_args={
             "server_settings": {
                 "application_name": "cma",
@@ -52,6 +60,35 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             }
         },
     )
+    _ping_after_idle(engine, ping_after_idle)
+    return engine
+
+
+def _ping_after_idle(engine: AsyncEngine, seconds: float) -> None:
+    """Pessimistic disconnect handling for the connections that sat idle, free for busy ones.
+
+    A connection that sat in the pool may have been cut meanwhile (a failover, a server
+    restart, a firewall's idle timeout): it is pinged before use and, if dead, replaced by a
+    fresh one, so the request never sees it. One used a moment ago is not: `pool_pre_ping`
+    pings every checkout, three round trips on asyncpg (BEGIN, a query, ROLLBACK), which was
+    the largest single cost of a login after the password. A connection cut while in use
+    still fails its request (a 503 with Retry-After), and the pool then replaces them all.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < seconds:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as error:
+            # The pool's documented signal: discard this connection and check out another.
+            raise DisconnectionError("the connection was lost while idle") from error
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
