@@ -29,18 +29,21 @@ never asserted.
 import argparse
 import asyncio
 import itertools
+import json
 import os
 import random
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import httpx
 from harness import free_port, fresh_database, wait_healthy, wrk
 
@@ -63,13 +66,13 @@ class Step:
     first: float = float("inf")
     last: float = 0.0
 
-    def add(self, started: float, response: httpx.Response | None) -> None:
+    def add(self, started: float, status: int | None) -> None:
         ended = time.perf_counter()
         self.first, self.last = min(self.first, started), max(self.last, ended)
-        if response is None:
+        if status is None:
             self.failures += 1
             return
-        self.statuses[response.status_code] += 1
+        self.statuses[status] += 1
         self.latencies.append(ended - started)
 
     def errors(self, ok: set[int]) -> int:
@@ -86,20 +89,38 @@ class Step:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
 class Recorder:
-    def __init__(self) -> None:
+    """Sends the learners' requests and times them.
+
+    aiohttp, not httpx: here httpx spent about 3 ms of CPU per request against 0.1 ms, and a
+    load generator that costs as much as the server it loads measures its own queue.
+    """
+
+    def __init__(self, http: aiohttp.ClientSession) -> None:
+        self.http = http
         self.steps: dict[str, Step] = {}
 
-    async def call(self, name: str, request: Awaitable[httpx.Response]) -> httpx.Response | None:
+    async def call(self, name: str, method: str, url: str, **options: Any) -> Answer | None:
         step = self.steps.setdefault(name, Step())
         started = time.perf_counter()
         try:
-            response = await request
-        except httpx.HTTPError:
+            async with self.http.request(method, url, **options) as response:
+                answer = Answer(response.status, response.headers, await response.read())
+        except (aiohttp.ClientError, TimeoutError):
             step.add(started, None)
             return None
-        step.add(started, response)
-        return response
+        step.add(started, answer.status)
+        return answer
 
 
 # Statuses that are the right answer for each step.
@@ -207,63 +228,59 @@ def choose(world: World, n: int) -> list[str]:
     return [code for code, _ in chosen]
 
 
-async def journey(http: httpx.AsyncClient, world: World, n: int, rec: Recorder) -> bool:
+async def journey(world: World, n: int, rec: Recorder) -> bool:
     """One learner's morning; True when their basket was submitted."""
     headers = address(n)
     email = f"{PREFIX}-{n}@{DOMAIN}"
     credentials = {"email": email, "password": PASSWORD}
     for _ in range(10):  # as a real app does: again after Retry-After when the burst is shed
         login = await rec.call(
-            "login", http.post(f"{world.url()}/api/v1/sessions", json=credentials, headers=headers)
+            "login", "POST", f"{world.url()}/api/v1/sessions", json=credentials, headers=headers
         )
-        if login is None or login.status_code != 503:
+        if login is None or login.status != 503:
             break
         rec.steps["login"].statuses[503] -= 1
         rec.steps.setdefault("login shed", Step()).statuses[503] += 1
         await asyncio.sleep(float(login.headers.get("Retry-After", "1")))
-    if login is None or login.status_code != 201:
+    if login is None or login.status != 201:
         return False
     headers["Authorization"] = f"Bearer {login.json()['access_token']}"
     domain = world.domains[n % len(world.domains)]
     await rec.call(
-        "catalogue", http.get(f"{world.url()}/api/v1/courses?domain={domain}", headers=headers)
+        "catalogue", "GET", f"{world.url()}/api/v1/courses?domain={domain}", headers=headers
     )
-    await rec.call(
-        "catalogue", http.get(f"{world.url()}/api/v1/courses?q=anglais", headers=headers)
-    )
+    await rec.call("catalogue", "GET", f"{world.url()}/api/v1/courses?q=anglais", headers=headers)
     codes = choose(world, n)
     for code in codes:
-        await rec.call("course page", http.get(f"{world.url()}/api/v1/courses/{code}"))
+        await rec.call("course page", "GET", f"{world.url()}/api/v1/courses/{code}")
     for code in codes:
         await rec.call(
             "basket add",
-            http.post(
-                f"{world.url()}/api/v1/me/basket/items",
-                json={"course_code": code},
-                headers=headers,
-            ),
+            "POST",
+            f"{world.url()}/api/v1/me/basket/items",
+            json={"course_code": code},
+            headers=headers,
         )
     submitted = await rec.call(
-        "submit", http.post(f"{world.url()}/api/v1/me/basket/submit", headers=headers)
+        "submit", "POST", f"{world.url()}/api/v1/me/basket/submit", headers=headers
     )
-    await rec.call(
-        "applications", http.get(f"{world.url()}/api/v1/me/applications", headers=headers)
-    )
-    await rec.call("logout", http.delete(f"{world.url()}/api/v1/sessions/current", headers=headers))
-    return submitted is not None and submitted.status_code == 200
+    await rec.call("applications", "GET", f"{world.url()}/api/v1/me/applications", headers=headers)
+    await rec.call("logout", "DELETE", f"{world.url()}/api/v1/sessions/current", headers=headers)
+    return submitted is not None and submitted.status == 200
 
 
 async def rush(world: World, ramp: float) -> tuple[Recorder, int, float]:
     """Learners arrive evenly over `ramp` seconds; returns what happened, how many submitted,
     and when the last submission was made (perf_counter)."""
-    rec = Recorder()
-    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as http:
+    connector = aiohttp.TCPConnector(limit=400)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+        rec = Recorder(http)
         started = time.perf_counter()
 
         async def arrive(n: int) -> bool:
             await asyncio.sleep(max(0.0, started + n * ramp / world.learners - time.perf_counter()))
-            return await journey(http, world, n, rec)
+            return await journey(world, n, rec)
 
         outcomes = await asyncio.gather(*(arrive(n) for n in range(world.learners)))
     return rec, sum(outcomes), rec.steps["submit"].last
@@ -528,11 +545,14 @@ def main() -> None:
                 f"{baselines['bare']:.0f} req/s (wrk, 64 connections); SELECT 1 through the "
                 f"pool {baselines['query']:.0f}/s"
             )
-            logins = wrk("login", f"{urls[0]}/api/v1/sessions", 8, 8, LOGINS)
+            logins = wrk("login", f"{urls[0]}/api/v1/sessions", 15, 8, LOGINS)
+            # The hasher alone again, right after: this machine's speed drifts, and the
+            # better of the two is the bar (the ratio errs low, never high).
+            baselines["login"] = max(baselines["login"], hasher_rate())
             print(
                 f"login, wrk 8 connections: {logins.rps:.1f}/s = "
-                f"{logins.rps / baselines['login']:.2f} of the hasher alone "
-                f"(p99 {logins.p99_ms:.0f} ms, errors {logins.errors})"
+                f"{logins.rps / baselines['login']:.2f} of the hasher alone at its best "
+                f"{baselines['login']:.1f}/s (p99 {logins.p99_ms:.0f} ms, errors {logins.errors})"
             )
             for name, path in (
                 ("catalogue page", f"/api/v1/courses?domain={domains[0]}"),
