@@ -362,7 +362,7 @@ async def log_in(
     replaces: LoginSession | None = None,
 ) -> NewSession:
     # A burst is shed before it costs a query: shedding must be cheap to protect the rest.
-    hasher().admit()
+    await hasher().admit()
     account = await _by_email(session, email)
     if not await _verify_account_password(
         session, throttle, rules, account, email, password, client

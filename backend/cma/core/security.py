@@ -73,31 +73,53 @@ def _worker_setup() -> None:
 class Hasher:
     """Password work in a few low-priority processes, with a short queue.
 
-    Hashing is CPU bound: more workers than cores only adds latency to every login. Past the
-    queue, a request is refused at once (503, Retry-After) rather than left waiting while it
-    holds a database connection: the excess of a burst is shed, the rest stays fast.
+    Hashing is CPU bound: more workers than cores only adds latency to every login. A request
+    that finds the queue full waits a moment for room (at most `patience` seconds, and no
+    more of them than the queue holds), without a database connection; past that it is
+    refused (503, Retry-After). A burst is shed, the rest stays fast, and a client that
+    ignores Retry-After cannot turn refusals into a flood that starves everything else: each
+    of its connections waits before it hears no.
     """
 
-    def __init__(self, concurrency: int, queue: int) -> None:
+    def __init__(self, concurrency: int, queue: int, patience: float = 1.0) -> None:
         self.pool = ProcessPoolExecutor(
             concurrency, mp_context=get_context("spawn"), initializer=_worker_setup
         )
         self.concurrency = concurrency
         self.capacity = concurrency + queue
+        self.patience = patience
         self.in_flight = 0  # only touched on the event loop: no lock needed
+        self.waiting = 0
+        self._room = asyncio.Condition()
 
-    def admit(self) -> None:
-        """Refuse now, before any other work, a request whose password check would be shed."""
-        if self.in_flight >= self.capacity:
+    def _full(self) -> bool:
+        return self.in_flight >= self.capacity
+
+    async def admit(self) -> None:
+        """Wait for room in the queue, briefly, before any other work; else refuse (503)."""
+        if not self._full():
+            return
+        if self.waiting >= self.capacity:
             raise Busy()
+        self.waiting += 1
+        try:
+            async with self._room:
+                await asyncio.wait_for(self._room.wait_for(lambda: not self._full()), self.patience)
+        except TimeoutError:
+            raise Busy() from None
+        finally:
+            self.waiting -= 1
 
     async def run(self, work: Callable[..., T], *args: object) -> T:
-        self.admit()
+        if self._full():  # admitted, but others took the room meanwhile: still bounded
+            raise Busy()
         self.in_flight += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(self.pool, work, *args)
         finally:
             self.in_flight -= 1
+            async with self._room:
+                self._room.notify()
 
     async def warm(self) -> None:
         """Start the processes now, not on the first login (a spawn takes about a second)."""

@@ -1,0 +1,60 @@
+"""The password hasher's admission: bounded work, a short wait for room, then a clear no."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from cma.core.problems import Busy
+from cma.core.security import Hasher
+
+
+@pytest.fixture
+async def one_at_a_time() -> AsyncIterator[Hasher]:
+    hasher = Hasher(concurrency=1, queue=0, patience=5.0)
+    await hasher.warm()
+    yield hasher
+    hasher.close()
+
+
+async def test_a_request_that_finds_it_full_gets_in_when_room_is_made(
+    one_at_a_time: Hasher,
+) -> None:
+    busy = asyncio.create_task(one_at_a_time.run(time.sleep, 0.3))
+    await asyncio.sleep(0.05)
+    assert one_at_a_time.in_flight == 1
+
+    await one_at_a_time.admit()  # waits for the first to finish instead of refusing
+
+    await busy
+    assert await one_at_a_time.run(abs, -2) == 2
+    assert (one_at_a_time.in_flight, one_at_a_time.waiting) == (0, 0)
+
+
+async def test_it_refuses_once_its_patience_is_spent(one_at_a_time: Hasher) -> None:
+    one_at_a_time.patience = 0.05
+    busy = asyncio.create_task(one_at_a_time.run(time.sleep, 2))
+    await asyncio.sleep(0.05)
+
+    with pytest.raises(Busy):
+        await one_at_a_time.admit()
+    with pytest.raises(Busy):  # and work that skipped admission is bounded all the same
+        await one_at_a_time.run(abs, -2)
+
+    await busy
+    assert (one_at_a_time.in_flight, one_at_a_time.waiting) == (0, 0)
+
+
+async def test_no_more_wait_than_the_queue_holds(one_at_a_time: Hasher) -> None:
+    busy = asyncio.create_task(one_at_a_time.run(time.sleep, 0.5))
+    await asyncio.sleep(0.05)
+    waiter = asyncio.create_task(one_at_a_time.admit())
+    await asyncio.sleep(0.05)
+    assert one_at_a_time.waiting == 1
+
+    with pytest.raises(Busy):  # capacity is one: a second waiter is refused at once
+        await one_at_a_time.admit()
+
+    await waiter
+    await busy
