@@ -361,7 +361,8 @@ async def log_in(
     *,
     replaces: LoginSession | None = None,
 ) -> NewSession:
-    # A burst is shed before it costs a query: shedding must be cheap to protect the rest.
+    # Admission (a short wait for room, or a 503) comes before any query: a shed request
+    # costs the database nothing.
     await hasher().admit()
     account = await _by_email(session, email)
     if not await _verify_account_password(

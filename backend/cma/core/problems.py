@@ -131,7 +131,8 @@ class ServiceUnavailable(ProblemError):
 
 
 class Busy(ProblemError):
-    """More password checks asked than the machine can do now: the excess is shed at once."""
+    """More password checks asked than the machine can do now: past a short wait, the excess
+    is shed."""
 
     status = 503
     code = "busy"

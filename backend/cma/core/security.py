@@ -75,7 +75,7 @@ class Hasher:
 
     Hashing is CPU bound: more workers than cores only adds latency to every login. A request
     that finds the queue full waits a moment for room (at most `patience` seconds, and no
-    more of them than the queue holds), without a database connection; past that it is
+    more waiting than `capacity`), without a database connection; past that it is
     refused (503, Retry-After). A burst is shed, the rest stays fast, and a client that
     ignores Retry-After cannot turn refusals into a flood that starves everything else: each
     of its connections waits before it hears no.
@@ -118,8 +118,9 @@ class Hasher:
             return await asyncio.get_running_loop().run_in_executor(self.pool, work, *args)
         finally:
             self.in_flight -= 1
-            async with self._room:
-                self._room.notify()
+            if self.waiting:
+                async with self._room:
+                    self._room.notify()
 
     async def warm(self) -> None:
         """Start the processes now, not on the first login (a spawn takes about a second)."""
