@@ -37,7 +37,7 @@ from cma.enrolment.admin import admin as enrolment_admin_router
 from cma.enrolment.router import router as enrolment_router
 from cma.learners.router import admin as learners_admin_router
 from cma.learners.router import router as learners_router
-from cma.learners.service import LegacyRules
+from cma.learners.service import legacy_rules
 from cma.notifications import mailbox
 
 logger = logging.getLogger(__name__)
@@ -199,7 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         backoffice_sessions.configure(bind=engine)
         app.state.throttle = create_throttle(side_engine, settings.rate_limit_storage_url)
         app.state.rules = Rules.from_settings(settings)
-        app.state.legacy_rules = LegacyRules.from_settings(settings)
+        app.state.legacy_rules = legacy_rules(settings)
         app.state.catalogue_cache = ReadCache(
             app.state.sessionmaker, refresh_seconds=settings.catalogue_refresh_seconds
         )

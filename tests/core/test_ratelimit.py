@@ -1,5 +1,6 @@
 """The throttle behaves the same on each store it can keep its counters in."""
 
+import asyncio
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -37,20 +38,29 @@ async def throttle(request: pytest.FixtureRequest, database_url: str) -> AsyncIt
     await engine.dispose()
 
 
-async def test_counts_refuses_when_spent_and_forgets(throttle: Throttle) -> None:
+async def test_reserves_before_the_work_gives_back_and_forgets(throttle: Throttle) -> None:
     # Keys of their own: Redis outlives the test.
     tight = Rule.of(f"tight-{uuid.uuid4().hex}", "2 per minute")
     loose = Rule.of(f"loose-{uuid.uuid4().hex}", "10 per minute")
 
-    assert await throttle.ensure_all_open((tight, "a"), (loose, "a")) == [0, 0]
-    await throttle.record(tight, "a")
-    await throttle.record(loose, "a")
-    assert await throttle.ensure_all_open((tight, "a"), (loose, "a"), (tight, "b")) == [1, 1, 0]
+    assert await throttle.reserve((tight, "a"), (loose, "a")) == [1, 1]
+    assert await throttle.reserve((tight, "a"), (loose, "a"), (tight, "b")) == [2, 2, 1]
+    await throttle.release((tight, "a"), (loose, "a"))
+    assert await throttle.reserve((loose, "a"), (tight, "a")) == [2, 2]
 
-    await throttle.record(tight, "a")
+    await throttle.consume(tight, "b")
     with pytest.raises(TooManyRequests) as refused:
-        await throttle.ensure_all_open((loose, "a"), (tight, "a"))
+        await throttle.consume(tight, "b")
     assert 0 < int(refused.value.headers["Retry-After"]) <= 61
 
     await throttle.forget(tight, "a")
-    assert await throttle.ensure_all_open((tight, "a"), (loose, "a")) == [0, 1]
+    assert await throttle.reserve((tight, "a")) == [1]
+
+
+async def test_concurrent_reservations_are_counted_one_by_one(throttle: Throttle) -> None:
+    rule = Rule.of(f"race-{uuid.uuid4().hex}", "5 per minute")
+
+    counts = await asyncio.gather(*(throttle.reserve((rule, "x")) for _ in range(20)))
+
+    assert sorted(c for (c,) in counts) == list(range(1, 21))
+    assert not await throttle.allows(rule, "x")

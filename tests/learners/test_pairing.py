@@ -5,20 +5,22 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 from sqlalchemy import func, select, update
 
 from cma.learners.legacy_import import Report
 from cma.learners.models import LegacyAccount, LinkAudit, PairingTicket, TrainingHistory
 from tests.learners.conftest import credentials
 from tests.learners.test_fiche import FICHE, learner_headers
-from tests.support import Mailbox, staff_headers
+from tests.support import Mailbox, new_captcha, staff_headers
 
 
-async def legacy_login(client: AsyncClient, auth: dict[str, str], email: str, password: str):  # type: ignore[no-untyped-def]
+async def legacy_login(
+    client: AsyncClient, auth: dict[str, str], email: str, password: str, **more: str
+) -> Response:
     return await client.post(
         "/api/v1/learner-links/legacy-login",
-        json={"email": email, "password": password},
+        json={"email": email, "password": password, **more},
         headers=auth,
     )
 
@@ -83,26 +85,45 @@ async def test_a_wrong_or_unknown_old_login_gets_one_generic_error(
     assert "Mot de passe oublié ?" in wrong.json()["detail"]
 
 
-async def test_old_password_guessing_is_throttled_and_audited(
+async def test_old_password_guessing_asks_for_the_code_and_is_audited(
     client: AsyncClient, mailbox: Mailbox, imported: Report, export: Path
 ) -> None:
     email, password = credentials(export)["md5_crypt"]
     auth = await learner_headers(client, mailbox)
 
     statuses = [
-        (await legacy_login(client, auth, email, f"Essai{n}")).status_code for n in range(6)
+        (await legacy_login(client, auth, email, f"Essai{n}")).status_code for n in range(4)
     ]
-    blocked = await legacy_login(client, auth, email, password)
+    asked = await legacy_login(client, auth, email, password)
+    captcha_id, code = await new_captcha(client, mailbox.sessionmaker)
+    opened = await legacy_login(
+        client, auth, email, password, captcha_id=captcha_id, captcha_answer=code
+    )
 
-    assert statuses == [401] * 5 + [429]
-    assert blocked.status_code == 429
+    assert statuses == [401, 401, 401, 422]
+    assert asked.json()["type"] == "urn:cma:problem:captcha-required"
+    assert opened.status_code == 200, opened.text  # the owner is never locked out
     trail = (
         await client.get("/api/v1/admin/link-audit", headers=await staff_headers(client, mailbox))
     ).json()
     outcomes = [row["outcome"] for row in trail]
-    assert outcomes.count("wrong_password") == 5
+    assert outcomes.count("wrong_password") == 3
     assert outcomes.count("throttled") == 2
+    assert outcomes.count("ticket_issued") == 1
     assert all(row["client_address"] == "203.0.113.10" for row in trail)
+
+
+async def test_concurrent_old_password_guesses_get_no_more_checks_than_the_limit(
+    client: AsyncClient, mailbox: Mailbox, imported: Report, export: Path
+) -> None:
+    email, _ = credentials(export)["hex_md5"]
+    auth = await learner_headers(client, mailbox)
+
+    answers = await asyncio.gather(
+        *(legacy_login(client, auth, email, f"Essai{n}") for n in range(20))
+    )
+
+    assert sorted(a.status_code for a in answers) == [401] * 3 + [422] * 17
 
 
 async def test_a_ticket_serves_once_and_not_after_it_expires(

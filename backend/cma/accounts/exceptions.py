@@ -24,6 +24,24 @@ class CaptchaInvalid(ProblemError):
         )
 
 
+class CaptchaRequired(ProblemError):
+    """Too many failed attempts on this login: the next one must come with a solved code."""
+
+    status = 422
+    code = "captcha-required"
+    title = "Code de vérification demandé"
+    detail = (
+        "Par sécurité, après plusieurs essais sans succès, recopiez aussi le code de "
+        "vérification pour vous connecter."
+    )
+
+    def __init__(self) -> None:
+        super().__init__(
+            errors=[FieldError(field="captcha_answer", message=self.detail, code=self.code)],
+            extra={"captcha_required": True},
+        )
+
+
 class InvalidToken(ProblemError):
     status = 400
     code = "invalid-token"

@@ -24,6 +24,7 @@ from cma.accounts.exceptions import (
     AlreadyActive,
     CaptchaInvalid,
     CaptchaNotFound,
+    CaptchaRequired,
     EmailTaken,
     InvalidCredentials,
     InvalidToken,
@@ -235,20 +236,42 @@ async def resend_activation(
     status_code=status.HTTP_201_CREATED,
     summary="Se connecter à Mon compte",
     description="Opens a server-side session: sets the HttpOnly session cookie (plus the CSRF "
-    "cookie) for the SPA, and returns the same token for `Authorization: Bearer`.",
-    responses=responses(InvalidInput, InvalidCredentials, AccountPending, TooManyRequests, Busy),
+    "cookie) for the SPA, and returns the same token for `Authorization: Bearer`.\n\n"
+    "Failed attempts never lock the account. After a few failures for one address (3 from one "
+    "network address in 15 minutes, 10 in an hour from anywhere) the answer is a 422 "
+    "`captcha-required` problem: send the attempt again with `captcha_id` and "
+    "`captcha_answer` (POST /captchas). A network address that fails too often (50 in 15 "
+    "minutes) gets 429 with `Retry-After`.",
+    responses=responses(
+        InvalidInput,
+        CaptchaRequired,
+        CaptchaInvalid,
+        InvalidCredentials,
+        AccountPending,
+        TooManyRequests,
+        Busy,
+    ),
 )
 async def log_in(
     body: LoginRequest,
     response: Response,
     db: SessionDep,
+    sessionmaker: SessionmakerDep,
     throttle: ThrottleDep,
     rules: RulesDep,
     client: ClientDep,
     previous: OptionalSessionDep,
 ) -> LoginResult:
     opened = await service.log_in(
-        db, throttle, rules, body.email, body.password, client, replaces=previous
+        db,
+        sessionmaker,
+        throttle,
+        rules,
+        body.email,
+        body.password,
+        client,
+        proof=body.proof,
+        replaces=previous,
     )
     _set_session_cookies(response, opened.token)
     response.headers.update(NO_STORE)
@@ -277,12 +300,16 @@ async def log_out(auth: AuthDep, db: SessionDep, response: Response) -> None:
     "/token",
     tags=["sessions"],
     summary="Connexion OAuth2 (formulaire), pour le bouton Authorize de Swagger UI",
-    description="OAuth2 password flow: `username` is the email. Returns a bearer token.",
-    responses=responses(InvalidInput, InvalidCredentials, AccountPending, TooManyRequests, Busy),
+    description="OAuth2 password flow: `username` is the email. Returns a bearer token. It "
+    "cannot carry a verification code: once a login asks for one, use POST /sessions.",
+    responses=responses(
+        InvalidInput, CaptchaRequired, InvalidCredentials, AccountPending, TooManyRequests, Busy
+    ),
 )
 async def oauth2_token(
     form: Annotated[OAuth2PasswordForm, Form()],
     db: SessionDep,
+    sessionmaker: SessionmakerDep,
     throttle: ThrottleDep,
     rules: RulesDep,
     client: ClientDep,
@@ -292,7 +319,7 @@ async def oauth2_token(
         email = normalize_email(form.username)
     except ValueError as error:
         raise InvalidInput.for_field("username", str(error)) from None
-    opened = await service.log_in(db, throttle, rules, email, form.password, client)
+    opened = await service.log_in(db, sessionmaker, throttle, rules, email, form.password, client)
     response.headers.update(NO_STORE)
     return OAuth2Token(access_token=opened.token)
 
@@ -371,10 +398,9 @@ async def delete_me(
     db: SessionDep,
     throttle: ThrottleDep,
     rules: RulesDep,
-    client: ClientDep,
     response: Response,
 ) -> None:
-    await service.delete_account(db, throttle, rules, auth.account, body.password, client)
+    await service.delete_account(db, throttle, rules, auth.account, auth.session, body.password)
     _clear_session_cookies(response)
 
 
@@ -415,17 +441,9 @@ async def change_password(
     db: SessionDep,
     throttle: ThrottleDep,
     rules: RulesDep,
-    client: ClientDep,
 ) -> Done:
     await service.change_password(
-        db,
-        throttle,
-        rules,
-        auth.account,
-        auth.session,
-        body.current_password,
-        body.password,
-        client,
+        db, throttle, rules, auth.account, auth.session, body.current_password, body.password
     )
     return Done(detail="Votre mot de passe a été modifié.")
 
@@ -454,7 +472,7 @@ async def request_email_change(
     client: ClientDep,
 ) -> MailSent:
     await service.request_email_change(
-        db, throttle, rules, auth.account, body.new_email, body.password, client
+        db, throttle, rules, auth.account, auth.session, body.new_email, body.password, client
     )
     return MailSent(email=body.new_email, detail=EMAIL_CHANGE_SENT)
 

@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
 )
 
+from cma.accounts.attempts import CaptchaAnswer
 from cma.accounts.models import Civility, Topic
 from cma.accounts.passwords import POLICY_TEXT, current_policy
 from cma.core.validation import (
@@ -167,7 +168,29 @@ class EmailBody(BaseModel):
     email: Email
 
 
-class LoginRequest(BaseModel):
+class CaptchaProof(BaseModel):
+    """The verification code a login asks for after several failures (`captcha-required`)."""
+
+    captcha_id: uuid.UUID | None = Field(
+        default=None,
+        description="Only once the login has seen several failures (a `captcha-required` "
+        "problem): the `id` answered by POST /captchas.",
+    )
+    captcha_answer: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        description="The characters of that verification code, read or heard.",
+    )
+
+    @property
+    def proof(self) -> CaptchaAnswer | None:
+        if self.captcha_id is None or self.captcha_answer is None:
+            return None
+        return CaptchaAnswer(self.captcha_id, self.captcha_answer)
+
+
+class LoginRequest(CaptchaProof):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [{"email": "auditeur.cma@yopmail.com", "password": "MotDePasse2026"}]

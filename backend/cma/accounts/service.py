@@ -17,7 +17,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cma.accounts import captcha
+from cma.accounts import attempts, captcha
+from cma.accounts.attempts import CaptchaAnswer as CaptchaAnswer
+from cma.accounts.attempts import GuessRules as GuessRules
 from cma.accounts.exceptions import (
     AccountPending,
     AlreadyActive,
@@ -26,6 +28,7 @@ from cma.accounts.exceptions import (
     InvalidToken,
     WrongPassword,
 )
+from cma.accounts.exceptions import CaptchaRequired as CaptchaRequired
 from cma.accounts.models import (
     Account,
     AccountStatus,
@@ -39,7 +42,7 @@ from cma.accounts.models import (
 )
 from cma.accounts.schemas import ProfileIn, SignupRequest
 from cma.core.client import Client
-from cma.core.problems import InvalidInput
+from cma.core.problems import InvalidInput, TooManyRequests
 from cma.core.ratelimit import Rule, Throttle, subject_key
 from cma.core.security import (
     burn_password_check,
@@ -63,13 +66,14 @@ TOPIC_LABELS = {
     ),
 }
 SESSION_TOUCH_SECONDS = 60
+# For the other contexts' password checks (the old site's login): one way to slow guessing.
+begin_password_attempt = attempts.begin
 
 
 @dataclass(frozen=True)
 class Rules:
-    login_account_address: Rule
-    login_account: Rule
-    login_address: Rule
+    login: GuessRules
+    reauth_session: Rule
     signup_address: Rule
     mail_address: Rule
     mail_email: Rule
@@ -78,11 +82,13 @@ class Rules:
     @classmethod
     def from_settings(cls, settings: Settings) -> "Rules":
         return cls(
-            login_account_address=Rule.of(
-                "login-account-address", settings.login_limit_per_account_and_address
+            login=GuessRules.of(
+                "login",
+                per_address=settings.login_limit_per_address,
+                per_login=settings.login_captcha_per_account,
+                per_login_and_address=settings.login_captcha_per_account_and_address,
             ),
-            login_account=Rule.of("login-account", settings.login_limit_per_account),
-            login_address=Rule.of("login-address", settings.login_limit_per_address),
+            reauth_session=Rule.of("reauth-session", settings.reauth_limit_per_session),
             signup_address=Rule.of("signup-address", settings.signup_limit_per_address),
             mail_address=Rule.of("mail-address", settings.mail_request_limit_per_address),
             mail_email=Rule.of("mail-email", settings.mail_request_limit_per_email),
@@ -248,7 +254,7 @@ async def _signup_of_existing_address(
     session: AsyncSession, throttle: Throttle, rules: Rules, email: str
 ) -> None:
     existing = await _by_email(session, email)
-    if existing is None or not await throttle.record(rules.mail_email, subject_key(email)):
+    if existing is None or not await throttle.allows(rules.mail_email, subject_key(email)):
         return
     if existing.status == AccountStatus.PENDING:
         await _send_activation(session, existing)
@@ -290,57 +296,35 @@ async def resend_activation(
     account = await _by_email(session, email)
     if account is None or account.status != AccountStatus.PENDING:
         return
-    if await throttle.record(rules.mail_email, subject_key(email)):
+    if await throttle.allows(rules.mail_email, subject_key(email)):
         await _send_activation(session, account)
 
 
 # --- B. sessions and recovery ----------------------------------------------------------------
 
 
-async def _check_login_allowed(throttle: Throttle, rules: Rules, email: str, client: Client) -> int:
-    """Refuse (429) a spent window; returns the failures counted for this address here."""
-    subject = subject_key(email)
-    failures, _, _ = await throttle.ensure_all_open(
-        (rules.login_account_address, f"{subject}:{client.key}"),
-        (rules.login_account, subject),
-        (rules.login_address, client.key),
-    )
-    return failures
-
-
-async def _record_login_failure(
-    throttle: Throttle, rules: Rules, email: str, client: Client
-) -> None:
-    subject = subject_key(email)
-    await throttle.record(rules.login_account_address, f"{subject}:{client.key}")
-    await throttle.record(rules.login_account, subject)
-    await throttle.record(rules.login_address, client.key)
-
-
-async def _verify_account_password(
-    session: AsyncSession,
+async def _check_current_password(
     throttle: Throttle,
     rules: Rules,
-    account: Account | None,
-    email: str,
+    account: Account,
+    current_session: LoginSession,
     password: str,
-    client: Client,
 ) -> bool:
-    """Throttled password check; unknown addresses cost the same time as known ones."""
-    failures = await _check_login_allowed(throttle, rules, email, client)
-    if account is None:
-        await burn_password_check(password)
-        matches, new_hash = False, None
-    else:
-        matches, new_hash = await verify_password(password, account.password_hash)
+    """The current password, asked again before a sensitive change.
+
+    Counted per session, never with the login's failures: guesses at someone's login cannot
+    keep its owner from changing their password or deleting their account.
+    """
+    check = (rules.reauth_session, str(current_session.id))
+    (counted,) = await throttle.reserve(check)
+    if counted > rules.reauth_session.limit.amount:
+        raise TooManyRequests(await throttle.retry_after(*check))
+    matches, new_hash = await verify_password(password, account.password_hash)
     if not matches:
-        await _record_login_failure(throttle, rules, email, client)
         return False
-    assert account is not None
+    await throttle.release(check)
     if new_hash is not None:
         account.password_hash = new_hash
-    if failures:
-        await throttle.forget(rules.login_account_address, f"{subject_key(email)}:{client.key}")
     return True
 
 
@@ -353,23 +337,33 @@ class NewSession:
 
 async def log_in(
     session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
     throttle: Throttle,
     rules: Rules,
     email: str,
     password: str,
     client: Client,
     *,
+    proof: CaptchaAnswer | None = None,
     replaces: LoginSession | None = None,
 ) -> NewSession:
     # Admission (a short wait for room, or a 503) comes before any query: a shed request
     # costs the database nothing.
     await hasher().admit()
+    attempt = await attempts.begin(
+        throttle, sessionmaker, rules.login, subject_key(email), client, proof
+    )
     account = await _by_email(session, email)
-    if not await _verify_account_password(
-        session, throttle, rules, account, email, password, client
-    ):
+    if account is None:
+        # Unknown addresses cost the same time as known ones.
+        await burn_password_check(password)
         raise InvalidCredentials()
-    assert account is not None
+    matches, new_hash = await verify_password(password, account.password_hash)
+    if not matches:
+        raise InvalidCredentials()
+    await attempt.succeeded()
+    if new_hash is not None:
+        account.password_hash = new_hash
     if account.status != AccountStatus.ACTIVE:
         # Said only to someone who knows the password: no enumeration of pending accounts.
         raise AccountPending(extra={"resend": "/api/v1/accounts/activation/resend"})
@@ -433,7 +427,7 @@ async def request_password_reset(
 ) -> None:
     await throttle.consume(rules.mail_address, client.key)
     account = await _by_email(session, email)
-    if account is None or not await throttle.record(rules.mail_email, subject_key(email)):
+    if account is None or not await throttle.allows(rules.mail_email, subject_key(email)):
         return
     await _lock(session, account.id)
     raw = await _issue_token(session, account.id, TokenPurpose.PASSWORD_RESET)
@@ -489,10 +483,9 @@ async def change_password(
     current_session: LoginSession,
     current_password: str,
     new_password: str,
-    client: Client,
 ) -> None:
-    if not await _verify_account_password(
-        session, throttle, rules, account, account.email, current_password, client
+    if not await _check_current_password(
+        throttle, rules, account, current_session, current_password
     ):
         raise WrongPassword("current_password")
     await _set_password(session, account, new_password, keep_session=current_session.id)
@@ -504,18 +497,17 @@ async def request_email_change(
     throttle: Throttle,
     rules: Rules,
     account: Account,
+    current_session: LoginSession,
     new_email: str,
     password: str,
     client: Client,
 ) -> None:
-    if not await _verify_account_password(
-        session, throttle, rules, account, account.email, password, client
-    ):
+    if not await _check_current_password(throttle, rules, account, current_session, password):
         raise WrongPassword("password")
     if new_email == account.email:
         raise InvalidInput.for_field("new_email", "C'est déjà l'adresse mail de votre compte.")
     await throttle.consume(rules.mail_address, client.key)
-    if not await throttle.record(rules.mail_email, subject_key(new_email)):
+    if not await throttle.allows(rules.mail_email, subject_key(new_email)):
         return
     if await _by_email(session, new_email) is not None:
         await notifications.enqueue(session, "email_change_taken", new_email)
@@ -683,12 +675,10 @@ async def delete_account(
     throttle: Throttle,
     rules: Rules,
     account: Account,
+    current_session: LoginSession,
     password: str,
-    client: Client,
 ) -> None:
-    if not await _verify_account_password(
-        session, throttle, rules, account, account.email, password, client
-    ):
+    if not await _check_current_password(throttle, rules, account, current_session, password):
         raise WrongPassword("password")
     await notifications.forget_account(session, account.id)
     await notifications.enqueue(session, "account_deleted", account.email)

@@ -1,9 +1,30 @@
 """Who is calling: network address and user agent, for throttling and session lists."""
 
+import ipaddress
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated
 
 from fastapi import Depends, Request
+
+# One IPv6 subscriber is handed a whole /64 (RFC 6177): counting its addresses one by one would
+# let a single machine walk around every per-address limit.
+IPV6_SUBSCRIBER_PREFIX = 64
+
+
+def address_key(address: str | None) -> str:
+    """The rate-limit key of a network address: an IPv4 address, or the /64 of an IPv6 one."""
+    if not address:
+        return "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address  # not an IP (a test client's name, a Unix socket): itself
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, IPV6_SUBSCRIBER_PREFIX), strict=False))
+    return str(ip)
 
 
 @dataclass(frozen=True)
@@ -11,9 +32,9 @@ class Client:
     address: str | None
     user_agent: str | None
 
-    @property
+    @cached_property
     def key(self) -> str:
-        return self.address or "unknown"
+        return address_key(self.address)
 
 
 async def _client(request: Request) -> Client:  # async: no worker-thread hop (see accounts)

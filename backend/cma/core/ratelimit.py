@@ -43,14 +43,28 @@ _INCR = text(
     RETURNING hits
     """
 )
-_GET = text("SELECT hits FROM rate_limit_counters WHERE key = :key AND expires_at > now()")
-_GET_MANY = text(
-    "SELECT key, hits FROM rate_limit_counters WHERE key = ANY(:keys) AND expires_at > now()"
+# Several windows counted in one statement: each row is incremented atomically, so of any
+# number of concurrent attempts, no more than a window's limit ever see a count under it.
+_INCR_MANY = text(
+    """
+    INSERT INTO rate_limit_counters AS c (key, hits, expires_at)
+    SELECT k, 1, now() + make_interval(secs => e) FROM unnest(:keys, :expiries) AS t(k, e)
+    ON CONFLICT (key) DO UPDATE SET
+        hits = CASE WHEN c.expires_at <= now() THEN 1 ELSE c.hits + 1 END,
+        expires_at = CASE WHEN c.expires_at <= now() THEN excluded.expires_at
+                          ELSE c.expires_at END
+    RETURNING key, hits
+    """
+).bindparams(bindparam("keys", type_=ARRAY(String)), bindparam("expiries", type_=ARRAY(Integer)))
+_DECR_MANY = text(
+    "UPDATE rate_limit_counters SET hits = hits - 1 "
+    "WHERE key = ANY(:keys) AND expires_at > now() AND hits > 0"
 ).bindparams(bindparam("keys", type_=ARRAY(String)))
 _EXPIRY = text(
     "SELECT extract(epoch FROM expires_at) FROM rate_limit_counters "
     "WHERE key = :key AND expires_at > now()"
 )
+_GET = text("SELECT hits FROM rate_limit_counters WHERE key = :key AND expires_at > now()")
 
 
 class PostgresStorage(Storage):
@@ -78,11 +92,16 @@ class PostgresStorage(Storage):
             value = (await conn.execute(_GET, {"key": key})).scalar_one_or_none()
             return int(value or 0)
 
-    async def get_many(self, keys: list[str]) -> dict[str, int]:
-        """Several counters in one round trip."""
-        async with self._engine.connect() as conn:
-            rows = await conn.execute(_GET_MANY, {"keys": keys})
+    async def incr_many(self, keys: list[str], expiries: list[int]) -> dict[str, int]:
+        """Count one hit on each key, in one round trip; the counts after it."""
+        async with self._engine.begin() as conn:
+            rows = await conn.execute(_INCR_MANY, {"keys": keys, "expiries": expiries})
             return {key: int(hits) for key, hits in rows}
+
+    async def decr_many(self, keys: list[str]) -> None:
+        """Give back one hit on each key (never below zero), in one round trip."""
+        async with self._engine.begin() as conn:
+            await conn.execute(_DECR_MANY, {"keys": keys})
 
     async def get_expiry(self, key: str) -> float:
         async with self._engine.connect() as conn:
@@ -129,44 +148,56 @@ class Rule:
 
 
 class Throttle:
+    """Fixed windows over a shared store. Every limit reserves before the work it guards:
+    an attempt is counted first, then allowed or refused on that count, so concurrent attempts
+    cannot all read a window as open and then all do the work."""
+
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self._strategy = FixedWindowRateLimiter(storage)
 
-    async def _retry_after(self, rule: Rule, key: str) -> int:
+    async def retry_after(self, rule: Rule, key: str) -> int:
+        """Seconds until the window of `rule` for `key` starts afresh."""
         stats = await self._strategy.get_window_stats(rule.limit, rule.name, key)
         return int(stats.reset_time - time.time()) + 1
 
-    async def ensure_all_open(self, *checks: tuple[Rule, str]) -> list[int]:
-        """Refuse (429) if any of these windows is already spent; counts nothing. One round
-        trip when the counters are in PostgreSQL.
-
-        Returns what each window has counted so far, so that a caller clears only a counter
-        that exists: a delete of nothing still costs a transaction.
-        """
+    async def reserve(self, *checks: tuple[Rule, str]) -> list[int]:
+        """Count one attempt in each window and return each window's count, this attempt
+        included. One round trip when the counters are in PostgreSQL; elsewhere each window
+        is its own atomic increment."""
+        keys = [rule.limit.key_for(rule.name, key) for rule, key in checks]
         if isinstance(self.storage, PostgresStorage):
-            keys = [rule.limit.key_for(rule.name, key) for rule, key in checks]
-            stored = await self.storage.get_many(keys)
-            hits = [stored.get(key, 0) for key in keys]
-        else:
-            hits = [
-                rule.limit.amount
-                - (await self._strategy.get_window_stats(rule.limit, rule.name, key)).remaining
-                for rule, key in checks
-            ]
-        for (rule, key), counted in zip(checks, hits, strict=True):
-            if counted >= rule.limit.amount:
-                raise TooManyRequests(await self._retry_after(rule, key))
-        return hits
+            counted = await self.storage.incr_many(
+                keys, [rule.limit.get_expiry() for rule, _ in checks]
+            )
+            return [counted[key] for key in keys]
+        return [
+            await self.storage.incr(key, rule.limit.get_expiry())
+            for key, (rule, _) in zip(keys, checks, strict=True)
+        ]
 
-    async def record(self, rule: Rule, key: str) -> bool:
-        """Count one event; False once the window is spent."""
-        return await self._strategy.hit(rule.limit, rule.name, key)
+    async def release(self, *checks: tuple[Rule, str]) -> None:
+        """Give back the attempt `reserve` counted: it turned out not to be one to count (a
+        right password)."""
+        keys = [rule.limit.key_for(rule.name, key) for rule, key in checks]
+        if isinstance(self.storage, PostgresStorage):
+            await self.storage.decr_many(keys)
+            return
+        for key, (rule, _) in zip(keys, checks, strict=True):
+            if await self.storage.get(key) > 0:
+                await self.storage.incr(key, rule.limit.get_expiry(), amount=-1)
 
     async def consume(self, rule: Rule, key: str) -> None:
         """Count one event and refuse (429) past the limit."""
-        if not await self.record(rule, key):
-            raise TooManyRequests(await self._retry_after(rule, key))
+        (counted,) = await self.reserve((rule, key))
+        if counted > rule.limit.amount:
+            raise TooManyRequests(await self.retry_after(rule, key))
+
+    async def allows(self, rule: Rule, key: str) -> bool:
+        """Count one event; False once the window is spent (for work that is skipped rather
+        than refused, such as a mail not sent again)."""
+        (counted,) = await self.reserve((rule, key))
+        return counted <= rule.limit.amount
 
     async def forget(self, rule: Rule, key: str) -> None:
         await self._strategy.clear(rule.limit, rule.name, key)

@@ -172,7 +172,38 @@ def _dummy_hash() -> str:
     return PASSWORD_CONTEXT.hash(secrets.token_urlsafe(16))
 
 
+@lru_cache
+def _dummy_old_hash() -> str:
+    return PASSWORD_CONTEXT.handler("md5_crypt").hash(secrets.token_urlsafe(16))
+
+
+def _burn(password: str) -> tuple[bool, str | None]:
+    _verify(password, _dummy_hash())
+    return False, None
+
+
 async def burn_password_check(password: str) -> None:
-    """Spend the same time as a real check, for an address that has no account."""
-    dummy = await hasher().run(_dummy_hash)
-    await verify_password(password, dummy)
+    """Spend the same time as a real check, for an address that has no account: one hop to a
+    hashing process and one argon2id verification, as a known address costs."""
+    await hasher().run(_burn, password)
+
+
+def _verify_evenly(password: str, password_hash: str | None) -> tuple[bool, str | None]:
+    # Whatever is stored (argon2id, an old format, nothing), one argon2id verification and one
+    # old-format verification are made: a cheap old hash, or none, takes as long as the rest.
+    stored = password_hash or ""
+    scheme = PASSWORD_CONTEXT.identify(stored) if stored else None
+    new = scheme == "argon2"
+    real_new = _verify(password, stored if new else _dummy_hash())
+    real_old = _verify(password, stored if scheme and not new else _dummy_old_hash())
+    if scheme is None:
+        return False, None
+    return real_new if new else real_old
+
+
+async def verify_password_evenly(
+    password: str, password_hash: str | None
+) -> tuple[bool, str | None]:
+    """`verify_password` for stores of mixed formats (the old site's accounts), in a time that
+    tells neither the format nor whether there was a hash at all."""
+    return await hasher().run(_verify_evenly, password, password_hash)

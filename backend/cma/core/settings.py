@@ -65,9 +65,14 @@ class Settings(BaseSettings):
         description="async+redis://host:port to keep rate-limit counters in Redis; "
         "unset keeps them in PostgreSQL.",
     )
-    login_limit_per_account_and_address: str = "5 per 15 minutes"
-    login_limit_per_account: str = "30 per hour"
+    # Failed logins never lock an account: past these, the login asks for the verification
+    # code (per login, and sooner per login and address); one address that guesses too much is
+    # refused (429), only that address.
+    login_captcha_per_account_and_address: str = "3 per 15 minutes"
+    login_captcha_per_account: str = "10 per hour"
     login_limit_per_address: str = "50 per 15 minutes"
+    # Wrong current passwords (password and address change, deletion), per session.
+    reauth_limit_per_session: str = "5 per 15 minutes"
     signup_limit_per_address: str = "20 per hour"
     mail_request_limit_per_address: str = "20 per hour"
     mail_request_limit_per_email: str = "3 per hour"

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from cma.accounts.dependencies import AuthDep, SessionmakerDep, StaffDep, ThrottleDep
 from cma.accounts.dependencies import RulesDep as AccountRulesDep
 from cma.accounts.schemas import Done, EmailBody, MailSent, PasswordResetConfirm
+from cma.accounts.service import CaptchaRequired, GuessRules
 from cma.core.client import ClientDep
 from cma.core.countries import french_names
 from cma.core.database import SessionDep
@@ -46,12 +47,12 @@ admin = APIRouter(prefix="/admin", tags=["admin"])
 AUTH_ERRORS = (NotAuthenticated, CsrfRefused)
 
 
-async def _rules(request: Request) -> service.LegacyRules:
-    rules: service.LegacyRules = request.app.state.legacy_rules
+async def _rules(request: Request) -> GuessRules:
+    rules: GuessRules = request.app.state.legacy_rules
     return rules
 
 
-RulesDep = Annotated[service.LegacyRules, Depends(_rules)]
+RulesDep = Annotated[GuessRules, Depends(_rules)]
 
 
 @router.get(
@@ -107,6 +108,7 @@ async def update_learner(body: LearnerIn, auth: AuthDep, db: SessionDep) -> Lear
     responses=responses(
         *AUTH_ERRORS,
         InvalidInput,
+        CaptchaRequired,
         InvalidLegacyCredentials,
         AlreadyHasRecord,
         TooManyRequests,
@@ -123,7 +125,15 @@ async def legacy_login(
     client: ClientDep,
 ) -> PairingTicketOut:
     ticket = await service.legacy_login(
-        db, sessionmaker, throttle, rules, auth.account, body.email, body.password, client
+        db,
+        sessionmaker,
+        throttle,
+        rules,
+        auth.account,
+        body.email,
+        body.password,
+        client,
+        body.proof,
     )
     return PairingTicketOut(
         ticket=ticket.token,

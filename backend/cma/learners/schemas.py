@@ -13,6 +13,7 @@ from pydantic import (
     field_validator,
 )
 
+from cma.accounts.schemas import CaptchaProof
 from cma.core.countries import check_country
 from cma.core.validation import (
     IsoDate,
@@ -174,7 +175,7 @@ class LegacyRecord(BaseModel):
     heard_from: HeardFrom | None
 
 
-class LegacyLogin(BaseModel):
+class LegacyLogin(CaptchaProof):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [{"email": "ancien.compte@yopmail.com", "password": "ancien-mot-de-passe"}]

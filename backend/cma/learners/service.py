@@ -9,19 +9,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cma.accounts import service as accounts
 from cma.accounts.models import Account
-from cma.accounts.service import Rules
+from cma.accounts.service import CaptchaAnswer, CaptchaRequired, GuessRules, Rules
 from cma.core.client import Client
 from cma.core.countries import french_names
 from cma.core.problems import TooManyRequests
-from cma.core.ratelimit import Rule, Throttle, subject_key
-from cma.core.security import (
-    burn_password_check,
-    hash_password,
-    new_token,
-    token_digest,
-    verify_password,
-)
+from cma.core.ratelimit import Throttle, subject_key
+from cma.core.security import hash_password, new_token, token_digest, verify_password_evenly
 from cma.core.settings import Settings, get_settings
 from cma.learners.exceptions import (
     AlreadyHasRecord,
@@ -47,23 +42,14 @@ TICKET_TTL = timedelta(minutes=15)
 FICHE_FIELDS = tuple(LearnerIn.model_fields)
 
 
-@dataclass(frozen=True)
-class LegacyRules:
-    """Guessing an old password is throttled like a login: per old account, per address."""
-
-    per_legacy_account: Rule
-    per_legacy_account_and_address: Rule
-    per_address: Rule
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "LegacyRules":
-        return cls(
-            per_legacy_account=Rule.of("legacy-account", settings.login_limit_per_account),
-            per_legacy_account_and_address=Rule.of(
-                "legacy-account-address", settings.login_limit_per_account_and_address
-            ),
-            per_address=Rule.of("legacy-address", settings.login_limit_per_address),
-        )
+def legacy_rules(settings: Settings) -> GuessRules:
+    """Guessing an old password is slowed like a login: per old account, per address."""
+    return GuessRules.of(
+        "legacy",
+        per_address=settings.login_limit_per_address,
+        per_login=settings.login_captcha_per_account,
+        per_login_and_address=settings.login_captcha_per_account_and_address,
+    )
 
 
 async def audit(
@@ -171,36 +157,30 @@ async def legacy_login(
     session: AsyncSession,
     sessionmaker: async_sessionmaker[AsyncSession],
     throttle: Throttle,
-    rules: LegacyRules,
+    rules: GuessRules,
     account: Account,
     email: str,
     password: str,
     client: Client,
+    proof: CaptchaAnswer | None = None,
 ) -> Ticket:
     """ "Vous avez déjà été inscrit…": prove the old password, get a ticket and the record."""
     if await learner_of(session, account.id) is not None:
         raise AlreadyHasRecord()
-    subject = subject_key(email)
     try:
-        await throttle.ensure_all_open(
-            (rules.per_legacy_account_and_address, f"{subject}:{client.key}"),
-            (rules.per_legacy_account, subject),
-            (rules.per_address, client.key),
+        attempt = await accounts.begin_password_attempt(
+            throttle, sessionmaker, rules, subject_key(email), client, proof
         )
-    except TooManyRequests:
+    except (TooManyRequests, CaptchaRequired):
         await audit(sessionmaker, account.id, None, client, LinkOutcome.THROTTLED)
         raise
     legacy = await session.scalar(select(LegacyAccount).where(LegacyAccount.email == email))
-    if legacy is None or legacy.password_hash is None:
-        # Same work and same answer as a wrong password: nothing tells which addresses exist.
-        await burn_password_check(password)
-        matches, new_hash = False, None
-    else:
-        matches, new_hash = await verify_password(password, legacy.password_hash)
+    # Same work and same answer as a wrong password: nothing tells which addresses exist, nor
+    # which hash format an account has.
+    matches, new_hash = await verify_password_evenly(
+        password, legacy.password_hash if legacy else None
+    )
     if not matches:
-        await throttle.record(rules.per_legacy_account_and_address, f"{subject}:{client.key}")
-        await throttle.record(rules.per_legacy_account, subject)
-        await throttle.record(rules.per_address, client.key)
         outcome = (
             LinkOutcome.WRONG_PASSWORD
             if legacy is None or legacy.password_hash is not None
@@ -211,6 +191,7 @@ async def legacy_login(
         await audit(sessionmaker, account.id, legacy.id if legacy else None, client, outcome)
         raise InvalidLegacyCredentials()
     assert legacy is not None
+    await attempt.succeeded()
     if new_hash is not None:
         legacy.password_hash = new_hash  # the old format is replaced by argon2id
     # One live ticket per account: a new one retires the previous.
@@ -321,7 +302,7 @@ async def request_legacy_reset(
     )
     if legacy is None or legacy.linked_at is not None:
         return
-    if not await throttle.record(rules.mail_email, subject_key(email)):
+    if not await throttle.allows(rules.mail_email, subject_key(email)):
         return
     await session.execute(
         update(LegacyPasswordReset)

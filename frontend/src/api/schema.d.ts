@@ -127,6 +127,8 @@ export interface paths {
         /**
          * Se connecter à Mon compte
          * @description Opens a server-side session: sets the HttpOnly session cookie (plus the CSRF cookie) for the SPA, and returns the same token for `Authorization: Bearer`.
+         *
+         *     Failed attempts never lock the account. After a few failures for one address (3 from one network address in 15 minutes, 10 in an hour from anywhere) the answer is a 422 `captcha-required` problem: send the attempt again with `captcha_id` and `captcha_answer` (POST /captchas). A network address that fails too often (50 in 15 minutes) gets 429 with `Retry-After`.
          */
         post: operations["log_in_api_v1_sessions_post"];
         delete?: never;
@@ -166,7 +168,7 @@ export interface paths {
         put?: never;
         /**
          * Connexion OAuth2 (formulaire), pour le bouton Authorize de Swagger UI
-         * @description OAuth2 password flow: `username` is the email. Returns a bearer token.
+         * @description OAuth2 password flow: `username` is the email. Returns a bearer token. It cannot carry a verification code: once a login asks for one, use POST /sessions.
          */
         post: operations["oauth2_token_api_v1_token_post"];
         delete?: never;
@@ -2047,6 +2049,16 @@ export interface components {
          */
         LegacyLogin: {
             /**
+             * Captcha Id
+             * @description Only once the login has seen several failures (a `captcha-required` problem): the `id` answered by POST /captchas.
+             */
+            captcha_id?: string | null;
+            /**
+             * Captcha Answer
+             * @description The characters of that verification code, read or heard.
+             */
+            captcha_answer?: string | null;
+            /**
              * Email
              * @description Courriel of the old CMA account
              */
@@ -2156,6 +2168,16 @@ export interface components {
          *     }
          */
         LoginRequest: {
+            /**
+             * Captcha Id
+             * @description Only once the login has seen several failures (a `captcha-required` problem): the `id` answered by POST /captchas.
+             */
+            captcha_id?: string | null;
+            /**
+             * Captcha Answer
+             * @description The characters of that verification code, read or heard.
+             */
+            captcha_answer?: string | null;
             /**
              * Email
              * @description Courriel
@@ -3291,7 +3313,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation`: Données invalides */
+            /** @description `validation`: Données invalides ; `captcha-required`: Code de vérification demandé ; `captcha-invalid`: Code de vérification incorrect */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3459,7 +3481,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation`: Données invalides */
+            /** @description `validation`: Données invalides ; `captcha-required`: Code de vérification demandé */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5807,7 +5829,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `validation`: Données invalides */
+            /** @description `validation`: Données invalides ; `captcha-required`: Code de vérification demandé */
             422: {
                 headers: {
                     [name: string]: unknown;
