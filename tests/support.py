@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.accounts.models import Captcha
+from cma.core import jobs
 from cma.core.settings import Settings
 from cma.notifications.sender import SmtpSender
 from cma.notifications.sms import SinkSmsSender, read_sink
@@ -30,8 +31,10 @@ class Mailbox:
     settings: Settings
 
     async def deliver(self) -> int:
-        """Send every due mail and SMS now; returns how many."""
+        """Do the jobs requests handed over, then send every due mail and SMS now; returns how
+        many mails and SMS."""
         assert self.settings.dev_sms_dir is not None
+        await run_jobs(self.sessionmaker, self.settings)
         total = 0
         for transport in (
             MailTransport(SmtpSender(self.settings)),
@@ -60,6 +63,15 @@ class Mailbox:
         return token_in(await self.last_to(address))
 
 
+async def run_jobs(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+    """What the worker does with the jobs requests left, done now."""
+    from cma.background import job_handlers
+    from cma.core.ratelimit import create_throttle
+
+    throttle = create_throttle(sessionmaker.kw["bind"], settings.rate_limit_storage_url)
+    return await jobs.run_due(sessionmaker, job_handlers(throttle, settings))
+
+
 def link_in(mail: ReceivedMail, to: str = "token=") -> str:
     """The first link of the mail's text containing `to` (by default: a link with a token)."""
     links = [url for url in _LINK.findall(mail.body("plain")) if to in url]
@@ -68,7 +80,8 @@ def link_in(mail: ReceivedMail, to: str = "token=") -> str:
 
 
 def token_in(mail: ReceivedMail) -> str:
-    return parse_qs(urlsplit(link_in(mail)).query)["token"][0]
+    """The token of the mail's link, which rides in the link's fragment."""
+    return parse_qs(urlsplit(link_in(mail)).fragment)["token"][0]
 
 
 async def new_captcha(
@@ -120,11 +133,13 @@ async def active_account(
     password: str = PASSWORD,
     **overrides: Any,
 ) -> None:
-    """Sign up, read the activation mail, follow its link."""
+    """Sign up, read the activation mail, follow its link with the password."""
     response = await sign_up(client, mailbox.sessionmaker, email, password, **overrides)
     assert response.status_code == 202, response.text
     token = await mailbox.token_from_last(email)
-    activated = await client.post("/api/v1/accounts/activation", json={"token": token})
+    activated = await client.post(
+        "/api/v1/accounts/activation", json={"token": token, "password": password}
+    )
     assert activated.status_code == 200, activated.text
 
 
@@ -139,6 +154,19 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+async def make_staff(client: AsyncClient, mailbox: Mailbox, email: str) -> None:
+    """Sign up and activate `email`, then promote it as `cma create-staff` does."""
+    from cma.accounts.models import Account
+    from cma.accounts.service import grant_staff
+
+    async with mailbox.sessionmaker() as session:
+        known = await session.scalar(select(Account.id).where(Account.email == email))
+    if known is None:
+        await active_account(client, mailbox, email)
+    async with mailbox.sessionmaker() as session, session.begin():
+        assert (await grant_staff(session, email, actor="tests")).outcome != "invited"
+
+
 def field_errors(response: Response) -> dict[str, str]:
     assert response.headers["content-type"].startswith("application/problem+json")
     return {error["field"]: error["message"] for error in response.json().get("errors") or []}
@@ -147,11 +175,8 @@ def field_errors(response: Response) -> dict[str, str]:
 async def staff_headers(
     client: AsyncClient, mailbox: Mailbox, email: str = "agent@paris.fr"
 ) -> dict[str, str]:
-    """A staff account (as `cma create-staff` makes one), logged in."""
-    from cma.accounts.service import ensure_staff
-
-    async with mailbox.sessionmaker() as session, session.begin():
-        await ensure_staff(session, email, PASSWORD)
+    """A staff account (an activated account that `cma create-staff` promoted), logged in."""
+    await make_staff(client, mailbox, email)
     # A login revokes the session its cookie carries: the last learner's, in a shared client.
     client.cookies.clear()
     return bearer(await log_in(client, email))

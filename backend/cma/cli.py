@@ -6,6 +6,7 @@ import getpass
 import logging
 import os
 import signal
+import socket
 import sys
 import warnings
 from collections.abc import Awaitable, Callable
@@ -116,16 +117,56 @@ def seed_if_empty() -> None:
             logger.info("old CMA login to pair with: %s / %s", email, password)
 
 
-def create_staff(email: str, password: str | None) -> None:
+def _operator() -> str:
+    """Who runs a command, for the security events: the system user, on which machine."""
+    try:
+        user = getpass.getuser()
+    except OSError:
+        user = "unknown user"
+    return f"cma command line, {user}@{socket.gethostname()}"
+
+
+def create_staff(email: str) -> None:
+    """Make the owner of an address staff: promote its activated account, or invite it."""
     from cma.accounts import service as accounts
     from cma.core.validation import normalize_email
 
     address = normalize_email(email)
-    if password is None and sys.stdin.isatty():
-        password = getpass.getpass(f"Mot de passe pour {address} (vide : inchangé) : ") or None
+    grant = in_transaction(
+        lambda session: accounts.grant_staff(session, address, actor=_operator())
+    )
+    if grant.outcome == "already":
+        say(f"{address} is already staff: nothing changed.")
+    elif grant.outcome == "promoted":
+        assert grant.activated_at is not None
+        say(
+            f"{address}: its Paris account, activated on {grant.activated_at:%Y-%m-%d}, is now "
+            "staff. Its password is the one its owner chose; it was not changed."
+        )
+    else:
+        assert grant.expires_at is not None
+        say(
+            f"{address} has no activated Paris account: an invitation was mailed to it, valid "
+            f"until {grant.expires_at:%Y-%m-%d %H:%M} UTC. The staff account is created when "
+            "its owner follows the link and chooses a password; until then none exists, and "
+            "nothing anyone else signed up at this address is ever promoted."
+        )
+    say("Recorded in the security events.")
 
-    created = in_transaction(lambda session: accounts.ensure_staff(session, address, password))
-    logger.info("%s %s as staff", address, "created" if created else "updated")
+
+def remove_staff(email: str) -> None:
+    from cma.accounts import service as accounts
+    from cma.core.validation import normalize_email
+
+    address = normalize_email(email)
+    removed = in_transaction(
+        lambda session: accounts.revoke_staff(session, address, actor=_operator())
+    )
+    if removed:
+        say(f"{address} is no longer staff; its sessions were ended.")
+        say("Recorded in the security events.")
+    else:
+        say(f"{address} has no staff account: nothing changed.")
 
 
 def import_legacy(directory: Path) -> None:
@@ -291,9 +332,13 @@ def main(argv: list[str] | None = None) -> None:
     generate_cmd.add_argument("directory", type=Path)
     generate_cmd.add_argument("--size", type=int, default=1000)
     generate_cmd.add_argument("--seed", type=int, default=1998, dest="random_seed")
-    staff_cmd = commands.add_parser("create-staff", help="create or promote a staff account")
+    staff_cmd = commands.add_parser(
+        "create-staff",
+        help="make an address's activated account staff, or mail it an invitation",
+    )
     staff_cmd.add_argument("email")
-    staff_cmd.add_argument("--password", help="asked for when omitted on a terminal")
+    unstaff_cmd = commands.add_parser("remove-staff", help="take the staff role away")
+    unstaff_cmd.add_argument("email")
     dev_cmd = commands.add_parser("dev", help="what `make run` runs: everything for a developer")
     dev_cmd.add_argument("--host", default="127.0.0.1")
     dev_cmd.add_argument("--port", type=int, default=8000)
@@ -334,7 +379,9 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None
     elif args.command == "generate-legacy":
         generate_legacy(args.directory, args.size, args.random_seed)
     elif args.command == "create-staff":
-        create_staff(args.email, args.password)
+        create_staff(args.email)
+    elif args.command == "remove-staff":
+        remove_staff(args.email)
     elif args.command == "dev":
         dev(args.host, args.port)
     elif args.command == "allocate":

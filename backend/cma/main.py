@@ -22,6 +22,7 @@ from cma.catalogue.router import CACHED_PREFIXES
 from cma.catalogue.router import admin as catalogue_admin_router
 from cma.catalogue.router import router as catalogue_router
 from cma.core.database import create_engine, create_sessionmaker
+from cma.core.logs import mask_access_log_secrets
 from cma.core.problems import (
     PROBLEM_MEDIA_TYPE,
     TYPE_PREFIX,
@@ -63,7 +64,9 @@ MAX_BODY_BYTES = 256 * 1024
 SECURITY_HEADERS = {
     b"content-security-policy": spa.CONTENT_SECURITY_POLICY.encode(),
     b"x-content-type-options": b"nosniff",
-    b"referrer-policy": b"same-origin",
+    # The SPA's own requests need no Referer (the CSRF check is a header), and a page opened
+    # from a mailed link must never pass that link on.
+    b"referrer-policy": b"no-referrer",
     b"x-frame-options": b"DENY",
 }
 
@@ -185,6 +188,7 @@ def _health_router() -> APIRouter:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    mask_access_log_secrets()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -1,8 +1,17 @@
 """Every table, imported once so that the metadata (and alembic) sees them all."""
 
-from cma.accounts.models import Account, AccountToken, Captcha, LoginSession, Subscription
+from cma.accounts.models import (
+    Account,
+    AccountToken,
+    Captcha,
+    LoginSession,
+    SecurityEvent,
+    Signup,
+    Subscription,
+)
 from cma.catalogue.models import Campaign, CatalogueVersion, Course, Domain, Page, Venue
 from cma.core.database import Base
+from cma.core.jobs import Job
 from cma.core.ratelimit import RateLimitCounter
 from cma.enrolment.models import AllocationRun, Application, BasketItem, ResponseMail
 from cma.learners.models import (
@@ -27,6 +36,7 @@ __all__ = [
     "CatalogueVersion",
     "Course",
     "Domain",
+    "Job",
     "Learner",
     "LegacyAccount",
     "LegacyPasswordReset",
@@ -37,6 +47,8 @@ __all__ = [
     "PairingTicket",
     "RateLimitCounter",
     "ResponseMail",
+    "SecurityEvent",
+    "Signup",
     "Subscription",
     "TrainingHistory",
     "Venue",

@@ -123,8 +123,9 @@ async def test_changing_the_email_verifies_the_new_address_and_tells_the_old_one
     assert (await client.get("/api/v1/me", headers=auth)).json()["email"] == EMAIL
     token = await mailbox.token_from_last("nouvelle@yopmail.com")
 
-    confirmed = await client.post("/api/v1/me/email/confirm", json={"token": token})
-    reused = await client.post("/api/v1/me/email/confirm", json={"token": token})
+    confirm = {"token": token, "password": PASSWORD}
+    confirmed = await client.post("/api/v1/me/email/confirm", json=confirm)
+    reused = await client.post("/api/v1/me/email/confirm", json=confirm)
 
     assert confirmed.status_code == 200
     assert confirmed.json()["email"] == "nouvelle@yopmail.com"
@@ -133,6 +134,83 @@ async def test_changing_the_email_verifies_the_new_address_and_tells_the_old_one
     assert notice.subject == "Votre adresse mail a été modifiée"
     assert "nouvelle@yopmail.com" in notice.body()
     await log_in(client, "nouvelle@yopmail.com")
+
+
+async def test_the_new_address_is_confirmed_only_with_the_accounts_password(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    # A mistyped address: its reader (or their mail scanner) gets the link, not the password.
+    auth = await _logged_in(client, mailbox)
+    await client.post(
+        "/api/v1/me/email",
+        headers=auth,
+        json={"new_email": "faute.de.frappe@yopmail.com", "password": PASSWORD},
+    )
+    token = await mailbox.token_from_last("faute.de.frappe@yopmail.com")
+
+    without = await client.post("/api/v1/me/email/confirm", json={"token": token})
+    wrong = await client.post(
+        "/api/v1/me/email/confirm", json={"token": token, "password": "Devine2026"}
+    )
+
+    assert without.status_code == 422
+    assert wrong.status_code == 400
+    assert field_errors(wrong) == {
+        "password": "Le mot de passe n'est pas celui du compte dont l'adresse change."
+    }
+    assert (await client.get("/api/v1/me", headers=auth)).json()["email"] == EMAIL
+    right = await client.post(
+        "/api/v1/me/email/confirm", json={"token": token, "password": PASSWORD}
+    )
+    assert right.status_code == 200  # a wrong try does not spend the link
+
+
+async def test_a_change_of_address_kills_every_link_mailed_before(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    auth = await _logged_in(client, mailbox)
+    await client.post("/api/v1/password-resets", json={"email": EMAIL})
+    reset = await mailbox.token_from_last(EMAIL)
+    await client.post(
+        "/api/v1/me/email",
+        headers=auth,
+        json={"new_email": "neuve@yopmail.com", "password": PASSWORD},
+    )
+    change = await mailbox.token_from_last("neuve@yopmail.com")
+    confirmed = await client.post(
+        "/api/v1/me/email/confirm", json={"token": change, "password": PASSWORD}
+    )
+
+    old_reset = await client.post(
+        "/api/v1/password-resets/confirm",
+        json={"token": reset, "password": "Pirate2027x", "password_confirmation": "Pirate2027x"},
+    )
+
+    assert confirmed.status_code == 200
+    assert old_reset.status_code == 400  # mailed to the old address: dead with the change
+    await log_in(client, "neuve@yopmail.com")
+
+
+async def test_a_new_password_kills_the_pending_change_of_address(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    auth = await _logged_in(client, mailbox)
+    await client.post(
+        "/api/v1/me/email",
+        headers=auth,
+        json={"new_email": "neuve@yopmail.com", "password": PASSWORD},
+    )
+    change = await mailbox.token_from_last("neuve@yopmail.com")
+    new = "NouveauSecret2027"
+    await client.put(
+        "/api/v1/me/password",
+        headers=auth,
+        json={"current_password": PASSWORD, "password": new, "password_confirmation": new},
+    )
+
+    late = await client.post("/api/v1/me/email/confirm", json={"token": change, "password": new})
+
+    assert late.status_code == 400
 
 
 async def test_changing_to_an_address_in_use_says_nothing_to_the_requester(

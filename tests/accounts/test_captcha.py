@@ -1,14 +1,17 @@
 """The verification code: image and French audio of one code, single use, 10 minutes."""
 
 import io
+import os
 import wave
 from datetime import timedelta
 
+import pytest
 from httpx import AsyncClient
 from PIL import Image
 from sqlalchemy import update
 
 from cma.accounts.models import Captcha
+from cma.core.settings import get_settings
 from tests.conftest import CAPTCHA_TEST_ANSWER
 from tests.support import Mailbox, field_errors, new_captcha, sign_up, signup_body
 
@@ -100,6 +103,25 @@ async def test_the_configured_test_answer_passes_outside_production(
     )
 
     assert response.status_code == 202
+
+
+@pytest.mark.parametrize("blank", [" ", "\t", "\u00a0", "\u2003 \n"])
+async def test_a_blank_answer_never_passes(
+    client: AsyncClient, mailbox: Mailbox, blank: str
+) -> None:
+    # Even where the configured test word is left blank too: a blank word counts as none.
+    os.environ["CAPTCHA_TEST_ANSWER"] = blank
+    get_settings.cache_clear()
+    try:
+        assert get_settings().captcha_test_answer is None
+        response = await sign_up(
+            client, mailbox.sessionmaker, "vide@yopmail.com", captcha_answer=blank
+        )
+    finally:
+        os.environ["CAPTCHA_TEST_ANSWER"] = CAPTCHA_TEST_ANSWER
+        get_settings.cache_clear()
+    assert response.status_code == 422
+    assert response.json()["type"] == "urn:cma:problem:captcha-invalid"
 
 
 async def test_an_unknown_challenge_is_a_clear_404(client: AsyncClient) -> None:

@@ -6,7 +6,7 @@ from httpx import AsyncClient
 from sqlalchemy import select, update
 
 from cma.accounts.models import Account, AccountToken
-from tests.support import PASSWORD, Mailbox, active_account, bearer, log_in, sign_up
+from tests.support import PASSWORD, Mailbox, active_account, bearer, field_errors, log_in, sign_up
 
 NEW = "Nouveau2026x"
 
@@ -146,16 +146,29 @@ async def test_the_new_password_follows_the_policy(client: AsyncClient, mailbox:
     assert {e["field"] for e in response.json()["errors"]} == {"password"}
 
 
-async def test_resetting_a_pending_account_activates_it(
+async def test_a_forgotten_password_before_activation_leads_back_to_the_sign_up(
     client: AsyncClient, mailbox: Mailbox
 ) -> None:
-    await sign_up(client, mailbox.sessionmaker, "pending@yopmail.com")
-    token = await _reset_token(client, mailbox, "pending@yopmail.com")
+    await sign_up(client, mailbox.sessionmaker, "attente@yopmail.com")
+    asked = await client.post("/api/v1/password-resets", json={"email": "attente@yopmail.com"})
+
+    mail = await mailbox.last_to("attente@yopmail.com")
+    assert asked.status_code == 202
+    assert mail.subject == "Votre compte parisien n'est pas encore activé"
+    assert "https://cma.test/inscription" in mail.body("plain")
+    assert "token=" not in mail.body("plain")  # no link sets a password on a sign-up
+
+
+async def test_a_common_password_is_refused_as_a_new_one_too(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    await active_account(client, mailbox, "a@yopmail.com")
+    token = await _reset_token(client, mailbox, "a@yopmail.com")
 
     response = await client.post(
         "/api/v1/password-resets/confirm",
-        json={"token": token, "password": NEW, "password_confirmation": NEW},
+        json={"token": token, "password": "Azerty123", "password_confirmation": "Azerty123"},
     )
 
-    assert response.status_code == 200
-    await log_in(client, "pending@yopmail.com", NEW)
+    assert response.status_code == 422
+    assert "trop facile à deviner" in field_errors(response)["password"]

@@ -28,11 +28,14 @@ async def test_sign_up_read_the_mail_activate_and_log_in(
     assert "Votre création de compte est presque terminée !" in text
     assert "Cliquez pour activer votre compte" in text
     assert "Cliquez pour activer votre compte" in mail.body("html")
-    assert "https://cma.test/activation?token=" in text
+    assert "https://cma.test/activation#token=" in text
+    assert "Le mot de passe choisi lors de votre inscription vous sera demandé." in text
 
     from tests.support import token_in
 
-    activated = await client.post("/api/v1/accounts/activation", json={"token": token_in(mail)})
+    activated = await client.post(
+        "/api/v1/accounts/activation", json={"token": token_in(mail), "password": PASSWORD}
+    )
     assert activated.status_code == 200, activated.text
     assert activated.json()["detail"] == "Votre compte parisien est créé et validé."
 

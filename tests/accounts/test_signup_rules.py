@@ -7,7 +7,16 @@ from httpx import AsyncClient
 from sqlalchemy import func, select
 
 from cma.accounts.models import Account
-from tests.support import Mailbox, field_errors, new_captcha, sign_up, signup_body
+from tests.support import (
+    PASSWORD,
+    Mailbox,
+    active_account,
+    field_errors,
+    new_captcha,
+    sign_up,
+    signup_body,
+    token_in,
+)
 
 
 @pytest.mark.parametrize(
@@ -32,13 +41,43 @@ async def test_password_policy_refuses(
     assert message in field_errors(response)["password"]
 
 
-@pytest.mark.parametrize("password", ["Abcdefg1", "A1" + "b" * 62, "12345678aB"])
+@pytest.mark.parametrize(
+    "password", ["Tk8mPq2x", "A1" + "bqzpmwkx" * 7 + "fghjkl", "86127439aB", "Grenouille8Bleue"]
+)
 async def test_password_policy_accepts_its_edges(
     client: AsyncClient, mailbox: Mailbox, password: str
 ) -> None:
     response = await sign_up(client, mailbox.sessionmaker, "edge@yopmail.com", password)
 
     assert response.status_code == 202, response.text
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["Password1", "Azerty123", "Motdepasse1", "Qwerty123", "Soleil2024", "Abcdefg1", "Aaaaaaa1"],
+)
+async def test_the_most_common_passwords_are_refused(
+    client: AsyncClient, mailbox: Mailbox, password: str
+) -> None:
+    response = await sign_up(client, mailbox.sessionmaker, "a@yopmail.com", password)
+
+    assert response.status_code == 422
+    assert field_errors(response)["password"].startswith(
+        "Ce mot de passe est trop facile à deviner"
+    )
+
+
+async def test_a_password_built_on_the_address_is_refused(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    response = await sign_up(
+        client, mailbox.sessionmaker, "grenouille.bleue@yopmail.com", "Grenouille2026"
+    )
+    elsewhere = await sign_up(client, mailbox.sessionmaker, "a@yopmail.com", "Grenouille2026")
+
+    assert response.status_code == 422
+    assert "trop facile à deviner" in field_errors(response)["password"]
+    assert elsewhere.status_code == 202
 
 
 async def test_each_field_error_is_french_and_names_its_field(client: AsyncClient) -> None:
@@ -93,9 +132,8 @@ async def test_missing_fields_are_each_named(client: AsyncClient) -> None:
 async def test_mobile_phone_is_optional_and_stored_in_e164(
     client: AsyncClient, mailbox: Mailbox, given: str, stored: str | None
 ) -> None:
-    response = await sign_up(client, mailbox.sessionmaker, "tel@yopmail.com", mobile_phone=given)
+    await active_account(client, mailbox, "tel@yopmail.com", mobile_phone=given)
 
-    assert response.status_code == 202, response.text
     async with mailbox.sessionmaker() as session:
         assert await session.scalar(select(Account.mobile_phone)) == stored
 
@@ -114,11 +152,9 @@ async def test_an_address_already_used_in_any_case_gets_the_same_answer_and_a_ma
     client: AsyncClient, mailbox: Mailbox
 ) -> None:
     first = await sign_up(client, mailbox.sessionmaker, "auditeur.cma@yopmail.com")
-    await mailbox.deliver()
-    token = (await mailbox.last_to("auditeur.cma@yopmail.com")).body()
+    token = await mailbox.token_from_last("auditeur.cma@yopmail.com")
     activation = await client.post(
-        "/api/v1/accounts/activation",
-        json={"token": token.split("token=")[1].split()[0]},
+        "/api/v1/accounts/activation", json={"token": token, "password": PASSWORD}
     )
     assert activation.status_code == 200
 
@@ -145,12 +181,20 @@ async def test_two_concurrent_sign_ups_of_one_address_make_exactly_one_account(
     statuses = await asyncio.gather(
         attempt(captchas[0], "meme@yopmail.com"), attempt(captchas[1], "MEME@yopmail.com")
     )
+    mails = await mailbox.mails_to("meme@yopmail.com")
+    tokens = [token_in(mail) for mail in mails]
+    activations = await asyncio.gather(
+        *(
+            client.post("/api/v1/accounts/activation", json={"token": t, "password": PASSWORD})
+            for t in tokens
+        )
+    )
 
     assert statuses == [202, 202]
+    assert {mail.subject for mail in mails} == {"Confirmation de votre compte Parisien"}
+    assert sorted(a.status_code for a in activations) == [200, 409]
     async with mailbox.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Account)) == 1
-    mails = await mailbox.mails_to("meme@yopmail.com")
-    assert {mail.subject for mail in mails} == {"Confirmation de votre compte Parisien"}
 
 
 @pytest.mark.parametrize(

@@ -4,18 +4,17 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy import select
 
-from cma.accounts.service import ensure_staff
+from cma.accounts.models import LoginSession
 from cma.catalogue.models import Course
 from tests.learners.test_fiche import learner_headers
-from tests.support import PASSWORD, Mailbox
+from tests.support import PASSWORD, Mailbox, make_staff
 
 HOME = "/back-office/"
 
 
 async def staff_cookie(client: AsyncClient, mailbox: Mailbox) -> None:
     """Log in as staff like the SPA does: the session travels in the cookie."""
-    async with mailbox.sessionmaker() as session, session.begin():
-        await ensure_staff(session, "agent@paris.fr", PASSWORD)
+    await make_staff(client, mailbox, "agent@paris.fr")
     client.cookies.clear()
     response = await client.post(
         "/api/v1/sessions", json={"email": "agent@paris.fr", "password": PASSWORD}
@@ -111,3 +110,38 @@ async def test_staff_edit_a_course_from_the_back_office(
     assert saved.status_code == 302, saved.text[-2000:]
     async with mailbox.sessionmaker() as session:
         assert await session.scalar(select(Course.seats).where(Course.code == course.code)) == 31
+
+
+async def test_logging_out_takes_this_sites_post_never_a_link(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    await staff_cookie(client, mailbox)
+    csrf = client.cookies["cma_csrf"]
+    home = await client.get(HOME)
+
+    followed_link = await client.get("/back-office/logout")
+    without_token = await client.post(
+        "/back-office/deconnexion", data={}, headers={"Origin": "https://cma.test"}
+    )
+    from_elsewhere = await client.post(
+        "/back-office/deconnexion",
+        data={"csrf_token": csrf},
+        headers={"Origin": "https://evil.example"},
+    )
+    still_in = await client.get("/api/v1/me")
+    logged_out = await client.post(
+        "/back-office/deconnexion",
+        data={"csrf_token": csrf},
+        headers={"Origin": "https://cma.test"},
+    )
+
+    assert 'method="post"' in home.text
+    assert "/back-office/deconnexion" in home.text
+    assert "/back-office/logout" not in home.text
+    assert followed_link.status_code == 302
+    assert without_token.status_code == from_elsewhere.status_code == 403
+    assert still_in.status_code == 200  # neither the link nor a forged post ended the session
+    assert logged_out.status_code == 303
+    assert logged_out.headers["location"] == "/"
+    async with mailbox.sessionmaker() as session:
+        assert await session.scalar(select(LoginSession.revoked_at)) is not None

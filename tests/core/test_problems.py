@@ -56,7 +56,7 @@ async def test_responses_carry_security_headers(client: AsyncClient) -> None:
 
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
-    assert response.headers["referrer-policy"] == "same-origin"
+    assert response.headers["referrer-policy"] == "no-referrer"
 
 
 async def test_a_database_outage_is_a_503_with_retry_after(settings: Settings) -> None:

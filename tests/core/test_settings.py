@@ -55,6 +55,25 @@ def test_production_refuses_unsafe_settings(
         _settings(monkeypatch, **{**SAFE, **override})
 
 
+@pytest.mark.parametrize("blank", ["", " ", "\t", "\u00a0", " \u00a0\n"])
+def test_a_blank_captcha_test_answer_counts_as_unset(
+    monkeypatch: pytest.MonkeyPatch, blank: str
+) -> None:
+    assert (
+        _settings(monkeypatch, CMA_ENV="test", CAPTCHA_TEST_ANSWER=blank).captcha_test_answer
+        is None
+    )
+    assert _settings(monkeypatch, **SAFE, CAPTCHA_TEST_ANSWER=blank).captcha_test_answer is None
+
+
+@pytest.mark.parametrize("word", ["passe", " passe ", "x"])
+def test_production_refuses_any_captcha_test_answer(
+    monkeypatch: pytest.MonkeyPatch, word: str
+) -> None:
+    with pytest.raises(ValidationError, match="CAPTCHA_TEST_ANSWER is set"):
+        _settings(monkeypatch, **{**SAFE, "CAPTCHA_TEST_ANSWER": word})
+
+
 def test_database_url_takes_the_usual_form() -> None:
     assert to_asyncpg_url("postgresql://u:p@h:5432/d") == "postgresql+asyncpg://u:p@h:5432/d"
     assert to_asyncpg_url("postgres://u@h/d") == "postgresql+asyncpg://u@h/d"

@@ -141,6 +141,9 @@ async def check_screen(page: Page, name: str) -> None:
 
 
 def on_live_server(link: str, live_url: str) -> str:
-    """A mailed link (PUBLIC_URL + path) opened on the server under test."""
+    """A mailed link (PUBLIC_URL + path, its token in the fragment) opened on the server under
+    test."""
     parts = urlsplit(link)
-    return f"{live_url}{parts.path}?{parts.query}" if parts.query else live_url + parts.path
+    query = f"?{parts.query}" if parts.query else ""
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    return f"{live_url}{parts.path}{query}{fragment}"

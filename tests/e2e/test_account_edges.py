@@ -33,7 +33,9 @@ async def test_logging_in_before_activation_offers_to_resend_the_mail(
 
 
 async def test_an_unusable_activation_link_offers_a_new_mail(page: Page, mailbox: Mailbox) -> None:
-    await page.goto("/activation?token=" + "x" * 43)
+    await page.goto("/activation#token=" + "x" * 43)
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Activer mon compte").click()
 
     await expect(page.get_by_role("heading", level=1)).to_have_text(
         "Ce lien d'activation ne fonctionne pas"
@@ -41,7 +43,7 @@ async def test_an_unusable_activation_link_offers_a_new_mail(page: Page, mailbox
     await check_screen(page, "lien d activation invalide")
     await page.get_by_label("Adresse mail de votre compte").fill("personne@yopmail.com")
     await page.get_by_role("button", name="me renvoyer le mail d'activation de mon compte").click()
-    await expect(page.get_by_role("status")).to_contain_text("Si un compte en attente")
+    await expect(page.get_by_role("status")).to_contain_text("Si une inscription attend")
 
 
 async def test_changing_the_email_from_mes_parametres(
@@ -60,6 +62,12 @@ async def test_changing_the_email_from_mes_parametres(
     await page.goto(
         on_live_server(link_in(await mailbox.last_to("nouvelle@yopmail.com")), live_url)
     )
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Confirmation de votre nouvelle adresse mail"
+    )
+    await check_screen(page, "confirmer la nouvelle adresse")
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Confirmer ma nouvelle adresse").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(
         "Votre adresse mail a été modifiée"
     )

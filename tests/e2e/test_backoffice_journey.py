@@ -1,22 +1,22 @@
 """Staff reach the back office through the site's own login, and it works under its CSP."""
 
+from httpx import AsyncClient
 from playwright.async_api import Page, expect
 from sqlalchemy import select
 
-from cma.accounts.service import ensure_staff
 from cma.catalogue.models import Course
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_catalogue_journeys import catalogue  # noqa: F401 - fixture
-from tests.support import PASSWORD, Mailbox
+from tests.support import PASSWORD, Mailbox, make_staff
 
 
 async def test_staff_log_in_and_browse_the_courses_of_the_back_office(
     page: Page,
+    client: AsyncClient,
     mailbox: Mailbox,
     catalogue: int,  # noqa: F811
 ) -> None:
-    async with mailbox.sessionmaker() as session, session.begin():
-        await ensure_staff(session, "agent@paris.fr", PASSWORD)
+    await make_staff(client, mailbox, "agent@paris.fr")
 
     await page.goto("/back-office/")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter à Mon compte")

@@ -20,17 +20,29 @@ async def fill_sign_up(page: Page, email: str = EMAIL, password: str = PASSWORD)
     await page.locator("#captcha_answer").fill(CAPTCHA_TEST_ANSWER)
 
 
+async def activate_in_the_browser(
+    page: Page, link: str, live_url: str, password: str = PASSWORD
+) -> None:
+    """Follow the activation mail's link, and give the sign-up's password."""
+    await page.goto(on_live_server(link, live_url))
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Activation de votre compte parisien"
+    )
+    await page.get_by_label("Mot de passe").fill(password)
+    await page.get_by_role("button", name="Activer mon compte").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Votre compte parisien est créé et validé."
+    )
+
+
 async def sign_up_and_activate(page: Page, mailbox: Mailbox, live_url: str) -> None:
     await page.goto("/inscription")
     await fill_sign_up(page)
     await page.get_by_role("button", name="JE M'INSCRIS").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("C'est presque fini !")
     link = link_in(await mailbox.last_to(EMAIL))
-    assert link.startswith(mailbox.settings.public_url + "/activation?token=")
-    await page.goto(on_live_server(link, live_url))
-    await expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Votre compte parisien est créé et validé."
-    )
+    assert link.startswith(mailbox.settings.public_url + "/activation#token=")
+    await activate_in_the_browser(page, link, live_url)
 
 
 async def log_in(page: Page, password: str = PASSWORD) -> None:
@@ -84,6 +96,13 @@ async def test_sign_up_activate_log_in_fill_the_profile_and_log_out(
     mail = await mailbox.last_to(EMAIL)
     assert mail.subject == "Confirmation de votre compte Parisien"
     await page.goto(on_live_server(link_in(mail), live_url))
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Activation de votre compte parisien"
+    )
+    await expect(page).to_have_url(f"{live_url}/activation")  # the token left the address bar
+    await check_screen(page, "activation mot de passe")
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Activer mon compte").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(
         "Votre compte parisien est créé et validé."
     )

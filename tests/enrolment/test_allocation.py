@@ -4,6 +4,7 @@ import asyncio
 import os
 import sys
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.catalogue.models import Course
+from cma.catalogue.service import today
 from cma.core.problems import ProblemError
 from cma.enrolment import generate, runs
 from cma.enrolment.allocation import draw
@@ -192,7 +194,7 @@ async def test_the_allocation_waits_for_the_end_of_the_application_period(
     campaign: Closed,
 ) -> None:
     await campaign.set(
-        application_end=func.current_date() + 1, response_start=func.current_date() + 2
+        application_end=today() + timedelta(days=1), response_start=today() + timedelta(days=2)
     )
 
     with pytest.raises(ProblemError) as refused:
@@ -222,7 +224,7 @@ async def test_the_database_refuses_a_seat_over_capacity(
             await session.execute(
                 update(Application)
                 .where(Application.course_code == "TH0001", Application.status == "waitlisted")
-                .values(status="offered", offer_deadline=func.current_date())
+                .values(status="offered", offer_deadline=today())
             )
     async with sessionmaker() as session:
         with pytest.raises(DBAPIError, match="more learners than"):

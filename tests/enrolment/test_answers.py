@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.catalogue.service import today
@@ -84,7 +84,7 @@ async def test_answers_are_shown_from_the_response_period_with_their_reason(
     await allocate(campaign)
 
     hidden = await people[0].only(client)
-    await campaign.set(response_start=func.current_date())
+    await campaign.set(response_start=today())
     groups = await by_status(client, people)
 
     assert hidden["status"] == "submitted"
@@ -115,7 +115,7 @@ async def test_responses_go_once_per_learner_and_only_in_the_response_period(
 
     first = await client.post(url, headers=staff)
     second = await client.post(url, headers=staff)
-    await campaign.set(response_start=func.current_date() + 1)
+    await campaign.set(response_start=today() + timedelta(days=1))
     early = await client.post(url, headers=staff)
 
     assert first.json() == {"count": 2}
@@ -188,7 +188,7 @@ async def test_an_expired_offer_passes_the_seat_on(
         await session.execute(
             update(Application)
             .where(Application.status == "offered")
-            .values(offer_deadline=func.current_date() - 1)
+            .values(offer_deadline=today() - timedelta(days=1))
         )
 
     too_late = await client.post(

@@ -68,7 +68,7 @@ async def test_every_answer_forbids_framing_sniffing_and_inline_script(client: A
         assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
         assert "frame-ancestors 'none'" in policy
         assert response.headers["x-content-type-options"] == "nosniff"
-        assert response.headers["referrer-policy"] == "same-origin"
+        assert response.headers["referrer-policy"] == "no-referrer"
         assert "strict-transport-security" not in response.headers  # not outside production
 
 

@@ -247,7 +247,7 @@ async def test_forgot_the_old_password_then_pair(
     assert asked.status_code == unknown.status_code == 202
     assert asked.json()["detail"] == unknown.json()["detail"]
     assert await mailbox.mails_to("x@yopmail.com") == []
-    assert "/ancien-compte/mot-de-passe?token=" in mail.body()
+    assert "/ancien-compte/mot-de-passe#token=" in mail.body()
     assert confirmed.status_code == 200
     assert reused.status_code == 400
     assert answer.status_code == 200

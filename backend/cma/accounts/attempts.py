@@ -55,9 +55,8 @@ class Attempt:
     async def succeeded(self) -> None:
         # Only failures are worth counting: a right password takes its attempt back, and the
         # failures of this login from this address are forgiven.
-        await self.throttle.release(*self.checks)
-        pair_rule, pair_key = self.checks[0]
-        await self.throttle.forget(pair_rule, pair_key)
+        pair, *others = self.checks
+        await self.throttle.release(*others, forget=(pair,))
 
 
 async def begin(

@@ -105,8 +105,8 @@ async def consume(
         )
     given = "".join(answer.split()).lower()
     test_answer = get_settings().captcha_test_answer
-    if same_secret(given, code) or (
-        test_answer is not None and same_secret(given, test_answer.lower())
+    if given and (
+        same_secret(given, code) or (test_answer is not None and same_secret(given, test_answer))
     ):
         return
     raise CaptchaInvalid()

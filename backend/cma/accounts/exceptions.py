@@ -80,10 +80,9 @@ class WrongPassword(ProblemError):
     title = "Mot de passe incorrect"
     detail = "Le mot de passe actuel est incorrect."
 
-    def __init__(self, field: str = "current_password") -> None:
-        super().__init__(
-            errors=[FieldError(field=field, message=type(self).detail, code=self.code)]
-        )
+    def __init__(self, field: str = "current_password", message: str | None = None) -> None:
+        message = message or type(self).detail
+        super().__init__(message, errors=[FieldError(field=field, message=message, code=self.code)])
 
 
 class EmailTaken(ProblemError):

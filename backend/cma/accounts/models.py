@@ -25,8 +25,14 @@ class Role(StrEnum):
 
 
 class AccountStatus(StrEnum):
-    PENDING = "pending"
+    # An account exists only once its owner proved the mailbox (see Signup); the status leaves
+    # room for an account that staff suspend.
     ACTIVE = "active"
+
+
+class SignupKind(StrEnum):
+    SIGN_UP = "sign_up"  # "Je crée mon compte": the person chose a password on the form
+    INVITATION = "invitation"  # an operator invited a staff member, who chooses the password
 
 
 class Civility(StrEnum):
@@ -36,7 +42,6 @@ class Civility(StrEnum):
 
 
 class TokenPurpose(StrEnum):
-    ACTIVATION = "activation"
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a secret
     EMAIL_CHANGE = "email_change"
 
@@ -50,8 +55,7 @@ class Account(CreatedAt, Base):
     __table_args__ = (
         # Addresses are stored lower-cased, so the unique constraint is case-insensitive.
         CheckConstraint("email = lower(email)", name="email_lower"),
-        CheckConstraint("status IN ('pending', 'active')", name="status"),
-        CheckConstraint("(status = 'active') = (activated_at IS NOT NULL)", name="activated_at"),
+        CheckConstraint("status IN ('active')", name="status"),
         CheckConstraint(r"mobile_phone ~ '^\+[1-9][0-9]{6,14}$'", name="mobile_phone_e164"),
         CheckConstraint("civility IN ('non_precisee', 'madame', 'monsieur')", name="civility"),
         CheckConstraint(r"postal_code ~ '^[0-9]{5}$'", name="postal_code"),
@@ -61,13 +65,15 @@ class Account(CreatedAt, Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, server_default=func.gen_random_uuid())
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16), server_default=AccountStatus.PENDING.value)
+    status: Mapped[str] = mapped_column(String(16), server_default=AccountStatus.ACTIVE.value)
     role: Mapped[str] = mapped_column(String(16), server_default=Role.LEARNER.value)
     mobile_phone: Mapped[str | None] = mapped_column(String(16))
     terms_version: Mapped[str] = mapped_column(String(32))
     terms_accepted_at: Mapped[datetime]
-    activated_at: Mapped[datetime | None]
+    activated_at: Mapped[datetime] = mapped_column(server_default=func.now())
     password_changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Links mailed before the last change of address are dead, as those before a new password.
+    email_changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     # MON PROFIL: every field optional.
     civility: Mapped[str] = mapped_column(String(16), server_default=Civility.NON_PRECISEE.value)
@@ -87,9 +93,7 @@ class AccountToken(CreatedAt, Base):
 
     __tablename__ = "account_tokens"
     __table_args__ = (
-        CheckConstraint(
-            "purpose IN ('activation', 'password_reset', 'email_change')", name="purpose"
-        ),
+        CheckConstraint("purpose IN ('password_reset', 'email_change')", name="purpose"),
         CheckConstraint("(purpose = 'email_change') = (new_email IS NOT NULL)", name="new_email"),
         CheckConstraint("new_email = lower(new_email)", name="new_email_lower"),
         CheckConstraint("expires_at > created_at", name="expiry"),
@@ -110,6 +114,75 @@ class AccountToken(CreatedAt, Base):
     new_email: Mapped[str | None] = mapped_column(String(254))
     expires_at: Mapped[datetime]
     consumed_at: Mapped[datetime | None]
+
+
+class Signup(CreatedAt, Base):
+    """A sign-up, or a staff invitation, waiting for its mailbox to be proven.
+
+    No account exists before that proof, so signing up someone else's address gives nothing.
+    Each sign-up keeps its own password and its own link: following a link and giving the
+    password chosen with it (an invitation: choosing one) creates the account, and the other
+    sign-ups of the address are erased. Left alone, a sign-up is erased after its link's life.
+    """
+
+    __tablename__ = "signups"
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lower"),
+        CheckConstraint("kind IN ('sign_up', 'invitation')", name="kind"),
+        CheckConstraint(r"mobile_phone ~ '^\+[1-9][0-9]{6,14}$'", name="mobile_phone_e164"),
+        # A live sign-up holds the password chosen with it; an invitation holds none; a used
+        # one keeps nothing but what answers "already activated" to its link.
+        CheckConstraint(
+            "consumed_at IS NOT NULL OR (kind = 'sign_up') = (password_hash IS NOT NULL)",
+            name="password_hash",
+        ),
+        CheckConstraint("consumed_at IS NULL OR password_hash IS NULL", name="used_keeps_none"),
+        CheckConstraint("(kind = 'sign_up') = (terms_version IS NOT NULL)", name="terms"),
+        CheckConstraint("expires_at > created_at", name="expiry"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, server_default=func.gen_random_uuid())
+    kind: Mapped[str] = mapped_column(String(16), server_default=SignupKind.SIGN_UP.value)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    mobile_phone: Mapped[str | None] = mapped_column(String(16))
+    accept_information: Mapped[bool] = mapped_column(server_default=text("false"))
+    terms_version: Mapped[str | None] = mapped_column(String(32))
+    invited_by: Mapped[str | None] = mapped_column(String(200))
+    # The HMAC of the link's token, set when the mail is written (a resend replaces it).
+    token_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True)
+    expires_at: Mapped[datetime]
+    consumed_at: Mapped[datetime | None]
+
+
+class SecurityEventKind(StrEnum):
+    STAFF_GRANTED = "staff_granted"
+    STAFF_INVITED = "staff_invited"
+    INVITATION_ACCEPTED = "invitation_accepted"
+    STAFF_REVOKED = "staff_revoked"
+
+
+class SecurityEvent(Base):
+    """Who gave an account its powers, when, and how: kept a year for accountability, with the
+    address concerned (an account deleted since then leaves its address here, for that duty)."""
+
+    __tablename__ = "security_events"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('staff_granted', 'staff_invited', 'invitation_accepted', 'staff_revoked')",
+            name="kind",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str] = mapped_column(String(254))
+    account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), index=True
+    )
+    actor: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(String(500))
 
 
 class LoginSession(CreatedAt, Base):

@@ -1,9 +1,52 @@
-"""The password policy of the Paris account, as the sign-up page words it."""
+"""The password policy of the Paris account, as the sign-up page words it, and no password
+that is among the most common or too close to one.
+
+The seed's rule stays: 8 characters or more, an upper-case letter, a lower-case letter and a
+digit, letters and digits only. On top of it, zxcvbn (Dropbox's estimator, offline) counts the
+guesses a password would take against its lists of the 30,000 most common passwords, names
+and words, plus French words people build passwords from: under a million is refused, which
+is what a throttled online attack could try.
+"""
 
 import re
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from zxcvbn import matching, zxcvbn
 
 from cma.core.settings import get_settings
+
+FRENCH_WORDS = Path(__file__).parent / "common_passwords_fr.txt"
+MIN_GUESSES = 10**6
+COMMON = (
+    "Ce mot de passe est trop facile à deviner : il fait partie des mots de passe les plus "
+    "courants, ou leur ressemble de trop près. Choisissez-en un autre, par exemple en "
+    "assemblant trois mots sans rapport entre eux et un chiffre."
+)
+# zxcvbn keeps the words of each check in one module-wide dictionary.
+_estimating = threading.Lock()
+
+
+@cache
+def _with_french_words() -> None:
+    words = [
+        line.strip()
+        for line in FRENCH_WORDS.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    matching.add_frequency_lists({"french_common": words})
+
+
+def too_common(password: str, user_inputs: Iterable[str] = ()) -> bool:
+    """True when `password` would fall to fewer than a million guesses."""
+    _with_french_words()
+    with _estimating:
+        guesses = zxcvbn(password[:72], user_inputs=[*user_inputs, "paris", "cma"])["guesses"]
+    return bool(guesses < MIN_GUESSES)
+
 
 POLICY_TEXT = (
     "Votre mot de passe doit contenir au minimum 8 caractères avec une majuscule, une minuscule "
@@ -18,8 +61,9 @@ class PasswordPolicy:
     min_length: int = 8
     max_length: int = 64
 
-    def problems(self, password: str) -> list[str]:
-        """Every rule the password breaks, in French; empty when it is acceptable."""
+    def problems(self, password: str, user_inputs: Iterable[str] = ()) -> list[str]:
+        """Every rule the password breaks, in French; empty when it is acceptable. The words
+        of `user_inputs` (the address it is for) count as easy to guess."""
         found = []
         if len(password) < self.min_length:
             found.append(f"Le mot de passe doit contenir au minimum {self.min_length} caractères.")
@@ -35,10 +79,12 @@ class PasswordPolicy:
             found.append("Le mot de passe doit contenir au moins une minuscule.")
         if not re.search(r"[0-9]", password):
             found.append("Le mot de passe doit contenir au moins un chiffre.")
+        if not found and too_common(password, user_inputs):
+            found.append(COMMON)
         return found
 
-    def check(self, password: str) -> str:
-        found = self.problems(password)
+    def check(self, password: str, user_inputs: Iterable[str] = ()) -> str:
+        found = self.problems(password, user_inputs)
         if found:
             raise ValueError(" ".join(found))
         return password

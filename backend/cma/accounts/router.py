@@ -33,10 +33,13 @@ from cma.accounts.exceptions import (
 from cma.accounts.models import Account
 from cma.accounts.schemas import (
     AccountOut,
+    ActivationRequest,
     ActivationResult,
     Done,
     EmailBody,
     EmailChangeRequest,
+    EmailConfirmRequest,
+    InvitationAcceptance,
     LoginRequest,
     LoginResult,
     MailSent,
@@ -51,7 +54,6 @@ from cma.accounts.schemas import (
     SignupRequest,
     SubscriptionsIn,
     SubscriptionsOut,
-    TokenBody,
 )
 from cma.core.client import ClientDep
 from cma.core.database import SessionDep
@@ -178,8 +180,9 @@ SIGNUP_DONE = (
     tags=["accounts"],
     status_code=status.HTTP_202_ACCEPTED,
     summary="Créer un compte parisien (JE M'INSCRIS)",
-    description="Creates a pending account and mails its activation link. The answer is the "
-    "same whether the address already has an account or not (its owner gets a mail instead).",
+    description="Keeps the sign-up and mails its activation link; no account exists until the "
+    "link is followed with this sign-up's password. The answer, and its time, are the same "
+    "whether the address already has an account or not (its owner gets a mail instead).",
     responses=responses(InvalidInput, CaptchaInvalid, TooManyRequests, Busy),
 )
 async def sign_up(
@@ -198,15 +201,37 @@ async def sign_up(
     "/accounts/activation",
     tags=["accounts"],
     summary="Activer le compte avec le lien reçu par mail",
-    responses=responses(InvalidInput, InvalidToken, AlreadyActive),
+    description="The link's token proves the mailbox; the password must be the one chosen on "
+    "that sign-up's form (a few wrong ones, then 429). The account is created with it, and any "
+    "other sign-up of the address is erased. 409 once the address has an account.",
+    responses=responses(InvalidInput, InvalidToken, WrongPassword, AlreadyActive, TooManyRequests),
 )
-async def activate(body: TokenBody, db: SessionDep) -> ActivationResult:
-    account = await service.activate(db, body.token)
+async def activate(
+    body: ActivationRequest, db: SessionDep, throttle: ThrottleDep, rules: RulesDep
+) -> ActivationResult:
+    account = await service.activate(db, throttle, rules, body.token, body.password)
     return ActivationResult(email=account.email, detail="Votre compte parisien est créé et validé.")
 
 
+@router.post(
+    "/accounts/invitation",
+    tags=["accounts"],
+    summary="Accepter une invitation d'agent : choisir son mot de passe",
+    description="An operator's `cma create-staff` mails an invitation to an address that has "
+    "no account: following it, its owner chooses the password and the staff account is "
+    "created. 409 if the address got an account meanwhile (run `cma create-staff` again).",
+    responses=responses(InvalidInput, InvalidToken, AlreadyActive, Busy),
+)
+async def accept_invitation(body: InvitationAcceptance, db: SessionDep) -> ActivationResult:
+    account = await service.accept_invitation(db, body.token, body.password)
+    return ActivationResult(
+        email=account.email,
+        detail="Votre compte d'agent est créé. Vous pouvez vous connecter.",
+    )
+
+
 RESEND_DONE = (
-    "Si un compte en attente d'activation existe à cette adresse, un nouveau mail d'activation "
+    "Si une inscription attend son activation à cette adresse, un nouveau mail d'activation "
     "vient de lui être envoyé. Le lien du mail précédent ne fonctionne plus."
 )
 
@@ -481,12 +506,16 @@ async def request_email_change(
     "/me/email/confirm",
     tags=["me"],
     summary="Confirmer ma nouvelle adresse mail avec le lien reçu",
-    description="The link itself proves the new mailbox; no session is needed. The previous "
-    "address is told of the change.",
-    responses=responses(InvalidInput, InvalidToken, EmailTaken),
+    description="The link proves the new mailbox, the account's password that its owner sent "
+    "it there; no session is needed. Every link mailed before the change dies; the previous "
+    "address is told of it.",
+    responses=responses(InvalidInput, InvalidToken, WrongPassword, EmailTaken, TooManyRequests),
 )
-async def confirm_email_change(body: TokenBody, db: SessionDep) -> AccountOut:
-    return _account_out(await service.confirm_email_change(db, body.token))
+async def confirm_email_change(
+    body: EmailConfirmRequest, db: SessionDep, throttle: ThrottleDep, rules: RulesDep
+) -> AccountOut:
+    account = await service.confirm_email_change(db, throttle, rules, body.token, body.password)
+    return _account_out(account)
 
 
 @router.get(

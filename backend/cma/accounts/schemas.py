@@ -1,5 +1,6 @@
 """Request and response bodies of the Paris account API."""
 
+import re
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
@@ -18,7 +19,7 @@ from pydantic import (
 
 from cma.accounts.attempts import CaptchaAnswer
 from cma.accounts.models import Civility, Topic
-from cma.accounts.passwords import POLICY_TEXT, current_policy
+from cma.accounts.passwords import COMMON, POLICY_TEXT, current_policy, too_common
 from cma.core.validation import (
     IsoDate,
     blank_to_none,
@@ -64,7 +65,7 @@ Token = Annotated[
         min_length=20,
         max_length=128,
         pattern=r"^[A-Za-z0-9_-]+$",
-        description="The token carried by the link of the mail (`token` query parameter).",
+        description="The token carried by the link of the mail (after `#token=` in its URL).",
     ),
 ]
 OptionalText = Annotated[
@@ -140,18 +141,83 @@ class SignupRequest(BaseModel):
 
     _confirmation = field_validator("password_confirmation")(_confirmation_matches)
 
+    @field_validator("password")
+    @classmethod
+    def _not_built_on_the_address(cls, value: str, info: ValidationInfo) -> str:
+        email = info.data.get("email")
+        if email and too_common(value, re.split(r"[@._+-]+", email)):
+            raise ValueError(COMMON)
+        return value
+
 
 class MailSent(BaseModel):
     email: str = Field(examples=["auditeur.cma@yopmail.com"])
     detail: str = Field(examples=["Vous allez recevoir un mail."])
 
 
-class TokenBody(BaseModel):
+class ActivationRequest(BaseModel):
+    """Following the activation link: the link's token and the password chosen at sign-up."""
+
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"token": "3q2-7wX9yZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345"}]}
+        json_schema_extra={
+            "examples": [
+                {
+                    "token": "3q2-7wX9yZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345",
+                    "password": "MotDePasse2026",
+                }
+            ]
+        }
     )
 
     token: Token
+    password: AnyPassword = Field(
+        description="The password chosen on the sign-up form of this link: the link proves "
+        "the mailbox, the password whose sign-up it is."
+    )
+
+
+class InvitationAcceptance(BaseModel):
+    """Following a staff invitation: the link's token and the password its owner chooses."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "token": "3q2-7wX9yZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345",
+                    "password": "Nouveau2026x",
+                    "password_confirmation": "Nouveau2026x",
+                    "accept_terms": True,
+                }
+            ]
+        }
+    )
+
+    token: Token
+    password: NewPassword
+    password_confirmation: str = Field(max_length=1024)
+    accept_terms: Annotated[StrictBool, AfterValidator(_accepted)] = Field(
+        description="J'accepte les Conditions Générales d'Utilisation (obligatoire)"
+    )
+
+    _confirmation = field_validator("password_confirmation")(_confirmation_matches)
+
+
+class EmailConfirmRequest(BaseModel):
+    """Following the link mailed to a new address: its token and the account's password."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "token": "3q2-7wX9yZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345",
+                    "password": "MotDePasse2026",
+                }
+            ]
+        }
+    )
+
+    token: Token
+    password: AnyPassword = Field(description="The password of the account whose address changes.")
 
 
 class ActivationResult(BaseModel):
@@ -204,10 +270,12 @@ class LoginRequest(CaptchaProof):
 class AccountOut(BaseModel):
     id: uuid.UUID
     email: str
-    status: Literal["pending", "active"]
+    status: Literal["active"] = Field(
+        description="Always `active`: an account exists only once its mailbox is proven."
+    )
     mobile_phone: str | None = Field(examples=["+33612345678"])
     created_at: datetime
-    activated_at: datetime | None
+    activated_at: datetime
     terms_version: str
     terms_accepted_at: datetime
 

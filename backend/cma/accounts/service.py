@@ -17,12 +17,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cma.accounts import attempts, captcha
+from cma.accounts import attempts, captcha, links, signups
 from cma.accounts.attempts import CaptchaAnswer as CaptchaAnswer
 from cma.accounts.attempts import GuessRules as GuessRules
 from cma.accounts.exceptions import (
     AccountPending,
-    AlreadyActive,
     EmailTaken,
     InvalidCredentials,
     InvalidToken,
@@ -35,12 +34,13 @@ from cma.accounts.models import (
     AccountToken,
     Civility,
     LoginSession,
-    Role,
+    SecurityEvent,
     Subscription,
     TokenPurpose,
     Topic,
 )
 from cma.accounts.schemas import ProfileIn, SignupRequest
+from cma.core import jobs
 from cma.core.client import Client
 from cma.core.problems import InvalidInput, TooManyRequests
 from cma.core.ratelimit import Rule, Throttle, subject_key
@@ -68,12 +68,15 @@ TOPIC_LABELS = {
 SESSION_TOUCH_SECONDS = 60
 # For the other contexts' password checks (the old site's login): one way to slow guessing.
 begin_password_attempt = attempts.begin
+# And their mailed links: one form of link.
+link_to = links.link
 
 
 @dataclass(frozen=True)
 class Rules:
     login: GuessRules
     reauth_session: Rule
+    activation_guess: Rule
     signup_address: Rule
     mail_address: Rule
     mail_email: Rule
@@ -89,6 +92,7 @@ class Rules:
                 per_login_and_address=settings.login_captcha_per_account_and_address,
             ),
             reauth_session=Rule.of("reauth-session", settings.reauth_limit_per_session),
+            activation_guess=Rule.of("activation-link", settings.activation_guess_limit),
             signup_address=Rule.of("signup-address", settings.signup_limit_per_address),
             mail_address=Rule.of("mail-address", settings.mail_request_limit_per_address),
             mail_email=Rule.of("mail-email", settings.mail_request_limit_per_email),
@@ -99,11 +103,6 @@ class Rules:
 def csrf_token_for(session_token: str) -> str:
     key = get_settings().secret_key.get_secret_value().encode()
     return hmac.new(key, f"csrf:{session_token}".encode(), hashlib.sha256).hexdigest()
-
-
-def _link(path: str, token: str | None = None) -> str:
-    base = get_settings().public_url + path
-    return f"{base}?token={token}" if token else base
 
 
 # --- lookups ---------------------------------------------------------------------------------
@@ -130,7 +129,6 @@ async def _issue_token(
 ) -> str:
     settings = get_settings()
     ttl = {
-        TokenPurpose.ACTIVATION: settings.activation_ttl,
         TokenPurpose.PASSWORD_RESET: settings.password_reset_ttl,
         TokenPurpose.EMAIL_CHANGE: settings.email_change_ttl,
     }[purpose]
@@ -152,14 +150,32 @@ async def _issue_token(
 async def _retire_tokens(
     session: AsyncSession, account_id: uuid.UUID, *purposes: TokenPurpose
 ) -> None:
+    """Kill the live links of these purposes (all of them by default)."""
     await session.execute(
         update(AccountToken)
         .where(
             AccountToken.account_id == account_id,
-            AccountToken.purpose.in_([p.value for p in purposes]),
+            AccountToken.purpose.in_([p.value for p in purposes or TokenPurpose]),
             AccountToken.consumed_at.is_(None),
         )
         .values(consumed_at=func.now())
+    )
+
+
+def _live_token(raw: str, purpose: TokenPurpose) -> Any:
+    """Where a live link of `purpose` is `raw`'s: unused, unexpired, and newer than the
+    account's password and address (a link outlives neither, wherever it was mailed)."""
+    credentials_changed = (
+        select(func.greatest(Account.password_changed_at, Account.email_changed_at))
+        .where(Account.id == AccountToken.account_id)
+        .scalar_subquery()
+    )
+    return (
+        AccountToken.token_hash == token_digest(raw, purpose=purpose.value),
+        AccountToken.purpose == purpose.value,
+        AccountToken.consumed_at.is_(None),
+        AccountToken.expires_at > func.now(),
+        AccountToken.created_at >= credentials_changed,
     )
 
 
@@ -169,32 +185,9 @@ async def _consume_token(
     """Atomically use a live token: of two concurrent uses, exactly one gets it."""
     return await session.scalar(
         update(AccountToken)
-        .where(
-            AccountToken.token_hash == token_digest(raw, purpose=purpose.value),
-            AccountToken.purpose == purpose.value,
-            AccountToken.consumed_at.is_(None),
-            AccountToken.expires_at > func.now(),
-            # A link issued before the last password change is dead.
-            AccountToken.created_at
-            >= select(Account.password_changed_at)
-            .where(Account.id == AccountToken.account_id)
-            .scalar_subquery(),
-        )
+        .where(*_live_token(raw, purpose))
         .values(consumed_at=func.now())
         .returning(AccountToken)
-    )
-
-
-async def _send_activation(session: AsyncSession, account: Account) -> None:
-    await _lock(session, account.id)
-    raw = await _issue_token(session, account.id, TokenPurpose.ACTIVATION)
-    await notifications.enqueue(
-        session,
-        "activation",
-        account.email,
-        account_id=account.id,
-        context={"valid_hours": int(get_settings().activation_ttl.total_seconds() // 3600)},
-        secrets={"activation_url": _link("/activation", raw)},
     )
 
 
@@ -209,7 +202,7 @@ async def _revoke_sessions(
     await session.execute(query.values(revoked_at=func.now()))
 
 
-# --- A. sign-up and activation ---------------------------------------------------------------
+# --- A. sign-up and activation (see signups) --------------------------------------------------
 
 
 async def sign_up(
@@ -220,84 +213,25 @@ async def sign_up(
     data: SignupRequest,
     client: Client,
 ) -> None:
-    """Create a pending account and mail its activation link.
-
-    The answer is the same whether the address is new or not: the owner of an existing address
-    gets a mail instead, so the form cannot be used to find out who has an account.
-    """
-    await throttle.consume(rules.signup_address, client.key)
-    await captcha.consume(sessionmaker, data.captcha_id, data.captcha_answer)
-    password_hash = await hash_password(data.password)
-    settings = get_settings()
-    account_id = await session.scalar(
-        insert(Account)
-        .values(
-            email=data.email,
-            password_hash=password_hash,
-            mobile_phone=data.mobile_phone,
-            terms_version=settings.terms_version,
-            terms_accepted_at=func.now(),
-        )
-        .on_conflict_do_nothing(index_elements=[Account.email])
-        .returning(Account.id)
-    )
-    if account_id is None:
-        await _signup_of_existing_address(session, throttle, rules, data.email)
-        return
-    account = await session.get_one(Account, account_id)
-    if data.accept_information:
-        session.add(Subscription(account_id=account_id, topic=Topic.INFORMATION_MAIRIE.value))
-    await _send_activation(session, account)
+    await signups.sign_up(session, sessionmaker, throttle, rules.signup_address, data, client)
 
 
-async def _signup_of_existing_address(
-    session: AsyncSession, throttle: Throttle, rules: Rules, email: str
-) -> None:
-    existing = await _by_email(session, email)
-    if existing is None or not await throttle.allows(rules.mail_email, subject_key(email)):
-        return
-    if existing.status == AccountStatus.PENDING:
-        await _send_activation(session, existing)
-        return
-    await notifications.enqueue(
-        session,
-        "account_exists",
-        existing.email,
-        account_id=existing.id,
-        context={"login_url": _link("/connexion"), "forgot_url": _link("/mot-de-passe-oublie")},
-    )
-
-
-async def activate(session: AsyncSession, raw: str) -> Account:
-    token = await _consume_token(session, raw, TokenPurpose.ACTIVATION)
-    if token is None:
-        account = await session.scalar(
-            select(Account)
-            .join(AccountToken, AccountToken.account_id == Account.id)
-            .where(AccountToken.token_hash == token_digest(raw, purpose="activation"))
-        )
-        if account is not None and account.status == AccountStatus.ACTIVE:
-            raise AlreadyActive()
-        raise InvalidToken()
-    account = await session.get_one(Account, token.account_id, with_for_update=True)
-    if account.status == AccountStatus.ACTIVE:
-        raise AlreadyActive()
-    account.status = AccountStatus.ACTIVE.value
-    account.activated_at = func.now()
-    await session.flush()
-    await session.refresh(account)
-    return account
+async def activate(
+    session: AsyncSession, throttle: Throttle, rules: Rules, raw: str, password: str
+) -> Account:
+    return await signups.activate(session, throttle, rules.activation_guess, raw, password)
 
 
 async def resend_activation(
     session: AsyncSession, throttle: Throttle, rules: Rules, email: str, client: Client
 ) -> None:
-    await throttle.consume(rules.mail_address, client.key)
-    account = await _by_email(session, email)
-    if account is None or account.status != AccountStatus.PENDING:
-        return
-    if await throttle.allows(rules.mail_email, subject_key(email)):
-        await _send_activation(session, account)
+    await signups.resend_activation(session, throttle, rules.mail_address, email, client)
+
+
+accept_invitation = signups.accept_invitation
+grant_staff = signups.grant_staff
+revoke_staff = signups.revoke_staff
+StaffGrant = signups.StaffGrant
 
 
 # --- B. sessions and recovery ----------------------------------------------------------------
@@ -355,8 +289,15 @@ async def log_in(
     )
     account = await _by_email(session, email)
     if account is None:
-        # Unknown addresses cost the same time as known ones.
-        await burn_password_check(password)
+        pending = await signups.pending_password_hash(session, email)
+        if pending is None:
+            # Unknown addresses cost the same time as known ones.
+            await burn_password_check(password)
+            raise InvalidCredentials()
+        if (await verify_password(password, pending))[0]:
+            await attempt.succeeded()
+            # Said only to someone who knows the password: no enumeration of sign-ups.
+            raise AccountPending(extra={"resend": "/api/v1/accounts/activation/resend"})
         raise InvalidCredentials()
     matches, new_hash = await verify_password(password, account.password_hash)
     if not matches:
@@ -365,8 +306,7 @@ async def log_in(
     if new_hash is not None:
         account.password_hash = new_hash
     if account.status != AccountStatus.ACTIVE:
-        # Said only to someone who knows the password: no enumeration of pending accounts.
-        raise AccountPending(extra={"resend": "/api/v1/accounts/activation/resend"})
+        raise InvalidCredentials()
     if replaces is not None:
         replaces.revoked_at = func.now()
     raw = new_token()
@@ -422,14 +362,38 @@ async def log_out(session: AsyncSession, login_session: LoginSession) -> None:
     await session.flush()
 
 
+PASSWORD_RESET_JOB = "accounts.password-reset"  # noqa: S105 - a job name
+EMAIL_CHANGE_JOB = "accounts.email-change"
+
+
 async def request_password_reset(
     session: AsyncSession, throttle: Throttle, rules: Rules, email: str, client: Client
 ) -> None:
+    """The same row written whether the address has an account or not; the worker decides."""
     await throttle.consume(rules.mail_address, client.key)
-    account = await _by_email(session, email)
-    if account is None or not await throttle.allows(rules.mail_email, subject_key(email)):
+    await jobs.defer(session, PASSWORD_RESET_JOB, {"email": email})
+
+
+async def mail_password_reset(
+    session: AsyncSession, throttle: Throttle, rules: Rules, payload: dict[str, Any]
+) -> None:
+    """Job: the reset link, if the address has an account; if it has only a sign-up waiting,
+    the way back to the sign-up form (no link ever sets the password of a sign-up)."""
+    email = payload["email"]
+    account = await _by_email(session, email, lock=True)
+    if account is None:
+        if await signups.pending_password_hash(session, email) is not None and (
+            await throttle.allows(rules.mail_email, subject_key(email))
+        ):
+            await notifications.enqueue(
+                session,
+                "signup_not_activated",
+                email,
+                context={"signup_url": links.link("/inscription")},
+            )
         return
-    await _lock(session, account.id)
+    if not await throttle.allows(rules.mail_email, subject_key(account.email)):
+        return
     raw = await _issue_token(session, account.id, TokenPurpose.PASSWORD_RESET)
     await notifications.enqueue(
         session,
@@ -437,7 +401,7 @@ async def request_password_reset(
         account.email,
         account_id=account.id,
         context={"valid_minutes": int(get_settings().password_reset_ttl.total_seconds() // 60)},
-        secrets={"reset_url": _link("/mot-de-passe/nouveau", raw)},
+        secrets={"reset_url": links.link("/mot-de-passe/nouveau", raw)},
     )
 
 
@@ -446,14 +410,14 @@ async def _set_password(
 ) -> None:
     account.password_hash = await hash_password(password)
     account.password_changed_at = func.now()
-    await _retire_tokens(session, account.id, TokenPurpose.PASSWORD_RESET)
+    await _retire_tokens(session, account.id)
     await _revoke_sessions(session, account.id, keep=keep_session)
     await notifications.enqueue(
         session,
         "password_changed",
         account.email,
         account_id=account.id,
-        context={"forgot_url": _link("/mot-de-passe-oublie")},
+        context={"forgot_url": links.link("/mot-de-passe-oublie")},
     )
 
 
@@ -462,11 +426,6 @@ async def reset_password(session: AsyncSession, raw: str, password: str) -> Acco
     if token is None:
         raise InvalidToken()
     account = await session.get_one(Account, token.account_id, with_for_update=True)
-    if account.status == AccountStatus.PENDING:
-        # The link reached the mailbox: that proves the address as activation would.
-        account.status = AccountStatus.ACTIVE.value
-        account.activated_at = func.now()
-        await _retire_tokens(session, account.id, TokenPurpose.ACTIVATION)
     await _set_password(session, account, password)
     await session.flush()
     return account
@@ -489,7 +448,6 @@ async def change_password(
     ):
         raise WrongPassword("current_password")
     await _set_password(session, account, new_password, keep_session=current_session.id)
-    await _retire_tokens(session, account.id, TokenPurpose.EMAIL_CHANGE)
 
 
 async def request_email_change(
@@ -507,12 +465,24 @@ async def request_email_change(
     if new_email == account.email:
         raise InvalidInput.for_field("new_email", "C'est déjà l'adresse mail de votre compte.")
     await throttle.consume(rules.mail_address, client.key)
-    if not await throttle.allows(rules.mail_email, subject_key(new_email)):
+    # Whether the new address is taken is the worker's to find: the answer, and its time, are
+    # the same either way.
+    await jobs.defer(
+        session, EMAIL_CHANGE_JOB, {"account_id": str(account.id), "new_email": new_email}
+    )
+
+
+async def mail_email_change(
+    session: AsyncSession, throttle: Throttle, rules: Rules, payload: dict[str, Any]
+) -> None:
+    """Job: the confirmation link to the new address, or a word that it is taken."""
+    new_email = payload["new_email"]
+    account = await session.get(Account, uuid.UUID(payload["account_id"]), with_for_update=True)
+    if account is None or not await throttle.allows(rules.mail_email, subject_key(new_email)):
         return
     if await _by_email(session, new_email) is not None:
         await notifications.enqueue(session, "email_change_taken", new_email)
         return
-    await _lock(session, account.id)
     raw = await _issue_token(session, account.id, TokenPurpose.EMAIL_CHANGE, new_email=new_email)
     await notifications.enqueue(
         session,
@@ -520,22 +490,43 @@ async def request_email_change(
         new_email,
         account_id=account.id,
         context={"valid_hours": int(get_settings().email_change_ttl.total_seconds() // 3600)},
-        secrets={"confirm_url": _link("/mon-compte/adresse", raw)},
+        secrets={"confirm_url": links.link("/mon-compte/adresse", raw)},
     )
 
 
-async def confirm_email_change(session: AsyncSession, raw: str) -> Account:
-    token = await _consume_token(session, raw, TokenPurpose.EMAIL_CHANGE)
+async def confirm_email_change(
+    session: AsyncSession, throttle: Throttle, rules: Rules, raw: str, password: str
+) -> Account:
+    """The link proves the new mailbox; the password proves the account's owner sent it there
+    (a mistyped address's reader, or their mail scanner, changes nothing)."""
+    token = await session.scalar(
+        select(AccountToken).where(*_live_token(raw, TokenPurpose.EMAIL_CHANGE))
+    )
     if token is None or token.new_email is None:
         raise InvalidToken()
     account = await session.get_one(Account, token.account_id, with_for_update=True)
+    check = (rules.activation_guess, f"email-change:{token.id}")
+    (counted,) = await throttle.reserve(check)
+    if counted > rules.activation_guess.limit.amount:
+        raise TooManyRequests(await throttle.retry_after(*check))
+    if not (await verify_password(password, account.password_hash))[0]:
+        raise WrongPassword(
+            "password", "Le mot de passe n'est pas celui du compte dont l'adresse change."
+        )
+    await throttle.release(check)
+    if await _consume_token(session, raw, TokenPurpose.EMAIL_CHANGE) is None:
+        raise InvalidToken()
     old_email = account.email
     try:
         async with session.begin_nested():
             account.email = token.new_email
+            account.email_changed_at = func.now()
             await session.flush()
     except IntegrityError:
         raise EmailTaken() from None
+    # Every link mailed before, to the old address or the new, dies with the change.
+    await _retire_tokens(session, account.id)
+    await signups.forget_address(session, token.new_email)
     await notifications.enqueue(
         session,
         "email_changed",
@@ -543,6 +534,7 @@ async def confirm_email_change(session: AsyncSession, raw: str) -> Account:
         account_id=account.id,
         context={"new_email": token.new_email},
     )
+    await session.refresh(account)
     return account
 
 
@@ -622,6 +614,11 @@ async def export(session: AsyncSession, account: Account) -> dict[str, Any]:
         .order_by(AccountToken.created_at)
     )
     mails = await notifications.list_for_account(session, account.id)
+    events = await session.scalars(
+        select(SecurityEvent)
+        .where(SecurityEvent.account_id == account.id)
+        .order_by(SecurityEvent.at)
+    )
     return {
         "account": {
             "id": str(account.id),
@@ -657,6 +654,9 @@ async def export(session: AsyncSession, account: Account) -> dict[str, Any]:
             }
             for t in tokens
         ],
+        "security_events": [
+            {"at": e.at, "kind": e.kind, "by": e.actor, "detail": e.detail} for e in events
+        ],
         "mails": [
             {
                 "template": m.template,
@@ -686,31 +686,6 @@ async def delete_account(
     await session.flush()
 
 
-async def ensure_staff(session: AsyncSession, email: str, password: str | None) -> bool:
-    """Make `email` an active staff account (created if needed). True when created."""
-    account = await _by_email(session, email, lock=True)
-    created = account is None
-    if account is None:
-        if password is None:
-            raise ValueError("a new staff account needs a password")
-        account = Account(
-            email=email,
-            password_hash=await hash_password(password),
-            terms_version=get_settings().terms_version,
-            terms_accepted_at=func.now(),
-        )
-        session.add(account)
-    elif password is not None:
-        account.password_hash = await hash_password(password)
-        account.password_changed_at = func.now()
-    account.role = Role.STAFF.value
-    if account.status != AccountStatus.ACTIVE:
-        account.status = AccountStatus.ACTIVE.value
-        account.activated_at = func.now()
-    await session.flush()
-    return created
-
-
 async def purge_expired(session: AsyncSession) -> None:
     """Housekeeping: drop what can no longer be used (kept a week for the export's sake)."""
     await session.execute(
@@ -725,3 +700,27 @@ async def purge_expired(session: AsyncSession) -> None:
         )
     )
     await captcha.purge_expired(session)
+    await signups.purge_expired(session)
+
+
+def job_handlers(throttle: Throttle, rules: Rules) -> dict[str, jobs.Handler]:
+    """What the worker does with the jobs the account's requests hand it."""
+
+    async def sign_up_mail(session: AsyncSession, payload: dict[str, Any]) -> None:
+        await signups.mail_sign_up(session, throttle, rules.mail_email, payload)
+
+    async def resend_mail(session: AsyncSession, payload: dict[str, Any]) -> None:
+        await signups.mail_resend(session, throttle, rules.mail_email, payload)
+
+    async def reset_mail(session: AsyncSession, payload: dict[str, Any]) -> None:
+        await mail_password_reset(session, throttle, rules, payload)
+
+    async def email_change_mail(session: AsyncSession, payload: dict[str, Any]) -> None:
+        await mail_email_change(session, throttle, rules, payload)
+
+    return {
+        signups.SIGN_UP_JOB: sign_up_mail,
+        signups.RESEND_JOB: resend_mail,
+        PASSWORD_RESET_JOB: reset_mail,
+        EMAIL_CHANGE_JOB: email_change_mail,
+    }

@@ -15,8 +15,9 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cma.accounts import service as accounts
-from cma.accounts.dependencies import SESSION_COOKIE
+from cma.accounts.dependencies import CSRF_COOKIE, SESSION_COOKIE
 from cma.accounts.models import Role
+from cma.core.security import same_secret
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # The back office's own pages: its script files, no inline script; its widgets set styles.
@@ -40,6 +41,9 @@ class BackOfficeHeaders:
                     *message.get("headers", []),
                     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
                     (b"cache-control", b"no-store"),
+                    # Its forms post with the cookie: the same-origin check needs the Origin
+                    # a stricter policy would blank.
+                    (b"referrer-policy", b"same-origin"),
                 ]
             await send(message)
 
@@ -88,10 +92,23 @@ class StaffSession(AuthenticationBackend):
         return self._to_login(request)
 
     async def logout(self, request: Request) -> Response | bool:
+        # sqladmin's logout is a GET: a link on any site would end a staff member's session.
+        # It logs nobody out; the layout's button posts to `log_out` below.
+        return RedirectResponse(request.url_for("admin:index"), status_code=302)
+
+    async def log_out(self, request: Request) -> Response:
+        """POST /back-office/deconnexion: this site's form, with its CSRF token."""
         token = request.cookies.get(SESSION_COOKIE)
-        if token and len(token) <= 128:
-            async with self._sessionmaker() as session, session.begin():
-                found = await accounts.authenticate(session, token)
-                if found is not None:
-                    await accounts.log_out(session, found[1])
-        return RedirectResponse("/", status_code=302)
+        if not token or len(token) > 128:
+            return self._to_login(request)
+        sent = str((await request.form()).get("csrf_token", ""))
+        if not _same_origin(request) or not same_secret(sent, accounts.csrf_token_for(token)):
+            return PlainTextResponse("Requête refusée : elle ne vient pas de ce site.", 403)
+        async with self._sessionmaker() as session, session.begin():
+            found = await accounts.authenticate(session, token)
+            if found is not None:
+                await accounts.log_out(session, found[1])
+        response = RedirectResponse("/", status_code=303)
+        for name in (SESSION_COOKIE, CSRF_COOKIE):
+            response.delete_cookie(name, path="/")
+        return response

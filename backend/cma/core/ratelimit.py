@@ -6,6 +6,7 @@ when RATE_LIMIT_STORAGE_URL is set. No counter lives in a process.
 """
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,9 +58,12 @@ _INCR_MANY = text(
     """
 ).bindparams(bindparam("keys", type_=ARRAY(String)), bindparam("expiries", type_=ARRAY(Integer)))
 _DECR_MANY = text(
-    "UPDATE rate_limit_counters SET hits = hits - 1 "
-    "WHERE key = ANY(:keys) AND expires_at > now() AND hits > 0"
-).bindparams(bindparam("keys", type_=ARRAY(String)))
+    """
+    WITH forgotten AS (DELETE FROM rate_limit_counters WHERE key = ANY(:forget))
+    UPDATE rate_limit_counters SET hits = hits - 1
+    WHERE key = ANY(:keys) AND expires_at > now() AND hits > 0
+    """
+).bindparams(bindparam("keys", type_=ARRAY(String)), bindparam("forget", type_=ARRAY(String)))
 _EXPIRY = text(
     "SELECT extract(epoch FROM expires_at) FROM rate_limit_counters "
     "WHERE key = :key AND expires_at > now()"
@@ -98,10 +102,11 @@ class PostgresStorage(Storage):
             rows = await conn.execute(_INCR_MANY, {"keys": keys, "expiries": expiries})
             return {key: int(hits) for key, hits in rows}
 
-    async def decr_many(self, keys: list[str]) -> None:
-        """Give back one hit on each key (never below zero), in one round trip."""
+    async def decr_many(self, keys: list[str], forget: Sequence[str] = ()) -> None:
+        """Give back one hit on each of `keys` (never below zero) and drop the counters of
+        `forget`, in one round trip."""
         async with self._engine.begin() as conn:
-            await conn.execute(_DECR_MANY, {"keys": keys})
+            await conn.execute(_DECR_MANY, {"keys": keys, "forget": list(forget)})
 
     async def get_expiry(self, key: str) -> float:
         async with self._engine.connect() as conn:
@@ -176,16 +181,22 @@ class Throttle:
             for key, (rule, _) in zip(keys, checks, strict=True)
         ]
 
-    async def release(self, *checks: tuple[Rule, str]) -> None:
-        """Give back the attempt `reserve` counted: it turned out not to be one to count (a
-        right password)."""
+    async def release(
+        self, *checks: tuple[Rule, str], forget: tuple[tuple[Rule, str], ...] = ()
+    ) -> None:
+        """Give back the attempt `reserve` counted, which turned out not to be one to count (a
+        right password), and drop the windows of `forget` altogether. One round trip when
+        the counters are in PostgreSQL."""
         keys = [rule.limit.key_for(rule.name, key) for rule, key in checks]
+        dropped = [rule.limit.key_for(rule.name, key) for rule, key in forget]
         if isinstance(self.storage, PostgresStorage):
-            await self.storage.decr_many(keys)
+            await self.storage.decr_many(keys, dropped)
             return
         for key, (rule, _) in zip(keys, checks, strict=True):
             if await self.storage.get(key) > 0:
                 await self.storage.incr(key, rule.limit.get_expiry(), amount=-1)
+        for rule, key in forget:
+            await self.forget(rule, key)
 
     async def consume(self, rule: Rule, key: str) -> None:
         """Count one event and refuse (429) past the limit."""

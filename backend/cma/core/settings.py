@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     password_max_length: int = 64
 
     activation_ttl: timedelta = timedelta(hours=48)
+    invitation_ttl: timedelta = timedelta(days=7)
     password_reset_ttl: timedelta = timedelta(hours=1)
     email_change_ttl: timedelta = timedelta(hours=24)
     session_ttl: timedelta = timedelta(hours=12)
@@ -75,7 +76,11 @@ class Settings(BaseSettings):
     reauth_limit_per_session: str = "5 per 15 minutes"
     signup_limit_per_address: str = "20 per hour"
     mail_request_limit_per_address: str = "20 per hour"
-    mail_request_limit_per_email: str = "3 per hour"
+    # Mails about one address (activation, reset…): enough to stop mail bombing, short enough
+    # that whoever exhausts it delays the owner's own request by minutes, not an hour.
+    mail_request_limit_per_email: str = "3 per 15 minutes"
+    # Wrong passwords given with one activation link.
+    activation_guess_limit: str = "5 per 15 minutes"
     captcha_limit_per_address: str = "60 per 10 minutes"
 
     password_hash_concurrency: int = Field(
@@ -108,6 +113,15 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("captcha_test_answer")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        # `CAPTCHA_TEST_ANSWER=` left empty in a file is no test word: a blank answer would
+        # then pass every captcha.
+        if value is None or not "".join(value.split()):
+            return None
+        return "".join(value.split()).lower()
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cma.accounts import service as accounts
 from cma.accounts.models import Account
 from cma.accounts.service import CaptchaAnswer, CaptchaRequired, GuessRules, Rules
+from cma.core import jobs
 from cma.core.client import Client
 from cma.core.countries import french_names
 from cma.core.problems import TooManyRequests
@@ -292,11 +293,23 @@ async def audit_trail(
 # --- "Mot de passe oublié ?" of the old account ------------------------------------------------
 
 
+LEGACY_RESET_JOB = "learners.legacy-password-reset"
+
+
 async def request_legacy_reset(
     session: AsyncSession, throttle: Throttle, rules: Rules, email: str, client: Client
 ) -> None:
-    """Mail a reset link to the old address; the same answer whether it exists or not."""
+    """Mail a reset link to the old address: the request writes the same row whether it
+    exists or not, and the worker decides."""
     await throttle.consume(rules.mail_address, client.key)
+    await jobs.defer(session, LEGACY_RESET_JOB, {"email": email})
+
+
+async def mail_legacy_reset(
+    session: AsyncSession, throttle: Throttle, rules: Rules, payload: dict[str, Any]
+) -> None:
+    """Job: the reset link of an old account not yet paired."""
+    email = payload["email"]
     legacy = await session.scalar(
         select(LegacyAccount).where(LegacyAccount.email == email).with_for_update()
     )
@@ -326,8 +339,15 @@ async def request_legacy_reset(
         "legacy_password_reset",
         legacy.email,
         context={"valid_minutes": int(settings.password_reset_ttl.total_seconds() // 60)},
-        secrets={"reset_url": f"{settings.public_url}/ancien-compte/mot-de-passe?token={raw}"},
+        secrets={"reset_url": accounts.link_to("/ancien-compte/mot-de-passe", raw)},
     )
+
+
+def job_handlers(throttle: Throttle, rules: Rules) -> dict[str, jobs.Handler]:
+    async def legacy_reset_mail(session: AsyncSession, payload: dict[str, Any]) -> None:
+        await mail_legacy_reset(session, throttle, rules, payload)
+
+    return {LEGACY_RESET_JOB: legacy_reset_mail}
 
 
 async def reset_legacy_password(session: AsyncSession, raw: str, password: str) -> None:

@@ -1,5 +1,5 @@
-"""The dev-only mailbox page: every mail the dev SMTP sink received, with its links, and the
-SMS of the dev SMS sink."""
+"""The dev-only mailbox page: every mail the dev SMTP sink received, with its links (open one
+to follow it in the SPA), and the SMS of the dev SMS sink."""
 
 import html
 import re
@@ -13,28 +13,10 @@ from fastapi.responses import HTMLResponse
 
 from cma.notifications.sms import read_sink
 
-# The SPA page a mailed link opens -> the API call that page makes with the link's token.
-# Lets a developer follow a one-click link from this page alone.
-ONE_CLICK_ACTIONS = {
-    "/activation": "/api/v1/accounts/activation",
-    "/mon-compte/adresse": "/api/v1/me/email/confirm",
-}
-_SCRIPT = """<script>
-for (const button of document.querySelectorAll("button[data-api]")) {
-  button.addEventListener("click", async () => {
-    const response = await fetch(button.dataset.api, {
-      method: "POST",
-      headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({token: button.dataset.token}),
-    });
-    button.nextElementSibling.textContent = response.status + " " + await response.text();
-  });
-}
-</script>"""
-# Dev only: this page carries its own inline style and script.
+# Dev only: this page carries its own inline style.
 _HEADERS = {
     "Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'; "
-    "script-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+    "frame-ancestors 'none'",
     "Cache-Control": "no-store",
 }
 _LINK = re.compile(r"https?://[^\s<>\"']+")
@@ -103,23 +85,16 @@ def build_router(directory: Path, sms_directory: Path | None = None) -> APIRoute
         text = _text(message)
         links = []
         for url in dict.fromkeys(_LINK.findall(text)):
-            parts = urlsplit(url)
-            token = parse_qs(parts.query).get("token", [None])[0]
+            # A link's token rides in its fragment (see cma.accounts.links).
+            token = parse_qs(urlsplit(url).fragment).get("token", [None])[0]
             extra = f"<br>token : <code>{html.escape(token)}</code>" if token else ""
-            action = ONE_CLICK_ACTIONS.get(parts.path)
-            if token and action:
-                extra += (
-                    f'<br><button type="button" data-api="{action}" '
-                    f'data-token="{html.escape(token)}">Suivre ce lien (POST {action})</button>'
-                    '<pre class="result"></pre>'
-                )
             links.append(f'<li><a href="{html.escape(url)}">{html.escape(url)}</a>{extra}</li>')
         body = (
             '<p><a href="/dev/mailbox">← tous les messages</a></p>'
             f"<h2>{html.escape(str(message['Subject']))}</h2>"
             f"<p>À : {html.escape(str(message['To']))} — {html.escape(str(message['Date']))}</p>"
             f"<h3>Liens</h3><ul>{''.join(links) or '<li>aucun</li>'}</ul>"
-            f"<h3>Texte</h3><pre style='white-space:pre-wrap'>{html.escape(text)}</pre>" + _SCRIPT
+            f"<h3>Texte</h3><pre style='white-space:pre-wrap'>{html.escape(text)}</pre>"
         )
         return HTMLResponse(_PAGE.format(body=body), headers=_HEADERS)
 

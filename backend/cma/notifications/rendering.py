@@ -20,7 +20,9 @@ class Rendered:
 TEMPLATES: dict[str, str] = {
     "activation": "Confirmation de votre compte Parisien",
     "account_exists": "Votre compte parisien existe déjà",
+    "staff_invitation": "Invitation à l'espace des agents des Cours Municipaux d'Adultes",
     "password_reset": "Réinitialisation de votre mot de passe",
+    "signup_not_activated": "Votre compte parisien n'est pas encore activé",
     "password_changed": "Votre mot de passe a été modifié",
     "email_change": "Confirmez votre nouvelle adresse mail",
     "email_change_taken": "Changement d'adresse mail impossible",

@@ -4,7 +4,7 @@ import uuid
 from email.utils import make_msgid
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cma.core.settings import get_settings
@@ -51,6 +51,31 @@ async def list_for_account(session: AsyncSession, account_id: uuid.UUID) -> list
         .order_by(OutboxMessage.id)
     )
     return list(result)
+
+
+async def adopt(session: AsyncSession, recipient: str, account_id: uuid.UUID) -> None:
+    """Mails sent to an address before it had an account become that account's."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.account_id.is_(None),
+            OutboxMessage.channel == Channel.MAIL,
+            OutboxMessage.recipient == recipient,
+        )
+        .values(account_id=account_id)
+    )
+
+
+async def purge_unowned(session: AsyncSession) -> None:
+    """Housekeeping: a sent mail that belongs to no account (a sign-up never activated, an old
+    account's reset) is not kept past a week."""
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.account_id.is_(None),
+            OutboxMessage.status != OutboxStatus.PENDING,
+            OutboxMessage.created_at < func.now() - func.make_interval(0, 0, 1),
+        )
+    )
 
 
 async def forget_account(session: AsyncSession, account_id: uuid.UUID) -> None:

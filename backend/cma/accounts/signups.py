@@ -1,0 +1,409 @@
+"""Journey A: "Je crée mon compte", the activation mail, and the staff invitations.
+
+An account exists only once someone proved they read the address's mail: a sign-up waits in
+`signups` with the password chosen on its form, and its link activates it only with that same
+password. Whoever signs up someone else's address first holds nothing: the owner's own sign-up
+has its own link and password, and activating it erases the others. A mail scanner that
+follows the link knows no password and activates nothing. A staff invitation is a sign-up
+without a password: its owner chooses one when following the link.
+
+What a request would tell by its time (is there an account here?) is decided by the worker: the
+request writes the sign-up and a job, the job writes the right mail.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cma.accounts import captcha, links
+from cma.accounts.exceptions import AlreadyActive, InvalidToken, WrongPassword
+from cma.accounts.models import (
+    Account,
+    LoginSession,
+    Role,
+    SecurityEvent,
+    SecurityEventKind,
+    Signup,
+    SignupKind,
+    Subscription,
+    Topic,
+)
+from cma.accounts.schemas import SignupRequest
+from cma.core import jobs
+from cma.core.client import Client
+from cma.core.problems import TooManyRequests
+from cma.core.ratelimit import Rule, Throttle, subject_key
+from cma.core.security import hash_password, new_token, token_digest, verify_password
+from cma.core.settings import get_settings
+from cma.notifications import service as notifications
+
+ACTIVATION = "activation"
+INVITATION = "invitation"
+SIGN_UP_JOB = "accounts.sign-up"
+RESEND_JOB = "accounts.resend-activation"
+
+
+# --- sign-up ---------------------------------------------------------------------------------
+
+
+async def sign_up(
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    throttle: Throttle,
+    signup_rule: Rule,
+    data: SignupRequest,
+    client: Client,
+) -> None:
+    """Keep the sign-up and hand its mail to the worker.
+
+    The answer, and the work, are the same whether the address already has an account or not:
+    the worker mails its owner instead of an activation link.
+    """
+    await throttle.consume(signup_rule, client.key)
+    await captcha.consume(sessionmaker, data.captcha_id, data.captcha_answer)
+    settings = get_settings()
+    signup_id = uuid.uuid4()
+    session.add(
+        Signup(
+            id=signup_id,
+            kind=SignupKind.SIGN_UP.value,
+            email=data.email,
+            password_hash=await hash_password(data.password),
+            mobile_phone=data.mobile_phone,
+            accept_information=data.accept_information,
+            terms_version=settings.terms_version,
+            expires_at=func.now() + settings.activation_ttl,
+        )
+    )
+    await jobs.defer(session, SIGN_UP_JOB, {"signup_id": str(signup_id)})
+
+
+async def _account_at(session: AsyncSession, email: str) -> Account | None:
+    return await session.scalar(select(Account).where(Account.email == email))
+
+
+async def _mail_activation(session: AsyncSession, signup: Signup) -> None:
+    """A fresh link for this sign-up (the previous one, if any, stops working)."""
+    raw = new_token()
+    signup.token_hash = token_digest(raw, purpose=ACTIVATION)
+    await notifications.enqueue(
+        session,
+        "activation",
+        signup.email,
+        context={"valid_hours": int(get_settings().activation_ttl.total_seconds() // 3600)},
+        secrets={"activation_url": links.link("/activation", raw)},
+    )
+
+
+async def mail_sign_up(
+    session: AsyncSession, throttle: Throttle, mail_rule: Rule, payload: dict[str, Any]
+) -> None:
+    """Job: the activation link of a sign-up, or, if the address has an account, a word to its
+    owner (and the sign-up is dropped)."""
+    signup = await session.get(Signup, uuid.UUID(payload["signup_id"]), with_for_update=True)
+    if signup is None or signup.consumed_at is not None or signup.token_hash is not None:
+        return
+    existing = await _account_at(session, signup.email)
+    if not await throttle.allows(mail_rule, subject_key(signup.email)):
+        return  # this mailbox got enough mail for now; a resend later may send the link
+    if existing is None:
+        await _mail_activation(session, signup)
+        return
+    await session.delete(signup)
+    await notifications.enqueue(
+        session,
+        "account_exists",
+        existing.email,
+        account_id=existing.id,
+        context={
+            "login_url": links.link("/connexion"),
+            "forgot_url": links.link("/mot-de-passe-oublie"),
+        },
+    )
+
+
+async def resend_activation(
+    session: AsyncSession, throttle: Throttle, mail_address_rule: Rule, email: str, client: Client
+) -> None:
+    await throttle.consume(mail_address_rule, client.key)
+    await jobs.defer(session, RESEND_JOB, {"email": email})
+
+
+async def mail_resend(
+    session: AsyncSession, throttle: Throttle, mail_rule: Rule, payload: dict[str, Any]
+) -> None:
+    """Job: a new link for the address's latest sign-up, if it has no account yet."""
+    email = payload["email"]
+    signup = await session.scalar(
+        select(Signup)
+        .where(
+            Signup.email == email,
+            Signup.kind == SignupKind.SIGN_UP,
+            Signup.consumed_at.is_(None),
+            Signup.expires_at > func.now(),
+        )
+        .order_by(Signup.created_at.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    if signup is None or await _account_at(session, email) is not None:
+        return
+    if not await throttle.allows(mail_rule, subject_key(email)):
+        return
+    signup.expires_at = func.now() + get_settings().activation_ttl
+    await _mail_activation(session, signup)
+
+
+async def pending_password_hash(session: AsyncSession, email: str) -> str | None:
+    """The password of the address's latest sign-up not yet activated, for the login to say
+    "not activated yet" to whoever knows it (and to nobody else)."""
+    return await session.scalar(
+        select(Signup.password_hash)
+        .where(
+            Signup.email == email,
+            Signup.kind == SignupKind.SIGN_UP,
+            Signup.consumed_at.is_(None),
+            Signup.expires_at > func.now(),
+        )
+        .order_by(Signup.created_at.desc())
+        .limit(1)
+    )
+
+
+# --- following the link ----------------------------------------------------------------------
+
+
+async def _lock_address(session: AsyncSession, email: str) -> None:
+    """Serialise what turns an address's sign-ups into its account (until the transaction
+    ends): two links of one address followed at once make one account, and no deadlock."""
+    key = func.hashtextextended(f"signup:{email}", 0)
+    await session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+async def _live(session: AsyncSession, raw: str, kind: SignupKind) -> Signup:
+    """The sign-up of a link, locked; refuses a dead link (409 once it has served)."""
+    purpose = ACTIVATION if kind == SignupKind.SIGN_UP else INVITATION
+    email = await session.scalar(
+        select(Signup.email).where(
+            Signup.token_hash == token_digest(raw, purpose=purpose), Signup.kind == kind
+        )
+    )
+    if email is None:
+        raise InvalidToken()
+    await _lock_address(session, email)
+    row = (
+        await session.execute(
+            select(Signup, (Signup.expires_at <= func.now()).label("expired"))
+            .where(Signup.token_hash == token_digest(raw, purpose=purpose), Signup.kind == kind)
+            .with_for_update()
+        )
+    ).one_or_none()
+    if row is None:
+        raise InvalidToken()
+    signup, expired = row
+    if signup.consumed_at is not None:
+        if await _account_at(session, signup.email) is not None:
+            raise AlreadyActive()
+        raise InvalidToken()
+    if expired:
+        raise InvalidToken()
+    return signup
+
+
+async def _open_account(
+    session: AsyncSession, signup: Signup, password_hash: str, role: Role, terms_version: str
+) -> Account:
+    """The account of a proven sign-up; every other sign-up of the address is erased."""
+    account_id = await session.scalar(
+        insert(Account)
+        .values(
+            email=signup.email,
+            password_hash=password_hash,
+            mobile_phone=signup.mobile_phone,
+            role=role.value,
+            terms_version=terms_version,
+            terms_accepted_at=signup.created_at if signup.terms_version else func.now(),
+        )
+        .on_conflict_do_nothing(index_elements=[Account.email])
+        .returning(Account.id)
+    )
+    if account_id is None:
+        # Another of its sign-ups, or an invitation, made the account first.
+        raise AlreadyActive()
+    if signup.accept_information:
+        session.add(Subscription(account_id=account_id, topic=Topic.INFORMATION_MAIRIE.value))
+    # Every sign-up of the address is spent, this one and any other (someone else's password
+    # included): their links now answer "already activated", and keep nothing else.
+    await session.execute(
+        update(Signup)
+        .where(Signup.email == signup.email, Signup.consumed_at.is_(None))
+        .values(consumed_at=func.now(), password_hash=None, mobile_phone=None)
+    )
+    # The mails sent to the address on the way (its activation links) are the account's now:
+    # in its export, and erased with it.
+    await notifications.adopt(session, signup.email, account_id)
+    await session.flush()
+    return await session.get_one(Account, account_id)
+
+
+async def activate(
+    session: AsyncSession, throttle: Throttle, guess_rule: Rule, raw: str, password: str
+) -> Account:
+    """The link proves the mailbox, the password proves whose sign-up this is."""
+    signup = await _live(session, raw, SignupKind.SIGN_UP)
+    check = (guess_rule, str(signup.id))
+    (counted,) = await throttle.reserve(check)
+    if counted > guess_rule.limit.amount:
+        raise TooManyRequests(await throttle.retry_after(*check))
+    assert signup.password_hash is not None
+    assert signup.terms_version is not None
+    matches, _ = await verify_password(password, signup.password_hash)
+    if not matches:
+        raise WrongPassword(
+            "password",
+            "Ce mot de passe n'est pas celui choisi en créant le compte avec ce lien. Saisissez "
+            "le mot de passe de votre inscription.",
+        )
+    await throttle.release(check)
+    return await _open_account(
+        session, signup, signup.password_hash, Role.LEARNER, signup.terms_version
+    )
+
+
+# --- staff -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffGrant:
+    outcome: Literal["promoted", "already", "invited"]
+    email: str
+    activated_at: datetime | None = None
+    expires_at: datetime | None = None
+
+
+def _event(
+    kind: SecurityEventKind, email: str, account_id: uuid.UUID | None, actor: str, detail: str
+) -> SecurityEvent:
+    return SecurityEvent(
+        kind=kind.value, email=email, account_id=account_id, actor=actor, detail=detail
+    )
+
+
+async def grant_staff(session: AsyncSession, email: str, *, actor: str) -> StaffGrant:
+    """Make the owner of `email` staff.
+
+    An activated account (its owner proved the mailbox and holds the only password) becomes
+    staff, its password untouched. With none, the address is mailed an invitation: the staff
+    account is made when its owner follows the link and chooses a password. Nothing a stranger
+    signed up there is ever promoted, and no password is kept that its owner did not prove.
+    """
+    account = await session.scalar(select(Account).where(Account.email == email).with_for_update())
+    if account is not None:
+        already = account.role == Role.STAFF
+        account.role = Role.STAFF.value
+        session.add(
+            _event(
+                SecurityEventKind.STAFF_GRANTED,
+                email,
+                account.id,
+                actor,
+                "already staff" if already else "learner account made staff",
+            )
+        )
+        await session.flush()
+        return StaffGrant(
+            "already" if already else "promoted", email, activated_at=account.activated_at
+        )
+    settings = get_settings()
+    # One live invitation per address: a new one replaces the last.
+    await session.execute(
+        delete(Signup).where(
+            Signup.email == email,
+            Signup.kind == SignupKind.INVITATION,
+            Signup.consumed_at.is_(None),
+        )
+    )
+    raw = new_token()
+    invitation = Signup(
+        kind=SignupKind.INVITATION.value,
+        email=email,
+        invited_by=actor,
+        token_hash=token_digest(raw, purpose=INVITATION),
+        expires_at=func.now() + settings.invitation_ttl,
+    )
+    session.add(invitation)
+    await notifications.enqueue(
+        session,
+        "staff_invitation",
+        email,
+        context={"valid_days": settings.invitation_ttl.days},
+        secrets={"invitation_url": links.link("/invitation", raw)},
+    )
+    session.add(_event(SecurityEventKind.STAFF_INVITED, email, None, actor, "invitation mailed"))
+    await session.flush()
+    await session.refresh(invitation, ["expires_at"])
+    return StaffGrant("invited", email, expires_at=invitation.expires_at)
+
+
+async def revoke_staff(session: AsyncSession, email: str, *, actor: str) -> bool:
+    """The account of `email` is a learner's again; its sessions end. False if it had no
+    staff account."""
+    account_id = await session.scalar(
+        update(Account)
+        .where(Account.email == email, Account.role == Role.STAFF)
+        .values(role=Role.LEARNER.value)
+        .returning(Account.id)
+    )
+    if account_id is None:
+        return False
+    await session.execute(
+        update(LoginSession)
+        .where(LoginSession.account_id == account_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )
+    session.add(
+        _event(SecurityEventKind.STAFF_REVOKED, email, account_id, actor, "staff role removed")
+    )
+    return True
+
+
+async def accept_invitation(session: AsyncSession, raw: str, password: str) -> Account:
+    """The invited person proves the mailbox and chooses the password: the staff account."""
+    invitation = await _live(session, raw, SignupKind.INVITATION)
+    account = await _open_account(
+        session,
+        invitation,
+        await hash_password(password),
+        Role.STAFF,
+        get_settings().terms_version,
+    )
+    session.add(
+        _event(
+            SecurityEventKind.INVITATION_ACCEPTED,
+            account.email,
+            account.id,
+            invitation.invited_by or "unknown",
+            "staff account created by its owner",
+        )
+    )
+    return account
+
+
+async def forget_address(session: AsyncSession, email: str) -> None:
+    """An account took this address (a change of address): its waiting sign-ups are void."""
+    await session.execute(delete(Signup).where(Signup.email == email, Signup.consumed_at.is_(None)))
+
+
+async def purge_expired(session: AsyncSession) -> None:
+    """Housekeeping: a sign-up never activated is erased a day after its link died."""
+    await session.execute(
+        delete(Signup).where(Signup.expires_at < func.now() - func.make_interval(0, 0, 0, 1))
+    )
+    await session.execute(
+        delete(SecurityEvent).where(SecurityEvent.at < func.now() - func.make_interval(1))
+    )
