@@ -48,6 +48,11 @@ const routes: RouteRecordRaw[] = [
     meta: { title: "Activation de votre compte parisien" },
   },
   {
+    path: "/invitation",
+    component: () => import("./accounts/InvitationPage.vue"),
+    meta: { title: "Créer votre compte d'agent" },
+  },
+  {
     path: "/mot-de-passe-oublie",
     component: () => import("./accounts/ForgotPasswordPage.vue"),
     meta: { title: "Mot de passe oublié ?" },

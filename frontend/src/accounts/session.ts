@@ -22,8 +22,14 @@ export async function loadSession(): Promise<void> {
   }
 }
 
-export async function logIn(email: string, password: string): Promise<void> {
-  await call(api.POST("/api/v1/sessions", { body: { email, password } }));
+/** The verification code a login asks for after several failed attempts. */
+export interface CaptchaProof {
+  captcha_id?: string;
+  captcha_answer?: string;
+}
+
+export async function logIn(email: string, password: string, proof: CaptchaProof = {}): Promise<void> {
+  await call(api.POST("/api/v1/sessions", { body: { email, password, ...proof } }));
   session.account = await call(api.GET("/api/v1/me"));
 }
 

@@ -69,7 +69,7 @@ export interface paths {
         put?: never;
         /**
          * Créer un compte parisien (JE M'INSCRIS)
-         * @description Creates a pending account and mails its activation link. The answer is the same whether the address already has an account or not (its owner gets a mail instead).
+         * @description Keeps the sign-up and mails its activation link; no account exists until the link is followed with this sign-up's password. The answer, and its time, are the same whether the address already has an account or not (its owner gets a mail instead).
          */
         post: operations["sign_up_api_v1_accounts_post"];
         delete?: never;
@@ -87,8 +87,31 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Activer le compte avec le lien reçu par mail */
+        /**
+         * Activer le compte avec le lien reçu par mail
+         * @description The link's token proves the mailbox; the password must be the one chosen on that sign-up's form (a few wrong ones, then 429). The account is created with it, and any other sign-up of the address is erased. 409 once the address has an account.
+         */
         post: operations["activate_api_v1_accounts_activation_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accepter une invitation d'agent : choisir son mot de passe
+         * @description An operator's `cma create-staff` mails an invitation to an address that has no account: following it, its owner chooses the password and the staff account is created. 409 if the address got an account meanwhile (run `cma create-staff` again).
+         */
+        post: operations["accept_invitation_api_v1_accounts_invitation_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -310,7 +333,7 @@ export interface paths {
         put?: never;
         /**
          * Confirmer ma nouvelle adresse mail avec le lien reçu
-         * @description The link itself proves the new mailbox; no session is needed. The previous address is told of the change.
+         * @description The link proves the new mailbox, the account's password that its owner sent it there; no session is needed. Every link mailed before the change dies; the previous address is told of it.
          */
         post: operations["confirm_email_change_api_v1_me_email_confirm_post"];
         delete?: never;
@@ -1002,9 +1025,10 @@ export interface components {
             email: string;
             /**
              * Status
-             * @enum {string}
+             * @description Always `active`: an account exists only once its mailbox is proven.
+             * @constant
              */
-            status: "pending" | "active";
+            status: "active";
             /**
              * Mobile Phone
              * @example +33612345678
@@ -1015,8 +1039,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            /** Activated At */
-            activated_at: string | null;
+            /**
+             * Activated At
+             * Format: date-time
+             */
+            activated_at: string;
             /** Terms Version */
             terms_version: string;
             /**
@@ -1024,6 +1051,27 @@ export interface components {
              * Format: date-time
              */
             terms_accepted_at: string;
+        };
+        /**
+         * ActivationRequest
+         * @description Following the activation link: the link's token and the password chosen at sign-up.
+         * @example {
+         *       "password": "MotDePasse2026",
+         *       "token": "3q2-7wX9yZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345"
+         *     }
+         */
+        ActivationRequest: {
+            /**
+             * Token
+             * @description The token carried by the link of the mail (after `#token=` in its URL).
+             */
+            token: string;
+            /**
+             * Password
+             * @description The password chosen on the sign-up form of this link: the link proves the mailbox, the password whose sign-up it is.
+             * @example MotDePasse2026
+             */
+            password: string;
         };
         /** ActivationResult */
         ActivationResult: {
@@ -1845,6 +1893,27 @@ export interface components {
              */
             password: string;
         };
+        /**
+         * EmailConfirmRequest
+         * @description Following the link mailed to a new address: its token and the account's password.
+         * @example {
+         *       "password": "MotDePasse2026",
+         *       "token": "3q2-7wX9yZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345"
+         *     }
+         */
+        EmailConfirmRequest: {
+            /**
+             * Token
+             * @description The token carried by the link of the mail (after `#token=` in its URL).
+             */
+            token: string;
+            /**
+             * Password
+             * @description The password of the account whose address changes.
+             * @example MotDePasse2026
+             */
+            password: string;
+        };
         /** FieldError */
         FieldError: {
             /**
@@ -1900,6 +1969,36 @@ export interface components {
             legacy: components["schemas"]["LegacyYear"][];
             /** Campaigns */
             campaigns: components["schemas"]["CampaignApplications"][];
+        };
+        /**
+         * InvitationAcceptance
+         * @description Following a staff invitation: the link's token and the password its owner chooses.
+         * @example {
+         *       "accept_terms": true,
+         *       "password": "Nouveau2026x",
+         *       "password_confirmation": "Nouveau2026x",
+         *       "token": "3q2-7wX9yZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345"
+         *     }
+         */
+        InvitationAcceptance: {
+            /**
+             * Token
+             * @description The token carried by the link of the mail (after `#token=` in its URL).
+             */
+            token: string;
+            /**
+             * Password
+             * @description Votre mot de passe doit contenir au minimum 8 caractères avec une majuscule, une minuscule et un chiffre - Les caractères spéciaux ne sont pas autorisés
+             * @example MotDePasse2026
+             */
+            password: string;
+            /** Password Confirmation */
+            password_confirmation: string;
+            /**
+             * Accept Terms
+             * @description J'accepte les Conditions Générales d'Utilisation (obligatoire)
+             */
+            accept_terms: boolean;
         };
         /**
          * LearnerIn
@@ -2240,9 +2339,10 @@ export interface components {
             email: string;
             /**
              * Status
-             * @enum {string}
+             * @description Always `active`: an account exists only once its mailbox is proven.
+             * @constant
              */
-            status: "pending" | "active";
+            status: "active";
             /**
              * Mobile Phone
              * @example +33612345678
@@ -2253,8 +2353,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            /** Activated At */
-            activated_at: string | null;
+            /**
+             * Activated At
+             * Format: date-time
+             */
+            activated_at: string;
             /** Terms Version */
             terms_version: string;
             /**
@@ -2519,7 +2622,7 @@ export interface components {
         PasswordResetConfirm: {
             /**
              * Token
-             * @description The token carried by the link of the mail (`token` query parameter).
+             * @description The token carried by the link of the mail (after `#token=` in its URL).
              */
             token: string;
             /**
@@ -2836,19 +2939,6 @@ export interface components {
          */
         Title: "M" | "Mme";
         /**
-         * TokenBody
-         * @example {
-         *       "token": "3q2-7wX9yZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345"
-         *     }
-         */
-        TokenBody: {
-            /**
-             * Token
-             * @description The token carried by the link of the mail (`token` query parameter).
-             */
-            token: string;
-        };
-        /**
          * Topic
          * @enum {string}
          */
@@ -3126,7 +3216,103 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TokenBody"];
+                "application/json": components["schemas"]["ActivationRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivationResult"];
+                };
+            };
+            /** @description `invalid-token`: Lien invalide ou expiré ; `wrong-password`: Mot de passe incorrect */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:invalid-token",
+                     *       "title": "Lien invalide ou expiré",
+                     *       "status": 400,
+                     *       "detail": "Ce lien n'est pas valide ou a expiré. Vous pouvez en demander un nouveau."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `already-active`: Compte déjà activé */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:already-active",
+                     *       "title": "Compte déjà activé",
+                     *       "status": 409,
+                     *       "detail": "Votre compte parisien est déjà activé. Vous pouvez vous connecter."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `too-many-requests`: Trop de tentatives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:too-many-requests",
+                     *       "title": "Trop de tentatives",
+                     *       "status": 429,
+                     *       "detail": "Trop de tentatives. Veuillez réessayer plus tard."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    accept_invitation_api_v1_accounts_invitation_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationAcceptance"];
             };
         };
         responses: {
@@ -3187,6 +3373,24 @@ export interface operations {
                      *       "title": "Données invalides",
                      *       "status": 422,
                      *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `busy`: Service très sollicité */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:busy",
+                     *       "title": "Service très sollicité",
+                     *       "status": 503,
+                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
                      *     }
                      */
                     "application/problem+json": unknown;
@@ -4268,7 +4472,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TokenBody"];
+                "application/json": components["schemas"]["EmailConfirmRequest"];
             };
         };
         responses: {
@@ -4281,7 +4485,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccountOut"];
                 };
             };
-            /** @description `invalid-token`: Lien invalide ou expiré */
+            /** @description `invalid-token`: Lien invalide ou expiré ; `wrong-password`: Mot de passe incorrect */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4329,6 +4533,24 @@ export interface operations {
                      *       "title": "Données invalides",
                      *       "status": 422,
                      *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `too-many-requests`: Trop de tentatives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:too-many-requests",
+                     *       "title": "Trop de tentatives",
+                     *       "status": 429,
+                     *       "detail": "Trop de tentatives. Veuillez réessayer plus tard."
                      *     }
                      */
                     "application/problem+json": unknown;
