@@ -1,7 +1,10 @@
 """The less travelled paths of journeys A-C, in the browser."""
 
+import re
+
 from playwright.async_api import Page, expect
 
+from tests.conftest import CAPTCHA_TEST_ANSWER
 from tests.e2e.conftest import check_screen, on_live_server
 from tests.e2e.test_paris_account_journeys import (
     EMAIL,
@@ -30,6 +33,28 @@ async def test_logging_in_before_activation_offers_to_resend_the_mail(
 
     await expect(page.get_by_role("status")).to_contain_text("nouveau mail d'activation")
     assert link_in(await mailbox.last_to(EMAIL)) != first
+
+
+async def test_after_several_failures_the_login_asks_for_the_code_and_lets_the_owner_in(
+    page: Page, mailbox: Mailbox, live_url: str
+) -> None:
+    await sign_up_and_activate(page, mailbox, live_url)
+    await page.goto("/connexion")
+    for _ in range(3):
+        await log_in(page, "Mauvais2026")
+        await expect(page.locator(".error-summary")).to_contain_text("est incorrect")
+    await expect(page.locator("#captcha_answer")).to_have_count(0)
+
+    await log_in(page, "Mauvais2026")
+    await expect(page.locator("#captcha_answer-error")).to_contain_text(
+        "recopiez aussi le code de vérification"
+    )
+    await expect(page.get_by_role("img", name=re.compile("Code de vérification"))).to_be_visible()
+    await check_screen(page, "se connecter code demande")
+
+    await page.locator("#captcha_answer").fill(CAPTCHA_TEST_ANSWER)
+    await log_in(page)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Rattacher votre compte CMA")
 
 
 async def test_an_unusable_activation_link_offers_a_new_mail(page: Page, mailbox: Mailbox) -> None:

@@ -244,6 +244,12 @@ async def test_every_sign_up_error_is_shown_beside_its_field(page: Page, live_ur
     await expect(page.locator("#password")).to_have_value("")
     await expect(page.get_by_label("Adresse mail")).to_have_value("nouveau@yopmail.com")
 
+    await fill_sign_up(page, "nouveau@yopmail.com", "Azerty123")
+    await page.get_by_role("button", name="JE M'INSCRIS").click()
+    await expect(page.locator("#password-error")).to_contain_text(
+        "Ce mot de passe est trop facile à deviner"
+    )
+
     await fill_sign_up(page, "nouveau@yopmail.com")
     await page.get_by_label("Numéro de téléphone portable").fill("+44 7911 123456")
     await page.get_by_role("button", name="JE M'INSCRIS").click()
