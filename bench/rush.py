@@ -49,7 +49,7 @@ from harness import free_port, fresh_database, wait_healthy, wrk
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-PASSWORD = "MotDePasse2026"  # noqa: S105 - the generated learners' password
+PASSWORD = "Tilleul7Oranger"  # noqa: S105 - the generated learners' password
 PREFIX = "ruee"
 DOMAIN = "yopmail.com"  # the API refuses the reserved .test domain at login
 LOGINS = ["-s", str(ROOT / "bench" / "logins.lua")]  # wrk posting the learners' logins

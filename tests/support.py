@@ -18,7 +18,7 @@ from cma.notifications.sms import SinkSmsSender, read_sink
 from cma.notifications.smtp_sink import ReceivedMail, SmtpSink
 from cma.notifications.worker import MailTransport, SmsTransport, deliver_due
 
-PASSWORD = "MotDePasse2026"
+PASSWORD = "Tilleul7Oranger"
 _LINK = re.compile(r"https?://\S+")
 
 

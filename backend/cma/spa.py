@@ -70,7 +70,7 @@ def mount(app: FastAPI, dist: Path = DIST) -> None:
 
     @app.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
     async def spa(path: str) -> FileResponse:
-        if path.startswith(API_PREFIXES):
+        if path.startswith(API_PREFIXES) or "\x00" in path:  # no file is named with a NUL
             raise HTTPException(status_code=404)
         candidate = (root / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(root):

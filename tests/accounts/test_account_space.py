@@ -290,3 +290,38 @@ async def test_deleting_the_account_needs_the_password_and_removes_everything(
         assert await session.scalar(select(func.count()).select_from(LoginSession)) == 0
         kept = list(await session.scalars(select(OutboxMessage.template)))
         assert kept == ["account_deleted"]
+
+
+async def test_asking_for_a_taken_address_leaves_the_account_as_a_free_one_would(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    await active_account(client, mailbox, "prise@yopmail.com")
+    auth = await _logged_in(client, mailbox)
+    await client.post(
+        "/api/v1/me/email",
+        headers=auth,
+        json={"new_email": "mienne@yopmail.com", "password": PASSWORD},
+    )
+    mine = await mailbox.token_from_last("mienne@yopmail.com")
+
+    seen = []
+    for address in ("prise@yopmail.com", "libre@yopmail.com"):
+        await client.post(
+            "/api/v1/me/email", headers=auth, json={"new_email": address, "password": PASSWORD}
+        )
+        await mailbox.deliver()
+        export = (await client.get("/api/v1/me/export", headers=auth)).json()
+        changes = [link for link in export["links_sent"] if link["purpose"] == "email_change"]
+        seen.append(
+            (
+                changes[-1]["new_email"] == address,
+                [m["template"] for m in export["mails"]],
+                (
+                    await client.post(
+                        "/api/v1/me/email/confirm", json={"token": mine, "password": "Faux2026x"}
+                    )
+                ).json()["type"],
+            )
+        )
+
+    assert seen[0] == seen[1]  # the same trace in the export, the earlier link dead alike

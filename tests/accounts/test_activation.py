@@ -7,13 +7,13 @@ the link activates nothing.
 
 from datetime import timedelta
 
-from httpx import AsyncClient
+from httpx import ASGITransport, AsyncClient
 from sqlalchemy import func, select, update
 
 from cma.accounts.models import Account, Signup
 from cma.background import housekeeping
 from cma.core.ratelimit import create_throttle
-from tests.support import PASSWORD, Mailbox, log_in, sign_up
+from tests.support import PASSWORD, Mailbox, log_in, sign_up, token_in
 
 ATTACKER = "Pirate2026x"
 
@@ -90,6 +90,35 @@ async def test_the_link_of_someone_elses_sign_up_needs_their_password(
     assert answer.status_code == 400
     assert answer.json()["errors"][0]["field"] == "password"
     assert await _accounts(mailbox) == 0
+
+
+async def test_a_strangers_sign_ups_never_keep_the_owners_link_from_coming(
+    client: AsyncClient, mailbox: Mailbox, app: object
+) -> None:
+    for n in range(4):  # more than the mails one address gets in a quarter of an hour
+        await _pending(client, mailbox, "victime@yopmail.com", f"{ATTACKER}{n}")
+    transport = ASGITransport(app=app, client=("198.51.100.99", 4000))  # type: ignore[arg-type]
+    async with AsyncClient(transport=transport, base_url="https://cma.test") as owner:
+        own = await _pending(owner, mailbox, "victime@yopmail.com", PASSWORD)
+
+        assert await _activate(owner, own, PASSWORD) == 200
+
+
+async def test_the_resend_mails_the_owners_link_whoever_signed_up_since(
+    client: AsyncClient, mailbox: Mailbox, app: object
+) -> None:
+    transport = ASGITransport(app=app, client=("198.51.100.99", 4000))  # type: ignore[arg-type]
+    async with AsyncClient(transport=transport, base_url="https://cma.test") as owner:
+        await _pending(owner, mailbox, "victime@yopmail.com", PASSWORD)
+        await _pending(client, mailbox, "victime@yopmail.com", ATTACKER)
+        await owner.post(
+            "/api/v1/accounts/activation/resend", json={"email": "victime@yopmail.com"}
+        )
+        resent = [token_in(m) for m in (await mailbox.mails_to("victime@yopmail.com"))[-2:]]
+
+        answers = [await _activate(owner, token, PASSWORD) for token in resent]
+
+    assert answers.count(200) == 1  # the owner's link is among them, with the owner's password
 
 
 async def test_following_the_link_without_the_password_activates_nothing(
@@ -229,7 +258,7 @@ async def test_resend_is_rate_limited_per_address_silently(
         assert response.status_code == 202
 
     mails = await mailbox.mails_to("often@yopmail.com")
-    assert len(mails) == 3  # at most 3 mails to one address in 15 minutes
+    assert len(mails) == 1 + 3  # the sign-up's, then at most 3 resends in 15 minutes
 
 
 async def test_resend_is_rate_limited_per_client_with_retry_after(client: AsyncClient) -> None:

@@ -51,7 +51,7 @@ async def test_wrong_email_and_wrong_password_get_one_generic_error(
     assert wrong_password.json()["detail"] == "L'adresse mail ou le mot de passe est incorrect."
 
 
-async def test_logging_in_before_activation_is_refused_with_the_resend_offer(
+async def test_logging_in_before_activation_is_answered_like_a_wrong_password(
     client: AsyncClient, mailbox: Mailbox
 ) -> None:
     await sign_up(client, mailbox.sessionmaker, "pending@yopmail.com")
@@ -60,14 +60,32 @@ async def test_logging_in_before_activation_is_refused_with_the_resend_offer(
         "/api/v1/sessions", json={"email": "pending@yopmail.com", "password": PASSWORD}
     )
     wrong = await client.post(
-        "/api/v1/sessions", json={"email": "pending@yopmail.com", "password": "Mauvais2026"}
+        "/api/v1/sessions", json={"email": "inconnue@yopmail.com", "password": PASSWORD}
     )
 
-    assert response.status_code == 403
-    assert response.json()["type"] == "urn:cma:problem:account-pending"
-    assert "me renvoyer le mail d'activation de mon compte" in response.json()["detail"]
+    # Told apart, "not activated yet" would tell anyone who signs an address up whether it
+    # already has an account. Every refusal offers the way to activate instead.
+    assert response.status_code == wrong.status_code == 401
+    assert response.json() == wrong.json()
+    assert response.json()["activation_hint"].startswith("Vous venez de créer votre compte ?")
     assert response.json()["resend"] == "/api/v1/accounts/activation/resend"
-    assert wrong.status_code == 401  # the pending state is told only to the password holder
+
+
+async def test_signing_up_an_address_tells_nothing_when_logging_in_with_it(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    await active_account(client, mailbox, "prise@yopmail.com")
+    for email in ("prise@yopmail.com", "libre@yopmail.com"):
+        assert (await sign_up(client, mailbox.sessionmaker, email, "Sonde8Curieuse")).is_success
+    await mailbox.deliver()  # the worker has decided what each sign-up gets
+
+    answers = [
+        await client.post("/api/v1/sessions", json={"email": email, "password": "Sonde8Curieuse"})
+        for email in ("prise@yopmail.com", "libre@yopmail.com")
+    ]
+
+    assert answers[0].status_code == answers[1].status_code == 401
+    assert answers[0].json() == answers[1].json()
 
 
 async def test_the_session_works_by_bearer_and_by_cookie(

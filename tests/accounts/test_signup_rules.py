@@ -85,7 +85,7 @@ async def test_each_field_error_is_french_and_names_its_field(client: AsyncClien
         "/api/v1/accounts",
         json={
             "email": "pas-une-adresse",
-            "password": "MotDePasse2026",
+            "password": "Tilleul7Oranger",
             "password_confirmation": "AutreChose2026",
             "mobile_phone": "01 23 45 67 89",
             "accept_terms": False,

@@ -27,7 +27,9 @@ async def test_logging_in_before_activation_offers_to_resend_the_mail(
 
     await page.goto("/connexion")
     await log_in(page)
-    await expect(page.locator(".error-summary")).to_contain_text("n'est pas encore activé")
+    await expect(page.locator(".error-summary")).to_contain_text(
+        "Vous venez de créer votre compte ? Activez-le d'abord"
+    )
     await check_screen(page, "se connecter compte non active")
     await page.get_by_role("button", name="me renvoyer le mail d'activation de mon compte").click()
 

@@ -101,11 +101,11 @@ async def test_an_account_not_yet_activated_cannot_open_a_session(
 
     response = await client.post(
         "/api/v1/sessions",
-        json={"email": "pas.encore@yopmail.com", "password": "MotDePasse2026"},
+        json={"email": "pas.encore@yopmail.com", "password": "Tilleul7Oranger"},
     )
 
-    assert response.status_code == 403
-    assert response.json()["type"] == "urn:cma:problem:account-pending"
+    assert response.status_code == 401
+    assert response.json()["type"] == "urn:cma:problem:invalid-credentials"
 
 
 async def test_an_account_without_a_learner_record_is_kept_out_of_applications_and_admin(

@@ -151,7 +151,7 @@ async def test_asking_for_a_taken_new_address_looks_like_a_free_one(
     def attempt(prefix: str) -> Attempt:
         return lambda n: crowd[n].post(
             "/api/v1/me/email",
-            json={"new_email": f"{prefix}{n}@yopmail.com", "password": "MotDePasse2026"},
+            json={"new_email": f"{prefix}{n}@yopmail.com", "password": "Tilleul7Oranger"},
             headers=auth,
         )
 

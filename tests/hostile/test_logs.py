@@ -42,3 +42,13 @@ def test_mailed_links_carry_their_token_in_the_fragment() -> None:
 
     assert link("/activation", "abc").endswith("/activation#token=abc")
     assert "?" not in link("/activation", "abc")
+
+
+def test_a_secret_parameter_is_masked_however_its_name_is_written() -> None:
+    from cma.core.logs import mask_secrets
+
+    assert mask_secrets("/a?t%6fken=s3cret&page=2") == "/a?t%6fken=[masqué]&page=2"
+    assert mask_secrets("/a?x=1;TOKEN=s3cret") == "/a?x=1;TOKEN=[masqué]"
+    assert mask_secrets("/a?q=token&ticket=s3cret") == "/a?q=token&ticket=[masqué]"
+    assert mask_secrets("/c?suite=%2Fx%3Ftoken%3Ds3cret") == "/c?suite=[masqué]"
+    assert mask_secrets("/mot-de-passe/nouveau") == "/mot-de-passe/nouveau"

@@ -46,3 +46,34 @@ async def test_a_burst_of_logins_is_shed_and_the_rest_still_answers(
         "/api/v1/sessions", json={"email": "foule0@yopmail.com", "password": PASSWORD}
     )
     assert again.status_code == 201
+
+
+async def test_logins_shed_in_a_flood_do_not_count_against_the_owner(
+    client: AsyncClient, mailbox: Mailbox, crowd: list[AsyncClient]
+) -> None:
+    await active_account(client, mailbox, "assiegee@yopmail.com")
+    small = security.Hasher(concurrency=1, queue=1, patience=0.01)
+    original = security.hasher
+    security.hasher = lambda: small  # type: ignore[assignment]
+    try:
+        flood = await asyncio.gather(
+            *(
+                http.post(
+                    "/api/v1/sessions",
+                    json={"email": "assiegee@yopmail.com", "password": f"Essai{n}2026x"},
+                )
+                for n, http in enumerate(crowd[:30])
+            )
+        )
+    finally:
+        security.hasher = original  # type: ignore[assignment]
+    checked = [r for r in flood if r.status_code == 401]
+    shed = [r for r in flood if r.status_code == 503]
+
+    owner = await crowd[40].post(
+        "/api/v1/sessions", json={"email": "assiegee@yopmail.com", "password": PASSWORD}
+    )
+
+    assert shed, "nothing was shed"
+    assert len(checked) < 10  # under the code's threshold: only these were attempts
+    assert owner.status_code == 201, owner.text  # the shed ones did not count

@@ -88,6 +88,44 @@ async def test_twenty_pairings_of_one_old_account_at_once_make_one_link(
     assert outcomes.count("conflict") == 19
 
 
+async def _pair(
+    http: AsyncClient, auth: dict[str, str], email: str, password: str
+) -> list[Response]:
+    """The old site's login, then the link at once, as one Paris account does."""
+    login = await http.post(
+        "/api/v1/learner-links/legacy-login",
+        json={"email": email, "password": password},
+        headers=auth,
+    )
+    if login.status_code != 200:
+        return [login]
+    body = {"ticket": login.json()["ticket"], "learner": FICHE}
+    return [login, await http.post("/api/v1/learner-links", json=body, headers=auth)]
+
+
+async def test_racing_to_pair_an_old_account_never_a_500(
+    mailbox: Mailbox, imported: Report, export: Path, crowd: list[AsyncClient]
+) -> None:
+    # Old accounts whose hash is still of the old format: the first right login replaces it,
+    # while another Paris account may be linking the same old account.
+    lines = (export / "credentials.csv").read_text(encoding="utf-8").splitlines()[1:]
+    targets = [line.split(";")[:2] for line in lines if line.endswith(";md5_crypt")][:3]
+    for round_, (email, password) in enumerate(targets):
+        people = [
+            await learner_headers(crowd[n], mailbox, f"course{round_}-{n}@yopmail.com")
+            for n in range(8)
+        ]
+
+        runs = await asyncio.gather(
+            *(_pair(crowd[n], auth, email, password) for n, auth in enumerate(people))
+        )
+        answers = [answer for run in runs for answer in run]
+
+        assert all(a.status_code < 500 for a in answers), [a.text for a in answers]
+        assert {a.status_code for a in answers} <= {200, 201, 401, 409}
+        assert [a.status_code for a in answers].count(201) == 1
+
+
 async def test_submits_and_withdrawals_at_once_leave_one_consistent_set(
     client: AsyncClient, mailbox: Mailbox, catalogue: int
 ) -> None:

@@ -155,3 +155,17 @@ async def test_the_dev_mailbox_lists_mails_and_sms_and_shows_the_links_tokens(
     assert escape.status_code == 404
     test_app = await client.get("/dev/mailbox")
     assert test_app.status_code == 404  # only in dev
+
+
+async def test_an_address_with_an_accent_gets_its_mail(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    # About one old account in five has such an address: its owner must be able to sign up.
+    await sign_up(client, mailbox.sessionmaker, "grégoire.macé@yopmail.com")
+
+    mail = await mailbox.last_to("grégoire.macé@yopmail.com")
+
+    assert mail.subject == "Confirmation de votre compte Parisien"
+    assert "#token=" in mail.body("plain")
+    async with mailbox.sessionmaker() as session:
+        assert {m.status for m in await session.scalars(select(OutboxMessage))} == {"sent"}

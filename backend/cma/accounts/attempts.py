@@ -1,22 +1,26 @@
 """Password guessing, slowed without locking the owner out.
 
 Every attempt is counted before its password is checked, in one statement, so that concurrent
-guesses cannot all find the windows open. Past a few failures for one login (an email, whether
-it has an account or not), an attempt must carry a solved verification code: each guess then
-costs an attacker a person's attention, while the owner's right password, with the code, still
-opens the account at once. Only a network address that guesses too much is refused outright
+guesses cannot all find the windows open; one that ends without a password check (refused, or
+shed by a busy server) is given back, so the counts are of passwords actually tried.
+
+Past a few failures for one login (an email, whether it has an account or not), an attempt
+must carry a solved verification code: each guess then costs an attacker a person's attention,
+while the owner's right password, with the code, still opens the account at once. Only a network address that guesses too much is refused outright
 (429), and only that address.
 """
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.accounts import captcha
-from cma.accounts.exceptions import CaptchaRequired
+from cma.accounts.exceptions import CaptchaInvalid, CaptchaRequired
 from cma.core.client import Client
-from cma.core.problems import TooManyRequests
+from cma.core.problems import Busy, TooManyRequests
 from cma.core.ratelimit import Rule, Throttle
 
 
@@ -52,6 +56,16 @@ class Attempt:
     throttle: Throttle
     checks: tuple[tuple[Rule, str], ...]
 
+    @asynccontextmanager
+    async def unless_shed(self) -> AsyncIterator[None]:
+        """Around the password work: an attempt the hasher shed (503, nothing was checked)
+        is given back, so that a flood's refusals never count against the login's owner."""
+        try:
+            yield
+        except Busy:
+            await self.throttle.release(*self.checks)
+            raise
+
     async def succeeded(self) -> None:
         # Only failures are worth counting: a right password takes its attempt back, and the
         # failures of this login from this address are forgiven.
@@ -78,10 +92,21 @@ async def begin(
         (rules.per_address, client.key),
     )
     pair, per_login, per_address = await throttle.reserve(*checks)
+    # A refused attempt checked no password: it is given back, so that the counts are of
+    # passwords actually tried, whatever floods the door.
     if per_address > rules.per_address.limit.amount:
+        await throttle.release(*checks)
         raise TooManyRequests(await throttle.retry_after(rules.per_address, client.key))
-    if pair > rules.per_login_and_address.limit.amount or per_login > rules.per_login.limit.amount:
+    if (
+        pair > rules.per_login_and_address.limit.amount
+        or per_login > rules.per_login.limit.amount
+    ):
         if proof is None:
+            await throttle.release(*checks)
             raise CaptchaRequired()
-        await captcha.consume(sessionmaker, proof.captcha_id, proof.answer)
+        try:
+            await captcha.consume(sessionmaker, proof.captcha_id, proof.answer)
+        except CaptchaInvalid:
+            await throttle.release(*checks)
+            raise
     return Attempt(throttle, checks)

@@ -57,21 +57,24 @@ class AlreadyActive(ProblemError):
 
 
 class InvalidCredentials(ProblemError):
+    """A wrong address or password, and an account not yet activated, alike: which of these
+    it is would tell who has an account."""
+
     status = 401
     code = "invalid-credentials"
     title = "Identifiants incorrects"
     detail = "L'adresse mail ou le mot de passe est incorrect."
 
-
-class AccountPending(ProblemError):
-    status = 403
-    code = "account-pending"
-    title = "Compte non activé"
-    detail = (
-        "Votre compte n'est pas encore activé. Cliquez sur le lien du mail d'activation que vous "
-        "avez reçu, ou demandez à recevoir un nouveau mail : me renvoyer le mail d'activation de "
-        "mon compte."
-    )
+    def __init__(self) -> None:
+        super().__init__(
+            extra={
+                "activation_hint": (
+                    "Vous venez de créer votre compte ? Activez-le d'abord avec le lien du mail "
+                    "d'activation."
+                ),
+                "resend": "/api/v1/accounts/activation/resend",
+            }
+        )
 
 
 class WrongPassword(ProblemError):

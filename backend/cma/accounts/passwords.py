@@ -12,10 +12,11 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 
-from zxcvbn import matching, zxcvbn
+from zxcvbn import matching, scoring, zxcvbn
 
 from cma.core.settings import get_settings
 
@@ -31,18 +32,22 @@ _estimating = threading.Lock()
 
 
 @cache
-def _with_french_words() -> None:
+def _prepared() -> None:
     words = [
         line.strip()
         for line in FRENCH_WORDS.read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
     matching.add_frequency_lists({"french_common": words})
+    # zxcvbn 4.5 dates its "recent years" from 2017 and stops them at 2019: "Bienvenue2026"
+    # would pass for a strong password. Years are recent up to this one.
+    matching.REGEXEN["recent_year"] = re.compile(r"19\d\d|20\d\d")
+    scoring.REFERENCE_YEAR = date.today().year
 
 
 def too_common(password: str, user_inputs: Iterable[str] = ()) -> bool:
     """True when `password` would fall to fewer than a million guesses."""
-    _with_french_words()
+    _prepared()
     with _estimating:
         guesses = zxcvbn(password[:72], user_inputs=[*user_inputs, "paris", "cma"])["guesses"]
     return bool(guesses < MIN_GUESSES)

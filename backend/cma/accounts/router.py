@@ -20,7 +20,6 @@ from cma.accounts.dependencies import (
     ThrottleDep,
 )
 from cma.accounts.exceptions import (
-    AccountPending,
     AlreadyActive,
     CaptchaInvalid,
     CaptchaNotFound,
@@ -266,13 +265,13 @@ async def resend_activation(
     "network address in 15 minutes, 10 in an hour from anywhere) the answer is a 422 "
     "`captcha-required` problem: send the attempt again with `captcha_id` and "
     "`captcha_answer` (POST /captchas). A network address that fails too often (50 in 15 "
-    "minutes) gets 429 with `Retry-After`.",
+    "minutes) gets 429 with `Retry-After`.\n\nA sign-up not yet activated gets the same 401 as "
+    "a wrong password: who has an account, or a sign-up waiting, is told to nobody.",
     responses=responses(
         InvalidInput,
         CaptchaRequired,
         CaptchaInvalid,
         InvalidCredentials,
-        AccountPending,
         TooManyRequests,
         Busy,
     ),
@@ -327,9 +326,7 @@ async def log_out(auth: AuthDep, db: SessionDep, response: Response) -> None:
     summary="Connexion OAuth2 (formulaire), pour le bouton Authorize de Swagger UI",
     description="OAuth2 password flow: `username` is the email. Returns a bearer token. It "
     "cannot carry a verification code: once a login asks for one, use POST /sessions.",
-    responses=responses(
-        InvalidInput, CaptchaRequired, InvalidCredentials, AccountPending, TooManyRequests, Busy
-    ),
+    responses=responses(InvalidInput, CaptchaRequired, InvalidCredentials, TooManyRequests, Busy),
 )
 async def oauth2_token(
     form: Annotated[OAuth2PasswordForm, Form()],

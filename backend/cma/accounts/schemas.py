@@ -21,6 +21,7 @@ from cma.accounts.attempts import CaptchaAnswer
 from cma.accounts.models import Civility, Topic
 from cma.accounts.passwords import COMMON, POLICY_TEXT, current_policy, too_common
 from cma.core.validation import (
+    Input,
     IsoDate,
     blank_to_none,
     check_postal_code,
@@ -55,10 +56,10 @@ Email = Annotated[
 ]
 NewPassword = Annotated[
     str,
-    Field(max_length=1024, description=POLICY_TEXT, examples=["MotDePasse2026"]),
+    Field(max_length=1024, description=POLICY_TEXT, examples=["Tilleul7Oranger"]),
     AfterValidator(_check_password),
 ]
-AnyPassword = Annotated[str, Field(min_length=1, max_length=1024, examples=["MotDePasse2026"])]
+AnyPassword = Annotated[str, Field(min_length=1, max_length=1024, examples=["Tilleul7Oranger"])]
 Token = Annotated[
     str,
     Field(
@@ -99,7 +100,7 @@ def _confirmation_matches(value: str, info: ValidationInfo) -> str:
     return value
 
 
-class SignupRequest(BaseModel):
+class SignupRequest(Input):
     """Je crée mon compte."""
 
     model_config = ConfigDict(
@@ -107,8 +108,8 @@ class SignupRequest(BaseModel):
             "examples": [
                 {
                     "email": "auditeur.cma@yopmail.com",
-                    "password": "MotDePasse2026",
-                    "password_confirmation": "MotDePasse2026",
+                    "password": "Tilleul7Oranger",
+                    "password_confirmation": "Tilleul7Oranger",
                     "mobile_phone": "06 12 34 56 78",
                     "accept_terms": True,
                     "accept_information": False,
@@ -155,7 +156,7 @@ class MailSent(BaseModel):
     detail: str = Field(examples=["Vous allez recevoir un mail."])
 
 
-class ActivationRequest(BaseModel):
+class ActivationRequest(Input):
     """Following the activation link: the link's token and the password chosen at sign-up."""
 
     model_config = ConfigDict(
@@ -163,7 +164,7 @@ class ActivationRequest(BaseModel):
             "examples": [
                 {
                     "token": "3q2-7wX9yZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345",
-                    "password": "MotDePasse2026",
+                    "password": "Tilleul7Oranger",
                 }
             ]
         }
@@ -176,7 +177,7 @@ class ActivationRequest(BaseModel):
     )
 
 
-class InvitationAcceptance(BaseModel):
+class InvitationAcceptance(Input):
     """Following a staff invitation: the link's token and the password its owner chooses."""
 
     model_config = ConfigDict(
@@ -202,7 +203,7 @@ class InvitationAcceptance(BaseModel):
     _confirmation = field_validator("password_confirmation")(_confirmation_matches)
 
 
-class EmailConfirmRequest(BaseModel):
+class EmailConfirmRequest(Input):
     """Following the link mailed to a new address: its token and the account's password."""
 
     model_config = ConfigDict(
@@ -210,7 +211,7 @@ class EmailConfirmRequest(BaseModel):
             "examples": [
                 {
                     "token": "3q2-7wX9yZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345",
-                    "password": "MotDePasse2026",
+                    "password": "Tilleul7Oranger",
                 }
             ]
         }
@@ -226,7 +227,7 @@ class ActivationResult(BaseModel):
     detail: str = Field(examples=["Votre compte parisien est créé et validé."])
 
 
-class EmailBody(BaseModel):
+class EmailBody(Input):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"email": "auditeur.cma@yopmail.com"}]}
     )
@@ -234,7 +235,7 @@ class EmailBody(BaseModel):
     email: Email
 
 
-class CaptchaProof(BaseModel):
+class CaptchaProof(Input):
     """The verification code a login asks for after several failures (`captcha-required`)."""
 
     captcha_id: uuid.UUID | None = Field(
@@ -259,7 +260,7 @@ class CaptchaProof(BaseModel):
 class LoginRequest(CaptchaProof):
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"email": "auditeur.cma@yopmail.com", "password": "MotDePasse2026"}]
+            "examples": [{"email": "auditeur.cma@yopmail.com", "password": "Tilleul7Oranger"}]
         }
     )
 
@@ -299,7 +300,7 @@ class LoginResult(BaseModel):
     account: AccountOut
 
 
-class OAuth2PasswordForm(BaseModel):
+class OAuth2PasswordForm(Input):
     """The OAuth2 password grant, as Swagger UI's Authorize button sends it."""
 
     model_config = ConfigDict(
@@ -308,7 +309,7 @@ class OAuth2PasswordForm(BaseModel):
                 {
                     "grant_type": "password",
                     "username": "auditeur.cma@yopmail.com",
-                    "password": "MotDePasse2026",
+                    "password": "Tilleul7Oranger",
                 }
             ]
         }
@@ -325,7 +326,7 @@ class OAuth2Token(BaseModel):
     token_type: Literal["bearer"] = "bearer"  # noqa: S105
 
 
-class PasswordResetConfirm(BaseModel):
+class PasswordResetConfirm(Input):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -349,7 +350,7 @@ class Done(BaseModel):
     detail: str
 
 
-class ProfileIn(BaseModel):
+class ProfileIn(Input):
     """MON PROFIL. Every field is optional; read-only fields sent back are ignored."""
 
     model_config = ConfigDict(
@@ -407,12 +408,12 @@ class ProfileOut(ProfileIn):
     updated_at: datetime | None
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(Input):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {
-                    "current_password": "MotDePasse2026",
+                    "current_password": "Tilleul7Oranger",
                     "password": "Nouveau2026x",
                     "password_confirmation": "Nouveau2026x",
                 }
@@ -427,11 +428,11 @@ class PasswordChange(BaseModel):
     _confirmation = field_validator("password_confirmation")(_confirmation_matches)
 
 
-class EmailChangeRequest(BaseModel):
+class EmailChangeRequest(Input):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"new_email": "nouvelle.adresse@yopmail.com", "password": "MotDePasse2026"}
+                {"new_email": "nouvelle.adresse@yopmail.com", "password": "Tilleul7Oranger"}
             ]
         }
     )
@@ -440,13 +441,13 @@ class EmailChangeRequest(BaseModel):
     password: AnyPassword
 
 
-class PasswordBody(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"password": "MotDePasse2026"}]})
+class PasswordBody(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"password": "Tilleul7Oranger"}]})
 
     password: AnyPassword = Field(description="Current password, to confirm.")
 
 
-class SubscriptionItem(BaseModel):
+class SubscriptionItem(Input):
     model_config = ConfigDict(extra="ignore")
 
     topic: Topic
@@ -460,7 +461,7 @@ class SubscriptionOut(SubscriptionItem):
     since: datetime | None
 
 
-class SubscriptionsIn(BaseModel):
+class SubscriptionsIn(Input):
     model_config = ConfigDict(
         extra="ignore",
         json_schema_extra={

@@ -20,14 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cma.accounts import attempts, captcha, links, signups
 from cma.accounts.attempts import CaptchaAnswer as CaptchaAnswer
 from cma.accounts.attempts import GuessRules as GuessRules
+from cma.accounts.exceptions import CaptchaRequired as CaptchaRequired
 from cma.accounts.exceptions import (
-    AccountPending,
     EmailTaken,
     InvalidCredentials,
     InvalidToken,
     WrongPassword,
 )
-from cma.accounts.exceptions import CaptchaRequired as CaptchaRequired
 from cma.accounts.models import (
     Account,
     AccountStatus,
@@ -288,18 +287,14 @@ async def log_in(
         throttle, sessionmaker, rules.login, subject_key(email), client, proof
     )
     account = await _by_email(session, email)
-    if account is None:
-        pending = await signups.pending_password_hash(session, email)
-        if pending is None:
-            # Unknown addresses cost the same time as known ones.
+    async with attempt.unless_shed():
+        if account is None:
+            # Unknown addresses, and sign-ups not yet activated, cost the same time as known
+            # ones and get the same answer: whether an address has an account, or a sign-up
+            # waiting, is told to nobody (one could sign an address up to find out).
             await burn_password_check(password)
             raise InvalidCredentials()
-        if (await verify_password(password, pending))[0]:
-            await attempt.succeeded()
-            # Said only to someone who knows the password: no enumeration of sign-ups.
-            raise AccountPending(extra={"resend": "/api/v1/accounts/activation/resend"})
-        raise InvalidCredentials()
-    matches, new_hash = await verify_password(password, account.password_hash)
+        matches, new_hash = await verify_password(password, account.password_hash)
     if not matches:
         raise InvalidCredentials()
     await attempt.succeeded()
@@ -475,20 +470,24 @@ async def request_email_change(
 async def mail_email_change(
     session: AsyncSession, throttle: Throttle, rules: Rules, payload: dict[str, Any]
 ) -> None:
-    """Job: the confirmation link to the new address, or a word that it is taken."""
+    """Job: the confirmation link to the new address, or a word that it is taken.
+
+    Both leave the account in the same state (a new link of its own, the previous one retired,
+    no mail of its own), so that its owner cannot tell from their side, nor from their export,
+    which addresses have an account: the link of a taken address is just never mailed.
+    """
     new_email = payload["new_email"]
     account = await session.get(Account, uuid.UUID(payload["account_id"]), with_for_update=True)
     if account is None or not await throttle.allows(rules.mail_email, subject_key(new_email)):
         return
+    raw = await _issue_token(session, account.id, TokenPurpose.EMAIL_CHANGE, new_email=new_email)
     if await _by_email(session, new_email) is not None:
         await notifications.enqueue(session, "email_change_taken", new_email)
         return
-    raw = await _issue_token(session, account.id, TokenPurpose.EMAIL_CHANGE, new_email=new_email)
     await notifications.enqueue(
         session,
         "email_change",
         new_email,
-        account_id=account.id,
         context={"valid_hours": int(get_settings().email_change_ttl.total_seconds() // 3600)},
         secrets={"confirm_url": links.link("/mon-compte/adresse", raw)},
     )

@@ -104,17 +104,22 @@ async def mail_sign_up(
     session: AsyncSession, throttle: Throttle, mail_rule: Rule, payload: dict[str, Any]
 ) -> None:
     """Job: the activation link of a sign-up, or, if the address has an account, a word to its
-    owner (and the sign-up is dropped)."""
+    owner (and the sign-up is dropped).
+
+    An activation link is always sent: each sign-up cost a verification code, and a quota of
+    mails per address would let a stranger's sign-ups use it up and keep the owner's own
+    sign-up from ever getting its link. The word to an account's owner has the quota.
+    """
     signup = await session.get(Signup, uuid.UUID(payload["signup_id"]), with_for_update=True)
     if signup is None or signup.consumed_at is not None or signup.token_hash is not None:
         return
     existing = await _account_at(session, signup.email)
-    if not await throttle.allows(mail_rule, subject_key(signup.email)):
-        return  # this mailbox got enough mail for now; a resend later may send the link
     if existing is None:
         await _mail_activation(session, signup)
         return
     await session.delete(signup)
+    if not await throttle.allows(mail_rule, subject_key(signup.email)):
+        return
     await notifications.enqueue(
         session,
         "account_exists",
@@ -134,29 +139,37 @@ async def resend_activation(
     await jobs.defer(session, RESEND_JOB, {"email": email})
 
 
+RESENT_SIGNUPS = 3
+
+
 async def mail_resend(
     session: AsyncSession, throttle: Throttle, mail_rule: Rule, payload: dict[str, Any]
 ) -> None:
-    """Job: a new link for the address's latest sign-up, if it has no account yet."""
+    """Job: a new link for each of the address's latest sign-ups (a few), if it has no account
+    yet. Each link works only with its own sign-up's password, so the owner's is among them
+    whoever else signed the address up since."""
     email = payload["email"]
-    signup = await session.scalar(
-        select(Signup)
-        .where(
-            Signup.email == email,
-            Signup.kind == SignupKind.SIGN_UP,
-            Signup.consumed_at.is_(None),
-            Signup.expires_at > func.now(),
+    waiting = list(
+        await session.scalars(
+            select(Signup)
+            .where(
+                Signup.email == email,
+                Signup.kind == SignupKind.SIGN_UP,
+                Signup.consumed_at.is_(None),
+                Signup.expires_at > func.now(),
+            )
+            .order_by(Signup.created_at.desc())
+            .limit(RESENT_SIGNUPS)
+            .with_for_update()
         )
-        .order_by(Signup.created_at.desc())
-        .limit(1)
-        .with_for_update()
     )
-    if signup is None or await _account_at(session, email) is not None:
+    if not waiting or await _account_at(session, email) is not None:
         return
     if not await throttle.allows(mail_rule, subject_key(email)):
         return
-    signup.expires_at = func.now() + get_settings().activation_ttl
-    await _mail_activation(session, signup)
+    for signup in waiting:
+        signup.expires_at = func.now() + get_settings().activation_ttl
+        await _mail_activation(session, signup)
 
 
 async def pending_password_hash(session: AsyncSession, email: str) -> str | None:

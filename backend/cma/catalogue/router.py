@@ -33,7 +33,7 @@ from cma.catalogue.schemas import (
     TimeOfDay,
 )
 from cma.core.database import SessionDep
-from cma.core.params import RowId
+from cma.core.params import SLUG_QUERY, CourseCode, PageSlug, RowId
 from cma.core.problems import CsrfRefused, Forbidden, InvalidInput, NotAuthenticated, responses
 
 router = APIRouter(tags=["catalogue"])
@@ -123,7 +123,9 @@ async def list_domains(request: Request) -> Response:
 async def list_courses(
     request: Request,
     q: Annotated[str | None, Query(max_length=100, description="Words to look for")] = None,
-    domain: Annotated[str | None, Query(max_length=64, description="Domain slug")] = None,
+    domain: Annotated[
+        str | None, Query(pattern=SLUG_QUERY, max_length=64, description="Domain slug")
+    ] = None,
     level: Level | None = None,
     arrondissement: Annotated[int | None, Query(ge=1, le=20)] = None,
     weekday: Annotated[int | None, Query(ge=1, le=7, description="1 = Monday")] = None,
@@ -173,9 +175,7 @@ async def list_courses(
     response_class=Response,
     responses={200: {"model": CourseDetail}, **responses(CourseNotFound, InvalidInput)},
 )
-async def get_course(
-    request: Request, code: Annotated[str, Path(max_length=10, examples=["LE0042"])]
-) -> Response:
+async def get_course(request: Request, code: CourseCode) -> Response:
     async def read(session: AsyncSession) -> Any:
         return await service.course(session, code.upper())
 
@@ -218,9 +218,7 @@ async def list_pages(request: Request) -> Response:
     response_class=Response,
     responses={200: {"model": PageOut}, **responses(PageNotFound, InvalidInput)},
 )
-async def get_page(
-    request: Request, slug: Annotated[str, Path(max_length=64, examples=["aide-a-l-inscription"])]
-) -> Response:
+async def get_page(request: Request, slug: PageSlug) -> Response:
     async def read(session: AsyncSession) -> Any:
         return await service.page(session, slug)
 
@@ -254,7 +252,7 @@ async def create_course(
     responses=responses(*STAFF_ERRORS, InvalidInput, CourseNotFound),
 )
 async def update_course(
-    code: Annotated[str, Path(max_length=10)],
+    code: CourseCode,
     body: CourseIn,
     _: StaffDep,
     db: SessionDep,
@@ -272,7 +270,7 @@ async def update_course(
     responses=responses(*STAFF_ERRORS, InvalidInput, CourseNotFound),
 )
 async def retire_course(
-    code: Annotated[str, Path(max_length=10)],
+    code: CourseCode,
     _: StaffDep,
     db: SessionDep,
     request: Request,
@@ -336,7 +334,7 @@ async def put_page(
     responses=responses(*STAFF_ERRORS, InvalidInput, PageNotFound),
 )
 async def delete_page(
-    slug: Annotated[str, Path(max_length=64)],
+    slug: PageSlug,
     _: StaffDep,
     db: SessionDep,
     request: Request,

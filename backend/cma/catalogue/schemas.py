@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from cma.catalogue.models import Covers, Level, Period
-from cma.core.validation import IsoDate, LocalTime, clean_text
+from cma.core.validation import Input, IsoDate, LocalTime, clean_text
 
 LEVEL_LABELS = {
     Level.TOUS: "Tous niveaux",
@@ -135,7 +135,7 @@ class PageOut(PageSummary):
 # --- staff writes ----------------------------------------------------------------------------
 
 
-class CourseIn(BaseModel):
+class CourseIn(Input):
     """A course as staff create or edit it; `code` comes from the path when editing."""
 
     model_config = ConfigDict(
@@ -197,7 +197,7 @@ class NewCourse(CourseIn):
     code: str = Field(pattern=r"^[A-Z]{2,4}[0-9]{3,5}$", examples=["LE0042"])
 
 
-class CampaignIn(BaseModel):
+class CampaignIn(Input):
     model_config = ConfigDict(
         extra="ignore",
         json_schema_extra={
@@ -249,7 +249,7 @@ class CampaignIn(BaseModel):
         return self
 
 
-class PageIn(BaseModel):
+class PageIn(Input):
     model_config = ConfigDict(
         extra="ignore",
         json_schema_extra={

@@ -7,23 +7,37 @@ it into the access log of every server and proxy on the way: here, at least, it 
 
 import logging
 import re
+from urllib.parse import unquote_plus
 
-# A query parameter whose value is a secret: `token`, `access_token`, `ticket`, `code`…
-_SECRET_PARAMETER = re.compile(
-    r"(?P<name>(?:^|[?&;])(?:[A-Za-z_]*token|ticket|code|password|secret)=)[^&;#\s]*",
-    re.IGNORECASE,
-)
+# The name of a query parameter whose value is a secret: `token`, `access_token`, `ticket`…
+_SECRET_NAME = re.compile(r"^(?:[a-z_]*token|ticket|code|password|secret)$", re.IGNORECASE)
+_PAIRS = re.compile(r"[&;]")
 MASK = "[masqué]"
+
+
+_NESTED_SECRET = re.compile(r"(?:token|ticket|code|password|secret)=", re.IGNORECASE)
+
+
+def _masked(pair: str) -> str:
+    name, sep, value = pair.partition("=")
+    if not sep:
+        return pair
+    # Names and values as the application reads them: `t%6fken` is `token`, and a value may
+    # itself be a path with a query (`suite=/page%3Ftoken%3D…`).
+    if _SECRET_NAME.match(unquote_plus(name)) or _NESTED_SECRET.search(unquote_plus(value)):
+        return f"{name}={MASK}"
+    return pair
 
 
 def mask_secrets(target: str) -> str:
     """`target` (a path with its query) with the values of secret parameters masked."""
-    if "=" not in target:
-        return target
     path, sep, query = target.partition("?")
-    if not sep:
+    if not sep or "=" not in query:
         return target
-    return path + sep + _SECRET_PARAMETER.sub(lambda m: m.group("name") + MASK, query)
+    separators = _PAIRS.findall(query)
+    pairs = [_masked(pair) for pair in _PAIRS.split(query)]
+    rebuilt = pairs[0] + "".join(s + p for s, p in zip(separators, pairs[1:], strict=True))
+    return path + sep + rebuilt
 
 
 class MaskSecrets(logging.Filter):

@@ -364,7 +364,68 @@ def _is_database_outage(exc: BaseException) -> bool:
     return isinstance(exc, OSError | InterfaceError | OperationalError | TimeoutError)
 
 
+class DataConflict(ProblemError):
+    status = 409
+    code = "conflict"
+    title = "Opération impossible"
+    detail = (
+        "Cette opération entre en conflit avec l'état actuel des données (elle a peut-être "
+        "déjà été faite). Rechargez la page et recommencez."
+    )
+
+
+class DataRefused(ProblemError):
+    status = 422
+    code = "invalid-value"
+    title = "Valeur refusée"
+    detail = "Une des valeurs envoyées ne peut pas être enregistrée. Vérifiez-les et recommencez."
+
+
+class Contention(ProblemError):
+    status = 503
+    code = "contention"
+    title = "Opération concurrente"
+    detail = "Une autre opération sur les mêmes données est en cours. Réessayez dans un instant."
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": "1"})
+
+
+def _sqlstate(exc: BaseException) -> str:
+    if not isinstance(exc, DBAPIError):
+        return ""
+    return str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+
+
+def database_refusal(exc: BaseException) -> ProblemError | None:
+    """What the database refused of a request, as the problem to answer; None if the error is
+    not a refusal (an outage, or a bug of ours).
+
+    The rules are the database's (constraints, triggers): whatever code path reached one, the
+    client hears why in French, never a 500.
+    """
+    state = _sqlstate(exc)
+    if state in ("23502", "23514", "23P01") or state.startswith("22"):  # a value refused
+        return DataRefused()
+    if state.startswith("23") or state == "P0001":  # unique, foreign key, a trigger's refusal
+        return DataConflict()
+    if state in ("40001", "40P01", "55P03"):  # serialization, deadlock, lock timeout
+        return Contention()
+    return None
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    refusal = database_refusal(exc)
+    if refusal is not None:
+        assert isinstance(exc, DBAPIError)
+        logger.warning(
+            "database refused %s %s: %s %s",
+            request.method,
+            request.url.path,
+            _sqlstate(exc),
+            getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None) or "",
+        )
+        return await _on_problem(request, refusal)
     if _is_database_outage(exc):
         logger.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
         return problem_response(

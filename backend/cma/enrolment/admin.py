@@ -1,13 +1,11 @@
 """Staff routes of a campaign's outcome: allocation runs, responses, cancellations, expiry."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, status
 
 from cma.accounts.dependencies import StaffDep
 from cma.catalogue.exceptions import CampaignNotFound, CourseNotFound
 from cma.core.database import SessionDep
-from cma.core.params import RowId
+from cma.core.params import CourseCode, RowId
 from cma.core.problems import CsrfRefused, Forbidden, InvalidInput, NotAuthenticated, responses
 from cma.enrolment import cancellation, offers, runs
 from cma.enrolment import responses as answers
@@ -83,9 +81,7 @@ async def send_responses(campaign_id: RowId, _: StaffDep, db: SessionDep) -> Han
     "waitlisted) gets a mail and an SMS. Returns how many learners were told.",
     responses=responses(*STAFF_ERRORS, CourseNotFound, CourseAlreadyCancelled),
 )
-async def cancel_course(
-    code: Annotated[str, Path(max_length=10)], _: StaffDep, db: SessionDep
-) -> Handled:
+async def cancel_course(code: CourseCode, _: StaffDep, db: SessionDep) -> Handled:
     return Handled(count=await cancellation.cancel(db, code.upper()))
 
 

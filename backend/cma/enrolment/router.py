@@ -4,12 +4,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Depends, status
 
 from cma.accounts.dependencies import AuthDep
 from cma.accounts.models import Account
 from cma.core.database import SessionDep
-from cma.core.params import RowId
+from cma.core.params import CourseCode, RowId
 from cma.core.problems import CsrfRefused, InvalidInput, NotAuthenticated, responses
 from cma.enrolment import offers, service
 from cma.enrolment.exceptions import (
@@ -90,9 +90,7 @@ async def add_item(body: BasketAdd, learner: LearnerDep, db: SessionDep) -> Bask
     summary="Retirer un cours du panier",
     responses=responses(*ERRORS, InvalidInput, NotInBasket),
 )
-async def remove_item(
-    code: Annotated[str, Path(max_length=10)], learner: LearnerDep, db: SessionDep
-) -> BasketOut:
+async def remove_item(code: CourseCode, learner: LearnerDep, db: SessionDep) -> BasketOut:
     await service.remove(db, learner.learner_id, code)
     return await _basket(db, learner)
 

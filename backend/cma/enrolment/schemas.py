@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from cma.core.validation import LocalTime, blank_to_none, clean_text
+from cma.core.validation import Input, LocalTime, blank_to_none, clean_text
 from cma.enrolment.models import ApplicationStatus, PrioritySituation, Reason
 
 PRIORITY_LABELS = {
@@ -25,7 +25,7 @@ Motivation = Annotated[
 ]
 
 
-class Answers(BaseModel):
+class Answers(Input):
     """What a course may ask: a priority situation, the previous level, a few lines."""
 
     priority_situation: PrioritySituation | None = Field(
@@ -58,7 +58,7 @@ class BasketLine(Answers):
     course_code: str = Field(max_length=10)
 
 
-class BasketIn(BaseModel):
+class BasketIn(Input):
     """The basket in the learner's order of preference; takes back what GET returned."""
 
     model_config = ConfigDict(
@@ -123,7 +123,7 @@ class ApplicationOut(Answers):
     can_decline: bool
 
 
-class AllocationIn(BaseModel):
+class AllocationIn(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [{"seed": 20160908}]})
 
     seed: int | None = Field(

@@ -16,6 +16,7 @@ from pydantic import (
 from cma.accounts.schemas import CaptchaProof
 from cma.core.countries import check_country
 from cma.core.validation import (
+    Input,
     IsoDate,
     blank_to_none,
     check_postal_code,
@@ -75,7 +76,7 @@ Landline = Annotated[
 ]
 
 
-class LearnerIn(BaseModel):
+class LearnerIn(Input):
     """The seed's form, field for field. `*` fields are required."""
 
     model_config = ConfigDict(
@@ -196,7 +197,7 @@ class PairingTicketOut(BaseModel):
     record: LegacyRecord
 
 
-class LinkIn(BaseModel):
+class LinkIn(Input):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [

@@ -143,6 +143,19 @@ async def history(session: AsyncSession, account: Account) -> list[TrainingHisto
 # --- pairing ---------------------------------------------------------------------------------
 
 
+async def _upgrade_hash(session: AsyncSession, legacy_id: int, new_hash: str) -> bool:
+    """Replace an old format by argon2id, unless the account was linked meanwhile (its
+    password is gone for good then). False in that case."""
+    upgraded = await session.scalar(
+        update(LegacyAccount)
+        .where(LegacyAccount.id == legacy_id, LegacyAccount.linked_at.is_(None))
+        .values(password_hash=new_hash)
+        .returning(LegacyAccount.id)
+        .execution_options(synchronize_session=False)
+    )
+    return upgraded is not None
+
+
 def _legacy_record(legacy: LegacyAccount) -> dict[str, Any]:
     return {"email": legacy.email, **{f: getattr(legacy, f) for f in FICHE_FIELDS}}
 
@@ -178,9 +191,10 @@ async def legacy_login(
     legacy = await session.scalar(select(LegacyAccount).where(LegacyAccount.email == email))
     # Same work and same answer as a wrong password: nothing tells which addresses exist, nor
     # which hash format an account has.
-    matches, new_hash = await verify_password_evenly(
-        password, legacy.password_hash if legacy else None
-    )
+    async with attempt.unless_shed():
+        matches, new_hash = await verify_password_evenly(
+            password, legacy.password_hash if legacy else None
+        )
     if not matches:
         outcome = (
             LinkOutcome.WRONG_PASSWORD
@@ -193,8 +207,11 @@ async def legacy_login(
         raise InvalidLegacyCredentials()
     assert legacy is not None
     await attempt.succeeded()
-    if new_hash is not None:
-        legacy.password_hash = new_hash  # the old format is replaced by argon2id
+    if new_hash is not None and not await _upgrade_hash(session, legacy.id, new_hash):
+        # Another Paris account linked it while this password was checked: the same answer
+        # as for an old account already linked.
+        await audit(sessionmaker, account.id, legacy.id, client, LinkOutcome.ALREADY_LINKED)
+        raise InvalidLegacyCredentials()
     # One live ticket per account: a new one retires the previous.
     await session.execute(
         update(PairingTicket)

@@ -1,14 +1,16 @@
-"""SMTP sending through fastapi-mail."""
+"""SMTP sending through fastapi-mail's connection.
 
+The message itself is built with the standard library: fastapi-mail's builder cannot address
+a mailbox whose name has an accent (grégoire@…), which people here have. Such an address is
+sent with SMTPUTF8 (RFC 6531), which today's relays speak.
+"""
+
+from email.message import EmailMessage
+from email.policy import SMTPUTF8
+from email.utils import formataddr, formatdate
 from typing import Protocol
 
-from fastapi_mail import (
-    ConnectionConfig,
-    FastMail,
-    MessageSchema,
-    MessageType,
-    MultipartSubtypeEnum,
-)
+from fastapi_mail import ConnectionConfig
 from fastapi_mail.connection import Connection
 
 from cma.core.settings import Settings
@@ -36,23 +38,22 @@ class SmtpSender:
             VALIDATE_CERTS=settings.smtp_tls,
             TIMEOUT=30,
         )
-        self._mail = FastMail(self._config)
+        self._sender = formataddr((settings.mail_from_name, settings.mail_from), charset="utf-8")
 
-    async def send(self, recipient: str, message_id: str, mail: Rendered) -> None:
-        message = MessageSchema(
-            subject=mail.subject,
-            recipients=[recipient],
-            body=mail.html,
-            alternative_body=mail.text,
-            subtype=MessageType.html,
-            multipart_subtype=MultipartSubtypeEnum.alternative,
-            headers={"Auto-Submitted": "auto-generated"},
-        )
-        built = await self._mail.get_message(message)
-        assert not isinstance(built, list)
+    def build(self, recipient: str, message_id: str, mail: Rendered) -> EmailMessage:
+        message = EmailMessage(policy=SMTPUTF8)
+        message["Subject"] = mail.subject
+        message["From"] = self._sender
+        message["To"] = recipient
+        message["Date"] = formatdate(usegmt=True)
         # The outbox's Message-ID, so that a mail sent twice (worker killed between sending and
         # recording) can be recognised as one by the receiving side.
-        del built["Message-ID"]
-        built["Message-ID"] = message_id
+        message["Message-ID"] = message_id
+        message["Auto-Submitted"] = "auto-generated"
+        message.set_content(mail.text)
+        message.add_alternative(mail.html, subtype="html")
+        return message
+
+    async def send(self, recipient: str, message_id: str, mail: Rendered) -> None:
         async with Connection(self._config) as connection:
-            await connection.session.send_message(built)
+            await connection.session.send_message(self.build(recipient, message_id, mail))

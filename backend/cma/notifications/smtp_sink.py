@@ -69,7 +69,9 @@ class SmtpSink:
         return self._handler.received
 
     def start(self) -> None:
-        self._controller = Controller(self._handler, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(
+            self._handler, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=True
+        )
         self._controller.start()
 
     def stop(self) -> None:

@@ -152,6 +152,8 @@ export interface paths {
          * @description Opens a server-side session: sets the HttpOnly session cookie (plus the CSRF cookie) for the SPA, and returns the same token for `Authorization: Bearer`.
          *
          *     Failed attempts never lock the account. After a few failures for one address (3 from one network address in 15 minutes, 10 in an hour from anywhere) the answer is a 422 `captcha-required` problem: send the attempt again with `captcha_id` and `captcha_answer` (POST /captchas). A network address that fails too often (50 in 15 minutes) gets 429 with `Retry-After`.
+         *
+         *     A sign-up not yet activated gets the same 401 as a wrong password: who has an account, or a sign-up waiting, is told to nobody.
          */
         post: operations["log_in_api_v1_sessions_post"];
         delete?: never;
@@ -1056,7 +1058,7 @@ export interface components {
          * ActivationRequest
          * @description Following the activation link: the link's token and the password chosen at sign-up.
          * @example {
-         *       "password": "MotDePasse2026",
+         *       "password": "Tilleul7Oranger",
          *       "token": "3q2-7wX9yZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345"
          *     }
          */
@@ -1069,7 +1071,7 @@ export interface components {
             /**
              * Password
              * @description The password chosen on the sign-up form of this link: the link proves the mailbox, the password whose sign-up it is.
-             * @example MotDePasse2026
+             * @example Tilleul7Oranger
              */
             password: string;
         };
@@ -1878,7 +1880,7 @@ export interface components {
          * EmailChangeRequest
          * @example {
          *       "new_email": "nouvelle.adresse@yopmail.com",
-         *       "password": "MotDePasse2026"
+         *       "password": "Tilleul7Oranger"
          *     }
          */
         EmailChangeRequest: {
@@ -1889,7 +1891,7 @@ export interface components {
             new_email: string;
             /**
              * Password
-             * @example MotDePasse2026
+             * @example Tilleul7Oranger
              */
             password: string;
         };
@@ -1897,7 +1899,7 @@ export interface components {
          * EmailConfirmRequest
          * @description Following the link mailed to a new address: its token and the account's password.
          * @example {
-         *       "password": "MotDePasse2026",
+         *       "password": "Tilleul7Oranger",
          *       "token": "3q2-7wX9yZ0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345"
          *     }
          */
@@ -1910,7 +1912,7 @@ export interface components {
             /**
              * Password
              * @description The password of the account whose address changes.
-             * @example MotDePasse2026
+             * @example Tilleul7Oranger
              */
             password: string;
         };
@@ -1989,7 +1991,7 @@ export interface components {
             /**
              * Password
              * @description Votre mot de passe doit contenir au minimum 8 caractères avec une majuscule, une minuscule et un chiffre - Les caractères spéciaux ne sont pas autorisés
-             * @example MotDePasse2026
+             * @example Tilleul7Oranger
              */
             password: string;
             /** Password Confirmation */
@@ -2263,7 +2265,7 @@ export interface components {
          * LoginRequest
          * @example {
          *       "email": "auditeur.cma@yopmail.com",
-         *       "password": "MotDePasse2026"
+         *       "password": "Tilleul7Oranger"
          *     }
          */
         LoginRequest: {
@@ -2286,7 +2288,7 @@ export interface components {
             /**
              * Password
              * @description Mot de passe
-             * @example MotDePasse2026
+             * @example Tilleul7Oranger
              */
             password: string;
         };
@@ -2468,7 +2470,7 @@ export interface components {
          * @description The OAuth2 password grant, as Swagger UI's Authorize button sends it.
          * @example {
          *       "grant_type": "password",
-         *       "password": "MotDePasse2026",
+         *       "password": "Tilleul7Oranger",
          *       "username": "auditeur.cma@yopmail.com"
          *     }
          */
@@ -2577,21 +2579,21 @@ export interface components {
         /**
          * PasswordBody
          * @example {
-         *       "password": "MotDePasse2026"
+         *       "password": "Tilleul7Oranger"
          *     }
          */
         PasswordBody: {
             /**
              * Password
              * @description Current password, to confirm.
-             * @example MotDePasse2026
+             * @example Tilleul7Oranger
              */
             password: string;
         };
         /**
          * PasswordChange
          * @example {
-         *       "current_password": "MotDePasse2026",
+         *       "current_password": "Tilleul7Oranger",
          *       "password": "Nouveau2026x",
          *       "password_confirmation": "Nouveau2026x"
          *     }
@@ -2599,13 +2601,13 @@ export interface components {
         PasswordChange: {
             /**
              * Current Password
-             * @example MotDePasse2026
+             * @example Tilleul7Oranger
              */
             current_password: string;
             /**
              * Password
              * @description Votre mot de passe doit contenir au minimum 8 caractères avec une majuscule, une minuscule et un chiffre - Les caractères spéciaux ne sont pas autorisés
-             * @example MotDePasse2026
+             * @example Tilleul7Oranger
              */
             password: string;
             /** Password Confirmation */
@@ -2628,7 +2630,7 @@ export interface components {
             /**
              * Password
              * @description Votre mot de passe doit contenir au minimum 8 caractères avec une majuscule, une minuscule et un chiffre - Les caractères spéciaux ne sont pas autorisés
-             * @example MotDePasse2026
+             * @example Tilleul7Oranger
              */
             password: string;
             /** Password Confirmation */
@@ -2835,8 +2837,8 @@ export interface components {
          *       "captcha_id": "5b0c8a3e-9d1f-4a52-8f0e-2c4b7d6a1e90",
          *       "email": "auditeur.cma@yopmail.com",
          *       "mobile_phone": "06 12 34 56 78",
-         *       "password": "MotDePasse2026",
-         *       "password_confirmation": "MotDePasse2026"
+         *       "password": "Tilleul7Oranger",
+         *       "password_confirmation": "Tilleul7Oranger"
          *     }
          */
         SignupRequest: {
@@ -2849,7 +2851,7 @@ export interface components {
             /**
              * Password
              * @description Mot de passe (obligatoire). Votre mot de passe doit contenir au minimum 8 caractères avec une majuscule, une minuscule et un chiffre - Les caractères spéciaux ne sont pas autorisés
-             * @example MotDePasse2026
+             * @example Tilleul7Oranger
              */
             password: string;
             /**
@@ -3499,24 +3501,6 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `account-pending`: Compte non activé */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:cma:problem:account-pending",
-                     *       "title": "Compte non activé",
-                     *       "status": 403,
-                     *       "detail": "Votre compte n'est pas encore activé. Cliquez sur le lien du mail d'activation que vous avez reçu, ou demandez à recevoir un nouveau mail : me renvoyer le mail d'activation de mon compte."
-                     *     }
-                     */
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
             /** @description `validation`: Données invalides ; `captcha-required`: Code de vérification demandé ; `captcha-invalid`: Code de vérification incorrect */
             422: {
                 headers: {
@@ -3661,24 +3645,6 @@ export interface operations {
                      *       "title": "Identifiants incorrects",
                      *       "status": 401,
                      *       "detail": "L'adresse mail ou le mot de passe est incorrect."
-                     *     }
-                     */
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `account-pending`: Compte non activé */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:cma:problem:account-pending",
-                     *       "title": "Compte non activé",
-                     *       "status": 403,
-                     *       "detail": "Votre compte n'est pas encore activé. Cliquez sur le lien du mail d'activation que vous avez reçu, ou demandez à recevoir un nouveau mail : me renvoyer le mail d'activation de mon compte."
                      *     }
                      */
                     "application/problem+json": unknown;
