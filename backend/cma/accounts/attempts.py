@@ -6,8 +6,8 @@ shed by a busy server) is given back, so the counts are of passwords actually tr
 
 Past a few failures for one login (an email, whether it has an account or not), an attempt
 must carry a solved verification code: each guess then costs an attacker a person's attention,
-while the owner's right password, with the code, still opens the account at once. Only a network address that guesses too much is refused outright
-(429), and only that address.
+while the owner's right password, with the code, still opens the account at once. Only a
+network address that guesses too much is refused outright (429), and only that address.
 """
 
 import uuid
