@@ -97,10 +97,7 @@ async def begin(
     if per_address > rules.per_address.limit.amount:
         await throttle.release(*checks)
         raise TooManyRequests(await throttle.retry_after(rules.per_address, client.key))
-    if (
-        pair > rules.per_login_and_address.limit.amount
-        or per_login > rules.per_login.limit.amount
-    ):
+    if pair > rules.per_login_and_address.limit.amount or per_login > rules.per_login.limit.amount:
         if proof is None:
             await throttle.release(*checks)
             raise CaptchaRequired()
