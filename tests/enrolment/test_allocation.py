@@ -227,8 +227,39 @@ async def test_the_database_refuses_a_seat_over_capacity(
                 .values(status="offered", offer_deadline=today())
             )
     async with sessionmaker() as session:
-        with pytest.raises(DBAPIError, match="more learners than"):
+        with pytest.raises(DBAPIError, match="holds 1 seats"):
             await session.execute(text("UPDATE courses SET seats = 0 WHERE code = 'TH0001'"))
+
+
+async def test_staff_cannot_lower_seats_below_those_given_and_are_told_how_many(
+    client: AsyncClient, mailbox: Mailbox, campaign: Closed
+) -> None:
+    await campaign.course("TJ0001", seats=2)
+    for learner in await crowd(campaign, 3, choices=0):
+        await campaign.apply(learner, "TJ0001")
+    await commit(campaign, seed=1)
+    staff = await staff_headers(client, mailbox)
+    shown = (await client.get("/api/v1/courses/TJ0001")).json()
+    body = {
+        **{key: shown[key] for key in ("code", "title", "description", "level", "weekday")},
+        **{key: shown[key] for key in ("start_time", "end_time", "period", "hours", "fee")},
+        "domain": shown["domain"]["slug"],
+        "venue": shown["venue"]["name"],
+        "campaign_id": shown["campaign"]["id"],
+    }
+
+    lower = await client.put(
+        "/api/v1/admin/courses/TJ0001", json={**body, "seats": 1}, headers=staff
+    )
+    same = await client.put(
+        "/api/v1/admin/courses/TJ0001", json={**body, "seats": 2}, headers=staff
+    )
+
+    assert lower.status_code == 409, lower.text
+    assert lower.json()["type"] == "urn:cma:problem:seats-held"
+    assert lower.json()["seats_held"] == 2
+    assert "2 places sont déjà attribuées" in lower.json()["detail"]
+    assert same.status_code == 200, same.text
 
 
 async def test_staff_preview_and_commit_through_the_api(

@@ -6,9 +6,11 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from cma.catalogue.models import Campaign, Course
-from cma.enrolment.models import Application
+from cma.catalogue.service import today
+from cma.enrolment.models import Application, BasketItem
 from tests.learners.test_fiche import FICHE, learner_headers
 from tests.support import Mailbox, field_errors
 
@@ -71,6 +73,51 @@ async def test_a_basket_holds_up_to_three_ranked_courses(
     assert fourth.json()["type"] == "urn:cma:problem:basket-full"
     assert "maximum" in fourth.json()["detail"]
     assert again.status_code == 409
+
+
+async def test_a_basket_holds_the_courses_of_one_campaign(
+    client: AsyncClient, mailbox: Mailbox, learner: dict[str, str]
+) -> None:
+    # Two campaigns open at once, as the staff's API allows.
+    day = today()
+    async with mailbox.sessionmaker() as session, session.begin():
+        closed = await session.scalar(
+            select(Campaign).where(Campaign.application_start > day).limit(1)
+        )
+        assert closed is not None
+        closed.application_start, closed.application_end = day, day + timedelta(days=5)
+        closed.response_start, closed.response_end = day + timedelta(days=6), day + timedelta(60)
+        other = await session.scalar(
+            select(Course.code).where(Course.campaign_id == closed.id).order_by(Course.code)
+        )
+    first = (await open_courses(mailbox))[0]
+    assert first.campaign_id != closed.id
+
+    added = await add(client, learner, first.code)
+    mixed = await add(client, learner, str(other))
+
+    assert added.status_code == 201
+    assert mixed.status_code == 409
+    assert mixed.json()["type"] == "urn:cma:problem:other-campaign"
+    assert closed.name in mixed.json()["detail"]
+    assert [
+        i["course"]["code"]
+        for i in (await client.get("/api/v1/me/basket", headers=learner)).json()["items"]
+    ] == [first.code]
+
+
+async def test_the_database_keeps_a_lines_campaign_its_courses(
+    mailbox: Mailbox, learner: dict[str, str], client: AsyncClient
+) -> None:
+    course = (await open_courses(mailbox))[0]
+    await add(client, learner, course.code)
+
+    async with mailbox.sessionmaker() as session:
+        other = await session.scalar(
+            select(Campaign.id).where(Campaign.id != course.campaign_id).limit(1)
+        )
+        with pytest.raises(IntegrityError, match="fk_basket_items_course_campaign"):
+            await session.execute(update(BasketItem).values(campaign_id=other))
 
 
 async def test_no_two_courses_at_the_same_time(

@@ -3,10 +3,12 @@
 import httpx
 import pytest
 from httpx import AsyncClient
+from sqlalchemy import select
 
+from cma.accounts.models import LoginSession
 from tests.enrolment.test_basket import open_courses
 from tests.learners.test_fiche import FICHE, learner_headers
-from tests.support import Mailbox, field_errors, staff_headers
+from tests.support import PASSWORD, Mailbox, active_account, field_errors, staff_headers
 
 SIGN_UP = "/api/v1/accounts"
 
@@ -122,3 +124,22 @@ async def test_a_nul_in_a_path_or_a_query_is_a_4xx(
 
     assert 400 <= response.status_code < 500, response.text
     assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("forwarded", ["not-an-ip", "unknown", "1.2.3.4.5", "::ffff:zz"])
+async def test_a_forwarded_address_that_is_no_ip_is_an_unknown_client(
+    served: str, server_log: object, client: AsyncClient, mailbox: Mailbox, forwarded: str
+) -> None:
+    await active_account(client, mailbox, "proxy@yopmail.com")
+
+    async with httpx.AsyncClient(base_url=served) as http:
+        login = await http.post(
+            "/api/v1/sessions",
+            json={"email": "proxy@yopmail.com", "password": PASSWORD},
+            headers={"X-Forwarded-For": forwarded},
+        )
+
+    assert login.status_code == 201, login.text
+    async with mailbox.sessionmaker() as session:
+        stored = await session.scalar(select(LoginSession.client_address))
+    assert stored is None

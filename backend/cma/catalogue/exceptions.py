@@ -29,3 +29,18 @@ class PageNotFound(ProblemError):
     code = "page-not-found"
     title = "Page introuvable"
     detail = "Cette page d'information n'existe pas."
+
+
+class SeatsHeld(ProblemError):
+    status = 409
+    code = "seats-held"
+    title = "Places déjà attribuées"
+    detail = "Ce cours a déjà attribué plus de places que le nombre demandé."
+
+    def __init__(self, held: int) -> None:
+        places = "place est" if held == 1 else "places sont"
+        super().__init__(
+            f"{held} {places} déjà attribuées dans ce cours (proposées ou confirmées) : le "
+            f"nombre de places ne peut pas descendre sous {held}.",
+            extra={"seats_held": held},
+        )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -119,6 +120,8 @@ class Course(CreatedAt, Base):
         CheckConstraint("seats > 0", name="seats"),
         Index("ix_courses_search", "search", postgresql_using="gin"),
         Index("ix_courses_domain_id_code", "domain_id", "code"),
+        # What basket lines and applications refer to: a course with its campaign.
+        UniqueConstraint("code", "campaign_id", name="uq_courses_code_campaign"),
     )
 
     code: Mapped[str] = mapped_column(String(10), primary_key=True)

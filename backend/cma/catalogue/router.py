@@ -16,6 +16,7 @@ from cma.catalogue.exceptions import (
     CourseConflict,
     CourseNotFound,
     PageNotFound,
+    SeatsHeld,
 )
 from cma.catalogue.models import Level, Period
 from cma.catalogue.schemas import (
@@ -249,7 +250,9 @@ async def create_course(
 @admin.put(
     "/courses/{code}",
     summary="Modifier un cours",
-    responses=responses(*STAFF_ERRORS, InvalidInput, CourseNotFound),
+    description="Seats cannot go below those the course already gives (offered or "
+    "confirmed): 409 `seats-held`, with their number in `seats_held`.",
+    responses=responses(*STAFF_ERRORS, InvalidInput, CourseNotFound, SeatsHeld),
 )
 async def update_course(
     code: CourseCode,

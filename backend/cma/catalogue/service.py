@@ -13,7 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import joinedload
 
-from cma.catalogue.exceptions import CampaignNotFound, CourseConflict, CourseNotFound, PageNotFound
+from cma.catalogue.exceptions import (
+    CampaignNotFound,
+    CourseConflict,
+    CourseNotFound,
+    PageNotFound,
+    SeatsHeld,
+)
 from cma.catalogue.models import Campaign, Course, Domain, Level, Page, Period, Venue
 from cma.catalogue.schemas import (
     LEVEL_LABELS,
@@ -334,11 +340,27 @@ async def create_course(session: AsyncSession, data: NewCourse) -> dict[str, Any
     return _detail(await _course(session, data.code), today())
 
 
+def _seats_held(error: IntegrityError) -> int | None:
+    """How many seats a course holds, when the database refused fewer (its seats trigger)."""
+    cause = getattr(error.orig, "__cause__", None)
+    if getattr(cause, "constraint_name", None) != "course_capacity":
+        return None
+    detail = str(getattr(cause, "detail", "") or "")
+    return int(detail) if detail.isdigit() else None
+
+
 async def update_course(session: AsyncSession, code: str, data: CourseIn) -> dict[str, Any]:
     course = await _course(session, code)
     domain, venue, _ = await _resolve(session, data)
-    _apply(course, data, domain, venue)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            _apply(course, data, domain, venue)
+            await session.flush()
+    except IntegrityError as error:
+        held = _seats_held(error)
+        if held is None:
+            raise
+        raise SeatsHeld(held) from None
     session.expunge(course)
     return _detail(await _course(session, code), today())
 

@@ -37,11 +37,23 @@ class Client:
         return address_key(self.address)
 
 
+def ip_or_none(host: str | None) -> str | None:
+    """The caller's IP address, or None when what stands for it is none (a proxy that wrote
+    `X-Forwarded-For: unknown`, a Unix socket): it is then an unknown client, never a value
+    the database would refuse."""
+    if not host:
+        return None
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
 async def _client(request: Request) -> Client:  # async: no worker-thread hop (see accounts)
     # Behind a reverse proxy, run uvicorn with --proxy-headers and --forwarded-allow-ips so
     # that request.client is the real caller and not the proxy.
     return Client(
-        address=request.client.host if request.client else None,
+        address=ip_or_none(request.client.host if request.client else None),
         user_agent=request.headers.get("user-agent"),
     )
 

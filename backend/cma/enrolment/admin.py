@@ -15,6 +15,7 @@ from cma.enrolment.exceptions import (
     CourseAlreadyCancelled,
     NotAllocated,
     OutsideResponsePeriod,
+    UnexpectedApplication,
 )
 from cma.enrolment.schemas import AllocationIn, AllocationReport, Handled
 
@@ -27,7 +28,9 @@ STAFF_ERRORS = (NotAuthenticated, CsrfRefused, Forbidden, InvalidInput)
     summary="Prévisualiser l'affectation des places",
     description="What a commit with this seed would decide, per course and per priority tier; "
     "writes nothing. Only after the application period.",
-    responses=responses(*STAFF_ERRORS, CampaignNotFound, ApplicationsStillOpen),
+    responses=responses(
+        *STAFF_ERRORS, CampaignNotFound, ApplicationsStillOpen, UnexpectedApplication
+    ),
 )
 async def preview(
     campaign_id: RowId, body: AllocationIn, _: StaffDep, db: SessionDep
@@ -41,7 +44,13 @@ async def preview(
     summary="Enregistrer l'affectation des places",
     description="Decides and writes the outcome of every application, with its reason, tier "
     "and waiting-list rank; once per campaign. The same seed and data give the preview's result.",
-    responses=responses(*STAFF_ERRORS, CampaignNotFound, ApplicationsStillOpen, AlreadyAllocated),
+    responses=responses(
+        *STAFF_ERRORS,
+        CampaignNotFound,
+        ApplicationsStillOpen,
+        AlreadyAllocated,
+        UnexpectedApplication,
+    ),
 )
 async def commit(
     campaign_id: RowId, body: AllocationIn, staff: StaffDep, db: SessionDep

@@ -33,6 +33,15 @@ class BasketFull(ProblemError):
     title = "Panier complet"
 
 
+class OtherCampaign(ProblemError):
+    """A basket holds the courses of one campaign: its submission is that campaign's."""
+
+    status = 409
+    code = "other-campaign"
+    title = "Cours d'une autre campagne"
+    detail = "Ce cours est d'une autre campagne que ceux de votre panier."
+
+
 class TimeOverlap(ProblemError):
     status = 409
     code = "time-overlap"
@@ -116,3 +125,18 @@ class CourseAlreadyCancelled(ProblemError):
     code = "course-already-cancelled"
     title = "Cours déjà annulé"
     detail = "Ce cours est déjà annulé."
+
+
+class UnexpectedApplication(ProblemError):
+    status = 409
+    code = "unexpected-application"
+    title = "Candidature incohérente"
+    detail = "Une candidature ne correspond à aucun cours de cette campagne."
+
+    def __init__(self, application_id: int, course_code: str) -> None:
+        super().__init__(
+            f"La candidature n° {application_id} porte sur le cours {course_code}, qui n'est "
+            "pas de cette campagne : l'affectation ne peut pas être calculée. Retirez cette "
+            "candidature ou corrigez le cours, puis recommencez.",
+            extra={"application_id": application_id, "course_code": course_code},
+        )

@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     SmallInteger,
@@ -69,13 +70,22 @@ HOLDING = (ApplicationStatus.OFFERED, ApplicationStatus.CONFIRMED)
 ALLOCATED = "'offered', 'confirmed', 'declined', 'expired', 'waitlisted', 'not_retained'"
 
 
-_ANSWERS = (
-    CheckConstraint(
-        "priority_situation IN ('aucune', 'demandeur_emploi', 'rsa', 'autre_minima_sociaux')",
-        name="priority_situation",
-    ),
-    CheckConstraint("rank BETWEEN 1 AND 10", name="rank"),
-)
+def _answers(table: str) -> tuple[Any, ...]:
+    return (
+        CheckConstraint(
+            "priority_situation IN ('aucune', 'demandeur_emploi', 'rsa', 'autre_minima_sociaux')",
+            name="priority_situation",
+        ),
+        CheckConstraint("rank BETWEEN 1 AND 10", name="rank"),
+        # A line's campaign is its course's: a basket or an application of one campaign can
+        # never hold a course of another (and follows a course moved to another campaign).
+        ForeignKeyConstraint(
+            ["course_code", "campaign_id"],
+            ["courses.code", "courses.campaign_id"],
+            name=f"fk_{table}_course_campaign",
+            onupdate="CASCADE",
+        ),
+    )
 
 
 class ApplicationAnswers:
@@ -93,7 +103,7 @@ class ApplicationAnswers:
 class BasketItem(ApplicationAnswers, CreatedAt, Base):
     __tablename__ = "basket_items"
     __table_args__ = (
-        *_ANSWERS,
+        *_answers("basket_items"),
         Index("uq_basket_items_course", "learner_id", "course_code", unique=True),
         Index("uq_basket_items_rank", "learner_id", "campaign_id", "rank", unique=True),
     )
@@ -104,7 +114,7 @@ class BasketItem(ApplicationAnswers, CreatedAt, Base):
 class Application(ApplicationAnswers, CreatedAt, Base):
     __tablename__ = "applications"
     __table_args__ = (
-        *_ANSWERS,
+        *_answers("applications"),
         CheckConstraint(f"status IN ({STATUSES})", name="status"),
         CheckConstraint(f"reason IN ({REASONS})", name="reason"),
         CheckConstraint("(status = 'withdrawn') = (withdrawn_at IS NOT NULL)", name="withdrawn_at"),

@@ -22,6 +22,7 @@ from cma.enrolment.exceptions import (
     NotAnOffer,
     NotInBasket,
     OfferExpired,
+    OtherCampaign,
     PeriodClosed,
     TimeOverlap,
 )
@@ -77,7 +78,13 @@ async def put_basket(body: BasketIn, learner: LearnerDep, db: SessionDep) -> Bas
     "maximum, never at the same time as another course of the basket, with the answers the "
     "course asks for.",
     responses=responses(
-        *ERRORS, InvalidInput, CourseNotOpen, AlreadyInBasket, BasketFull, TimeOverlap
+        *ERRORS,
+        InvalidInput,
+        CourseNotOpen,
+        AlreadyInBasket,
+        BasketFull,
+        OtherCampaign,
+        TimeOverlap,
     ),
 )
 async def add_item(body: BasketAdd, learner: LearnerDep, db: SessionDep) -> BasketOut:

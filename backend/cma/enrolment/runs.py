@@ -14,7 +14,12 @@ from cma.catalogue.exceptions import CampaignNotFound
 from cma.catalogue.models import Campaign, Course
 from cma.catalogue.service import today
 from cma.enrolment.allocation import Candidate, Decision, allocate, report, tier
-from cma.enrolment.exceptions import AlreadyAllocated, ApplicationsStillOpen, NotAllocated
+from cma.enrolment.exceptions import (
+    AlreadyAllocated,
+    ApplicationsStillOpen,
+    NotAllocated,
+    UnexpectedApplication,
+)
 from cma.enrolment.models import AllocationRun, Application, BasketItem
 
 # Each submitted application with what decides its tier: the social situation counts on a
@@ -86,7 +91,12 @@ async def _decide(
             select(Course.code, Course.seats).where(Course.campaign_id == campaign.id)
         )
     }
-    rows = await session.execute(_CANDIDATES, {"campaign": campaign.id})
+    rows = list(await session.execute(_CANDIDATES, {"campaign": campaign.id}))
+    for row in rows:
+        if row.course_code not in seats:
+            # The database keeps an application's campaign its course's; should a row slip
+            # through anyway, say which one rather than fail.
+            raise UnexpectedApplication(row.id, row.course_code)
     candidates = [
         Candidate(
             application_id=row.id,

@@ -26,6 +26,7 @@ from cma.enrolment.exceptions import (
     CourseNotOpen,
     EmptyBasket,
     NotInBasket,
+    OtherCampaign,
     PeriodClosed,
     TimeOverlap,
 )
@@ -123,8 +124,13 @@ def _check_answers(course: Course, answers: HasAnswers, prefix: str = "") -> Non
 
 def _check_fits(course: Course, others: list[Course]) -> None:
     """A basket holds courses of one open campaign, up to its maximum, never at once."""
-    same_campaign = [c for c in others if c.campaign_id == course.campaign_id]
-    if len(same_campaign) >= course.campaign.max_courses:
+    if others and others[0].campaign_id != course.campaign_id:
+        raise OtherCampaign(
+            f"Votre panier contient des cours de la campagne « {others[0].campaign.name} ». "
+            f"Ce cours est de la campagne « {course.campaign.name} » : déposez ou videz "
+            "d'abord votre panier, puis ajoutez-le."
+        )
+    if len(others) >= course.campaign.max_courses:
         raise BasketFull(
             f"Votre panier contient déjà {course.campaign.max_courses} cours, le maximum pour "
             f"la campagne « {course.campaign.name} ». Retirez-en un pour en ajouter un autre."

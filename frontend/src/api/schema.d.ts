@@ -518,7 +518,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Modifier un cours */
+        /**
+         * Modifier un cours
+         * @description Seats cannot go below those the course already gives (offered or confirmed): 409 `seats-held`, with their number in `seats_held`.
+         */
         put: operations["update_course_api_v1_admin_courses__code__put"];
         post?: never;
         /** Retirer un cours du catalogue */
@@ -5176,6 +5179,24 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `seats-held`: Places déjà attribuées */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:seats-held",
+                     *       "title": "Places déjà attribuées",
+                     *       "status": 409,
+                     *       "detail": "Ce cours a déjà attribué plus de places que le nombre demandé."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `validation`: Données invalides */
             422: {
                 headers: {
@@ -6594,7 +6615,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `course-not-open`: Inscriptions fermées ; `already-in-basket`: Cours déjà dans le panier ; `basket-full`: Panier complet ; `time-overlap`: Horaires qui se chevauchent */
+            /** @description `course-not-open`: Inscriptions fermées ; `already-in-basket`: Cours déjà dans le panier ; `basket-full`: Panier complet ; `other-campaign`: Cours d'une autre campagne ; `time-overlap`: Horaires qui se chevauchent */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7346,7 +7367,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `applications-still-open`: Période d'inscription en cours */
+            /** @description `applications-still-open`: Période d'inscription en cours ; `unexpected-application`: Candidature incohérente */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7558,7 +7579,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `applications-still-open`: Période d'inscription en cours ; `already-allocated`: Affectation déjà enregistrée */
+            /** @description `applications-still-open`: Période d'inscription en cours ; `already-allocated`: Affectation déjà enregistrée ; `unexpected-application`: Candidature incohérente */
             409: {
                 headers: {
                     [name: string]: unknown;
