@@ -6,7 +6,7 @@ import time
 from httpx import ASGITransport, AsyncClient
 
 from cma.core.settings import Settings
-from tests.support import Mailbox, active_account, bearer, log_in, staff_headers
+from tests.support import Mailbox, active_account, bearer, field_errors, log_in, staff_headers
 
 COURSE = {
     "code": "LE9001",
@@ -176,3 +176,21 @@ async def test_pages_are_rendered_from_markdown_safely(
     assert 'href="javascript' not in page["body_html"]
     assert (await client.delete("/api/v1/admin/pages/test-page", headers=staff)).status_code == 204
     assert (await client.get("/api/v1/pages/test-page")).status_code == 404
+
+
+async def test_a_course_with_a_number_for_an_hour_or_a_boolean_for_a_number_is_refused(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int
+) -> None:
+    staff = await staff_headers(client, mailbox)
+    body = await _new_course(client)
+
+    response = await client.post(
+        "/api/v1/admin/courses",
+        json={**body, "end_time": 0, "seats": True, "hours": False},
+        headers=staff,
+    )
+
+    assert response.status_code == 422
+    errors = field_errors(response)
+    assert errors["end_time"] == "Ce champ doit être une heure au format HH:MM."
+    assert errors["seats"] == errors["hours"] == "Ce champ attend un nombre, pas true ou false."

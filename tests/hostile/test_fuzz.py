@@ -1,5 +1,5 @@
 """Any input: schemathesis drives every operation of openapi/openapi.json against the running
-app, as a stranger and as a logged-in learner. No 5xx, no answer that breaks its own schema or
+app, as a stranger, as a logged-in learner and as staff. No 5xx, no answer that breaks its own schema or
 status codes, no invalid input accepted, 405 with the right Allow for other methods.
 
 `make test` runs a bounded number of examples (FUZZ_EXAMPLES, 8 by default); `make fuzz` runs
@@ -13,7 +13,7 @@ from pathlib import Path
 from httpx import AsyncClient
 
 from tests.learners.test_fiche import FICHE, learner_headers
-from tests.support import Mailbox
+from tests.support import Mailbox, staff_headers
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
@@ -79,6 +79,20 @@ async def test_every_operation_holds_against_a_logged_in_learner(
 
     code, report = await fuzz(
         served, "--header", f"Authorization:{auth['Authorization']}", *excluded
+    )
+
+    assert code == 0, report[-20000:]
+
+
+async def test_every_operation_holds_against_staff(
+    served: str, catalogue: int, client: AsyncClient, mailbox: Mailbox, server_log: Path
+) -> None:
+    staff = await staff_headers(client, mailbox, "fuzz.agent@paris.fr")
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    excluded = [arg for op in SESSION_ENDING for arg in ("--exclude-operation-id", op)]
+
+    code, report = await fuzz(
+        served, "--header", f"Authorization:{staff['Authorization']}", *excluded
     )
 
     assert code == 0, report[-20000:]

@@ -3,11 +3,11 @@
 import re
 import unicodedata
 from datetime import date, time
-from typing import Annotated
+from typing import Annotated, Any, get_args
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, BeforeValidator, WithJsonSchema, field_validator
+from pydantic import BaseModel, BeforeValidator, ValidationInfo, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 # Mainland France and the overseas departments and collectivities.
@@ -37,13 +37,24 @@ def _without_nul(value: object) -> object:
     return value
 
 
+def _admits_bool(annotation: object) -> bool:
+    if annotation is bool or annotation is Any:
+        return True
+    return any(_admits_bool(arg) for arg in get_args(annotation))
+
+
 class Input(BaseModel):
-    """A request body. No text anywhere in it may hold a NUL character, which PostgreSQL
-    cannot store: refused with a 422 that names the field, whatever the field's own rules."""
+    """A request body, with two rules for every field whatever its own: no text anywhere may
+    hold a NUL character (PostgreSQL cannot store it), and `true`/`false` is no number (lax
+    parsing reads them as 1 and 0). Either is a 422 that names the field."""
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_nul(cls, value: object) -> object:
+    def _plain_values(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, bool) and info.field_name is not None:
+            field = cls.model_fields.get(info.field_name)
+            if field is not None and not _admits_bool(field.annotation):
+                raise PydanticCustomError("bool_not_a_number", "Input should not be a boolean")
         return _without_nul(value)
 
 
@@ -115,10 +126,24 @@ def clean_text(value: str) -> str:
     return value
 
 
+_LOCAL_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?")
+
+
+def _time_text(value: object) -> object:
+    # Lax parsing reads a number as seconds past midnight UTC: a time with an offset, which no
+    # course hour has (and which cannot be compared with one).
+    if not isinstance(value, time) and not (
+        isinstance(value, str) and _LOCAL_TIME.fullmatch(value)
+    ):
+        raise PydanticCustomError("time_type", "Input should be a valid time")
+    return value
+
+
 # A time of day in Paris, written "18:30:00" (accepted as "18:30" too). JSON Schema's "time"
 # format demands an offset, which a course's hour has none of: documented as a pattern instead.
 LocalTime = Annotated[
     time,
+    BeforeValidator(_time_text),
     WithJsonSchema(
         {
             "type": "string",
