@@ -1,6 +1,6 @@
 """Any input: schemathesis drives every operation of openapi/openapi.json against the running
-app, as a stranger, as a logged-in learner and as staff. No 5xx, no answer that breaks its own schema or
-status codes, no invalid input accepted, 405 with the right Allow for other methods.
+app, as a stranger, as a logged-in learner and as staff. No 5xx, no answer that breaks its own
+schema or status codes, no invalid input accepted, 405 with the right Allow for other methods.
 
 `make test` runs a bounded number of examples (FUZZ_EXAMPLES, 8 by default); `make fuzz` runs
 many more."""
