@@ -10,7 +10,7 @@ FRONTEND_STAMP := frontend/node_modules/.installed
 FRONTEND_BUILD := frontend/dist/index.html
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts
 
-.PHONY: install run test test-backend test-frontend test-hostile fuzz audit browser lint openapi bench-catalogue bench-legacy bench-allocation bench-rush clean
+.PHONY: install run test test-backend test-frontend test-hostile fuzz audit browser lint openapi bench-catalogue bench-legacy bench-allocation bench-rush bench-captcha clean
 
 ## install: the venv in .venv, the npm packages, the built SPA
 install: $(STAMP) $(FRONTEND_BUILD)
@@ -88,6 +88,11 @@ bench-rush: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/rush.py
 	$(BIN)/python bench/rush.py --scale-out --learners 1000 --ramp 60 --no-overload
+
+## bench-captcha: the login and a course page, quiet and while 16 clients fetch captcha audio
+bench-captcha: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python bench/captcha.py
 
 ## bench-allocation: allocate 50,000 learners' 150,000 applications to 1,200 courses
 bench-allocation: install

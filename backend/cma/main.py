@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import cma.models  # noqa: F401 - registers every table
 from cma import backoffice, spa
+from cma.accounts.captcha import close_renderer
 from cma.accounts.router import router as accounts_router
 from cma.accounts.service import Rules
 from cma.background import run_background
@@ -225,6 +226,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await engine.dispose()
             await side_engine.dispose()
             close_hasher()
+            close_renderer()
 
     app = FastAPI(
         title="CMA — Cours Municipaux d'Adultes et compte parisien",

@@ -6,7 +6,7 @@ import wave
 from datetime import timedelta
 
 import pytest
-from httpx import AsyncClient
+from httpx import ASGITransport, AsyncClient
 from PIL import Image
 from sqlalchemy import update
 
@@ -129,3 +129,30 @@ async def test_an_unknown_challenge_is_a_clear_404(client: AsyncClient) -> None:
 
     assert response.status_code == 404
     assert response.json()["type"] == "urn:cma:problem:captcha-not-found"
+
+
+async def test_a_challenge_is_rendered_once_and_then_always_the_same(client: AsyncClient) -> None:
+    body = (await client.post("/api/v1/captchas")).json()
+
+    audios = [(await client.get(body["audio_url"])).content for _ in range(3)]
+    images = [(await client.get(body["image_url"])).content for _ in range(3)]
+
+    # One hearing as good as any other: a solver gains nothing by asking again.
+    assert len(set(audios)) == 1
+    assert len(set(images)) == 1
+
+
+async def test_each_client_has_only_so_many_audio_readings_rendered(
+    client: AsyncClient, app: object
+) -> None:
+    fresh = [(await client.post("/api/v1/captchas")).json() for _ in range(11)]
+
+    statuses = [(await client.get(c["audio_url"])).status_code for c in fresh]
+    again = await client.get(fresh[0]["audio_url"])
+    transport = ASGITransport(app=app, client=("198.51.100.77", 4000))  # type: ignore[arg-type]
+    async with AsyncClient(transport=transport, base_url="https://cma.test") as other:
+        elsewhere = await other.get(fresh[10]["audio_url"])
+
+    assert statuses == [200] * 10 + [429]
+    assert again.status_code == 200  # already rendered: served again for nothing
+    assert elsewhere.status_code == 200

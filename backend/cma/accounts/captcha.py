@@ -1,17 +1,24 @@
 """The verification code of the sign-up form: one code, an image and a French audio reading.
 
 A challenge is a row (code, expiry); it is consumed by the first answer, right or wrong, so one
-code cannot be guessed at repeatedly. Images and audio are rendered on demand off the event loop.
+code cannot be guessed at repeatedly. Its image and its audio are rendered once, when first
+asked for, in a low-priority process (an audio reading takes a quarter of a second of CPU),
+and kept with it: every later request gets the same bytes, so a solver hears it as often as
+it likes without costing anything, and each client may have only so many rendered.
 """
 
+import asyncio
 import secrets
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from io import BytesIO
+from multiprocessing import get_context
 from pathlib import Path
+from typing import Literal
 
-import anyio
 from captcha.audio import AudioCaptcha
 from captcha.image import ImageCaptcha
 from sqlalchemy import delete, func, select, update
@@ -19,7 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.accounts.exceptions import CaptchaInvalid, CaptchaNotFound
 from cma.accounts.models import Captcha
-from cma.core.security import same_secret
+from cma.core.client import Client
+from cma.core.ratelimit import Rule, Throttle
+from cma.core.security import lower_priority, same_secret
 from cma.core.settings import get_settings
 
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/i/l: people confuse them
@@ -60,25 +69,90 @@ async def create(session: AsyncSession) -> Captcha:
     return captcha
 
 
-async def _live_code(session: AsyncSession, captcha_id: uuid.UUID) -> str:
-    code = await session.scalar(
-        select(Captcha.code).where(
-            Captcha.id == captcha_id, Captcha.consumed_at.is_(None), Captcha.expires_at > func.now()
-        )
+Medium = Literal["image", "audio"]
+_RENDER: dict[Medium, Callable[[str], bytes]] = {"image": _render_png, "audio": _render_wav}
+_rendering: dict[tuple[uuid.UUID, Medium], asyncio.Lock] = {}
+
+
+# At the lowest priority: a reading waits for everything else, logins' password work included.
+# Those who asked wait their turn (no refusal they could retry at once); each client may have
+# only so many rendered.
+RENDER_NICENESS = 19
+
+
+@lru_cache
+def _renderer() -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        1, mp_context=get_context("spawn"), initializer=partial(lower_priority, RENDER_NICENESS)
     )
-    if code is None:
+
+
+async def _render(medium: Medium, code: str) -> bytes:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_renderer(), _RENDER[medium], code)
+
+
+def close_renderer() -> None:
+    """Stop the rendering process (at shutdown); a later rendering starts a new one."""
+    if _renderer.cache_info().currsize:
+        _renderer().shutdown(wait=False, cancel_futures=True)
+        _renderer.cache_clear()
+
+
+async def _stored(
+    session: AsyncSession, captcha_id: uuid.UUID, medium: Medium
+) -> tuple[str, bytes | None]:
+    column = Captcha.image if medium == "image" else Captcha.audio
+    row = (
+        await session.execute(
+            select(Captcha.code, column).where(
+                Captcha.id == captcha_id,
+                Captcha.consumed_at.is_(None),
+                Captcha.expires_at > func.now(),
+            )
+        )
+    ).one_or_none()
+    if row is None:
         raise CaptchaNotFound()
-    return code
+    return row[0], row[1]
 
 
-async def image(session: AsyncSession, captcha_id: uuid.UUID) -> bytes:
-    code = await _live_code(session, captcha_id)
-    return await anyio.to_thread.run_sync(_render_png, code)
-
-
-async def audio(session: AsyncSession, captcha_id: uuid.UUID) -> bytes:
-    code = await _live_code(session, captcha_id)
-    return await anyio.to_thread.run_sync(_render_wav, code)
+async def media(
+    session: AsyncSession,
+    throttle: Throttle,
+    render_rule: Rule,
+    captcha_id: uuid.UUID,
+    medium: Medium,
+    client: Client,
+) -> bytes:
+    """The challenge's image or audio: rendered the first time (counted against the client),
+    the same bytes every time after."""
+    code, stored = await _stored(session, captcha_id, medium)
+    if stored is not None:
+        return stored
+    lock = _rendering.setdefault((captcha_id, medium), asyncio.Lock())
+    try:
+        async with lock:
+            code, stored = await _stored(session, captcha_id, medium)
+            if stored is not None:
+                return stored
+            await throttle.consume(render_rule, client.key)
+            # Nothing written yet: the connection goes back to the pool while the process
+            # renders, instead of waiting with it.
+            await session.commit()
+            rendered = await _render(medium, code)
+            column = Captcha.image if medium == "image" else Captcha.audio
+            # Another process may have rendered it meanwhile: the first one kept wins.
+            await session.execute(
+                update(Captcha)
+                .where(Captcha.id == captcha_id, column.is_(None))
+                .values({column: rendered})
+            )
+            _, kept = await _stored(session, captcha_id, medium)
+            return kept or rendered
+    finally:
+        if not lock.locked():
+            _rendering.pop((captcha_id, medium), None)
 
 
 async def consume(

@@ -225,3 +225,6 @@ class Captcha(CreatedAt, Base):
     code: Mapped[str] = mapped_column(String(16))
     expires_at: Mapped[datetime] = mapped_column(index=True)
     consumed_at: Mapped[datetime | None]
+    # Rendered once, when first asked for; the same bytes after.
+    image: Mapped[bytes | None] = mapped_column(LargeBinary)
+    audio: Mapped[bytes | None] = mapped_column(LargeBinary)

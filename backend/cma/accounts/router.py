@@ -148,10 +148,20 @@ async def create_captcha(
     tags=["captchas"],
     summary="Image du code de vérification",
     response_class=Response,
-    responses={200: {"content": {"image/png": {}}}, **responses(CaptchaNotFound, InvalidInput)},
+    description="Rendered once, when first asked for: the same bytes every time after. Each "
+    "client may have only so many rendered (429 past that).",
+    responses={
+        200: {"content": {"image/png": {}}},
+        **responses(CaptchaNotFound, InvalidInput, TooManyRequests),
+    },
 )
-async def captcha_image(captcha_id: uuid.UUID, db: SessionDep) -> Response:
-    return Response(await captcha.image(db, captcha_id), media_type="image/png", headers=NO_STORE)
+async def captcha_image(
+    captcha_id: uuid.UUID, db: SessionDep, throttle: ThrottleDep, rules: RulesDep, client: ClientDep
+) -> Response:
+    image = await captcha.media(
+        db, throttle, rules.captcha_image_address, captcha_id, "image", client
+    )
+    return Response(image, media_type="image/png", headers=NO_STORE)
 
 
 @router.get(
@@ -159,10 +169,21 @@ async def captcha_image(captcha_id: uuid.UUID, db: SessionDep) -> Response:
     tags=["captchas"],
     summary="Code de vérification lu à voix haute (français)",
     response_class=Response,
-    responses={200: {"content": {"audio/wav": {}}}, **responses(CaptchaNotFound, InvalidInput)},
+    description="Rendered once, when first asked for (it takes a quarter of a second of CPU): "
+    "the same bytes every time after. Each client may have 10 rendered in 10 minutes (429 "
+    "past that).",
+    responses={
+        200: {"content": {"audio/wav": {}}},
+        **responses(CaptchaNotFound, InvalidInput, TooManyRequests),
+    },
 )
-async def captcha_audio(captcha_id: uuid.UUID, db: SessionDep) -> Response:
-    return Response(await captcha.audio(db, captcha_id), media_type="audio/wav", headers=NO_STORE)
+async def captcha_audio(
+    captcha_id: uuid.UUID, db: SessionDep, throttle: ThrottleDep, rules: RulesDep, client: ClientDep
+) -> Response:
+    audio = await captcha.media(
+        db, throttle, rules.captcha_audio_address, captcha_id, "audio", client
+    )
+    return Response(audio, media_type="audio/wav", headers=NO_STORE)
 
 
 # --- A. sign-up and activation ---------------------------------------------------------------

@@ -80,6 +80,8 @@ class Rules:
     mail_address: Rule
     mail_email: Rule
     captcha_address: Rule
+    captcha_image_address: Rule
+    captcha_audio_address: Rule
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Rules":
@@ -96,6 +98,12 @@ class Rules:
             mail_address=Rule.of("mail-address", settings.mail_request_limit_per_address),
             mail_email=Rule.of("mail-email", settings.mail_request_limit_per_email),
             captcha_address=Rule.of("captcha-address", settings.captcha_limit_per_address),
+            captcha_image_address=Rule.of(
+                "captcha-image-address", settings.captcha_image_limit_per_address
+            ),
+            captcha_audio_address=Rule.of(
+                "captcha-audio-address", settings.captcha_audio_limit_per_address
+            ),
         )
 
 

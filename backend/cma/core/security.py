@@ -60,10 +60,12 @@ PASSWORD_CONTEXT = CryptContext(
 )
 
 
-def _worker_setup() -> None:
-    # Password work is the intended cost of a login, never a reason for a catalogue page or a
+def lower_priority(niceness: int = 5) -> None:
+    """The initializer of a process doing CPU work for the API (password checks, captcha
+    rendering)."""
+    # That work is the intended cost of a login, never a reason for a catalogue page or a
     # basket to wait: the operating system serves the event loops first.
-    os.nice(5)
+    os.nice(niceness)
     # And it ends with the server process, even one killed without notice.
     if sys.platform == "linux":
         with contextlib.suppress(OSError):  # a libc without that name (musl): no such guard
@@ -83,7 +85,7 @@ class Hasher:
 
     def __init__(self, concurrency: int, queue: int, patience: float = 1.0) -> None:
         self.pool = ProcessPoolExecutor(
-            concurrency, mp_context=get_context("spawn"), initializer=_worker_setup
+            concurrency, mp_context=get_context("spawn"), initializer=lower_priority
         )
         self.concurrency = concurrency
         self.capacity = concurrency + queue

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     # Wrong passwords given with one activation link.
     activation_guess_limit: str = "5 per 15 minutes"
     captcha_limit_per_address: str = "60 per 10 minutes"
+    # Renderings per client: an image is cheap, a French audio reading takes about a quarter of
+    # a second of CPU; a challenge already rendered is served again for nothing.
+    captcha_image_limit_per_address: str = "60 per 10 minutes"
+    captcha_audio_limit_per_address: str = "10 per 10 minutes"
 
     password_hash_concurrency: int = Field(
         default=2, description="Password hashes computed at once per process (CPU bound)."

@@ -31,7 +31,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Image du code de vérification */
+        /**
+         * Image du code de vérification
+         * @description Rendered once, when first asked for: the same bytes every time after. Each client may have only so many rendered (429 past that).
+         */
         get: operations["captcha_image_api_v1_captchas__captcha_id__image_get"];
         put?: never;
         post?: never;
@@ -48,7 +51,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Code de vérification lu à voix haute (français) */
+        /**
+         * Code de vérification lu à voix haute (français)
+         * @description Rendered once, when first asked for (it takes a quarter of a second of CPU): the same bytes every time after. Each client may have 10 rendered in 10 minutes (429 past that).
+         */
         get: operations["captcha_audio_api_v1_captchas__captcha_id__audio_get"];
         put?: never;
         post?: never;
@@ -3074,6 +3080,24 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `too-many-requests`: Trop de tentatives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:too-many-requests",
+                     *       "title": "Trop de tentatives",
+                     *       "status": 429,
+                     *       "detail": "Trop de tentatives. Veuillez réessayer plus tard."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     captcha_audio_api_v1_captchas__captcha_id__audio_get: {
@@ -3126,6 +3150,24 @@ export interface operations {
                      *       "title": "Données invalides",
                      *       "status": 422,
                      *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `too-many-requests`: Trop de tentatives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:too-many-requests",
+                     *       "title": "Trop de tentatives",
+                     *       "status": 429,
+                     *       "detail": "Trop de tentatives. Veuillez réessayer plus tard."
                      *     }
                      */
                     "application/problem+json": unknown;
