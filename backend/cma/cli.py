@@ -46,6 +46,8 @@ def serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         proxy_headers=True,
         server_header=False,  # no product name to fingerprint
+        # uvicorn's HTTP/1.1 with deadlines for a request's headers and body (slow clients).
+        http="cma.core.slow_clients:BoundedHttpToolsProtocol",
         log_level="info",
     )
 

@@ -28,7 +28,13 @@ def served(settings: Settings) -> Iterator[str]:
     log = LOG.open("w")
     process = subprocess.Popen(
         [CMA, "serve", "--port", str(port)],
-        env={**os.environ, "OUTBOX_IN_PROCESS": "false"},
+        env={
+            **os.environ,
+            "OUTBOX_IN_PROCESS": "false",
+            # Short deadlines for slow clients, so that tests see them pass.
+            "REQUEST_HEADER_TIMEOUT": "2",
+            "REQUEST_BODY_TIMEOUT": "3",
+        },
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
         description="Password checks that may wait per process; past it, 503 with Retry-After.",
     )
 
+    # A request's headers must arrive within this, from its first byte (or the connection's
+    # opening), then its body within this: a client that dribbles is answered 408 and cut off.
+    request_header_timeout: float = Field(default=10.0, gt=0)
+    request_body_timeout: float = Field(default=30.0, gt=0)
+
     outbox_in_process: bool = Field(
         default=True, description="Run the mail worker inside each API process."
     )

@@ -1,0 +1,73 @@
+"""A client that sends its request slowly is cut off, not kept for ever (slowloris)."""
+
+import asyncio
+import time
+from urllib.parse import urlsplit
+
+STEP = 0.25  # seconds between two bytes; the served app allows 2 s for headers, 3 for a body
+
+
+async def _dribble(served: str, at_once: bytes, slowly: bytes) -> tuple[bytes, float]:
+    """Send `at_once`, then `slowly` a byte at a time: what the server answered, and when."""
+    parts = urlsplit(served)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    started = time.monotonic()
+    writer.write(at_once)
+    answer = b""
+    try:
+        for byte in slowly:
+            writer.write(bytes([byte]))
+            await writer.drain()
+            try:
+                answer += await asyncio.wait_for(reader.read(4096), STEP)
+            except TimeoutError:
+                continue
+            if answer or reader.at_eof():
+                break
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+    return answer, time.monotonic() - started
+
+
+async def test_headers_sent_a_byte_at_a_time_are_cut_off(served: str) -> None:
+    request = b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 200 + b"\r\n\r\n"
+
+    results = await asyncio.gather(*(_dribble(served, b"", request) for _ in range(20)))
+
+    for answer, took in results:
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert b"urn:cma:problem:request-timeout" in answer
+        assert took < 6, took
+
+
+async def test_a_body_sent_a_byte_at_a_time_is_cut_off(served: str) -> None:
+    body = b'{"email": "' + b"a" * 400 + b'@yopmail.com"}'
+    head = (
+        b"POST /api/v1/password-resets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+    )
+
+    answer, took = await _dribble(served, head, body)
+
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert took < 7, took
+
+
+async def test_a_connection_that_sends_nothing_is_closed(served: str) -> None:
+    parts = urlsplit(served)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    started = time.monotonic()
+
+    answer = await asyncio.wait_for(reader.read(4096), 10)
+
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 408")
+    assert time.monotonic() - started < 5
+
+
+async def test_a_request_sent_at_a_normal_pace_is_answered(served: str) -> None:
+    answer, _ = await _dribble(served, b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r", b"\n")
+
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
