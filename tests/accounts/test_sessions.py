@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from httpx import AsyncClient
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from cma.accounts.models import LoginSession
 from tests.support import PASSWORD, Mailbox, active_account, bearer, log_in, sign_up
@@ -155,15 +155,21 @@ async def test_a_new_login_replaces_the_session_it_came_with(
     assert (await client.get("/api/v1/me", headers=bearer(second))).status_code == 200
 
 
-async def test_an_idle_session_expires(client: AsyncClient, mailbox: Mailbox) -> None:
+async def test_a_session_idle_for_half_an_hour_ends(client: AsyncClient, mailbox: Mailbox) -> None:
     await active_account(client, mailbox, "a@yopmail.com")
     token = await log_in(client, "a@yopmail.com")
-    async with mailbox.sessionmaker() as session, session.begin():
-        await session.execute(
-            update(LoginSession).values(last_seen_at=LoginSession.last_seen_at - timedelta(hours=3))
-        )
 
-    assert (await client.get("/api/v1/me", headers=bearer(token))).status_code == 401
+    async def idle(minutes: int) -> int:
+        async with mailbox.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(LoginSession).values(last_seen_at=func.now() - timedelta(minutes=minutes))
+            )
+        return (await client.get("/api/v1/me", headers=bearer(token))).status_code
+
+    me = await client.get("/api/v1/me", headers=bearer(token))
+    assert me.json()["session_idle_seconds"] == 30 * 60  # for the SPA to warn before
+    assert await idle(29) == 200
+    assert await idle(31) == 401
 
 
 async def test_swagger_authorize_uses_the_oauth2_password_form(

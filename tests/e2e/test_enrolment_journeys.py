@@ -1,8 +1,11 @@
 """Journey F in the browser, the learner's side: a course into the basket, submitted."""
 
-from playwright.async_api import Page, expect
-from sqlalchemy import select
+from datetime import timedelta
 
+from playwright.async_api import Page, expect
+from sqlalchemy import func, select, update
+
+from cma.accounts.models import LoginSession
 from cma.catalogue.models import Course
 from tests.e2e.conftest import check_screen
 from tests.e2e.test_catalogue_journeys import catalogue  # noqa: F401 - fixture
@@ -58,3 +61,52 @@ async def test_add_a_course_submit_the_basket_and_see_it_in_mes_demandes(
     await page.get_by_role("link", name="Mes demandes").click()
     await expect(page.locator(".course-card")).to_contain_text("Déposée")
     await check_screen(page, "mes demandes candidature")
+
+
+async def test_a_session_about_to_end_warns_and_keeps_what_was_typed(
+    page: Page,
+    mailbox: Mailbox,
+    live_url: str,
+    catalogue: int,  # noqa: F811
+) -> None:
+    await page.clock.install()
+    await sign_up_and_activate(page, mailbox, live_url)
+    await page.goto("/connexion")
+    await log_in(page)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Rattacher votre compte CMA")
+    csrf = next(c["value"] for c in await page.context.cookies() if c["name"] == "cma_csrf")
+    await page.context.request.post(
+        "/api/v1/me/learner", data=FICHE, headers={"X-CSRF-Token": csrf}
+    )
+    async with mailbox.sessionmaker() as session:
+        code = await session.scalar(
+            select(Course.code)
+            .where(Course.period != "second_semester", Course.needs_motivation.is_(True))
+            .order_by(Course.code)
+            .limit(1)
+        )
+    await page.goto(f"/catalogue/{code}")
+    motivation = "Je voudrais reprendre ce cours pour mon nouveau travail à la mairie."
+    await page.get_by_label("Quelques lignes de motivation").fill(motivation)
+
+    # 26 minutes without a request: five minutes before the server would end the session.
+    await page.clock.fast_forward("26:00")
+    warning = page.get_by_role("alertdialog", name="Votre session va bientôt se terminer")
+    await expect(warning).to_be_visible()
+    await expect(warning.get_by_role("button", name="Rester connecté(e)")).to_be_focused()
+    await check_screen(page, "session bientot terminee")
+    await warning.get_by_role("button", name="Rester connecté(e)").click()
+    await expect(warning).to_be_hidden()
+
+    # Away for good this time: the session ends, on the server and in the page.
+    async with mailbox.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(LoginSession).values(last_seen_at=func.now() - timedelta(minutes=31))
+        )
+    await page.clock.fast_forward("31:00")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter à Mon compte")
+    await expect(page.get_by_text("Votre session a expiré ou a été fermée.")).to_be_visible()
+    await log_in(page)
+
+    await expect(page).to_have_url(f"{live_url}/catalogue/{code}")
+    await expect(page.get_by_label("Quelques lignes de motivation")).to_have_value(motivation)

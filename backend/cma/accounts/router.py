@@ -422,6 +422,7 @@ async def me(auth: AuthDep, db: SessionDep, response: Response) -> MeOut:
             **_account_out(auth.account).model_dump(),
             "learner_record": state,
             "role": auth.account.role,
+            "session_idle_seconds": int(get_settings().session_idle_ttl.total_seconds()),
         }
     )
 

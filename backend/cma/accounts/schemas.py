@@ -287,6 +287,10 @@ class MeOut(AccountOut):
         "CMA account. With `none`, the CMA pages lead to the choice of the seed."
     )
     role: Literal["learner", "staff"]
+    session_idle_seconds: int = Field(
+        examples=[1800],
+        description="A session unused this long ends: a client may warn its user before.",
+    )
 
 
 class LoginResult(BaseModel):

@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     password_reset_ttl: timedelta = timedelta(hours=1)
     email_change_ttl: timedelta = timedelta(hours=24)
     session_ttl: timedelta = timedelta(hours=12)
-    session_idle_ttl: timedelta = timedelta(hours=2)
+    # A session unused this long ends (ASVS 3.3.2, level 2); the SPA warns five minutes before.
+    session_idle_ttl: timedelta = timedelta(minutes=30)
 
     # limits' notation: "N per M unit", several separated by ";".
     rate_limit_storage_url: str | None = Field(

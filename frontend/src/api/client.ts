@@ -114,7 +114,24 @@ export function sessionLostMiddleware(onLost: () => void): Middleware {
   };
 }
 
+/** Calls `onActive` on every answer the server gave: a request that carried a live session
+ *  kept it alive there (its idle clock starts again). */
+export function activityMiddleware(onActive: () => void): Middleware {
+  return {
+    onResponse({ response }) {
+      if (response.status !== 401) onActive();
+      return response;
+    },
+  };
+}
+
 let sessionLost: () => void = () => undefined;
+let active: () => void = () => undefined;
+
+/** The session's idle clock registers what to do on each answer. */
+export function onActivity(handler: () => void): void {
+  active = handler;
+}
 
 /** The router registers what to do when the session is lost. */
 export function onSessionLost(handler: () => void): void {
@@ -131,6 +148,7 @@ export function createApi(
   });
   client.use(csrfMiddleware(options.cookies ?? (() => document.cookie)));
   client.use(sessionLostMiddleware(() => sessionLost()));
+  client.use(activityMiddleware(() => active()));
   return client;
 }
 

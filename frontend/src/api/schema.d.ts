@@ -2387,6 +2387,12 @@ export interface components {
              * @enum {string}
              */
             role: "learner" | "staff";
+            /**
+             * Session Idle Seconds
+             * @description A session unused this long ends: a client may warn its user before.
+             * @example 1800
+             */
+            session_idle_seconds: number;
         };
         /**
          * NewCourse

@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { checkIdle, idle, idleState, noteUse } from "./idle";
+
+describe("the session's idle clock", () => {
+  it("warns five minutes before the end, then ends", () => {
+    expect(idleState(0, 1800)).toBe("active");
+    expect(idleState(1499, 1800)).toBe("active");
+    expect(idleState(1500, 1800)).toBe("warning");
+    expect(idleState(1799, 1800)).toBe("warning");
+    expect(idleState(1800, 1800)).toBe("expired");
+  });
+
+  it("starts again with every use, and counts what is left", () => {
+    noteUse(0);
+    expect(checkIdle(1800, 26 * 60 * 1000)).toBe("warning");
+    expect(idle.secondsLeft).toBe(4 * 60);
+    noteUse(26 * 60 * 1000);
+    expect(checkIdle(1800, 27 * 60 * 1000)).toBe("active");
+  });
+});
