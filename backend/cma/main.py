@@ -41,6 +41,7 @@ from cma.learners.router import admin as learners_admin_router
 from cma.learners.router import router as learners_router
 from cma.learners.service import legacy_rules
 from cma.notifications import mailbox
+from cma.personal.router import router as personal_router
 
 logger = logging.getLogger(__name__)
 
@@ -241,6 +242,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(accounts_router)
+    api.include_router(personal_router)
     api.include_router(catalogue_router)
     api.include_router(catalogue_admin_router)
     api.include_router(learners_router)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -13,6 +13,7 @@ from cma.core.database import SessionDep
 from cma.core.problems import CsrfRefused, Forbidden, NotAuthenticated
 from cma.core.ratelimit import Throttle
 from cma.core.security import same_secret
+from cma.core.settings import get_settings
 
 SESSION_COOKIE = "cma_session"
 CSRF_COOKIE = "cma_csrf"
@@ -42,6 +43,37 @@ async def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     """For writes that must stand whatever the request's transaction does (its own pool)."""
     maker: async_sessionmaker[AsyncSession] = request.app.state.side_sessionmaker
     return maker
+
+
+def set_session_cookies(response: Response, token: str) -> None:
+    settings = get_settings()
+    max_age = int(settings.session_ttl.total_seconds())
+    for name, value, httponly in (
+        (SESSION_COOKIE, token, True),
+        # Readable by the SPA, which echoes it in the X-CSRF-Token header.
+        (CSRF_COOKIE, service.csrf_token_for(token), False),
+    ):
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path="/",
+            secure=settings.cookie_secure,
+            httponly=httponly,
+            samesite="lax",
+        )
+
+
+def clear_session_cookies(response: Response) -> None:
+    settings = get_settings()
+    for name in (SESSION_COOKIE, CSRF_COOKIE):
+        response.delete_cookie(
+            name,
+            path="/",
+            secure=settings.cookie_secure,
+            samesite="lax",
+            httponly=name == SESSION_COOKIE,
+        )
 
 
 ThrottleDep = Annotated[Throttle, Depends(_throttle)]

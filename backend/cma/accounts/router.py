@@ -5,19 +5,17 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Response, status
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from cma.accounts import captcha, service
 from cma.accounts.dependencies import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
     AuthDep,
     OptionalSessionDep,
     RulesDep,
     SessionmakerDep,
     ThrottleDep,
+    clear_session_cookies,
+    set_session_cookies,
 )
 from cma.accounts.exceptions import (
     AlreadyActive,
@@ -42,10 +40,8 @@ from cma.accounts.schemas import (
     LoginRequest,
     LoginResult,
     MailSent,
-    MeOut,
     OAuth2PasswordForm,
     OAuth2Token,
-    PasswordBody,
     PasswordChange,
     PasswordResetConfirm,
     ProfileIn,
@@ -64,9 +60,7 @@ from cma.core.problems import (
     TooManyRequests,
     responses,
 )
-from cma.core.settings import get_settings
 from cma.core.validation import normalize_email
-from cma.learners import service as learners
 
 router = APIRouter()
 
@@ -76,37 +70,6 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def _account_out(account: Account) -> AccountOut:
     return AccountOut.model_validate(account, from_attributes=True)
-
-
-def _set_session_cookies(response: Response, token: str) -> None:
-    settings = get_settings()
-    max_age = int(settings.session_ttl.total_seconds())
-    for name, value, httponly in (
-        (SESSION_COOKIE, token, True),
-        # Readable by the SPA, which echoes it in the X-CSRF-Token header.
-        (CSRF_COOKIE, service.csrf_token_for(token), False),
-    ):
-        response.set_cookie(
-            name,
-            value,
-            max_age=max_age,
-            path="/",
-            secure=settings.cookie_secure,
-            httponly=httponly,
-            samesite="lax",
-        )
-
-
-def _clear_session_cookies(response: Response) -> None:
-    settings = get_settings()
-    for name in (SESSION_COOKIE, CSRF_COOKIE):
-        response.delete_cookie(
-            name,
-            path="/",
-            secure=settings.cookie_secure,
-            samesite="lax",
-            httponly=name == SESSION_COOKIE,
-        )
 
 
 # --- captchas --------------------------------------------------------------------------------
@@ -318,7 +281,7 @@ async def log_in(
         proof=body.proof,
         replaces=previous,
     )
-    _set_session_cookies(response, opened.token)
+    set_session_cookies(response, opened.token)
     response.headers.update(NO_STORE)
     return LoginResult(
         access_token=opened.token,
@@ -338,7 +301,7 @@ async def log_in(
 )
 async def log_out(auth: AuthDep, db: SessionDep, response: Response) -> None:
     await service.log_out(db, auth.session)
-    _clear_session_cookies(response)
+    clear_session_cookies(response)
 
 
 @router.post(
@@ -405,47 +368,6 @@ async def confirm_password_reset(body: PasswordResetConfirm, db: SessionDep) -> 
 
 
 # --- C. the account space --------------------------------------------------------------------
-
-
-@router.get(
-    "/me",
-    tags=["me"],
-    summary="Mon compte : qui suis-je",
-    responses=responses(*AUTH_ERRORS),
-)
-async def me(auth: AuthDep, db: SessionDep, response: Response) -> MeOut:
-    response.headers.update(NO_STORE)
-    learner = await learners.learner_of(db, auth.account.id)
-    state = "none" if learner is None else "paired" if learner.legacy_account_id else "created"
-    return MeOut.model_validate(
-        {
-            **_account_out(auth.account).model_dump(),
-            "learner_record": state,
-            "role": auth.account.role,
-            "session_idle_seconds": int(get_settings().session_idle_ttl.total_seconds()),
-        }
-    )
-
-
-@router.delete(
-    "/me",
-    tags=["me"],
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Supprimer mon compte",
-    description="Deletes the account and everything attached to it, after checking the "
-    "current password. A confirmation mail is sent to the address.",
-    responses=responses(*AUTH_ERRORS, InvalidInput, WrongPassword, TooManyRequests, Busy),
-)
-async def delete_me(
-    body: PasswordBody,
-    auth: AuthDep,
-    db: SessionDep,
-    throttle: ThrottleDep,
-    rules: RulesDep,
-    response: Response,
-) -> None:
-    await service.delete_account(db, throttle, rules, auth.account, auth.session, body.password)
-    _clear_session_cookies(response)
 
 
 @router.get(
@@ -564,37 +486,4 @@ async def put_subscriptions(
     )
     return SubscriptionsOut.model_validate(
         {"topics": await service.subscriptions_of(db, auth.account)}
-    )
-
-
-@router.get(
-    "/me/export",
-    tags=["me"],
-    summary="Télécharger mes données",
-    description="Everything kept about the account, as JSON (GDPR right of access).",
-    responses=responses(*AUTH_ERRORS),
-)
-async def export(auth: AuthDep, db: SessionDep) -> Response:
-    data = await service.export(db, auth.account)
-    learner = await learners.learner_of(db, auth.account.id)
-    data["learner"] = learners.record_out(learner, auth.account) if learner else None
-    data["training_history"] = (
-        [
-            {
-                "year": h.year,
-                "course_code": h.course_code,
-                "course_title": h.course_title,
-                "result": h.result,
-            }
-            for h in await learners.history(db, auth.account)
-        ]
-        if learner
-        else []
-    )
-    return JSONResponse(
-        jsonable_encoder(data),
-        headers={
-            **NO_STORE,
-            "Content-Disposition": 'attachment; filename="mes-donnees-compte-parisien.json"',
-        },
     )

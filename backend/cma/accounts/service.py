@@ -65,6 +65,7 @@ TOPIC_LABELS = {
     ),
 }
 SESSION_TOUCH_SECONDS = 60
+ERASED = "compte supprimé"
 # For the other contexts' password checks (the old site's login): one way to slow guessing.
 begin_password_attempt = attempts.begin
 # And their mailed links: one form of link.
@@ -637,6 +638,8 @@ async def export(session: AsyncSession, account: Account) -> dict[str, Any]:
             "terms_version": account.terms_version,
             "terms_accepted_at": account.terms_accepted_at,
             "password_changed_at": account.password_changed_at,
+            "email_changed_at": account.email_changed_at,
+            "role": account.role,
         },
         "profile": profile_of(account),
         "subscriptions": await subscriptions_of(session, account),
@@ -664,9 +667,11 @@ async def export(session: AsyncSession, account: Account) -> dict[str, Any]:
         "security_events": [
             {"at": e.at, "kind": e.kind, "by": e.actor, "detail": e.detail} for e in events
         ],
-        "mails": [
+        "messages": [
             {
+                "channel": m.channel,
                 "template": m.template,
+                "subject": notifications.subject_of(m),
                 "recipient": m.recipient,
                 "created_at": m.created_at,
                 "status": m.status,
@@ -677,18 +682,34 @@ async def export(session: AsyncSession, account: Account) -> dict[str, Any]:
     }
 
 
-async def delete_account(
-    session: AsyncSession,
+async def confirm_password(
     throttle: Throttle,
     rules: Rules,
     account: Account,
     current_session: LoginSession,
     password: str,
 ) -> None:
+    """The current password, asked before an account is erased (400 when wrong)."""
     if not await _check_current_password(throttle, rules, account, current_session, password):
         raise WrongPassword("password")
-    await notifications.forget_account(session, account.id)
-    await notifications.enqueue(session, "account_deleted", account.email)
+
+
+async def forget_account(session: AsyncSession, account: Account, known: list[str]) -> None:
+    """Erase the account, everything attached to it, and the messages sent to it or to any of
+    the addresses and phones in `known`; its address is told, by a mail erased once sent.
+
+    A security event (staff given, taken back) outlives the account, for accountability, but
+    loses the address: nothing left names the person.
+    """
+    await session.execute(
+        update(SecurityEvent)
+        .where(SecurityEvent.account_id == account.id)
+        .values(email=ERASED, account_id=None)
+    )
+    await signups.forget_all(session, account.email)
+    reached = [account.email, *([account.mobile_phone] if account.mobile_phone else []), *known]
+    await notifications.forget(session, account.id, reached)
+    await notifications.enqueue(session, "account_deleted", account.email, erase_once_sent=True)
     await session.delete(account)
     await session.flush()
 

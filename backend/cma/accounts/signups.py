@@ -412,6 +412,11 @@ async def forget_address(session: AsyncSession, email: str) -> None:
     await session.execute(delete(Signup).where(Signup.email == email, Signup.consumed_at.is_(None)))
 
 
+async def forget_all(session: AsyncSession, email: str) -> None:
+    """The account of this address is erased: so is every sign-up that ever named it."""
+    await session.execute(delete(Signup).where(Signup.email == email))
+
+
 async def purge_expired(session: AsyncSession) -> None:
     """Housekeeping: a sign-up never activated is erased a day after its link died."""
     await session.execute(

@@ -57,11 +57,21 @@ _INCR_MANY = text(
     RETURNING key, hits
     """
 ).bindparams(bindparam("keys", type_=ARRAY(String)), bindparam("expiries", type_=ARRAY(Integer)))
+# The rows are locked in key order, as the increment above takes them (its keys are sorted):
+# concurrent reservations and releases of the same windows wait for each other, never in a
+# cycle.
 _DECR_MANY = text(
     """
-    WITH forgotten AS (DELETE FROM rate_limit_counters WHERE key = ANY(:forget))
-    UPDATE rate_limit_counters SET hits = hits - 1
-    WHERE key = ANY(:keys) AND expires_at > now() AND hits > 0
+    WITH locked AS (
+        SELECT key FROM rate_limit_counters WHERE key = ANY(:keys) OR key = ANY(:forget)
+        ORDER BY key FOR UPDATE
+    ),
+    forgotten AS (
+        DELETE FROM rate_limit_counters c USING locked l
+        WHERE c.key = l.key AND c.key = ANY(:forget)
+    )
+    UPDATE rate_limit_counters c SET hits = c.hits - 1 FROM locked l
+    WHERE c.key = l.key AND c.key = ANY(:keys) AND c.expires_at > now() AND c.hits > 0
     """
 ).bindparams(bindparam("keys", type_=ARRAY(String)), bindparam("forget", type_=ARRAY(String)))
 _EXPIRY = text(
@@ -98,8 +108,12 @@ class PostgresStorage(Storage):
 
     async def incr_many(self, keys: list[str], expiries: list[int]) -> dict[str, int]:
         """Count one hit on each key, in one round trip; the counts after it."""
+        ordered = sorted(zip(keys, expiries, strict=True))  # rows locked in key order
         async with self._engine.begin() as conn:
-            rows = await conn.execute(_INCR_MANY, {"keys": keys, "expiries": expiries})
+            rows = await conn.execute(
+                _INCR_MANY,
+                {"keys": [k for k, _ in ordered], "expiries": [e for _, e in ordered]},
+            )
             return {key: int(hits) for key, hits in rows}
 
     async def decr_many(self, keys: list[str], forget: Sequence[str] = ()) -> None:

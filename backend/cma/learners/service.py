@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -385,3 +385,77 @@ async def reset_legacy_password(session: AsyncSession, raw: str, password: str) 
         raise InvalidLegacyResetToken()
     legacy.password_hash = await hash_password(password)
     await session.flush()
+
+
+# --- the person's data -----------------------------------------------------------------------
+
+LINK_OUTCOME_LABELS = {
+    LinkOutcome.WRONG_PASSWORD: "Identifiants de l'ancien compte incorrects",
+    LinkOutcome.THROTTLED: "Essai refusé : trop d'essais",
+    LinkOutcome.NO_PASSWORD: "Ancien compte sans mot de passe utilisable",
+    LinkOutcome.ALREADY_LINKED: "Ancien compte déjà rattaché",
+    LinkOutcome.TICKET_ISSUED: "Identifiants de l'ancien compte vérifiés",
+    LinkOutcome.TICKET_INVALID: "Rattachement expiré",
+    LinkOutcome.LINKED: "Comptes rattachés",
+    LinkOutcome.CONFLICT: "Rattachement refusé : déjà fait ailleurs",
+}
+_OLD_ACCOUNT_FIELDS = ("email", *FICHE_FIELDS, "linked_at", "created_at", "updated_at")
+
+
+async def export_of(session: AsyncSession, account: Account) -> dict[str, Any]:
+    """The fiche, the old account it came from, its years, and every pairing attempt."""
+    learner = await learner_of(session, account.id)
+    legacy = (
+        await session.get(LegacyAccount, learner.legacy_account_id)
+        if learner is not None and learner.legacy_account_id is not None
+        else None
+    )
+    trail = await session.scalars(
+        select(LinkAudit).where(LinkAudit.account_id == account.id).order_by(LinkAudit.at)
+    )
+    return {
+        "learner": record_out(learner, account) if learner else None,
+        "old_account": (
+            {"id": legacy.id, **{f: getattr(legacy, f) for f in _OLD_ACCOUNT_FIELDS}}
+            if legacy
+            else None
+        ),
+        "training_history": [
+            {
+                "year": h.year,
+                "course_code": h.course_code,
+                "course_title": h.course_title,
+                "result": h.result,
+            }
+            for h in (await history(session, account) if learner else [])
+        ],
+        "pairing_trail": [
+            {
+                "at": row.at,
+                "outcome": row.outcome,
+                "outcome_label": LINK_OUTCOME_LABELS[LinkOutcome(row.outcome)],
+                "client_address": str(row.client_address) if row.client_address else None,
+            }
+            for row in trail
+        ],
+    }
+
+
+async def forget(session: AsyncSession, account_id: uuid.UUID) -> list[str]:
+    """Erase the fiche, the old account it was paired with (its record and years), and the
+    pairing trail of the account. Returns the addresses and phones the person was known by
+    here, for the messages sent to them to go too."""
+    learner = await learner_of(session, account_id)
+    known: list[str] = []
+    await session.execute(delete(LinkAudit).where(LinkAudit.account_id == account_id))
+    if learner is None:
+        return known
+    known += [p for p in (learner.mobile_phone, learner.landline_phone) if p]
+    if learner.legacy_account_id is not None:
+        legacy = await session.get(LegacyAccount, learner.legacy_account_id)
+        if legacy is not None:
+            known += [v for v in (legacy.email, legacy.mobile_phone, legacy.landline_phone) if v]
+            await session.delete(legacy)  # its history and reset links go with it
+    await session.delete(learner)
+    await session.flush()
+    return known

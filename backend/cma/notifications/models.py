@@ -59,3 +59,6 @@ class OutboxMessage(CreatedAt, Base):
     next_attempt_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
+    # Gone once sent (or given up): a mail that must leave no trace, as the one confirming an
+    # account's erasure to its address.
+    erase_once_sent: Mapped[bool] = mapped_column(server_default=text("false"))

@@ -21,6 +21,7 @@ async def enqueue(
     context: dict[str, Any] | None = None,
     secrets: dict[str, Any] | None = None,
     channel: Channel = Channel.MAIL,
+    erase_once_sent: bool = False,
 ) -> OutboxMessage:
     """Queue a mail (or an SMS); it leaves only if the caller's transaction commits.
 
@@ -37,11 +38,17 @@ async def enqueue(
         context=context or {},
         secrets=secrets,
         message_id=make_msgid(domain=get_settings().mail_from.rsplit("@", 1)[-1]),
+        erase_once_sent=erase_once_sent,
     )
     # No flush: the rows go out with the caller's next flush or its commit, all at once (the
     # answers of a whole campaign are tens of thousands of mails).
     session.add(message)
     return message
+
+
+def subject_of(message: OutboxMessage) -> str:
+    """What the person saw of a message: a mail's subject, or "SMS"."""
+    return TEMPLATES.get(message.template, "") if message.channel == Channel.MAIL else "SMS"
 
 
 async def list_for_account(session: AsyncSession, account_id: uuid.UUID) -> list[OutboxMessage]:
@@ -78,11 +85,11 @@ async def purge_unowned(session: AsyncSession) -> None:
     )
 
 
-async def forget_account(session: AsyncSession, account_id: uuid.UUID) -> None:
-    """Erase the record of mails sent to an account that is being deleted."""
+async def forget(session: AsyncSession, account_id: uuid.UUID, recipients: list[str]) -> None:
+    """Erase every message of an account being deleted, and every one sent to an address or
+    a phone it was known by (sent or still waiting: none will leave now)."""
     await session.execute(
         delete(OutboxMessage).where(
-            OutboxMessage.account_id == account_id,
-            OutboxMessage.status != OutboxStatus.PENDING,
+            (OutboxMessage.account_id == account_id) | OutboxMessage.recipient.in_(recipients)
         )
     )

@@ -88,6 +88,8 @@ async def deliver_due(
                 if message.attempts >= max_attempts:
                     message.status = OutboxStatus.FAILED
                     message.secrets = None
+                    if message.erase_once_sent:
+                        await session.delete(message)
                     logger.error(
                         "%s %s to %s abandoned: %s",
                         message.channel,
@@ -110,6 +112,8 @@ async def deliver_due(
                 message.sent_at = func.now()
                 message.secrets = None
                 message.last_error = None
+                if message.erase_once_sent:
+                    await session.delete(message)
         return len(batch)
 
 

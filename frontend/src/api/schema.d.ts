@@ -248,27 +248,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/me": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Mon compte : qui suis-je */
-        get: operations["me_api_v1_me_get"];
-        put?: never;
-        post?: never;
-        /**
-         * Supprimer mon compte
-         * @description Deletes the account and everything attached to it, after checking the current password. A confirmation mail is sent to the address.
-         */
-        delete: operations["delete_me_api_v1_me_delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/me/profile": {
         parameters: {
             query?: never;
@@ -371,6 +350,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Mon compte : qui suis-je */
+        get: operations["me_api_v1_me_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Supprimer mon compte
+         * @description Erases, after checking the current password, everything kept about the person: the account, the fiche, the old CMA account it was paired with and its years, applications (a seat held passes down the waiting list), baskets, the pairing trail, mails and SMS. A confirmation mail goes to the address, and is erased once sent.
+         */
+        delete: operations["delete_me_api_v1_me_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/export": {
         parameters: {
             query?: never;
@@ -380,7 +380,7 @@ export interface paths {
         };
         /**
          * Télécharger mes données
-         * @description Everything kept about the account, as JSON (GDPR right of access).
+         * @description Everything kept about the person, as one JSON document (GDPR rights of access and portability), secrets excepted.
          */
         get: operations["export_api_v1_me_export_get"];
         put?: never;
@@ -1063,6 +1063,49 @@ export interface components {
              */
             terms_accepted_at: string;
         };
+        /** AccountPart */
+        AccountPart: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Email */
+            email: string;
+            /** Status */
+            status: string;
+            /** Role */
+            role: string;
+            /** Mobile Phone */
+            mobile_phone: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Activated At
+             * Format: date-time
+             */
+            activated_at: string;
+            /** Terms Version */
+            terms_version: string;
+            /**
+             * Terms Accepted At
+             * Format: date-time
+             */
+            terms_accepted_at: string;
+            /**
+             * Password Changed At
+             * Format: date-time
+             */
+            password_changed_at: string;
+            /**
+             * Email Changed At
+             * Format: date-time
+             */
+            email_changed_at: string;
+        };
         /**
          * ActivationRequest
          * @description Following the activation link: the link's token and the password chosen at sign-up.
@@ -1144,6 +1187,18 @@ export interface components {
             /** Courses */
             courses: components["schemas"]["CourseAllocation"][];
         };
+        /** AnswersMailedPart */
+        AnswersMailedPart: {
+            /** Allocation Run Id */
+            allocation_run_id: number;
+            /** Campaign Id */
+            campaign_id: number;
+            /**
+             * Sent At
+             * Format: date-time
+             */
+            sent_at: string;
+        };
         /**
          * ApplicationOut
          * @description An application; from the response period on, with the allocation's answer and why.
@@ -1215,6 +1270,52 @@ export interface components {
             can_confirm: boolean;
             /** Can Decline */
             can_decline: boolean;
+        };
+        /** ApplicationPart */
+        ApplicationPart: {
+            /** Id */
+            id: number;
+            /** Campaign Id */
+            campaign_id: number;
+            /** Campaign Name */
+            campaign_name: string;
+            /** School Year */
+            school_year: string;
+            /** Course Code */
+            course_code: string;
+            /** Course Title */
+            course_title: string;
+            /** Rank */
+            rank: number;
+            /** Priority Situation */
+            priority_situation: string | null;
+            /** Previous Level */
+            previous_level: string | null;
+            /** Motivation */
+            motivation: string | null;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Withdrawn At */
+            withdrawn_at: string | null;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Reason */
+            reason: string | null;
+            /** Reason Label */
+            reason_label: string | null;
+            /** Tier */
+            tier: number | null;
+            /** Tier Label */
+            tier_label: string | null;
+            /** Waitlist Position */
+            waitlist_position: number | null;
+            /** Offer Deadline */
+            offer_deadline: string | null;
         };
         /**
          * ApplicationStatus
@@ -1331,6 +1432,30 @@ export interface components {
              * @description The applications match the basket as it is.
              */
             submitted: boolean;
+        };
+        /** BasketPart */
+        BasketPart: {
+            /** Campaign Id */
+            campaign_id: number;
+            /** Campaign Name */
+            campaign_name: string;
+            /** Course Code */
+            course_code: string;
+            /** Course Title */
+            course_title: string;
+            /** Rank */
+            rank: number;
+            /** Priority Situation */
+            priority_situation: string | null;
+            /** Previous Level */
+            previous_level: string | null;
+            /** Motivation */
+            motivation: string | null;
+            /**
+             * Added At
+             * Format: date-time
+             */
+            added_at: string;
         };
         /** CampaignApplications */
         CampaignApplications: {
@@ -1981,6 +2106,17 @@ export interface components {
             /** Campaigns */
             campaigns: components["schemas"]["CampaignApplications"][];
         };
+        /** HistoryPart */
+        HistoryPart: {
+            /** Year */
+            year: number;
+            /** Course Code */
+            course_code: string;
+            /** Course Title */
+            course_title: string;
+            /** Result */
+            result: string | null;
+        };
         /**
          * InvitationAcceptance
          * @description Following a staff invitation: the link's token and the password its owner chooses.
@@ -2270,6 +2406,28 @@ export interface components {
             ticket: string;
             learner: components["schemas"]["LearnerIn"];
         };
+        /** LinkPart */
+        LinkPart: {
+            /**
+             * Purpose
+             * @description `password_reset` or `email_change`
+             */
+            purpose: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Used Or Retired At */
+            used_or_retired_at: string | null;
+            /** New Email */
+            new_email: string | null;
+        };
         /**
          * LoginRequest
          * @example {
@@ -2394,6 +2552,29 @@ export interface components {
              */
             session_idle_seconds: number;
         };
+        /** MessagePart */
+        MessagePart: {
+            /**
+             * Channel
+             * @description `mail` or `sms`
+             */
+            channel: string;
+            /** Template */
+            template: string;
+            /** Subject */
+            subject: string;
+            /** Recipient */
+            recipient: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Status */
+            status: string;
+            /** Sent At */
+            sent_at: string | null;
+        };
         /**
          * NewCourse
          * @example {
@@ -2517,6 +2698,56 @@ export interface components {
             token_type: "bearer";
         };
         /**
+         * OldAccountPart
+         * @description The old CMA site's account, as its export gave it (paired: its password is gone).
+         */
+        OldAccountPart: {
+            /** Id */
+            id: number;
+            /** Email */
+            email: string;
+            /** Title */
+            title: string | null;
+            /** Last Name */
+            last_name: string | null;
+            /** Birth Name */
+            birth_name: string | null;
+            /** First Name */
+            first_name: string | null;
+            /** Birth Date */
+            birth_date: string | null;
+            /** Birth Country */
+            birth_country: string | null;
+            /** Address */
+            address: string | null;
+            /** Address 2 */
+            address_2: string | null;
+            /** Address 3 */
+            address_3: string | null;
+            /** Postal Code */
+            postal_code: string | null;
+            /** City */
+            city: string | null;
+            /** Mobile Phone */
+            mobile_phone: string | null;
+            /** Landline Phone */
+            landline_phone: string | null;
+            /** Heard From */
+            heard_from: string | null;
+            /** Linked At */
+            linked_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
          * PageIn
          * @example {
          *       "body": "## Comment s'inscrire\n\n1. Créez votre compte parisien…",
@@ -2576,6 +2807,20 @@ export interface components {
             title: string;
             /** Position */
             position: number;
+        };
+        /** PairingPart */
+        PairingPart: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Outcome */
+            outcome: string;
+            /** Outcome Label */
+            outcome_label: string;
+            /** Client Address */
+            client_address: string | null;
         };
         /** PairingTicketOut */
         PairingTicketOut: {
@@ -2656,6 +2901,47 @@ export interface components {
          * @enum {string}
          */
         Period: "annual" | "first_semester" | "second_semester";
+        /**
+         * PersonalData
+         * @description Everything the service keeps about the person, secrets (password and token hashes)
+         *     excepted. An allocation's outcome shows from the first day of its response period, as on
+         *     the site.
+         */
+        PersonalData: {
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            account: components["schemas"]["AccountPart"];
+            profile: components["schemas"]["ProfileOut"];
+            /** Subscriptions */
+            subscriptions: components["schemas"]["SubscriptionOut"][];
+            /** Sessions */
+            sessions: components["schemas"]["SessionPart"][];
+            /** Links Sent */
+            links_sent: components["schemas"]["LinkPart"][];
+            /** Security Events */
+            security_events: components["schemas"]["SecurityEventPart"][];
+            /**
+             * Messages
+             * @description Mails and SMS sent to the person
+             */
+            messages: components["schemas"]["MessagePart"][];
+            /** @description The fiche CMA */
+            learner: components["schemas"]["LearnerOut"] | null;
+            old_account: components["schemas"]["OldAccountPart"] | null;
+            /** Training History */
+            training_history: components["schemas"]["HistoryPart"][];
+            /** Pairing Trail */
+            pairing_trail: components["schemas"]["PairingPart"][];
+            /** Basket */
+            basket: components["schemas"]["BasketPart"][];
+            /** Applications */
+            applications: components["schemas"]["ApplicationPart"][];
+            /** Answers Mailed */
+            answers_mailed: components["schemas"]["AnswersMailedPart"][];
+        };
         /**
          * PrioritySituation
          * @description A situation that gives priority on an oversubscribed course.
@@ -2842,6 +3128,44 @@ export interface components {
          * @enum {string}
          */
         Reason: "seats_for_all" | "selected" | "course_full" | "cap_reached" | "promoted" | "course_cancelled";
+        /** SecurityEventPart */
+        SecurityEventPart: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Kind */
+            kind: string;
+            /** By */
+            by: string;
+            /** Detail */
+            detail: string;
+        };
+        /** SessionPart */
+        SessionPart: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Last Seen At
+             * Format: date-time
+             */
+            last_seen_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** Client Address */
+            client_address: string | null;
+            /** User Agent */
+            user_agent: string | null;
+        };
         /**
          * SignupRequest
          * @description Je crée mon compte.
@@ -3896,192 +4220,6 @@ export interface operations {
             };
         };
     };
-    me_api_v1_me_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MeOut"];
-                };
-            };
-            /** @description `not-authenticated`: Connexion requise */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:cma:problem:not-authenticated",
-                     *       "title": "Connexion requise",
-                     *       "status": 401,
-                     *       "detail": "Vous devez être connecté pour accéder à cette page."
-                     *     }
-                     */
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `csrf`: Jeton CSRF manquant ou invalide */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:cma:problem:csrf",
-                     *       "title": "Jeton CSRF manquant ou invalide",
-                     *       "status": 403,
-                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
-                     *     }
-                     */
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    delete_me_api_v1_me_delete: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PasswordBody"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description `wrong-password`: Mot de passe incorrect */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:cma:problem:wrong-password",
-                     *       "title": "Mot de passe incorrect",
-                     *       "status": 400,
-                     *       "detail": "Le mot de passe actuel est incorrect."
-                     *     }
-                     */
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `not-authenticated`: Connexion requise */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:cma:problem:not-authenticated",
-                     *       "title": "Connexion requise",
-                     *       "status": 401,
-                     *       "detail": "Vous devez être connecté pour accéder à cette page."
-                     *     }
-                     */
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `csrf`: Jeton CSRF manquant ou invalide */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:cma:problem:csrf",
-                     *       "title": "Jeton CSRF manquant ou invalide",
-                     *       "status": 403,
-                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
-                     *     }
-                     */
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `validation`: Données invalides */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:cma:problem:validation",
-                     *       "title": "Données invalides",
-                     *       "status": 422,
-                     *       "detail": "Certaines informations saisies sont invalides."
-                     *     }
-                     */
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `too-many-requests`: Trop de tentatives */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:cma:problem:too-many-requests",
-                     *       "title": "Trop de tentatives",
-                     *       "status": 429,
-                     *       "detail": "Trop de tentatives. Veuillez réessayer plus tard."
-                     *     }
-                     */
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description `busy`: Service très sollicité */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "urn:cma:problem:busy",
-                     *       "title": "Service très sollicité",
-                     *       "status": 503,
-                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
-                     *     }
-                     */
-                    "application/problem+json": unknown;
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
     get_profile_api_v1_me_profile_get: {
         parameters: {
             query?: never;
@@ -4710,6 +4848,192 @@ export interface operations {
             };
         };
     };
+    me_api_v1_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_me_api_v1_me_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `wrong-password`: Mot de passe incorrect */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:wrong-password",
+                     *       "title": "Mot de passe incorrect",
+                     *       "status": 400,
+                     *       "detail": "Le mot de passe actuel est incorrect."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `too-many-requests`: Trop de tentatives */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:too-many-requests",
+                     *       "title": "Trop de tentatives",
+                     *       "status": 429,
+                     *       "detail": "Trop de tentatives. Veuillez réessayer plus tard."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `busy`: Service très sollicité */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:busy",
+                     *       "title": "Service très sollicité",
+                     *       "status": 503,
+                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     export_api_v1_me_export_get: {
         parameters: {
             query?: never;
@@ -4725,7 +5049,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PersonalData"];
                 };
             };
             /** @description `not-authenticated`: Connexion requise */

@@ -1,0 +1,75 @@
+"""What enrolment keeps about a learner: given in their export, erased with their account."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cma.catalogue.models import Campaign, Course
+from cma.catalogue.service import today
+from cma.enrolment import offers
+from cma.enrolment.models import HOLDING, AllocationRun, Application, BasketItem, ResponseMail
+from cma.enrolment.service import ANSWER_FIELDS, applications
+
+
+async def export_of(session: AsyncSession, learner_id: uuid.UUID) -> dict[str, Any]:
+    """The learner's basket, applications (as the learner sees them: an outcome shows from
+    the response period) and the answers mailed."""
+    basket_rows = await session.execute(
+        select(BasketItem, Course, Campaign)
+        .join(Course, Course.code == BasketItem.course_code)
+        .join(Campaign, Campaign.id == BasketItem.campaign_id)
+        .where(BasketItem.learner_id == learner_id)
+        .order_by(BasketItem.rank)
+    )
+    answered = await session.execute(
+        select(ResponseMail.allocation_run_id, AllocationRun.campaign_id, ResponseMail.created_at)
+        .join(AllocationRun, AllocationRun.id == ResponseMail.allocation_run_id)
+        .where(ResponseMail.learner_id == learner_id)
+        .order_by(ResponseMail.created_at)
+    )
+    return {
+        "basket": [
+            {
+                "campaign_id": campaign.id,
+                "campaign_name": campaign.name,
+                "course_code": course.code,
+                "course_title": course.title,
+                "rank": item.rank,
+                **{f: getattr(item, f) for f in ANSWER_FIELDS},
+                "added_at": item.created_at,
+            }
+            for item, course, campaign in basket_rows
+        ],
+        "applications": [
+            {
+                **{k: v for k, v in application.items() if not k.startswith("can_")},
+                "course_code": application["course"]["code"],
+                "course_title": application["course"]["title"],
+            }
+            for application in await applications(session, learner_id)
+        ],
+        "answers_mailed": [
+            {"allocation_run_id": run_id, "campaign_id": campaign_id, "sent_at": at}
+            for run_id, campaign_id, at in answered
+        ],
+    }
+
+
+async def forget(session: AsyncSession, learner_id: uuid.UUID) -> None:
+    """Erase the learner's basket, applications and answers; a seat they held goes down the
+    waiting list, as on a decline."""
+    held = list(
+        await session.scalars(
+            select(Application.course_code).where(
+                Application.learner_id == learner_id, Application.status.in_(HOLDING)
+            )
+        )
+    )
+    await session.execute(delete(ResponseMail).where(ResponseMail.learner_id == learner_id))
+    await session.execute(delete(BasketItem).where(BasketItem.learner_id == learner_id))
+    await session.execute(delete(Application).where(Application.learner_id == learner_id))
+    await session.flush()
+    for code in sorted(set(held)):
+        await offers.promote(session, code, today())

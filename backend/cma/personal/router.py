@@ -1,0 +1,75 @@
+"""/me: who am I, my data, my erasure; they span the Paris account and the CMA record."""
+
+from fastapi import APIRouter, Response, status
+
+from cma.accounts.dependencies import AuthDep, RulesDep, ThrottleDep, clear_session_cookies
+from cma.accounts.exceptions import WrongPassword
+from cma.accounts.schemas import AccountOut, MeOut, PasswordBody
+from cma.core.database import SessionDep
+from cma.core.problems import (
+    Busy,
+    CsrfRefused,
+    InvalidInput,
+    NotAuthenticated,
+    TooManyRequests,
+    responses,
+)
+from cma.core.settings import get_settings
+from cma.learners import service as learners
+from cma.personal import service
+from cma.personal.schemas import PersonalData
+
+router = APIRouter(tags=["me"])
+AUTH_ERRORS = (NotAuthenticated, CsrfRefused)
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@router.get("/me", summary="Mon compte : qui suis-je", responses=responses(*AUTH_ERRORS))
+async def me(auth: AuthDep, db: SessionDep, response: Response) -> MeOut:
+    response.headers.update(NO_STORE)
+    learner = await learners.learner_of(db, auth.account.id)
+    state = "none" if learner is None else "paired" if learner.legacy_account_id else "created"
+    return MeOut.model_validate(
+        {
+            **AccountOut.model_validate(auth.account, from_attributes=True).model_dump(),
+            "learner_record": state,
+            "role": auth.account.role,
+            "session_idle_seconds": int(get_settings().session_idle_ttl.total_seconds()),
+        }
+    )
+
+
+@router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Supprimer mon compte",
+    description="Erases, after checking the current password, everything kept about the "
+    "person: the account, the fiche, the old CMA account it was paired with and its years, "
+    "applications (a seat held passes down the waiting list), baskets, the pairing trail, "
+    "mails and SMS. A confirmation mail goes to the address, and is erased once sent.",
+    responses=responses(*AUTH_ERRORS, InvalidInput, WrongPassword, TooManyRequests, Busy),
+)
+async def delete_me(
+    body: PasswordBody,
+    auth: AuthDep,
+    db: SessionDep,
+    throttle: ThrottleDep,
+    rules: RulesDep,
+    response: Response,
+) -> None:
+    await service.erase(db, throttle, rules, auth.account, auth.session, body.password)
+    clear_session_cookies(response)
+
+
+@router.get(
+    "/me/export",
+    summary="Télécharger mes données",
+    description="Everything kept about the person, as one JSON document (GDPR rights of "
+    "access and portability), secrets excepted.",
+    responses=responses(*AUTH_ERRORS),
+)
+async def export(auth: AuthDep, db: SessionDep, response: Response) -> PersonalData:
+    response.headers.update(
+        {**NO_STORE, "Content-Disposition": 'attachment; filename="mes-donnees-cma.json"'}
+    )
+    return await service.export(db, auth.account)

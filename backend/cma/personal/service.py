@@ -1,0 +1,47 @@
+"""One person across the contexts: their export, and their erasure, in one transaction."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cma.accounts import service as accounts
+from cma.accounts.models import Account, LoginSession
+from cma.core.ratelimit import Throttle
+from cma.enrolment import personal_data as enrolment
+from cma.learners import service as learners
+from cma.personal.schemas import PersonalData
+
+
+async def export(session: AsyncSession, account: Account) -> PersonalData:
+    learner = await learners.learner_of(session, account.id)
+    return PersonalData.model_validate(
+        {
+            "generated_at": datetime.now(UTC),
+            **await accounts.export(session, account),
+            **await learners.export_of(session, account),
+            **(
+                await enrolment.export_of(session, learner.id)
+                if learner
+                else {"basket": [], "applications": [], "answers_mailed": []}
+            ),
+        }
+    )
+
+
+async def erase(
+    session: AsyncSession,
+    throttle: Throttle,
+    rules: accounts.Rules,
+    account: Account,
+    current_session: LoginSession,
+    password: str,
+) -> None:
+    """Everything about the person goes: applications (a seat they held passes down the
+    waiting list), the fiche, the old account it was paired with, its years and trail, the
+    messages, the account. Nothing that names them is left."""
+    await accounts.confirm_password(throttle, rules, account, current_session, password)
+    learner = await learners.learner_of(session, account.id)
+    if learner is not None:
+        await enrolment.forget(session, learner.id)
+    known = await learners.forget(session, account.id)
+    await accounts.forget_account(session, account, known)

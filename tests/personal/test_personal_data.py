@@ -1,0 +1,158 @@
+"""A person's data is theirs: all of it in one export, and none of it left after erasure.
+
+The person here has used everything: paired an old CMA account, completed the fiche, applied,
+got a seat in a committed allocation ahead of someone on the waiting list, received mails.
+"""
+
+import uuid
+from pathlib import Path
+
+from httpx import AsyncClient
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cma.enrolment import runs
+from cma.enrolment.allocation import draw
+from cma.enrolment.models import Application
+from cma.learners.legacy_import import Report
+from cma.learners.models import Learner, LegacyAccount, TrainingHistory
+from tests.enrolment.campaigns import closed_campaign
+from tests.learners.test_fiche import FICHE, learner_headers
+from tests.support import Mailbox, staff_headers
+
+PERSON = "zephyrine.martel@yopmail.com"
+DETAILS = {
+    **FICHE,
+    "last_name": "Martel-Quintaine",
+    "first_name": "Zéphyrine",
+    "birth_name": "Quintaine",
+    "address": "27 rue des Abbesses",
+    "address_2": "Escalier B",
+    "mobile_phone": "06 71 82 93 04",
+    "landline_phone": "01 45 67 89 12",
+}
+TRACES = (
+    PERSON,
+    "Martel-Quintaine",
+    "Zéphyrine",
+    "Quintaine",
+    "27 rue des Abbesses",
+    "+33671829304",
+    "+33145678912",
+)
+
+
+async def _learner_id(sessionmaker: async_sessionmaker[AsyncSession], phone: str) -> uuid.UUID:
+    async with sessionmaker() as session:
+        found = await session.scalar(select(Learner.id).where(Learner.mobile_phone == phone))
+    assert found is not None
+    return found
+
+
+async def _everything(sessionmaker: async_sessionmaker[AsyncSession]) -> str:
+    """Every row of every table, as text."""
+    async with sessionmaker() as session:
+        tables = list(
+            await session.scalars(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            )
+        )
+        rows = []
+        for table in tables:
+            rows += list(
+                await session.scalars(text(f'SELECT row_to_json(t)::text FROM "{table}" t'))  # noqa: S608
+            )
+    return "\n".join(rows)
+
+
+async def test_a_fully_used_account_is_all_in_its_export_then_leaves_no_trace(
+    client: AsyncClient,
+    mailbox: Mailbox,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    catalogue: int,
+    imported: Report,
+    export: Path,
+) -> None:
+    # The person pairs an old CMA account, and reviews its record with today's details.
+    lines = (export / "credentials.csv").read_text(encoding="utf-8").splitlines()[1:]
+    known = dict(line.split(";")[:2] for line in lines)
+    async with sessionmaker() as session:
+        old = await session.scalar(
+            select(LegacyAccount)
+            .where(
+                LegacyAccount.email.in_(known),
+                LegacyAccount.id.in_(select(TrainingHistory.legacy_account_id)),
+                LegacyAccount.last_name.is_not(None),
+            )
+            .order_by(LegacyAccount.id)
+            .limit(1)
+        )
+        assert old is not None
+        old_email, old_password = old.email, known[old.email]
+        old_traces = [v for v in (old.last_name, old.address, old.mobile_phone) if v]
+    auth = await learner_headers(client, mailbox, PERSON)
+    ticket = await client.post(
+        "/api/v1/learner-links/legacy-login",
+        json={"email": old_email, "password": old_password},
+        headers=auth,
+    )
+    linked = await client.post(
+        "/api/v1/learner-links",
+        json={"ticket": ticket.json()["ticket"], "learner": DETAILS},
+        headers=auth,
+    )
+    assert linked.status_code == 201, linked.text
+    # Someone else applies to the same one-seat course, and will wait behind the person.
+    other = await learner_headers(client, mailbox, "autre.eleve@yopmail.com")
+    await client.post(
+        "/api/v1/me/learner", json={**FICHE, "mobile_phone": "06 99 88 77 66"}, headers=other
+    )
+    person_id = await _learner_id(sessionmaker, "+33671829304")
+    other_id = await _learner_id(sessionmaker, "+33699887766")
+    campaign = await closed_campaign(sessionmaker)
+    code = await campaign.course("RZ0001", seats=1)
+    [mine] = await campaign.apply(person_id, code, situation="rsa")
+    [theirs] = await campaign.apply(other_id, code)
+    seed = next(s for s in range(1, 1000) if draw(s, person_id) < draw(s, other_id))
+    async with sessionmaker() as session, session.begin():
+        await runs.commit(session, campaign.id, seed, None)
+    staff = await staff_headers(client, mailbox, "agent@paris.fr")
+    sent = await client.post(f"/api/v1/admin/campaigns/{campaign.id}/responses", headers=staff)
+    assert sent.status_code == 200, sent.text
+    await mailbox.deliver()
+    client.cookies.clear()
+
+    data = (await client.get("/api/v1/me/export", headers=auth)).json()
+
+    assert data["account"]["email"] == PERSON
+    assert data["learner"]["last_name"] == "Martel-Quintaine"
+    assert data["old_account"]["email"] == old_email
+    assert data["old_account"]["linked_at"] is not None
+    assert data["training_history"]
+    assert [step["outcome"] for step in data["pairing_trail"]] == ["ticket_issued", "linked"]
+    assert all(step["client_address"] for step in data["pairing_trail"])
+    [application] = data["applications"]
+    assert application["id"] == mine
+    assert application["status"] == "offered"
+    assert application["priority_situation"] == "rsa"
+    assert data["answers_mailed"][0]["campaign_id"] == campaign.id
+    templates = {m["template"] for m in data["messages"]}
+    assert {"activation", "learner_linked", "allocation_responses"} <= templates
+    assert "password_hash" not in str(data)
+    assert "token_hash" not in str(data)
+
+    erased = await client.request(
+        "DELETE", "/api/v1/me", json={"password": FICHE and "Tilleul7Oranger"}, headers=auth
+    )
+    assert erased.status_code == 204, erased.text
+    farewell = await mailbox.last_to(PERSON)
+
+    assert farewell.subject == "Votre compte parisien a été supprimé"
+    left = await _everything(sessionmaker)
+    assert [trace for trace in (*TRACES, old_email, *old_traces) if trace in left] == []
+    async with sessionmaker() as session:
+        # The seat passed down the waiting list, as on a decline.
+        assert (
+            await session.scalar(select(Application.status).where(Application.id == theirs))
+            == "offered"
+        )
