@@ -28,6 +28,11 @@ const routes: RouteRecordRaw[] = [
     meta: { title: "Informations" },
   },
   {
+    path: "/donnees-personnelles",
+    component: () => import("./shared/PersonalDataPage.vue"),
+    meta: { title: "Données personnelles" },
+  },
+  {
     path: "/connexion",
     component: () => import("./accounts/LoginPage.vue"),
     meta: { title: "Se connecter à Mon compte" },

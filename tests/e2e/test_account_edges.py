@@ -157,3 +157,15 @@ async def test_an_unknown_page_says_so(page: Page) -> None:
 
     await expect(page.get_by_role("heading", level=1)).to_have_text("Page introuvable")
     await check_screen(page, "page introuvable")
+
+
+async def test_the_personal_data_page_says_what_is_kept_and_for_how_long(page: Page) -> None:
+    await page.goto("/")
+    await page.get_by_role("contentinfo").get_by_role("link", name="Données personnelles").click()
+
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Données personnelles")
+    await expect(page.get_by_role("table")).to_contain_text("Une inscription pas encore activée")
+    await expect(
+        page.get_by_text("Il ne reste rien qui permette de vous reconnaître")
+    ).to_be_visible()
+    await check_screen(page, "donnees personnelles")
