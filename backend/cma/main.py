@@ -194,11 +194,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.sqlalchemy_url)
+        engine = create_engine(
+            settings.sqlalchemy_url,
+            pool_size=settings.database_pool_size,
+            pool_timeout=settings.database_pool_timeout,
+        )
         # Short autonomous writes (rate-limit counters, captcha burns, audit rows) are made while
         # a request holds its own connection: from a pool of their own, or a burst that takes
         # every connection of the main pool would wait for ever on itself.
-        side_engine = create_engine(settings.sqlalchemy_url, pool_size=4)
+        side_engine = create_engine(
+            settings.sqlalchemy_url, pool_size=4, pool_timeout=settings.database_pool_timeout
+        )
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.side_sessionmaker = create_sessionmaker(side_engine)

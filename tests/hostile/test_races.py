@@ -37,15 +37,21 @@ async def test_fifty_sign_ups_of_one_address_at_once_make_one_account(
             await asyncio.sleep(float(response.headers["Retry-After"]) / 10)
         raise AssertionError("never let in")
 
+    async def activate(n: int, token: str) -> Response:
+        """The same: a busy server (every connection taken) is asked again."""
+        for _ in range(20):
+            response = await crowd[n].post(
+                "/api/v1/accounts/activation", json={"token": token, "password": PASSWORD}
+            )
+            if response.status_code != 503:
+                return response
+            await asyncio.sleep(float(response.headers["Retry-After"]) / 10)
+        raise AssertionError("never let in")
+
     responses = await asyncio.gather(*(sign_up(n) for n in range(len(crowd))))
-    # Every link mailed (a few: one mailbox gets only so many mails at once), followed at once.
+    # Every link mailed, followed at once.
     tokens = [token_in(mail) for mail in await mailbox.mails_to("course@yopmail.com")]
-    activations = await asyncio.gather(
-        *(
-            crowd[n].post("/api/v1/accounts/activation", json={"token": t, "password": PASSWORD})
-            for n, t in enumerate(tokens)
-        )
-    )
+    activations = await asyncio.gather(*(activate(n, t) for n, t in enumerate(tokens)))
 
     assert {r.status_code for r in responses} == {202}  # the same answer for all: no enumeration
     assert len({r.text.lower() for r in responses}) == 1

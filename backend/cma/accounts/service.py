@@ -41,6 +41,7 @@ from cma.accounts.models import (
 from cma.accounts.schemas import ProfileIn, SignupRequest
 from cma.core import jobs
 from cma.core.client import Client
+from cma.core.database import release
 from cma.core.problems import InvalidInput, TooManyRequests
 from cma.core.ratelimit import Rule, Throttle, subject_key
 from cma.core.security import (
@@ -246,6 +247,7 @@ StaffGrant = signups.StaffGrant
 
 
 async def _check_current_password(
+    session: AsyncSession,
     throttle: Throttle,
     rules: Rules,
     account: Account,
@@ -261,6 +263,7 @@ async def _check_current_password(
     (counted,) = await throttle.reserve(check)
     if counted > rules.reauth_session.limit.amount:
         raise TooManyRequests(await throttle.retry_after(*check))
+    await release(session)
     matches, new_hash = await verify_password(password, account.password_hash)
     if not matches:
         return False
@@ -296,6 +299,7 @@ async def log_in(
         throttle, sessionmaker, rules.login, subject_key(email), client, proof
     )
     account = await _by_email(session, email)
+    await release(session)  # no connection waits with the password work
     async with attempt.unless_shed():
         if account is None:
             # Unknown addresses, and sign-ups not yet activated, cost the same time as known
@@ -410,9 +414,17 @@ async def mail_password_reset(
 
 
 async def _set_password(
-    session: AsyncSession, account: Account, password: str, *, keep_session: int | None = None
+    session: AsyncSession,
+    account: Account,
+    password: str,
+    *,
+    keep_session: int | None = None,
+    password_hash: str | None = None,
 ) -> None:
-    account.password_hash = await hash_password(password)
+    if password_hash is None:
+        await release(session)
+        password_hash = await hash_password(password)
+    account.password_hash = password_hash
     account.password_changed_at = func.now()
     await _retire_tokens(session, account.id)
     await _revoke_sessions(session, account.id, keep=keep_session)
@@ -426,11 +438,22 @@ async def _set_password(
 
 
 async def reset_password(session: AsyncSession, raw: str, password: str) -> Account:
+    # The new password is hashed with no connection held; the link is used only after, so a
+    # refusal on the way (a busy server) leaves it usable.
+    if (
+        await session.scalar(
+            select(AccountToken.id).where(*_live_token(raw, TokenPurpose.PASSWORD_RESET))
+        )
+        is None
+    ):
+        raise InvalidToken()
+    await release(session)
+    password_hash = await hash_password(password)
     token = await _consume_token(session, raw, TokenPurpose.PASSWORD_RESET)
     if token is None:
         raise InvalidToken()
     account = await session.get_one(Account, token.account_id, with_for_update=True)
-    await _set_password(session, account, password)
+    await _set_password(session, account, password, password_hash=password_hash)
     await session.flush()
     return account
 
@@ -448,7 +471,7 @@ async def change_password(
     new_password: str,
 ) -> None:
     if not await _check_current_password(
-        throttle, rules, account, current_session, current_password
+        session, throttle, rules, account, current_session, current_password
     ):
         raise WrongPassword("current_password")
     await _set_password(session, account, new_password, keep_session=current_session.id)
@@ -464,7 +487,9 @@ async def request_email_change(
     password: str,
     client: Client,
 ) -> None:
-    if not await _check_current_password(throttle, rules, account, current_session, password):
+    if not await _check_current_password(
+        session, throttle, rules, account, current_session, password
+    ):
         raise WrongPassword("password")
     if new_email == account.email:
         raise InvalidInput.for_field("new_email", "C'est déjà l'adresse mail de votre compte.")
@@ -512,11 +537,12 @@ async def confirm_email_change(
     )
     if token is None or token.new_email is None:
         raise InvalidToken()
-    account = await session.get_one(Account, token.account_id, with_for_update=True)
+    account = await session.get_one(Account, token.account_id)
     check = (rules.activation_guess, f"email-change:{token.id}")
     (counted,) = await throttle.reserve(check)
     if counted > rules.activation_guess.limit.amount:
         raise TooManyRequests(await throttle.retry_after(*check))
+    await release(session)  # nothing locked, no connection held, while the password is checked
     if not (await verify_password(password, account.password_hash))[0]:
         raise WrongPassword(
             "password", "Le mot de passe n'est pas celui du compte dont l'adresse change."
@@ -524,6 +550,7 @@ async def confirm_email_change(
     await throttle.release(check)
     if await _consume_token(session, raw, TokenPurpose.EMAIL_CHANGE) is None:
         raise InvalidToken()
+    await session.refresh(account, with_for_update=True)
     old_email = account.email
     try:
         async with session.begin_nested():
@@ -683,6 +710,7 @@ async def export(session: AsyncSession, account: Account) -> dict[str, Any]:
 
 
 async def confirm_password(
+    session: AsyncSession,
     throttle: Throttle,
     rules: Rules,
     account: Account,
@@ -690,7 +718,9 @@ async def confirm_password(
     password: str,
 ) -> None:
     """The current password, asked before an account is erased (400 when wrong)."""
-    if not await _check_current_password(throttle, rules, account, current_session, password):
+    if not await _check_current_password(
+        session, throttle, rules, account, current_session, password
+    ):
         raise WrongPassword("password")
 
 

@@ -36,6 +36,7 @@ from cma.accounts.models import (
 from cma.accounts.schemas import SignupRequest
 from cma.core import jobs
 from cma.core.client import Client
+from cma.core.database import release
 from cma.core.problems import TooManyRequests
 from cma.core.ratelimit import Rule, Throttle, subject_key
 from cma.core.security import hash_password, new_token, token_digest, verify_password
@@ -198,24 +199,23 @@ async def _lock_address(session: AsyncSession, email: str) -> None:
     await session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
-async def _live(session: AsyncSession, raw: str, kind: SignupKind) -> Signup:
-    """The sign-up of a link, locked; refuses a dead link (409 once it has served)."""
+async def _live(session: AsyncSession, raw: str, kind: SignupKind, *, lock: bool) -> Signup:
+    """The sign-up of a link (locked, with its address, when `lock`); refuses a dead link
+    (409 once it has served)."""
     purpose = ACTIVATION if kind == SignupKind.SIGN_UP else INVITATION
-    email = await session.scalar(
-        select(Signup.email).where(
-            Signup.token_hash == token_digest(raw, purpose=purpose), Signup.kind == kind
+    if lock:
+        email = await session.scalar(
+            select(Signup.email).where(
+                Signup.token_hash == token_digest(raw, purpose=purpose), Signup.kind == kind
+            )
         )
+        if email is None:
+            raise InvalidToken()
+        await _lock_address(session, email)
+    query = select(Signup, (Signup.expires_at <= func.now()).label("expired")).where(
+        Signup.token_hash == token_digest(raw, purpose=purpose), Signup.kind == kind
     )
-    if email is None:
-        raise InvalidToken()
-    await _lock_address(session, email)
-    row = (
-        await session.execute(
-            select(Signup, (Signup.expires_at <= func.now()).label("expired"))
-            .where(Signup.token_hash == token_digest(raw, purpose=purpose), Signup.kind == kind)
-            .with_for_update()
-        )
-    ).one_or_none()
+    row = (await session.execute(query.with_for_update() if lock else query)).one_or_none()
     if row is None:
         raise InvalidToken()
     signup, expired = row
@@ -268,13 +268,14 @@ async def activate(
     session: AsyncSession, throttle: Throttle, guess_rule: Rule, raw: str, password: str
 ) -> Account:
     """The link proves the mailbox, the password proves whose sign-up this is."""
-    signup = await _live(session, raw, SignupKind.SIGN_UP)
+    signup = await _live(session, raw, SignupKind.SIGN_UP, lock=False)
     check = (guess_rule, str(signup.id))
     (counted,) = await throttle.reserve(check)
     if counted > guess_rule.limit.amount:
         raise TooManyRequests(await throttle.retry_after(*check))
     assert signup.password_hash is not None
-    assert signup.terms_version is not None
+    # Checked with nothing locked and no connection held; the sign-up is taken after.
+    await release(session)
     matches, _ = await verify_password(password, signup.password_hash)
     if not matches:
         raise WrongPassword(
@@ -283,6 +284,9 @@ async def activate(
             "le mot de passe de votre inscription.",
         )
     await throttle.release(check)
+    signup = await _live(session, raw, SignupKind.SIGN_UP, lock=True)
+    assert signup.password_hash is not None
+    assert signup.terms_version is not None
     return await _open_account(
         session, signup, signup.password_hash, Role.LEARNER, signup.terms_version
     )
@@ -387,13 +391,12 @@ async def revoke_staff(session: AsyncSession, email: str, *, actor: str) -> bool
 
 async def accept_invitation(session: AsyncSession, raw: str, password: str) -> Account:
     """The invited person proves the mailbox and chooses the password: the staff account."""
-    invitation = await _live(session, raw, SignupKind.INVITATION)
+    await _live(session, raw, SignupKind.INVITATION, lock=False)
+    await release(session)
+    password_hash = await hash_password(password)
+    invitation = await _live(session, raw, SignupKind.INVITATION, lock=True)
     account = await _open_account(
-        session,
-        invitation,
-        await hash_password(password),
-        Role.STAFF,
-        get_settings().terms_version,
+        session, invitation, password_hash, Role.STAFF, get_settings().terms_version
     )
     session.add(
         _event(

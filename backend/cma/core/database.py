@@ -43,12 +43,17 @@ PING_AFTER_IDLE_SECONDS = 5.0
 
 
 def create_engine(
-    url: str, *, pool_size: int = 10, ping_after_idle: float = PING_AFTER_IDLE_SECONDS
+    url: str,
+    *,
+    pool_size: int = 10,
+    pool_timeout: float = 30.0,
+    ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
 ) -> AsyncEngine:
     engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
+        pool_timeout=pool_timeout,
         connect_args={
             "server_settings": {
                 "application_name": "cma",
@@ -89,6 +94,19 @@ def _ping_after_idle(engine: AsyncEngine, seconds: float) -> None:
         except Exception as error:
             # The pool's documented signal: discard this connection and check out another.
             raise DisconnectionError("the connection was lost while idle") from error
+
+
+async def release(session: AsyncSession) -> None:
+    """Give the request's connection back to the pool before a wait that is not the
+    database's (a password's hashing, a captcha's rendering), so that a queue of such waits
+    never holds the pool that every other request needs.
+
+    What the transaction did so far is committed (it holds no write where this is called,
+    only reads and the session's touch), what was read stays usable, and the next statement
+    takes a connection again, in a new transaction.
+    """
+    if session.in_transaction():
+        await session.commit()
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

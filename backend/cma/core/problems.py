@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
@@ -418,6 +419,9 @@ def database_refusal(exc: BaseException) -> ProblemError | None:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, PoolTimeout):
+        # Every connection of the pool is busy: overload, told at once, never a 500 later.
+        return await _on_problem(request, Busy())
     refusal = database_refusal(exc)
     if refusal is not None:
         assert isinstance(exc, DBAPIError)
@@ -455,6 +459,6 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http)
     # A database outage is an answer (503), not a crash: handled where Starlette does not
     # re-raise to the server, as it does for the catch-all below.
-    for outage in (DBAPIError, OSError, TimeoutError):
+    for outage in (DBAPIError, OSError, TimeoutError, PoolTimeout):
         app.add_exception_handler(outage, _on_unexpected)
     app.add_exception_handler(Exception, _on_unexpected)

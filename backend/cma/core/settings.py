@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     captcha_image_limit_per_address: str = "60 per 10 minutes"
     captcha_audio_limit_per_address: str = "10 per 10 minutes"
 
+    # The request pool of each API process (and as many more in overflow), and how long a
+    # request waits for one of its connections before a 503 `busy` with Retry-After.
+    database_pool_size: int = Field(default=10, ge=1)
+    database_pool_timeout: float = Field(default=30.0, gt=0)
+
     password_hash_concurrency: int = Field(
         default=2, description="Password hashes computed at once per process (CPU bound)."
     )

@@ -15,6 +15,7 @@ from cma.accounts.service import CaptchaAnswer, CaptchaRequired, GuessRules, Rul
 from cma.core import jobs
 from cma.core.client import Client
 from cma.core.countries import french_names
+from cma.core.database import release
 from cma.core.problems import TooManyRequests
 from cma.core.ratelimit import Throttle, subject_key
 from cma.core.security import hash_password, new_token, token_digest, verify_password_evenly
@@ -191,6 +192,7 @@ async def legacy_login(
     legacy = await session.scalar(select(LegacyAccount).where(LegacyAccount.email == email))
     # Same work and same answer as a wrong password: nothing tells which addresses exist, nor
     # which hash format an account has.
+    await release(session)  # no connection waits with the password work
     async with attempt.unless_shed():
         matches, new_hash = await verify_password_evenly(
             password, legacy.password_hash if legacy else None
@@ -368,13 +370,19 @@ def job_handlers(throttle: Throttle, rules: Rules) -> dict[str, jobs.Handler]:
 
 
 async def reset_legacy_password(session: AsyncSession, raw: str, password: str) -> None:
+    digest = token_digest(raw, purpose="legacy-reset")
+    live = (
+        LegacyPasswordReset.token_hash == digest,
+        LegacyPasswordReset.consumed_at.is_(None),
+        LegacyPasswordReset.expires_at > func.now(),
+    )
+    if await session.scalar(select(LegacyPasswordReset.id).where(*live)) is None:
+        raise InvalidLegacyResetToken()
+    await release(session)  # hashed with no connection held; the link is used after
+    password_hash = await hash_password(password)
     legacy_id = await session.scalar(
         update(LegacyPasswordReset)
-        .where(
-            LegacyPasswordReset.token_hash == token_digest(raw, purpose="legacy-reset"),
-            LegacyPasswordReset.consumed_at.is_(None),
-            LegacyPasswordReset.expires_at > func.now(),
-        )
+        .where(*live)
         .values(consumed_at=func.now())
         .returning(LegacyPasswordReset.legacy_account_id)
     )
@@ -383,7 +391,7 @@ async def reset_legacy_password(session: AsyncSession, raw: str, password: str) 
     )
     if legacy is None or legacy.linked_at is not None:
         raise InvalidLegacyResetToken()
-    legacy.password_hash = await hash_password(password)
+    legacy.password_hash = password_hash
     await session.flush()
 
 

@@ -39,7 +39,7 @@ async def erase(
     """Everything about the person goes: applications (a seat they held passes down the
     waiting list), the fiche, the old account it was paired with, its years and trail, the
     messages, the account. Nothing that names them is left."""
-    await accounts.confirm_password(throttle, rules, account, current_session, password)
+    await accounts.confirm_password(session, throttle, rules, account, current_session, password)
     learner = await learners.learner_of(session, account.id)
     if learner is not None:
         await enrolment.forget(session, learner.id)
