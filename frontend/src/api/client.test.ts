@@ -130,3 +130,57 @@ describe("a lost session", () => {
     expect(lost).toBe(1);
   });
 });
+
+describe("a busy server is asked again", () => {
+  it("retries a 503 with Retry-After twice at most, waiting about what it says", async () => {
+    let calls = 0;
+    const busyTwice = (async (input: Request) => {
+      calls += 1;
+      expect(await input.text()).toBe(JSON.stringify({ email: "x@yopmail.com" }));
+      if (calls <= 2) {
+        return new Response(JSON.stringify({ detail: "occupé" }), {
+          status: 503,
+          headers: { "Content-Type": "application/problem+json", "Retry-After": "1" },
+        });
+      }
+      return new Response(JSON.stringify({ email: "x@yopmail.com", detail: "ok" }), {
+        status: 202,
+        headers: { "Content-Type": "application/json" },
+      });
+    }) as unknown as typeof fetch;
+    const waits: number[] = [];
+    const api = createApi({
+      baseUrl: "http://cma.test",
+      cookies: () => "",
+      fetch: busyTwice,
+      wait: async (ms) => void waits.push(ms),
+    });
+
+    const done = await call(
+      api.POST("/api/v1/accounts/activation/resend", { body: { email: "x@yopmail.com" } }),
+    );
+
+    expect(done.detail).toBe("ok");
+    expect(calls).toBe(3);
+    expect(waits).toHaveLength(2);
+    for (const ms of waits) expect(ms).toBeGreaterThanOrEqual(750);
+  });
+
+  it("gives up after two retries and shows the server's French answer", async () => {
+    const api = createApi({
+      baseUrl: "http://cma.test",
+      cookies: () => "",
+      fetch: answer(
+        503,
+        { type: "urn:cma:problem:busy", status: 503, detail: "Beaucoup de personnes se connectent en ce moment." },
+        { "Retry-After": "1" },
+      ),
+      wait: async () => undefined,
+    });
+
+    const error = (await call(api.GET("/api/v1/me")).catch((e: unknown) => e)) as ApiError;
+
+    expect(error.status).toBe(503);
+    expect(error.detail).toContain("Beaucoup de personnes");
+  });
+});

@@ -138,13 +138,40 @@ export function onSessionLost(handler: () => void): void {
   sessionLost = handler;
 }
 
+/** A server that says it is busy (503 with Retry-After) did nothing with the request: ask
+ *  again after the time it says, a little more or less for each person so that everybody
+ *  does not come back at once, twice at most; then its answer is shown ("très sollicité"). */
+export function retryWhenBusy(
+  base: typeof fetch,
+  wait: (ms: number) => Promise<void> = (ms) => new Promise((done) => setTimeout(done, ms)),
+  jitter: () => number = Math.random,
+  retries = 2,
+): typeof fetch {
+  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const original = input instanceof Request ? input : new Request(input, init);
+    for (let attempt = 0; ; attempt++) {
+      const response = await base(original.clone());
+      const after = Number(response.headers.get("Retry-After"));
+      if (response.status !== 503 || attempt >= retries || !(after > 0) || after > 10) {
+        return response;
+      }
+      await wait(after * 1000 * (0.75 + jitter() * 0.5));
+    }
+  }) as typeof fetch;
+}
+
 export function createApi(
-  options: { fetch?: typeof fetch; baseUrl?: string; cookies?: () => string } = {},
+  options: {
+    fetch?: typeof fetch;
+    baseUrl?: string;
+    cookies?: () => string;
+    wait?: (ms: number) => Promise<void>;
+  } = {},
 ) {
   const client = createClient<paths>({
     baseUrl: options.baseUrl ?? "",
     credentials: "same-origin",
-    fetch: options.fetch,
+    fetch: retryWhenBusy(options.fetch ?? ((input, init) => fetch(input, init)), options.wait),
   });
   client.use(csrfMiddleware(options.cookies ?? (() => document.cookie)));
   client.use(sessionLostMiddleware(() => sessionLost()));

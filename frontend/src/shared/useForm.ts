@@ -20,6 +20,12 @@ export interface SubmitOptions {
   onError?: (error: ApiError) => boolean | void;
 }
 
+/** A busy server (503) did nothing with the form: what was typed, passwords included, stays
+ *  for the next try. */
+export function keepsInput(error: ApiError): boolean {
+  return error.status === 503;
+}
+
 /** `formRef` names the template ref of the <form>, whose error summary gets the focus. */
 export function useForm(formRef = "form") {
   const state = reactive<FormState>({ errors: {}, message: "", busy: false });
