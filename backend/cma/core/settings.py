@@ -112,6 +112,12 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     outbox_batch_size: int = 20
     outbox_max_attempts: int = 12
+    outbox_lease_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="A message being sent is not due again before this; a worker that dies "
+        "sending it leaves it to be sent again after it.",
+    )
 
     catalogue_refresh_seconds: float = Field(
         default=1.0, description="How often each process checks for catalogue changes."
