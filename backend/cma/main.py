@@ -23,6 +23,7 @@ from cma.catalogue.router import CACHED_PREFIXES
 from cma.catalogue.router import admin as catalogue_admin_router
 from cma.catalogue.router import router as catalogue_router
 from cma.core.database import create_engine, create_sessionmaker
+from cma.core.departure import WatchDeparture
 from cma.core.logs import mask_access_log_secrets
 from cma.core.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -267,5 +268,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         CachedReads, prefixes=CACHED_PREFIXES, today=lambda: catalogue.today().isoformat()
     )
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(WatchDeparture)
     app.add_middleware(SecurityHeaders, hsts=settings.env == Environment.PRODUCTION)
     return app

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -20,21 +21,16 @@ CMA = Path(sys.executable).parent / "cma"
 LOG = Path(__file__).resolve().parents[2] / "test-artifacts" / "served.log"
 
 
-@pytest.fixture(scope="session")
-def served(settings: Settings) -> Iterator[str]:
-    """`cma serve` on a free loopback port, on the tests' database; yields its base URL."""
+@contextmanager
+def serving(**env: str) -> Iterator[str]:
+    """`cma serve` on a free loopback port, on the tests' database, with these settings
+    (environment variables) added; yields its base URL. Its output goes to LOG."""
     port = free_port()
     LOG.parent.mkdir(exist_ok=True)
-    log = LOG.open("w")
+    log = LOG.open("a")
     process = subprocess.Popen(
         [CMA, "serve", "--port", str(port)],
-        env={
-            **os.environ,
-            "OUTBOX_IN_PROCESS": "false",
-            # Short deadlines for slow clients, so that tests see them pass.
-            "REQUEST_HEADER_TIMEOUT": "2",
-            "REQUEST_BODY_TIMEOUT": "3",
-        },
+        env={**os.environ, "OUTBOX_IN_PROCESS": "false", **env},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -54,6 +50,16 @@ def served(settings: Settings) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def served(settings: Settings) -> Iterator[str]:
+    """The app as `cma serve` runs it, shared by the tests of a session."""
+    LOG.parent.mkdir(exist_ok=True)
+    LOG.write_text("")
+    # Short deadlines for slow clients, so that tests see them pass.
+    with serving(REQUEST_HEADER_TIMEOUT="2", REQUEST_BODY_TIMEOUT="3") as url:
+        yield url
 
 
 @pytest.fixture

@@ -138,7 +138,10 @@ class Busy(ProblemError):
     status = 503
     code = "busy"
     title = "Service très sollicité"
-    detail = "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+    detail = (
+        "Beaucoup de personnes utilisent le service en ce moment. Veuillez réessayer dans un "
+        "instant."
+    )
 
     def __init__(self) -> None:
         super().__init__(headers={"Retry-After": "1"})

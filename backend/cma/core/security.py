@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from passlib.context import CryptContext
 
+from cma.core.departure import client_gone
 from cma.core.problems import Busy
 from cma.core.settings import get_settings
 
@@ -72,6 +73,12 @@ def lower_priority(niceness: int = 5) -> None:
             ctypes.CDLL("libc.so.6").prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+class ClientGone(Busy):
+    """The client left while its password check waited for a process: the check is not made.
+    Answered as a shed request (nobody reads it), so a login attempt it reserved is given
+    back."""
+
+
 class Hasher:
     """Password work in a few low-priority processes, with a short queue.
 
@@ -81,6 +88,9 @@ class Hasher:
     refused (503, Retry-After). A burst is shed, the rest stays fast, and a client that
     ignores Retry-After cannot turn refusals into a flood that starves everything else: each
     of its connections waits before it hears no.
+
+    The queue is kept here, not in the process pool's own: a check is handed to a process
+    only when one is free, and only if its client is still there.
     """
 
     def __init__(self, concurrency: int, queue: int, patience: float = 1.0) -> None:
@@ -93,6 +103,7 @@ class Hasher:
         self.in_flight = 0  # only touched on the event loop: no lock needed
         self.waiting = 0
         self._room = asyncio.Condition()
+        self._processes = asyncio.Semaphore(concurrency)
 
     def _full(self) -> bool:
         return self.in_flight >= self.capacity
@@ -117,7 +128,10 @@ class Hasher:
             raise Busy()
         self.in_flight += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(self.pool, work, *args)
+            async with self._processes:
+                if await client_gone():
+                    raise ClientGone()
+                return await asyncio.get_running_loop().run_in_executor(self.pool, work, *args)
         finally:
             self.in_flight -= 1
             if self.waiting:

@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     # The request pool of each API process (and as many more in overflow), and how long a
     # request waits for one of its connections before a 503 `busy` with Retry-After.
     database_pool_size: int = Field(default=10, ge=1)
-    database_pool_timeout: float = Field(default=30.0, gt=0)
+    database_pool_timeout: float = Field(default=1.0, gt=0)
 
     password_hash_concurrency: int = Field(
         default=2, description="Password hashes computed at once per process (CPU bound)."
