@@ -8,13 +8,14 @@ from httpx import AsyncClient
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cma.catalogue.models import Campaign
 from cma.catalogue.service import today
 from cma.enrolment import offers, runs
 from cma.enrolment.models import Application
 from cma.learners.models import Learner
 from tests.enrolment.campaigns import Closed, closed_campaign
 from tests.learners.test_fiche import FICHE, learner_headers
-from tests.support import Mailbox, staff_headers
+from tests.support import PASSWORD, Mailbox, staff_headers
 
 
 class Applicant:
@@ -202,6 +203,44 @@ async def test_an_expired_offer_passes_the_seat_on(
     assert expired == 1
     assert (await late.only(client))["status"] == "expired"
     assert (await waiting.only(client))["status"] == "offered"
+    assert "Une place vous est proposée" in (await mailbox.last_to(waiting.email)).subject
+
+
+async def test_a_seat_freed_before_the_answers_are_out_is_offered_once_they_are(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int
+) -> None:
+    campaign = await closed_campaign(mailbox.sessionmaker, answering=False)
+    await campaign.course("RG0001", seats=1)
+    people = await applicants(client, mailbox, campaign, "RG0001", 2)
+    await allocate(campaign)
+    async with mailbox.sessionmaker() as session:
+        holder_mobile = await session.scalar(
+            select(Learner.mobile_phone)
+            .join(Application, Application.learner_id == Learner.id)
+            .where(Application.status == "offered")
+        )
+    [holder] = [p for p in people if p.mobile == holder_mobile]
+    [waiting] = [p for p in people if p is not holder]
+
+    # The seat's holder erases their account before the answers are shown...
+    erased = await client.request(
+        "DELETE", "/api/v1/me", json={"password": PASSWORD}, headers=holder.auth
+    )
+    assert erased.status_code == 204, erased.text
+    async with mailbox.sessionmaker() as session, session.begin():
+        await offers.expire(session)
+    assert (await waiting.only(client))["status"] == "submitted"  # no answer shown yet
+    # ... and on the first day of answers, the seat goes to the one who waited.
+    async with mailbox.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Campaign).where(Campaign.id == campaign.id).values(response_start=today())
+        )
+    async with mailbox.sessionmaker() as session, session.begin():
+        await offers.expire(session)
+
+    promoted = await waiting.only(client)
+    assert promoted["status"] == "offered"
+    assert promoted["reason"] == "promoted"
     assert "Une place vous est proposée" in (await mailbox.last_to(waiting.email)).subject
 
 

@@ -145,7 +145,13 @@ async def _mail_offer(session: AsyncSession, application: Application, course: C
 
 
 async def expire(session: AsyncSession, day: date | None = None) -> int:
-    """Offers whose last day has passed lose their seat, which goes down the waiting list."""
+    """Offers whose last day has passed lose their seat, and every free seat of a course whose
+    answers are out goes down its waiting list; returns how many offers expired.
+
+    The sweep catches seats freed while nothing could be offered yet: between the allocation
+    and the first day of answers, an erasure or a withdrawal frees a seat that `promote`
+    must leave alone, and it is offered here once the answers are out.
+    """
     day = day or today()
     lapsed = list(
         await session.scalars(
@@ -161,6 +167,34 @@ async def expire(session: AsyncSession, day: date | None = None) -> int:
     for application in lapsed:
         application.status = ApplicationStatus.EXPIRED.value
     await session.flush()
-    for code in sorted({a.course_code for a in lapsed}):
+    held = (
+        select(func.count())
+        .where(Application.course_code == Course.code, Application.status.in_(HOLDING))
+        .correlate(Course)
+        .scalar_subquery()
+    )
+    waiting = (
+        select(Application.id)
+        .where(
+            Application.course_code == Course.code,
+            Application.status == ApplicationStatus.WAITLISTED,
+        )
+        .correlate(Course)
+        .exists()
+    )
+    vacant = set(
+        await session.scalars(
+            select(Course.code)
+            .join(Campaign, Campaign.id == Course.campaign_id)
+            .where(
+                Campaign.response_start <= day,
+                Campaign.response_end >= day,
+                Course.cancelled_at.is_(None),
+                waiting,
+                held < Course.seats,
+            )
+        )
+    )
+    for code in sorted(vacant | {a.course_code for a in lapsed}):
         await promote(session, code, day)
     return len(lapsed)
