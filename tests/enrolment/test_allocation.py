@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cma.catalogue.models import Course
+from cma.catalogue.models import Campaign, Course
 from cma.catalogue.service import today
 from cma.core.problems import ProblemError
 from cma.enrolment import generate, runs
@@ -260,6 +260,37 @@ async def test_staff_cannot_lower_seats_below_those_given_and_are_told_how_many(
     assert lower.json()["seats_held"] == 2
     assert "2 places sont déjà attribuées" in lower.json()["detail"]
     assert same.status_code == 200, same.text
+
+
+async def test_an_allocated_course_stays_in_its_campaign(
+    client: AsyncClient, mailbox: Mailbox, campaign: Closed
+) -> None:
+    await campaign.course("TK0001", seats=1)
+    for learner in await crowd(campaign, 2, choices=0):
+        await campaign.apply(learner, "TK0001")
+    await commit(campaign, seed=1)
+    async with mailbox.sessionmaker() as session:
+        elsewhere = await session.scalar(
+            select(Campaign.id).where(Campaign.id != campaign.id).limit(1)
+        )
+    staff = await staff_headers(client, mailbox)
+    shown = (await client.get("/api/v1/courses/TK0001")).json()
+    body = {
+        **{key: shown[key] for key in ("code", "title", "description", "level", "weekday")},
+        **{key: shown[key] for key in ("start_time", "end_time", "period", "hours", "fee")},
+        "domain": shown["domain"]["slug"],
+        "venue": shown["venue"]["name"],
+        "seats": 1,
+    }
+
+    moved = await client.put(
+        "/api/v1/admin/courses/TK0001", json={**body, "campaign_id": elsewhere}, headers=staff
+    )
+
+    assert moved.status_code == 409, moved.text
+    assert moved.json()["type"] == "urn:cma:problem:course-in-use"
+    assert "ne peut plus changer de campagne" in moved.json()["detail"]
+    assert (await client.get("/api/v1/courses/TK0001")).json()["campaign"]["id"] == campaign.id
 
 
 async def test_staff_preview_and_commit_through_the_api(

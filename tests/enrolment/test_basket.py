@@ -1,5 +1,6 @@
 """Journey F, the learner's side: "Mon panier", submitting, withdrawing."""
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from cma.catalogue.models import Campaign, Course
 from cma.catalogue.service import today
 from cma.enrolment.models import Application, BasketItem
 from tests.learners.test_fiche import FICHE, learner_headers
-from tests.support import Mailbox, field_errors
+from tests.support import Mailbox, field_errors, staff_headers
 
 
 @pytest.fixture
@@ -75,10 +76,9 @@ async def test_a_basket_holds_up_to_three_ranked_courses(
     assert again.status_code == 409
 
 
-async def test_a_basket_holds_the_courses_of_one_campaign(
-    client: AsyncClient, mailbox: Mailbox, learner: dict[str, str]
-) -> None:
-    # Two campaigns open at once, as the staff's API allows.
+async def two_open_campaigns(mailbox: Mailbox) -> tuple[Course, str, Campaign]:
+    """Two campaigns open at once, as the staff's API allows: a course of the first, one of
+    the second, and the second."""
     day = today()
     async with mailbox.sessionmaker() as session, session.begin():
         closed = await session.scalar(
@@ -92,9 +92,16 @@ async def test_a_basket_holds_the_courses_of_one_campaign(
         )
     first = (await open_courses(mailbox))[0]
     assert first.campaign_id != closed.id
+    return first, str(other), closed
+
+
+async def test_a_basket_holds_the_courses_of_one_campaign(
+    client: AsyncClient, mailbox: Mailbox, learner: dict[str, str]
+) -> None:
+    first, other, closed = await two_open_campaigns(mailbox)
 
     added = await add(client, learner, first.code)
-    mixed = await add(client, learner, str(other))
+    mixed = await add(client, learner, other)
 
     assert added.status_code == 201
     assert mixed.status_code == 409
@@ -104,6 +111,53 @@ async def test_a_basket_holds_the_courses_of_one_campaign(
         i["course"]["code"]
         for i in (await client.get("/api/v1/me/basket", headers=learner)).json()["items"]
     ] == [first.code]
+
+
+async def test_two_tabs_adding_two_campaigns_courses_at_once_fill_one_campaign(
+    client: AsyncClient, mailbox: Mailbox, learner: dict[str, str]
+) -> None:
+    first, other, _ = await two_open_campaigns(mailbox)
+
+    for _ in range(5):
+        answers = await asyncio.gather(
+            add(client, learner, first.code), add(client, learner, other)
+        )
+
+        assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+        [refused] = [a for a in answers if a.status_code == 409]
+        assert refused.json()["type"] == "urn:cma:problem:other-campaign"
+        [kept] = (await client.get("/api/v1/me/basket", headers=learner)).json()["items"]
+        emptied = await client.delete(
+            f"/api/v1/me/basket/items/{kept['course']['code']}", headers=learner
+        )
+        assert emptied.status_code == 200, emptied.text
+
+
+async def test_a_course_in_a_basket_stays_in_its_campaign(
+    client: AsyncClient, mailbox: Mailbox, learner: dict[str, str]
+) -> None:
+    first, _, closed = await two_open_campaigns(mailbox)
+    await add(client, learner, first.code)
+    staff = await staff_headers(client, mailbox)
+    shown = (await client.get(f"/api/v1/courses/{first.code}")).json()
+    body = {
+        **{key: shown[key] for key in ("code", "title", "description", "level", "weekday")},
+        **{key: shown[key] for key in ("start_time", "end_time", "period", "hours", "fee")},
+        "domain": shown["domain"]["slug"],
+        "venue": shown["venue"]["name"],
+        "seats": shown["seats"],
+    }
+
+    moved = await client.put(
+        f"/api/v1/admin/courses/{first.code}",
+        json={**body, "campaign_id": closed.id},
+        headers=staff,
+    )
+
+    assert moved.status_code == 409, moved.text
+    assert moved.json()["type"] == "urn:cma:problem:course-in-use"
+    basket = (await client.get("/api/v1/me/basket", headers=learner)).json()
+    assert [i["course"]["code"] for i in basket["items"]] == [first.code]
 
 
 async def test_the_database_keeps_a_lines_campaign_its_courses(

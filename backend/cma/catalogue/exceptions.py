@@ -44,3 +44,13 @@ class SeatsHeld(ProblemError):
             f"nombre de places ne peut pas descendre sous {held}.",
             extra={"seats_held": held},
         )
+
+
+class CourseInUse(ProblemError):
+    status = 409
+    code = "course-in-use"
+    title = "Cours déjà demandé"
+    detail = (
+        "Ce cours est déjà dans des paniers ou a des candidatures : il ne peut plus changer de "
+        "campagne. Créez un nouveau cours dans l'autre campagne."
+    )

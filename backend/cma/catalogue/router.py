@@ -14,6 +14,7 @@ from cma.catalogue.cache import Entry, ReadCache, cache_key, etag_for
 from cma.catalogue.exceptions import (
     CampaignNotFound,
     CourseConflict,
+    CourseInUse,
     CourseNotFound,
     PageNotFound,
     SeatsHeld,
@@ -252,7 +253,7 @@ async def create_course(
     summary="Modifier un cours",
     description="Seats cannot go below those the course already gives (offered or "
     "confirmed): 409 `seats-held`, with their number in `seats_held`.",
-    responses=responses(*STAFF_ERRORS, InvalidInput, CourseNotFound, SeatsHeld),
+    responses=responses(*STAFF_ERRORS, InvalidInput, CourseNotFound, SeatsHeld, CourseInUse),
 )
 async def update_course(
     code: CourseCode,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from cma.catalogue.exceptions import (
     CampaignNotFound,
     CourseConflict,
+    CourseInUse,
     CourseNotFound,
     PageNotFound,
     SeatsHeld,
@@ -340,10 +341,18 @@ async def create_course(session: AsyncSession, data: NewCourse) -> dict[str, Any
     return _detail(await _course(session, data.code), today())
 
 
+# The constraints that keep a course with basket lines or applications in its campaign.
+MOVED_LINES = {"fk_applications_course_campaign", "fk_basket_items_course_campaign"}
+
+
+def _refused_by(error: IntegrityError) -> str | None:
+    return getattr(getattr(error.orig, "__cause__", None), "constraint_name", None)
+
+
 def _seats_held(error: IntegrityError) -> int | None:
     """How many seats a course holds, when the database refused fewer (its seats trigger)."""
     cause = getattr(error.orig, "__cause__", None)
-    if getattr(cause, "constraint_name", None) != "course_capacity":
+    if _refused_by(error) != "course_capacity":
         return None
     detail = str(getattr(cause, "detail", "") or "")
     return int(detail) if detail.isdigit() else None
@@ -357,6 +366,8 @@ async def update_course(session: AsyncSession, code: str, data: CourseIn) -> dic
             _apply(course, data, domain, venue)
             await session.flush()
     except IntegrityError as error:
+        if _refused_by(error) in MOVED_LINES:
+            raise CourseInUse() from None
         held = _seats_held(error)
         if held is None:
             raise

@@ -78,12 +78,13 @@ def _answers(table: str) -> tuple[Any, ...]:
         ),
         CheckConstraint("rank BETWEEN 1 AND 10", name="rank"),
         # A line's campaign is its course's: a basket or an application of one campaign can
-        # never hold a course of another (and follows a course moved to another campaign).
+        # never hold a course of another, and a course that is in a basket or has applications
+        # cannot move to another campaign (its seats and waiting list belong to this one's
+        # allocation).
         ForeignKeyConstraint(
             ["course_code", "campaign_id"],
             ["courses.code", "courses.campaign_id"],
             name=f"fk_{table}_course_campaign",
-            onupdate="CASCADE",
         ),
     )
 

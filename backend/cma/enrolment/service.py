@@ -82,7 +82,19 @@ async def _course(session: AsyncSession, code: str) -> Course | None:
     )
 
 
-async def _items(session: AsyncSession, learner_id: uuid.UUID) -> list[tuple[BasketItem, Course]]:
+async def _items(
+    session: AsyncSession, learner_id: uuid.UUID, *, to_change: bool = True
+) -> list[tuple[BasketItem, Course]]:
+    """The basket's lines with their courses, in order.
+
+    `to_change` (every caller but the reader) first takes the learner's basket lock for the
+    transaction: two changes at once (two tabs, a retried request) are made one after the
+    other, so each one's checks (one campaign, the maximum, no overlap) see the other's line.
+    """
+    if to_change:
+        await session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtextextended(f"basket:{learner_id}", 0)))
+        )
     rows = await session.execute(
         select(BasketItem, Course)
         .join(Course, Course.code == BasketItem.course_code)
@@ -144,7 +156,7 @@ def _check_fits(course: Course, others: list[Course]) -> None:
 
 
 async def basket(session: AsyncSession, learner_id: uuid.UUID) -> dict[str, Any]:
-    items = await _items(session, learner_id)
+    items = await _items(session, learner_id, to_change=False)
     campaign = items[0][1].campaign if items else None
     live = {
         (a.course_code, a.rank, a.priority_situation, a.previous_level, a.motivation)

@@ -3575,7 +3575,7 @@ export interface operations {
                      *       "type": "urn:cma:problem:busy",
                      *       "title": "Service très sollicité",
                      *       "status": 503,
-                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+                     *       "detail": "Beaucoup de personnes utilisent le service en ce moment. Veuillez réessayer dans un instant."
                      *     }
                      */
                     "application/problem+json": unknown;
@@ -3767,7 +3767,7 @@ export interface operations {
                      *       "type": "urn:cma:problem:busy",
                      *       "title": "Service très sollicité",
                      *       "status": 503,
-                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+                     *       "detail": "Beaucoup de personnes utilisent le service en ce moment. Veuillez réessayer dans un instant."
                      *     }
                      */
                     "application/problem+json": unknown;
@@ -3923,7 +3923,7 @@ export interface operations {
                      *       "type": "urn:cma:problem:busy",
                      *       "title": "Service très sollicité",
                      *       "status": 503,
-                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+                     *       "detail": "Beaucoup de personnes utilisent le service en ce moment. Veuillez réessayer dans un instant."
                      *     }
                      */
                     "application/problem+json": unknown;
@@ -4073,7 +4073,7 @@ export interface operations {
                      *       "type": "urn:cma:problem:busy",
                      *       "title": "Service très sollicité",
                      *       "status": 503,
-                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+                     *       "detail": "Beaucoup de personnes utilisent le service en ce moment. Veuillez réessayer dans un instant."
                      *     }
                      */
                     "application/problem+json": unknown;
@@ -4211,7 +4211,7 @@ export interface operations {
                      *       "type": "urn:cma:problem:busy",
                      *       "title": "Service très sollicité",
                      *       "status": 503,
-                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+                     *       "detail": "Beaucoup de personnes utilisent le service en ce moment. Veuillez réessayer dans un instant."
                      *     }
                      */
                     "application/problem+json": unknown;
@@ -4477,7 +4477,7 @@ export interface operations {
                      *       "type": "urn:cma:problem:busy",
                      *       "title": "Service très sollicité",
                      *       "status": 503,
-                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+                     *       "detail": "Beaucoup de personnes utilisent le service en ce moment. Veuillez réessayer dans un instant."
                      *     }
                      */
                     "application/problem+json": unknown;
@@ -4609,7 +4609,7 @@ export interface operations {
                      *       "type": "urn:cma:problem:busy",
                      *       "title": "Service très sollicité",
                      *       "status": 503,
-                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+                     *       "detail": "Beaucoup de personnes utilisent le service en ce moment. Veuillez réessayer dans un instant."
                      *     }
                      */
                     "application/problem+json": unknown;
@@ -5025,7 +5025,7 @@ export interface operations {
                      *       "type": "urn:cma:problem:busy",
                      *       "title": "Service très sollicité",
                      *       "status": 503,
-                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+                     *       "detail": "Beaucoup de personnes utilisent le service en ce moment. Veuillez réessayer dans un instant."
                      *     }
                      */
                     "application/problem+json": unknown;
@@ -5551,7 +5551,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `seats-held`: Places déjà attribuées */
+            /** @description `seats-held`: Places déjà attribuées ; `course-in-use`: Cours déjà demandé */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6457,7 +6457,7 @@ export interface operations {
                      *       "type": "urn:cma:problem:busy",
                      *       "title": "Service très sollicité",
                      *       "status": 503,
-                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+                     *       "detail": "Beaucoup de personnes utilisent le service en ce moment. Veuillez réessayer dans un instant."
                      *     }
                      */
                     "application/problem+json": unknown;
@@ -6709,7 +6709,7 @@ export interface operations {
                      *       "type": "urn:cma:problem:busy",
                      *       "title": "Service très sollicité",
                      *       "status": 503,
-                     *       "detail": "Beaucoup de personnes se connectent en ce moment. Veuillez réessayer dans un instant."
+                     *       "detail": "Beaucoup de personnes utilisent le service en ce moment. Veuillez réessayer dans un instant."
                      *     }
                      */
                     "application/problem+json": unknown;
