@@ -88,7 +88,13 @@ async def two_open_campaigns(mailbox: Mailbox) -> tuple[Course, str, Campaign]:
         closed.application_start, closed.application_end = day, day + timedelta(days=5)
         closed.response_start, closed.response_end = day + timedelta(days=6), day + timedelta(60)
         other = await session.scalar(
-            select(Course.code).where(Course.campaign_id == closed.id).order_by(Course.code)
+            select(Course.code)
+            .where(
+                Course.campaign_id == closed.id,
+                Course.needs_motivation.is_(False),
+                Course.needs_priority_situation.is_(False),
+            )
+            .order_by(Course.code)
         )
     first = (await open_courses(mailbox))[0]
     assert first.campaign_id != closed.id

@@ -82,19 +82,26 @@ async def _course(session: AsyncSession, code: str) -> Course | None:
     )
 
 
+async def _lock_basket(session: AsyncSession, learner_id: uuid.UUID) -> None:
+    """Take the learner's basket lock for the transaction.
+
+    Two changes at once (two tabs, a retried request) are made one after the other, so each
+    one's checks (one campaign, the maximum, no overlap) see the other's line. It is taken
+    before any row of the learner's applications, by every change, so that two changes never
+    wait for each other's locks in opposite orders.
+    """
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(f"basket:{learner_id}", 0)))
+    )
+
+
 async def _items(
     session: AsyncSession, learner_id: uuid.UUID, *, to_change: bool = True
 ) -> list[tuple[BasketItem, Course]]:
-    """The basket's lines with their courses, in order.
-
-    `to_change` (every caller but the reader) first takes the learner's basket lock for the
-    transaction: two changes at once (two tabs, a retried request) are made one after the
-    other, so each one's checks (one campaign, the maximum, no overlap) see the other's line.
-    """
+    """The basket's lines with their courses, in order; `to_change` (every caller but the
+    reader) takes the basket lock first."""
     if to_change:
-        await session.execute(
-            select(func.pg_advisory_xact_lock(func.hashtextextended(f"basket:{learner_id}", 0)))
-        )
+        await _lock_basket(session, learner_id)
     rows = await session.execute(
         select(BasketItem, Course)
         .join(Course, Course.code == BasketItem.course_code)
@@ -433,6 +440,7 @@ async def own_application(
 
 async def withdraw(session: AsyncSession, learner_id: uuid.UUID, application_id: int) -> None:
     """Withdraw an application (and take its course out of the basket) until the period ends."""
+    await _lock_basket(session, learner_id)
     application, campaign = await own_application(session, learner_id, application_id)
     if not _open(campaign, today()):
         raise PeriodClosed()
