@@ -4,6 +4,7 @@ The person here has used everything: paired an old CMA account, completed the fi
 got a seat in a committed allocation ahead of someone on the waiting list, received mails.
 """
 
+import asyncio
 import uuid
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from cma.learners.legacy_import import Report
 from cma.learners.models import Learner, LegacyAccount, TrainingHistory
 from tests.enrolment.campaigns import closed_campaign
 from tests.learners.test_fiche import FICHE, learner_headers
-from tests.support import Mailbox, staff_headers
+from tests.support import PASSWORD, Mailbox, active_account, bearer, log_in, staff_headers
 
 PERSON = "zephyrine.martel@yopmail.com"
 DETAILS = {
@@ -156,3 +157,58 @@ async def test_a_fully_used_account_is_all_in_its_export_then_leaves_no_trace(
             await session.scalar(select(Application.status).where(Application.id == theirs))
             == "offered"
         )
+
+
+async def test_every_address_an_account_had_or_asked_for_is_erased_with_it(
+    client: AsyncClient, mailbox: Mailbox, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    first, second, asked = (
+        "premiere.adresse@yopmail.com",
+        "deuxieme.adresse@yopmail.com",
+        "troisieme.adresse@yopmail.com",
+    )
+    await active_account(client, mailbox, first)
+    auth = bearer(await log_in(client, first))
+    # The address changed once (the sign-up that made the account named the first one)...
+    await client.post(
+        "/api/v1/me/email", json={"new_email": second, "password": PASSWORD}, headers=auth
+    )
+    token = await mailbox.token_from_last(second)
+    confirmed = await client.post(
+        "/api/v1/me/email/confirm", json={"token": token, "password": PASSWORD}, headers=auth
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    # ... and a second change is asked, its link mailed, never followed.
+    await client.post(
+        "/api/v1/me/email", json={"new_email": asked, "password": PASSWORD}, headers=auth
+    )
+    await mailbox.deliver()
+    assert await mailbox.mails_to(asked)
+
+    erased = await client.request("DELETE", "/api/v1/me", json={"password": PASSWORD}, headers=auth)
+
+    assert erased.status_code == 204, erased.text
+    left = await _everything(sessionmaker)
+    assert [address for address in (first, asked) if address in left] == []
+    assert left.count(second) <= 1  # the farewell mail, erased once sent
+    await mailbox.deliver()
+    assert second not in await _everything(sessionmaker)
+
+
+async def test_an_erasure_asked_twice_at_once_is_made_once(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    await active_account(client, mailbox, "deux.onglets@yopmail.com")
+    auth = bearer(await log_in(client, "deux.onglets@yopmail.com"))
+
+    answers = await asyncio.gather(
+        *(
+            client.request("DELETE", "/api/v1/me", json={"password": PASSWORD}, headers=auth)
+            for _ in range(4)
+        )
+    )
+
+    assert sorted(a.status_code for a in answers) == [204, 401, 401, 401], [a.text for a in answers]
+    await mailbox.deliver()
+    farewells = await mailbox.mails_to("deux.onglets@yopmail.com")
+    assert [m.subject for m in farewells].count("Votre compte parisien a été supprimé") == 1

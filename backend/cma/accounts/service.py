@@ -42,7 +42,7 @@ from cma.accounts.schemas import ProfileIn, SignupRequest
 from cma.core import jobs
 from cma.core.client import Client
 from cma.core.database import release
-from cma.core.problems import InvalidInput, TooManyRequests
+from cma.core.problems import InvalidInput, NotAuthenticated, TooManyRequests
 from cma.core.ratelimit import Rule, Throttle, subject_key
 from cma.core.security import (
     burn_password_check,
@@ -562,6 +562,7 @@ async def confirm_email_change(
     # Every link mailed before, to the old address or the new, dies with the change.
     await _retire_tokens(session, account.id)
     await signups.forget_address(session, token.new_email)
+    await signups.forget_spent(session, old_email)
     await notifications.enqueue(
         session,
         "email_changed",
@@ -717,11 +718,16 @@ async def confirm_password(
     current_session: LoginSession,
     password: str,
 ) -> None:
-    """The current password, asked before an account is erased (400 when wrong)."""
+    """The current password, asked before an account is erased (400 when wrong); then the
+    account is locked for the rest of the transaction, so that two erasures at once (two tabs,
+    a retried request) make one, and the second is told the account is gone (401)."""
     if not await _check_current_password(
         session, throttle, rules, account, current_session, password
     ):
         raise WrongPassword("password")
+    still = select(Account.id).where(Account.id == account.id).with_for_update()
+    if await session.scalar(still) is None:
+        raise NotAuthenticated()
 
 
 async def forget_account(session: AsyncSession, account: Account, known: list[str]) -> None:
@@ -739,6 +745,14 @@ async def forget_account(session: AsyncSession, account: Account, known: list[st
     await signups.forget_all(session, account.email)
     reached = [account.email, *([account.mobile_phone] if account.mobile_phone else []), *known]
     await notifications.forget(session, account.id, reached)
+    # The link to a new address is mailed as no account's (see mail_email_change): found by
+    # the account's pending changes.
+    changes = select(AccountToken.new_email).where(
+        AccountToken.account_id == account.id, AccountToken.new_email.is_not(None)
+    )
+    await notifications.forget_unowned(
+        session, "email_change", list(await session.scalars(changes))
+    )
     await notifications.enqueue(session, "account_deleted", account.email, erase_once_sent=True)
     await session.delete(account)
     await session.flush()

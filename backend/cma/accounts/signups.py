@@ -415,6 +415,14 @@ async def forget_address(session: AsyncSession, email: str) -> None:
     await session.execute(delete(Signup).where(Signup.email == email, Signup.consumed_at.is_(None)))
 
 
+async def forget_spent(session: AsyncSession, email: str) -> None:
+    """An account left this address (a change of address): the sign-ups that made it, kept to
+    answer their links, go with it; someone else's sign-up waiting for the address stays."""
+    await session.execute(
+        delete(Signup).where(Signup.email == email, Signup.consumed_at.is_not(None))
+    )
+
+
 async def forget_all(session: AsyncSession, email: str) -> None:
     """The account of this address is erased: so is every sign-up that ever named it."""
     await session.execute(delete(Signup).where(Signup.email == email))

@@ -85,6 +85,17 @@ async def purge_unowned(session: AsyncSession) -> None:
     )
 
 
+async def forget_unowned(session: AsyncSession, template: str, recipients: list[str]) -> None:
+    """Erase the messages of this template sent to these recipients on no account's behalf."""
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.template == template,
+            OutboxMessage.account_id.is_(None),
+            OutboxMessage.recipient.in_(recipients),
+        )
+    )
+
+
 async def forget(session: AsyncSession, account_id: uuid.UUID, recipients: list[str]) -> None:
     """Erase every message of an account being deleted, and every one sent to an address or
     a phone it was known by (sent or still waiting: none will leave now)."""
