@@ -1,5 +1,6 @@
 """The verification code: image and French audio of one code, single use, 10 minutes."""
 
+import asyncio
 import io
 import os
 import wave
@@ -156,3 +157,24 @@ async def test_each_client_has_only_so_many_audio_readings_rendered(
     assert statuses == [200] * 10 + [429]
     assert again.status_code == 200  # already rendered: served again for nothing
     assert elsewhere.status_code == 200
+
+
+async def test_renderings_past_a_short_queue_are_refused_at_once_and_not_counted(
+    client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cma.accounts import captcha
+
+    monkeypatch.setattr(captcha, "RENDER_QUEUE", 1)
+    fresh = [(await client.post("/api/v1/captchas")).json() for _ in range(10)]
+
+    answers = await asyncio.gather(*(client.get(c["audio_url"]) for c in fresh))
+
+    assert {a.status_code for a in answers} == {200, 503}, [a.status_code for a in answers]
+    refused = [c for c, a in zip(fresh, answers, strict=True) if a.status_code == 503]
+    busy = next(a for a in answers if a.status_code == 503)
+    assert busy.json()["type"] == "urn:cma:problem:busy"
+    assert busy.headers["Retry-After"] == "1"
+    # Refused, not counted: asked again one by one, each is rendered within the client's ten.
+    late = [await client.get(c["audio_url"]) for c in refused]
+    assert [a.status_code for a in late] == [200] * len(refused)
+    assert all(a.headers["content-type"] == "audio/wav" for a in late)

@@ -27,8 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cma.accounts.exceptions import CaptchaInvalid, CaptchaNotFound
 from cma.accounts.models import Captcha
 from cma.core.client import Client
+from cma.core.departure import client_gone
+from cma.core.problems import Busy
 from cma.core.ratelimit import Rule, Throttle
-from cma.core.security import lower_priority, same_secret
+from cma.core.security import ClientGone, lower_priority, same_secret
 from cma.core.settings import get_settings
 
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/i/l: people confuse them
@@ -75,27 +77,47 @@ _rendering: dict[tuple[uuid.UUID, Medium], asyncio.Lock] = {}
 
 
 # At the lowest priority: a reading waits for everything else, logins' password work included.
-# Those who asked wait their turn (no refusal they could retry at once); each client may have
-# only so many rendered.
+# Each client may have only so many rendered.
 RENDER_NICENESS = 19
+# Renderings that may wait in each API process; past that, a 503 busy. Only so many per client,
+# but many clients at once (or one with many addresses) could otherwise queue without end.
+RENDER_QUEUE = 16
+
+
+class Renderer:
+    """One low-priority rendering process with a short queue kept here, so that a rendering is
+    handed to the process only when it is free, and only if its client is still there."""
+
+    def __init__(self) -> None:
+        self.pool = ProcessPoolExecutor(
+            1, mp_context=get_context("spawn"), initializer=partial(lower_priority, RENDER_NICENESS)
+        )
+        self.waiting = 0  # only touched on the event loop
+        self._process = asyncio.Semaphore(1)
+
+    async def render(self, medium: Medium, code: str) -> bytes:
+        if self.waiting >= RENDER_QUEUE:
+            raise Busy()
+        self.waiting += 1
+        try:
+            async with self._process:
+                if await client_gone():
+                    raise ClientGone()
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(self.pool, _RENDER[medium], code)
+        finally:
+            self.waiting -= 1
 
 
 @lru_cache
-def _renderer() -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(
-        1, mp_context=get_context("spawn"), initializer=partial(lower_priority, RENDER_NICENESS)
-    )
-
-
-async def _render(medium: Medium, code: str) -> bytes:
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_renderer(), _RENDER[medium], code)
+def _renderer() -> Renderer:
+    return Renderer()
 
 
 def close_renderer() -> None:
     """Stop the rendering process (at shutdown); a later rendering starts a new one."""
     if _renderer.cache_info().currsize:
-        _renderer().shutdown(wait=False, cancel_futures=True)
+        _renderer().pool.shutdown(wait=False, cancel_futures=True)
         _renderer.cache_clear()
 
 
@@ -140,7 +162,11 @@ async def media(
             # Nothing written yet: the connection goes back to the pool while the process
             # renders, instead of waiting with it.
             await session.commit()
-            rendered = await _render(medium, code)
+            try:
+                rendered = await _renderer().render(medium, code)
+            except Busy:  # not rendered: not counted against the client
+                await throttle.release((render_rule, client.key))
+                raise
             column = Captcha.image if medium == "image" else Captcha.audio
             # Another process may have rendered it meanwhile: the first one kept wins.
             await session.execute(
