@@ -61,6 +61,31 @@ async def test_a_few_failures_ask_for_the_code_never_a_lockout(
     assert right_with_code.status_code == 201
 
 
+async def test_logins_refused_for_want_of_a_connection_do_not_count_against_the_owner(
+    client: AsyncClient, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from cma.accounts import service
+
+    await active_account(client, mailbox, "presse@yopmail.com")
+    read_account = service._by_email
+
+    async def no_connection_free(*args: object) -> None:
+        raise PoolTimeout("QueuePool limit reached")
+
+    monkeypatch.setattr(service, "_by_email", no_connection_free)
+    refused = [await log_in(client, "presse@yopmail.com", PASSWORD) for _ in range(5)]
+    monkeypatch.setattr(service, "_by_email", read_account)
+    then = await log_in(client, "presse@yopmail.com", PASSWORD)
+
+    assert {r.status_code for r in refused} == {503}
+    assert {r.json()["type"] for r in refused} == {"urn:cma:problem:busy"}
+    assert {r.headers["Retry-After"] for r in refused} == {"1"}
+    # Nothing was checked: the rush's refusals never make its owner solve a code.
+    assert then.status_code == 201, then.text
+
+
 async def test_a_wrong_code_is_refused_before_the_password_is_checked(
     client: AsyncClient, mailbox: Mailbox
 ) -> None:

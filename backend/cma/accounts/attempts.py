@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cma.accounts import captcha
 from cma.accounts.exceptions import CaptchaInvalid, CaptchaRequired
 from cma.core.client import Client
-from cma.core.problems import Busy, TooManyRequests
+from cma.core.problems import TooManyRequests
 from cma.core.ratelimit import Rule, Throttle
 
 
@@ -58,11 +58,13 @@ class Attempt:
 
     @asynccontextmanager
     async def unless_shed(self) -> AsyncIterator[None]:
-        """Around the password work: an attempt the hasher shed (503, nothing was checked)
-        is given back, so that a flood's refusals never count against the login's owner."""
+        """Around everything between the count and the verdict: an attempt that ends in an
+        error before any verdict (the hasher shed it, no connection was free in time, the
+        database went away) checked no password and is given back, so that a rush's refusals
+        never count against the login's owner. What is raised inside is never a verdict."""
         try:
             yield
-        except Busy:
+        except Exception:
             await self.throttle.release(*self.checks)
             raise
 

@@ -264,7 +264,8 @@ async def _check_current_password(
     if counted > rules.reauth_session.limit.amount:
         raise TooManyRequests(await throttle.retry_after(*check))
     await release(session)
-    matches, new_hash = await verify_password(password, account.password_hash)
+    async with attempts.Attempt(throttle, (check,)).unless_shed():
+        matches, new_hash = await verify_password(password, account.password_hash)
     if not matches:
         return False
     await throttle.release(check)
@@ -298,17 +299,18 @@ async def log_in(
     attempt = await attempts.begin(
         throttle, sessionmaker, rules.login, subject_key(email), client, proof
     )
-    account = await _by_email(session, email)
-    await release(session)  # no connection waits with the password work
     async with attempt.unless_shed():
+        account = await _by_email(session, email)
+        await release(session)  # no connection waits with the password work
         if account is None:
             # Unknown addresses, and sign-ups not yet activated, cost the same time as known
             # ones and get the same answer: whether an address has an account, or a sign-up
             # waiting, is told to nobody (one could sign an address up to find out).
             await burn_password_check(password)
-            raise InvalidCredentials()
-        matches, new_hash = await verify_password(password, account.password_hash)
-    if not matches:
+            matches, new_hash = False, None
+        else:
+            matches, new_hash = await verify_password(password, account.password_hash)
+    if account is None or not matches:
         raise InvalidCredentials()
     await attempt.succeeded()
     if new_hash is not None:
@@ -543,7 +545,9 @@ async def confirm_email_change(
     if counted > rules.activation_guess.limit.amount:
         raise TooManyRequests(await throttle.retry_after(*check))
     await release(session)  # nothing locked, no connection held, while the password is checked
-    if not (await verify_password(password, account.password_hash))[0]:
+    async with attempts.Attempt(throttle, (check,)).unless_shed():
+        matches, _ = await verify_password(password, account.password_hash)
+    if not matches:
         raise WrongPassword(
             "password", "Le mot de passe n'est pas celui du compte dont l'adresse change."
         )

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cma.accounts import captcha, links
+from cma.accounts import attempts, captcha, links
 from cma.accounts.exceptions import AlreadyActive, InvalidToken, WrongPassword
 from cma.accounts.models import (
     Account,
@@ -276,7 +276,8 @@ async def activate(
     assert signup.password_hash is not None
     # Checked with nothing locked and no connection held; the sign-up is taken after.
     await release(session)
-    matches, _ = await verify_password(password, signup.password_hash)
+    async with attempts.Attempt(throttle, (check,)).unless_shed():
+        matches, _ = await verify_password(password, signup.password_hash)
     if not matches:
         raise WrongPassword(
             "password",

@@ -189,11 +189,11 @@ async def legacy_login(
     except (TooManyRequests, CaptchaRequired):
         await audit(sessionmaker, account.id, None, client, LinkOutcome.THROTTLED)
         raise
-    legacy = await session.scalar(select(LegacyAccount).where(LegacyAccount.email == email))
-    # Same work and same answer as a wrong password: nothing tells which addresses exist, nor
-    # which hash format an account has.
-    await release(session)  # no connection waits with the password work
     async with attempt.unless_shed():
+        legacy = await session.scalar(select(LegacyAccount).where(LegacyAccount.email == email))
+        # Same work and same answer as a wrong password: nothing tells which addresses exist,
+        # nor which hash format an account has.
+        await release(session)  # no connection waits with the password work
         matches, new_hash = await verify_password_evenly(
             password, legacy.password_hash if legacy else None
         )
