@@ -83,10 +83,12 @@ bench-catalogue: install
 bench-legacy: install
 	$(BIN)/python bench/legacy_import.py
 
-## bench-rush: the opening rush (5,000 learners over 5 minutes), then two servers round-robin
+## bench-rush: the opening rush at half and twice the measured login capacity and at the
+## specified rate, quiet then beside a busy neighbour; then two servers round-robin
 bench-rush: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/rush.py
+	$(BIN)/python bench/rush.py --noisy 1 --no-overload
 	$(BIN)/python bench/rush.py --scale-out --learners 1000 --ramp 60 --no-overload
 
 ## bench-captcha: the login and a course page, quiet and while 16 clients fetch captcha audio
