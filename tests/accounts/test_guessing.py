@@ -86,6 +86,36 @@ async def test_logins_refused_for_want_of_a_connection_do_not_count_against_the_
     assert then.status_code == 201, then.text
 
 
+async def test_logins_whose_client_left_during_the_check_do_not_count_against_the_owner(
+    client: AsyncClient, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cma.accounts import service
+
+    await active_account(client, mailbox, "parti@yopmail.com")
+    check = service.verify_password
+    checking = asyncio.Event()
+
+    async def endless(*args: object) -> tuple[bool, str | None]:
+        checking.set()
+        await asyncio.sleep(3600)
+        raise AssertionError("never checked")
+
+    monkeypatch.setattr(service, "verify_password", endless)
+    for _ in range(5):
+        checking.clear()
+        left = asyncio.create_task(log_in(client, "parti@yopmail.com", PASSWORD))
+        started = asyncio.create_task(checking.wait())
+        await asyncio.wait({left, started}, return_when=asyncio.FIRST_COMPLETED)
+        assert not left.done(), f"answered without a check: {left.result().text}"
+        left.cancel()  # the learner closed the tab while their password was being checked
+        with pytest.raises(asyncio.CancelledError):
+            await left
+    monkeypatch.setattr(service, "verify_password", check)
+    then = await log_in(client, "parti@yopmail.com", PASSWORD)
+
+    assert then.status_code == 201, then.text
+
+
 async def test_a_wrong_code_is_refused_before_the_password_is_checked(
     client: AsyncClient, mailbox: Mailbox
 ) -> None:

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.accounts import captcha
@@ -58,14 +59,18 @@ class Attempt:
 
     @asynccontextmanager
     async def unless_shed(self) -> AsyncIterator[None]:
-        """Around everything between the count and the verdict: an attempt that ends in an
-        error before any verdict (the hasher shed it, no connection was free in time, the
-        database went away) checked no password and is given back, so that a rush's refusals
-        never count against the login's owner. What is raised inside is never a verdict."""
+        """Around everything between the count and the verdict: an attempt that ends before
+        any verdict (the hasher shed it, no connection was free in time, the database went
+        away, the client left) checked no password and is given back, so that a rush's
+        refusals never count against the login's owner. What is raised inside is never a
+        verdict."""
         try:
             yield
-        except Exception:
-            await self.throttle.release(*self.checks)
+        except BaseException:
+            # A request cancelled meanwhile (its client left) checked nothing either: the
+            # giving back must outlive the cancellation.
+            with anyio.CancelScope(shield=True):
+                await self.throttle.release(*self.checks)
             raise
 
     async def succeeded(self) -> None:
