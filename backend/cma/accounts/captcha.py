@@ -27,10 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cma.accounts.exceptions import CaptchaInvalid, CaptchaNotFound
 from cma.accounts.models import Captcha
 from cma.core.client import Client
-from cma.core.departure import client_gone
 from cma.core.problems import Busy
 from cma.core.ratelimit import Rule, Throttle
-from cma.core.security import ClientGone, lower_priority, same_secret
+from cma.core.security import lower_priority, run_for_client, same_secret
 from cma.core.settings import get_settings
 
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/i/l: people confuse them
@@ -100,11 +99,7 @@ class Renderer:
             raise Busy()
         self.waiting += 1
         try:
-            async with self._process:
-                if await client_gone():
-                    raise ClientGone()
-                loop = asyncio.get_running_loop()
-                return await loop.run_in_executor(self.pool, _RENDER[medium], code)
+            return await run_for_client(self._process, self.pool, _RENDER[medium], code)
         finally:
             self.waiting -= 1
 

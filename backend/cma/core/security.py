@@ -11,7 +11,7 @@ import secrets
 import signal
 import sys
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from functools import lru_cache
 from multiprocessing import get_context
 from typing import TypeVar
@@ -79,6 +79,17 @@ class ClientGone(Busy):
     back."""
 
 
+async def run_for_client(
+    slot: asyncio.Semaphore, pool: Executor, work: Callable[..., T], *args: object
+) -> T:
+    """Hand `work` to `pool` once `slot` is free, unless the request's client left meanwhile:
+    a queue kept in the process, so that nobody's work is done for a client who is gone."""
+    async with slot:
+        if await client_gone():
+            raise ClientGone()
+        return await asyncio.get_running_loop().run_in_executor(pool, work, *args)
+
+
 class Hasher:
     """Password work in a few low-priority processes, with a short queue.
 
@@ -128,10 +139,7 @@ class Hasher:
             raise Busy()
         self.in_flight += 1
         try:
-            async with self._processes:
-                if await client_gone():
-                    raise ClientGone()
-                return await asyncio.get_running_loop().run_in_executor(self.pool, work, *args)
+            return await run_for_client(self._processes, self.pool, work, *args)
         finally:
             self.in_flight -= 1
             if self.waiting:
