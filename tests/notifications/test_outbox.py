@@ -10,12 +10,27 @@ from cma.background import job_handlers
 from cma.core import jobs
 from cma.core.ratelimit import create_throttle
 from cma.core.settings import Settings
+from cma.notifications import service as notifications
 from cma.notifications.models import OutboxMessage
 from cma.notifications.sender import SmtpSender
 from cma.notifications.sms import SinkSmsSender
 from cma.notifications.smtp_sink import SmtpSink, free_port
 from cma.notifications.worker import MailTransport, deliver_due, run_worker
 from tests.support import Mailbox, run_jobs, sign_up, token_in
+
+SUBMITTED = {
+    "campaign": "Cours d'adultes 2026-2027",
+    "application_end": "30/09/2026",
+    "courses": [
+        {
+            "rank": 1,
+            "title": "Anglais",
+            "code": "LE0001",
+            "when": "lundi 18:00–20:00",
+            "venue": "Lycée",
+        }
+    ],
+}
 
 
 async def test_a_mail_queued_while_smtp_is_down_is_sent_once_it_is_back(
@@ -62,6 +77,35 @@ async def test_a_mail_queued_while_smtp_is_down_is_sent_once_it_is_back(
         assert sent is not None
         assert sent.status == "sent"
         assert sent.secrets is None  # the activation link is not kept once sent
+
+
+async def test_a_batch_goes_over_one_connection_and_a_bad_mail_holds_back_none_of_it(
+    mailbox: Mailbox, settings: Settings, smtp: SmtpSink
+) -> None:
+    async with mailbox.sessionmaker() as session, session.begin():
+        for n in range(4):
+            await notifications.enqueue(
+                session, "applications_submitted", f"lot-{n}@yopmail.com", context=SUBMITTED
+            )
+        await session.flush()
+        # A message its worker cannot render (its template was removed since it was queued).
+        session.add(
+            OutboxMessage(
+                channel="mail", template="retired", recipient="x@yopmail.com", message_id="<x@c>"
+            )
+        )
+    transport = MailTransport(SmtpSender(settings))
+
+    assert await deliver_due(mailbox.sessionmaker, transport) == 5
+
+    lot = [m for m in smtp.received if m.recipients[0].startswith("lot-")]
+    assert sorted(m.recipients[0] for m in lot) == [f"lot-{n}@yopmail.com" for n in range(4)]
+    assert len({m.peer for m in lot}) == 1
+    async with mailbox.sessionmaker() as session:
+        rows = await session.execute(select(OutboxMessage.recipient, OutboxMessage.status))
+        statuses = {recipient: status for recipient, status in rows}
+    assert statuses.pop("x@yopmail.com") == "pending"  # tried again later
+    assert set(statuses.values()) == {"sent"}
 
 
 async def test_a_refused_request_leaves_no_mail_behind(

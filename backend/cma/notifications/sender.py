@@ -5,6 +5,8 @@ a mailbox whose name has an accent (grégoire@…), which people here have. Such
 sent with SMTPUTF8 (RFC 6531), which today's relays speak.
 """
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from email.message import EmailMessage
 from email.policy import SMTPUTF8
 from email.utils import formataddr, formatdate
@@ -16,9 +18,11 @@ from fastapi_mail.connection import Connection
 from cma.core.settings import Settings
 from cma.notifications.rendering import Rendered
 
+Send = Callable[[str, str, Rendered], Awaitable[None]]
+
 
 class MailSender(Protocol):
-    async def send(self, recipient: str, message_id: str, mail: Rendered) -> None: ...
+    def session(self) -> AbstractAsyncContextManager[Send]: ...
 
 
 class SmtpSender:
@@ -54,6 +58,29 @@ class SmtpSender:
         message.add_alternative(mail.html, subtype="html")
         return message
 
-    async def send(self, recipient: str, message_id: str, mail: Rendered) -> None:
-        async with Connection(self._config) as connection:
-            await connection.session.send_message(self.build(recipient, message_id, mail))
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[Send]:
+        """Sends over one connection, opened at the first mail and kept for the next ones (a
+        connection and its greeting cost more than a mail); a mail that fails drops it, and
+        the next mail opens another."""
+        opened: Connection | None = None
+
+        async def send(recipient: str, message_id: str, mail: Rendered) -> None:
+            nonlocal opened
+            if opened is None:
+                opened = await Connection(self._config).__aenter__()
+            try:
+                await opened.session.send_message(self.build(recipient, message_id, mail))
+            except BaseException:
+                opened.session.close()  # its state is unknown: never reused
+                opened = None
+                raise
+
+        try:
+            yield send
+        finally:
+            if opened is not None:
+                try:
+                    await opened.session.quit()
+                except Exception:  # what was sent is sent; a QUIT lost is nothing
+                    opened.session.close()

@@ -16,6 +16,7 @@ class ReceivedMail:
     sender: str
     recipients: list[str]
     raw: bytes
+    peer: tuple[str, int] | None = None  # the client's address: one per SMTP connection
 
     @property
     def message(self) -> EmailMessage:
@@ -40,7 +41,10 @@ class _Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         mail = ReceivedMail(
-            sender=envelope.mail_from, recipients=list(envelope.rcpt_tos), raw=envelope.content
+            sender=envelope.mail_from,
+            recipients=list(envelope.rcpt_tos),
+            raw=envelope.content,
+            peer=tuple(session.peer[:2]),
         )
         self.received.append(mail)
         if self.directory is not None:

@@ -1,17 +1,20 @@
 """The outbox worker: sends due mails, retries with backoff, never holds a secret longer.
 
-Several workers (in API processes or `cma worker`) can run at once: each claims one message
-at a time with `FOR UPDATE SKIP LOCKED` for a lease, so a mail is handled by one of them and
-no connection is held while it is sent. A worker killed while sending leaves that one message
-to be sent again when its lease ends (at-least-once, same Message-ID).
+Several workers (in API processes or `cma worker`) can run at once: each claims a batch of
+messages with `FOR UPDATE SKIP LOCKED` for a lease, so a mail is handled by one of them and
+no connection is held while they are sent. A worker killed while sending leaves its batch to
+be sent again when the lease ends (at-least-once, same Message-ID).
 """
 
 import asyncio
 import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.core.settings import Settings
@@ -22,13 +25,15 @@ from cma.notifications.sms import SmsSender
 
 logger = logging.getLogger(__name__)
 
+Deliver = Callable[[OutboxMessage], Awaitable[None]]
+
 
 class Transport(Protocol):
-    """How the messages of one channel leave."""
+    """How the messages of one channel leave: `opened()` gives what sends one, for a batch."""
 
     channel: Channel
 
-    async def deliver(self, message: OutboxMessage) -> None: ...
+    def opened(self) -> AbstractAsyncContextManager[Deliver]: ...
 
 
 class MailTransport:
@@ -37,9 +42,15 @@ class MailTransport:
     def __init__(self, sender: MailSender) -> None:
         self._sender = sender
 
-    async def deliver(self, message: OutboxMessage) -> None:
-        mail = render(message.template, {**message.context, **(message.secrets or {})})
-        await self._sender.send(message.recipient, message.message_id, mail)
+    @asynccontextmanager
+    async def opened(self) -> AsyncIterator[Deliver]:
+        async with self._sender.session() as send:
+
+            async def deliver(message: OutboxMessage) -> None:
+                mail = render(message.template, {**message.context, **(message.secrets or {})})
+                await send(message.recipient, message.message_id, mail)
+
+            yield deliver
 
 
 class SmsTransport:
@@ -48,9 +59,13 @@ class SmsTransport:
     def __init__(self, sender: SmsSender) -> None:
         self._sender = sender
 
-    async def deliver(self, message: OutboxMessage) -> None:
-        text = render_sms(message.template, message.context)
-        await self._sender.send(message.recipient, message.message_id, text)
+    @asynccontextmanager
+    async def opened(self) -> AsyncIterator[Deliver]:
+        async def deliver(message: OutboxMessage) -> None:
+            text = render_sms(message.template, message.context)
+            await self._sender.send(message.recipient, message.message_id, text)
+
+        yield deliver
 
 
 def backoff(attempts: int) -> timedelta:
@@ -59,11 +74,14 @@ def backoff(attempts: int) -> timedelta:
 
 
 async def _claim(
-    sessionmaker: async_sessionmaker[AsyncSession], channel: Channel, lease: timedelta
-) -> OutboxMessage | None:
-    """Take the channel's next due message for `lease`, in a transaction of its own: the
-    message is not due again until the lease ends, so no connection and no lock is held while
-    it is sent. A worker that dies with it leaves it to be sent again when the lease ends."""
+    sessionmaker: async_sessionmaker[AsyncSession],
+    channel: Channel,
+    lease: timedelta,
+    limit: int,
+) -> list[OutboxMessage]:
+    """Take the channel's next due messages for `lease`, in a transaction of its own: they
+    are not due again until the lease ends, so no connection and no lock is held while they
+    are sent. A worker that dies with them leaves them to be sent again when the lease ends."""
     async with sessionmaker() as session, session.begin():
         due = (
             select(OutboxMessage.id)
@@ -73,20 +91,20 @@ async def _claim(
                 OutboxMessage.next_attempt_at <= func.now(),
             )
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(1)
+            .limit(limit)
             .with_for_update(skip_locked=True)
-            .scalar_subquery()
         )
-        message = await session.scalar(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == due)
-            .values(next_attempt_at=func.now() + lease)
-            .returning(OutboxMessage),
-            execution_options={"synchronize_session": False},
+        messages = list(
+            await session.scalars(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(due.scalar_subquery()))
+                .values(next_attempt_at=func.now() + lease)
+                .returning(OutboxMessage),
+                execution_options={"synchronize_session": False},
+            )
         )
-        if message is not None:
-            session.expunge(message)  # read once, used after the transaction ends
-        return message
+        session.expunge_all()  # read once, used after the transaction ends
+        return sorted(messages, key=lambda m: m.id)
 
 
 async def _record(
@@ -95,20 +113,31 @@ async def _record(
     error: Exception | None,
     max_attempts: int,
 ) -> None:
-    """What became of a sending, in a short transaction of its own."""
+    """What became of a sending, in a short transaction of its own, right after it: a worker
+    killed later in its batch sends again none of the mails it had sent before."""
+    mine = (OutboxMessage.id == sent.id, OutboxMessage.status == OutboxStatus.PENDING)
     async with sessionmaker() as session, session.begin():
-        message = await session.get(OutboxMessage, sent.id, with_for_update=True)
-        if message is None or message.status != OutboxStatus.PENDING:
+        if error is None:  # the common case, in one statement
+            if sent.erase_once_sent:
+                await session.execute(delete(OutboxMessage).where(*mine))
+            else:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(*mine)
+                    .values(
+                        status=OutboxStatus.SENT,
+                        sent_at=func.now(),
+                        secrets=None,
+                        last_error=None,
+                        attempts=OutboxMessage.attempts + 1,
+                    ),
+                    execution_options={"synchronize_session": False},
+                )
+            return
+        message = await session.scalar(select(OutboxMessage).where(*mine).with_for_update())
+        if message is None:
             return  # erased with its person meanwhile, or recorded by another worker
         message.attempts += 1
-        if error is None:
-            message.status = OutboxStatus.SENT
-            message.sent_at = func.now()
-            message.secrets = None
-            message.last_error = None
-            if message.erase_once_sent:
-                await session.delete(message)
-            return
         message.last_error = f"{type(error).__name__}: {error}"[:1000]
         if message.attempts >= max_attempts:
             message.status = OutboxStatus.FAILED
@@ -133,6 +162,17 @@ async def _record(
             )
 
 
+async def _give_back(sessionmaker: async_sessionmaker[AsyncSession], ids: list[int]) -> None:
+    """The claimed messages a batch had no time for are due again at once."""
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
+            .values(next_attempt_at=func.now()),
+            execution_options={"synchronize_session": False},
+        )
+
+
 async def deliver_due(
     sessionmaker: async_sessionmaker[AsyncSession],
     transport: Transport,
@@ -141,28 +181,32 @@ async def deliver_due(
     max_attempts: int = 12,
     lease: timedelta = timedelta(seconds=120),
 ) -> int:
-    """Send up to `batch_size` of the channel's due messages, one at a time. Returns how many
-    were handled.
+    """Send up to `batch_size` of the channel's due messages over one opened transport (one
+    SMTP connection for the batch). Returns how many were claimed.
 
-    Each is claimed for `lease`, sent with no connection held (an SMTP server or an SMS
-    gateway that takes its time keeps nothing from the API's pool), then its outcome written.
-    The lease is longer than a sending can last (the SMTP and SMS timeouts are 30 s and 10 s):
-    a message sent twice is one whose worker died between sending and recording it, with the
-    same Message-ID both times.
+    They are claimed for `lease` and sent with no connection held (an SMTP server or an SMS
+    gateway that takes its time keeps nothing from the API's pool), each outcome written as
+    soon as it is known. A batch stops sending once half its lease is spent and gives the
+    rest back, so a message is sent twice only when its worker died between sending and
+    recording it, with the same Message-ID both times.
     """
-    handled = 0
-    while handled < batch_size:
-        message = await _claim(sessionmaker, transport.channel, lease)
-        if message is None:
-            break
-        error: Exception | None = None
-        try:
-            await transport.deliver(message)
-        except Exception as exc:
-            error = exc
-        await _record(sessionmaker, message, error, max_attempts)
-        handled += 1
-    return handled
+    messages = await _claim(sessionmaker, transport.channel, lease, batch_size)
+    if not messages:
+        return 0
+    deadline = time.monotonic() + lease.total_seconds() / 2
+    left = list(messages)
+    async with transport.opened() as deliver:
+        while left and time.monotonic() <= deadline:
+            message = left.pop(0)
+            error: Exception | None = None
+            try:
+                await deliver(message)
+            except Exception as exc:
+                error = exc
+            await _record(sessionmaker, message, error, max_attempts)
+    if left:
+        await _give_back(sessionmaker, [m.id for m in left])
+    return len(messages)
 
 
 async def run_worker(
