@@ -40,10 +40,10 @@ class CurrentLearner:
 
 
 async def _learner(auth: AuthDep, db: SessionDep) -> CurrentLearner:
-    learner = await learners.learner_of(db, auth.account.id)
-    if learner is None:
+    learner_id = await learners.learner_id_of(db, auth.account.id)
+    if learner_id is None:
         raise NoLearnerRecord()
-    return CurrentLearner(account=auth.account, learner_id=learner.id)
+    return CurrentLearner(account=auth.account, learner_id=learner_id)
 
 
 LearnerDep = Annotated[CurrentLearner, Depends(_learner)]
@@ -88,8 +88,9 @@ async def put_basket(body: BasketIn, learner: LearnerDep, db: SessionDep) -> Bas
     ),
 )
 async def add_item(body: BasketAdd, learner: LearnerDep, db: SessionDep) -> BasketOut:
-    await service.add(db, learner.learner_id, body.course_code, body)
-    return await _basket(db, learner)
+    return BasketOut.model_validate(
+        await service.add(db, learner.learner_id, body.course_code, body)
+    )
 
 
 @router.delete(

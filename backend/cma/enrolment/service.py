@@ -6,9 +6,9 @@ submitting, resubmitting or withdrawing only changes what the allocation will re
 
 import uuid
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload
@@ -72,14 +72,67 @@ def brief(course: Course) -> dict[str, Any]:
     }
 
 
-async def _course(session: AsyncSession, code: str) -> Course | None:
-    return await session.scalar(
-        select(Course)
-        .where(
-            Course.code == code.upper(), Course.retired_at.is_(None), Course.cancelled_at.is_(None)
-        )
-        .options(joinedload(Course.campaign), joinedload(Course.venue))
+# The statements of every basket request are built once: composing one costs about as much
+# as running it.
+_COURSE = (
+    select(Course)
+    .where(
+        Course.code == bindparam("code"), Course.retired_at.is_(None), Course.cancelled_at.is_(None)
     )
+    .options(joinedload(Course.campaign), joinedload(Course.venue))
+)
+_BASKET_LOCK = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key"), 0)))
+_ITEMS = (
+    select(BasketItem, Course)
+    .join(Course, Course.code == BasketItem.course_code)
+    .where(BasketItem.learner_id == bindparam("learner_id"))
+    .options(joinedload(Course.campaign), joinedload(Course.venue))
+    .order_by(BasketItem.rank)
+)
+_SUBMITTED_LINES = select(
+    Application.course_code,
+    Application.rank,
+    Application.priority_situation,
+    Application.previous_level,
+    Application.motivation,
+).where(
+    Application.learner_id == bindparam("learner_id"),
+    Application.status == ApplicationStatus.SUBMITTED,
+)
+
+_WITHDRAW_SUBMITTED = (
+    update(Application)
+    .where(
+        Application.learner_id == bindparam("of_learner"),
+        Application.campaign_id == bindparam("of_campaign"),
+        Application.status == ApplicationStatus.SUBMITTED,
+    )
+    .values(status=ApplicationStatus.WITHDRAWN.value, withdrawn_at=func.now())
+)
+# On the table, not the mapped class: an INSERT … SELECT is not the ORM's bulk insert.
+_APPLICATIONS_TABLE = cast(Table, Application.__table__)
+_BASKET_AS_APPLICATIONS = insert(_APPLICATIONS_TABLE).from_select(
+    ["learner_id", "campaign_id", "course_code", "rank", *ANSWER_FIELDS],
+    select(
+        BasketItem.learner_id,
+        BasketItem.campaign_id,
+        BasketItem.course_code,
+        BasketItem.rank,
+        *(getattr(BasketItem, f) for f in ANSWER_FIELDS),
+    ).where(BasketItem.learner_id == bindparam("of_learner")),
+)
+_SUBMIT_BASKET = _BASKET_AS_APPLICATIONS.on_conflict_do_update(
+    index_elements=[Application.learner_id, Application.course_code],
+    set_={
+        **{k: _BASKET_AS_APPLICATIONS.excluded[k] for k in ("rank", *ANSWER_FIELDS)},
+        "status": ApplicationStatus.SUBMITTED.value,
+        "withdrawn_at": None,
+    },
+)
+
+
+async def _course(session: AsyncSession, code: str) -> Course | None:
+    return await session.scalar(_COURSE, {"code": code.upper()})
 
 
 async def _lock_basket(session: AsyncSession, learner_id: uuid.UUID) -> None:
@@ -90,9 +143,7 @@ async def _lock_basket(session: AsyncSession, learner_id: uuid.UUID) -> None:
     before any row of the learner's applications, by every change, so that two changes never
     wait for each other's locks in opposite orders.
     """
-    await session.execute(
-        select(func.pg_advisory_xact_lock(func.hashtextextended(f"basket:{learner_id}", 0)))
-    )
+    await session.execute(_BASKET_LOCK, {"key": f"basket:{learner_id}"})
 
 
 async def _items(
@@ -102,13 +153,7 @@ async def _items(
     reader) takes the basket lock first."""
     if to_change:
         await _lock_basket(session, learner_id)
-    rows = await session.execute(
-        select(BasketItem, Course)
-        .join(Course, Course.code == BasketItem.course_code)
-        .where(BasketItem.learner_id == learner_id)
-        .options(joinedload(Course.campaign), joinedload(Course.venue))
-        .order_by(BasketItem.rank)
-    )
+    rows = await session.execute(_ITEMS, {"learner_id": learner_id})
     return [(item, course) for item, course in rows]
 
 
@@ -162,17 +207,17 @@ def _check_fits(course: Course, others: list[Course]) -> None:
             )
 
 
-async def basket(session: AsyncSession, learner_id: uuid.UUID) -> dict[str, Any]:
-    items = await _items(session, learner_id, to_change=False)
+async def basket(
+    session: AsyncSession,
+    learner_id: uuid.UUID,
+    items: list[tuple[BasketItem, Course]] | None = None,
+) -> dict[str, Any]:
+    """The basket as "Mon panier" shows it; `items`, when the caller has just written them."""
+    if items is None:
+        items = await _items(session, learner_id, to_change=False)
     campaign = items[0][1].campaign if items else None
     live = {
-        (a.course_code, a.rank, a.priority_situation, a.previous_level, a.motivation)
-        for a in await session.scalars(
-            select(Application).where(
-                Application.learner_id == learner_id,
-                Application.status == ApplicationStatus.SUBMITTED,
-            )
-        )
+        tuple(line) for line in await session.execute(_SUBMITTED_LINES, {"learner_id": learner_id})
     }
     lines = {
         (i.course_code, i.rank, i.priority_situation, i.previous_level, i.motivation)
@@ -194,7 +239,10 @@ async def basket(session: AsyncSession, learner_id: uuid.UUID) -> dict[str, Any]
     }
 
 
-async def add(session: AsyncSession, learner_id: uuid.UUID, code: str, answers: Answers) -> None:
+async def add(
+    session: AsyncSession, learner_id: uuid.UUID, code: str, answers: Answers
+) -> dict[str, Any]:
+    """Adds the course; the basket after it."""
     course = await _course(session, code)
     if course is None or not _open(course.campaign, today()):
         raise CourseNotOpen()
@@ -203,16 +251,16 @@ async def add(session: AsyncSession, learner_id: uuid.UUID, code: str, answers: 
         raise AlreadyInBasket()
     _check_fits(course, [c for _, c in items])
     _check_answers(course, answers)
-    session.add(
-        BasketItem(
-            learner_id=learner_id,
-            campaign_id=course.campaign_id,
-            course_code=course.code,
-            rank=max((i.rank for i, _ in items), default=0) + 1,
-            **answers.model_dump(include=set(ANSWER_FIELDS)),
-        )
+    item = BasketItem(
+        learner_id=learner_id,
+        campaign_id=course.campaign_id,
+        course_code=course.code,
+        rank=max((i.rank for i, _ in items), default=0) + 1,
+        **answers.model_dump(include=set(ANSWER_FIELDS)),
     )
+    session.add(item)
     await session.flush()
+    return await basket(session, learner_id, [*items, (item, course)])
 
 
 async def remove(session: AsyncSession, learner_id: uuid.UUID, code: str) -> None:
@@ -275,33 +323,9 @@ async def submit(session: AsyncSession, account: Account, learner_id: uuid.UUID)
         _check_answers(course, item)
     # Withdraw them all, then put back what the basket holds: ranks never collide midway.
     await session.execute(
-        update(Application)
-        .where(
-            Application.learner_id == learner_id,
-            Application.campaign_id == campaign.id,
-            Application.status == ApplicationStatus.SUBMITTED,
-        )
-        .values(status=ApplicationStatus.WITHDRAWN.value, withdrawn_at=func.now())
+        _WITHDRAW_SUBMITTED, {"of_learner": learner_id, "of_campaign": campaign.id}
     )
-    for item, course in items:
-        values = {
-            "learner_id": learner_id,
-            "campaign_id": campaign.id,
-            "course_code": course.code,
-            "rank": item.rank,
-            **{f: getattr(item, f) for f in ANSWER_FIELDS},
-        }
-        statement = insert(Application).values(**values)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[Application.learner_id, Application.course_code],
-                set_={
-                    **{k: statement.excluded[k] for k in ("rank", *ANSWER_FIELDS)},
-                    "status": ApplicationStatus.SUBMITTED.value,
-                    "withdrawn_at": None,
-                },
-            )
-        )
+    await session.execute(_SUBMIT_BASKET, {"of_learner": learner_id})
     await notifications.enqueue(
         session,
         "applications_submitted",
@@ -362,6 +386,21 @@ def _waitlist_position() -> Any:
     )
 
 
+_APPLICATIONS = (
+    select(Application, Course, Campaign, _waitlist_position())
+    .join(Course, Course.code == Application.course_code)
+    .join(Campaign, Campaign.id == Application.campaign_id)
+    .where(Application.learner_id == bindparam("learner_id"))
+    .options(joinedload(Course.venue))
+    .order_by(
+        Campaign.application_start.desc(),
+        Application.status == ApplicationStatus.WITHDRAWN,
+        Application.rank,
+        Application.id,
+    )
+)
+
+
 def explain(
     app: Application, campaign: Campaign, day: date, position: int | None
 ) -> dict[str, Any]:
@@ -389,19 +428,7 @@ def explain(
 
 
 async def applications(session: AsyncSession, learner_id: uuid.UUID) -> list[dict[str, Any]]:
-    rows = await session.execute(
-        select(Application, Course, Campaign, _waitlist_position())
-        .join(Course, Course.code == Application.course_code)
-        .join(Campaign, Campaign.id == Application.campaign_id)
-        .where(Application.learner_id == learner_id)
-        .options(joinedload(Course.venue))
-        .order_by(
-            Campaign.application_start.desc(),
-            Application.status == ApplicationStatus.WITHDRAWN,
-            Application.rank,
-            Application.id,
-        )
-    )
+    rows = await session.execute(_APPLICATIONS, {"learner_id": learner_id})
     day = today()
     return [
         {

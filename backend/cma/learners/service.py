@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -76,8 +76,17 @@ async def audit(
 # --- the record ------------------------------------------------------------------------------
 
 
+_LEARNER_OF = select(Learner).where(Learner.account_id == bindparam("account_id"))
+_LEARNER_ID_OF = select(Learner.id).where(Learner.account_id == bindparam("account_id"))
+
+
 async def learner_of(session: AsyncSession, account_id: uuid.UUID) -> Learner | None:
-    return await session.scalar(select(Learner).where(Learner.account_id == account_id))
+    return await session.scalar(_LEARNER_OF, {"account_id": account_id})
+
+
+async def learner_id_of(session: AsyncSession, account_id: uuid.UUID) -> uuid.UUID | None:
+    """The id of the account's record, without loading the record (every basket request)."""
+    return await session.scalar(_LEARNER_ID_OF, {"account_id": account_id})
 
 
 def record_out(learner: Learner, account: Account) -> dict[str, Any]:
