@@ -14,7 +14,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.core.settings import Settings
@@ -107,34 +107,43 @@ async def _claim(
         return sorted(messages, key=lambda m: m.id)
 
 
+_MINE = (
+    OutboxMessage.id == bindparam("outbox_id"),
+    OutboxMessage.status == OutboxStatus.PENDING,
+)
+_MARK_SENT = (
+    update(OutboxMessage)
+    .where(*_MINE)
+    .values(
+        status=OutboxStatus.SENT,
+        sent_at=func.now(),
+        secrets=None,
+        last_error=None,
+        attempts=OutboxMessage.attempts + 1,
+    )
+)
+_ERASE_SENT = delete(OutboxMessage).where(*_MINE)
+
+
 async def _record(
     sessionmaker: async_sessionmaker[AsyncSession],
     sent: OutboxMessage,
     error: Exception | None,
     max_attempts: int,
 ) -> None:
-    """What became of a sending, in a short transaction of its own, right after it: a worker
-    killed later in its batch sends again none of the mails it had sent before."""
-    mine = (OutboxMessage.id == sent.id, OutboxMessage.status == OutboxStatus.PENDING)
+    """What became of a sending, written right after it: a worker killed later in its batch
+    sends again none of the mails it had sent before."""
     async with sessionmaker() as session, session.begin():
         if error is None:  # the common case, in one statement
-            if sent.erase_once_sent:
-                await session.execute(delete(OutboxMessage).where(*mine))
-            else:
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(*mine)
-                    .values(
-                        status=OutboxStatus.SENT,
-                        sent_at=func.now(),
-                        secrets=None,
-                        last_error=None,
-                        attempts=OutboxMessage.attempts + 1,
-                    ),
-                    execution_options={"synchronize_session": False},
-                )
+            await session.execute(
+                _ERASE_SENT if sent.erase_once_sent else _MARK_SENT,
+                {"outbox_id": sent.id},
+                execution_options={"synchronize_session": False},
+            )
             return
-        message = await session.scalar(select(OutboxMessage).where(*mine).with_for_update())
+        message = await session.scalar(
+            select(OutboxMessage).where(*_MINE).with_for_update(), {"outbox_id": sent.id}
+        )
         if message is None:
             return  # erased with its person meanwhile, or recorded by another worker
         message.attempts += 1
