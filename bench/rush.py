@@ -54,6 +54,7 @@ from typing import Any
 
 import aiohttp
 import httpx
+import uvloop
 from harness import free_port, fresh_database, wait_healthy, wrk
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,14 +73,16 @@ class Step:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     failures: int = 0  # transport errors, timeouts
+    failure_kinds: Counter[str] = field(default_factory=Counter)
     first: float = float("inf")
     last: float = 0.0
 
-    def add(self, started: float, status: int | None) -> None:
+    def add(self, started: float, status: int | None, failure: str = "") -> None:
         ended = time.perf_counter()
         self.first, self.last = min(self.first, started), max(self.last, ended)
         if status is None:
             self.failures += 1
+            self.failure_kinds[failure] += 1
             return
         self.statuses[status] += 1
         self.latencies.append(ended - started)
@@ -118,24 +121,32 @@ class Recorder:
     def __init__(self, http: aiohttp.ClientSession) -> None:
         self.http = http
         self.steps: dict[str, Step] = {}
-        self.refusals: Counter[str] = Counter()  # 503s by problem type
+        self.refusals: Counter[str] = Counter()  # refusals by status and problem type
 
     async def once(self, name: str, method: str, url: str, **options: Any) -> Answer | None:
         step = self.steps.setdefault(name, Step())
         started = time.perf_counter()
-        try:
-            async with self.http.request(method, url, **options) as response:
-                answer = Answer(response.status, response.headers, await response.read())
-        except (aiohttp.ClientError, TimeoutError):
-            step.add(started, None)
-            return None
+        # A browser sends a request again, once, when the kept-alive connection it used was
+        # closed by the server before any answer (uvicorn closes idle ones after 5 s).
+        for resend in (True, False):
+            try:
+                async with self.http.request(method, url, **options) as response:
+                    answer = Answer(response.status, response.headers, await response.read())
+                break
+            except aiohttp.ServerDisconnectedError as error:
+                if not resend:
+                    step.add(started, None, type(error).__name__)
+                    return None
+            except (aiohttp.ClientError, TimeoutError) as error:
+                step.add(started, None, type(error).__name__)
+                return None
         step.add(started, answer.status)
-        if answer.status == 503:
+        if answer.status >= 400 and answer.status not in OK.get(name, {200}):
             try:
                 kind = str(answer.json().get("type", "")).removeprefix("urn:cma:problem:")
             except ValueError:
                 kind = "not a problem document"
-            self.refusals[kind] += 1
+            self.refusals[f"{answer.status} {kind}"] += 1
         return answer
 
     async def call(
@@ -184,6 +195,7 @@ def report(recorder: Recorder) -> None:
         wrong: dict[int | str, int] = {s: n for s, n in step.statuses.items() if s not in ok and n}
         if step.failures:
             wrong["no answer"] = step.failures
+            wrong.update({f"no answer: {k}": n for k, n in step.failure_kinds.items()})
         print(
             f"{name:<14}{step.rate():>9.1f}{step.quantile(0.5):>9.1f}{step.quantile(0.95):>9.1f}"
             f"{step.quantile(0.99):>9.1f}{step.errors(ok):>8}  {wrong or ''}"
@@ -194,7 +206,9 @@ def report(recorder: Recorder) -> None:
         if n.endswith(" shed")
     }
     if any(shed.values()):
-        print(f"503s asked again, by step: {shed}; all 503s by kind: {dict(recorder.refusals)}")
+        print(f"503s asked again, by step: {shed}")
+    if recorder.refusals:
+        print(f"refusals by status and problem type: {dict(recorder.refusals)}")
 
 
 # --- the world ------------------------------------------------------------------------------
@@ -390,6 +404,60 @@ def goals(phase: Phase, played: Played, capacity: float | None) -> None:
         }
     for label, ok in checks.items():
         print(f"  [{'met' if ok else 'MISSED'}] {label}")
+
+
+# --- where the CPU goes -----------------------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_kind() -> Counter[str]:
+    """CPU seconds used so far by the machine's processes, by what they are: the API's
+    processes, their hashing processes, PostgreSQL, the outbox worker, this load generator
+    (with its SMTP sink), anything else."""
+    processes: dict[int, tuple[int, str, float]] = {}  # pid: (parent, command line, seconds)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+        command = command or name
+        seconds = (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+        processes[int(entry)] = (int(fields[1]), command, seconds)
+    servers = {pid for pid, (_, command, _) in processes.items() if " serve " in command}
+    api = {pid for pid, (parent, _, _) in processes.items() if parent in servers}
+    used = Counter[str]()
+    for pid, (parent, command, seconds) in processes.items():
+        if pid == os.getpid():
+            kind = "load generator"
+        elif pid in api or pid in servers:
+            kind = "API"
+        elif parent in api:
+            kind = "hashers"
+        elif "postgres" in command:
+            kind = "PostgreSQL"
+        elif "cma worker" in command:
+            kind = "worker"
+        else:
+            kind = "other"
+        used[kind] += seconds
+    return used
+
+
+def cpu_report(before: Counter[str], after: Counter[str], learners: int, seconds: float) -> None:
+    """CPU per learner by kind of process, and the share of the machine it took."""
+    spent = {kind: after[kind] - before[kind] for kind in after if after[kind] > before[kind]}
+    per = {kind: used * 1000 / learners for kind, used in spent.items()}
+    share = sum(spent.values()) / seconds / (os.cpu_count() or 1)
+    print(
+        "CPU per learner: "
+        + ", ".join(f"{kind} {ms:.1f} ms" for kind, ms in sorted(per.items(), key=lambda x: -x[1]))
+        + f"; {sum(per.values()):.0f} ms in all, {share:.0%} of the machine over the phase"
+    )
 
 
 # --- baselines ------------------------------------------------------------------------------
@@ -733,7 +801,10 @@ def main() -> None:
                 f"\n{phase.name}: {phase.learners} learners over {phase.seconds:.0f} s "
                 f"({phase.rate:.1f} arrivals/s{share})"
             )
-            played.append(asyncio.run(rush(world, phase)))
+            before, started = cpu_by_kind(), time.perf_counter()
+            # uvloop, as the servers: the load generator shares their cores.
+            played.append(uvloop.run(rush(world, phase)))
+            cpu_report(before, cpu_by_kind(), phase.learners, time.perf_counter() - started)
             report(played[-1].recorder)
             goals(phase, played[-1], capacity)
         ok = asyncio.run(end_state(world, played, sink))

@@ -117,11 +117,12 @@ def csrf_token_for(session_token: str) -> str:
 # --- lookups ---------------------------------------------------------------------------------
 
 
+_BY_EMAIL = select(Account).where(Account.email == bindparam("address"))
+_BY_EMAIL_LOCKED = _BY_EMAIL.with_for_update()
+
+
 async def _by_email(session: AsyncSession, email: str, *, lock: bool = False) -> Account | None:
-    query = select(Account).where(Account.email == email)
-    if lock:
-        query = query.with_for_update()
-    return await session.scalar(query)
+    return await session.scalar(_BY_EMAIL_LOCKED if lock else _BY_EMAIL, {"address": email})
 
 
 async def _lock(session: AsyncSession, account_id: uuid.UUID) -> None:
@@ -281,6 +282,13 @@ class NewSession:
     expires_at: datetime
 
 
+_NEW_SESSION = (
+    insert(LoginSession)
+    .values(expires_at=func.now() + bindparam("ttl", type_=Interval()))
+    .returning(LoginSession.expires_at)
+)
+
+
 async def log_in(
     session: AsyncSession,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -322,15 +330,14 @@ async def log_in(
     raw = new_token()
     # One round trip: the database sets the expiry and says which (RETURNING).
     expires_at = await session.scalar(
-        insert(LoginSession)
-        .values(
-            account_id=account.id,
-            token_hash=token_digest(raw, purpose="session"),
-            expires_at=func.now() + get_settings().session_ttl,
-            client_address=client.address,
-            user_agent=(client.user_agent or "")[:300] or None,
-        )
-        .returning(LoginSession.expires_at)
+        _NEW_SESSION,
+        {
+            "account_id": account.id,
+            "token_hash": token_digest(raw, purpose="session"),
+            "ttl": get_settings().session_ttl,
+            "client_address": client.address,
+            "user_agent": (client.user_agent or "")[:300] or None,
+        },
     )
     assert expires_at is not None
     return NewSession(account=account, token=raw, expires_at=expires_at)
@@ -376,9 +383,16 @@ async def authenticate(session: AsyncSession, raw: str) -> tuple[Account, LoginS
     return account, login_session
 
 
+_REVOKE = (
+    update(LoginSession)
+    .where(LoginSession.id == bindparam("session_id"))
+    .values(revoked_at=func.now())
+    .execution_options(synchronize_session=False)
+)
+
+
 async def log_out(session: AsyncSession, login_session: LoginSession) -> None:
-    login_session.revoked_at = func.now()
-    await session.flush()
+    await session.execute(_REVOKE, {"session_id": login_session.id})
 
 
 PASSWORD_RESET_JOB = "accounts.password-reset"  # noqa: S105 - a job name
