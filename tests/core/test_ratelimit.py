@@ -64,3 +64,22 @@ async def test_concurrent_reservations_are_counted_one_by_one(throttle: Throttle
 
     assert sorted(c for (c,) in counts) == list(range(1, 21))
     assert not await throttle.allows(rule, "x")
+
+
+async def test_a_give_back_waits_for_a_connection_rather_than_be_lost(database_url: str) -> None:
+    # Every connection of the counters' pool is busy (a rush) when a login's attempt is
+    # given back: it is given back once one is free, not dropped with a pool timeout.
+    engine = create_engine(to_asyncpg_url(database_url), pool_size=1, pool_timeout=0.1)
+    throttle = create_throttle(engine, None)
+    rule = Rule.of(f"owed-{uuid.uuid4().hex}", "5 per minute")
+    try:
+        assert await throttle.reserve((rule, "learner")) == [1]
+        busy = [await engine.connect(), await engine.connect()]  # the pool and its overflow
+        giving_back = asyncio.create_task(throttle.release((rule, "learner")))
+        await asyncio.sleep(0.3)  # past the pool's timeout
+        for conn in busy:
+            await conn.close()
+        await giving_back
+        assert await throttle.reserve((rule, "learner")) == [1]
+    finally:
+        await engine.dispose()

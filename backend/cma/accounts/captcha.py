@@ -29,7 +29,7 @@ from cma.accounts.models import Captcha
 from cma.core.client import Client
 from cma.core.problems import Busy
 from cma.core.ratelimit import Rule, Throttle
-from cma.core.security import lower_priority, run_for_client, same_secret
+from cma.core.security import run_for_client, same_secret, worker_process
 from cma.core.settings import get_settings
 
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/i/l: people confuse them
@@ -89,7 +89,7 @@ class Renderer:
 
     def __init__(self) -> None:
         self.pool = ProcessPoolExecutor(
-            1, mp_context=get_context("spawn"), initializer=partial(lower_priority, RENDER_NICENESS)
+            1, mp_context=get_context("spawn"), initializer=partial(worker_process, RENDER_NICENESS)
         )
         self.waiting = 0  # only touched on the event loop
         self._process = asyncio.Semaphore(1)

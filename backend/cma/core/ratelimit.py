@@ -5,6 +5,7 @@ connection so that a refused request, whose transaction rolls back, still counts
 when RATE_LIMIT_STORAGE_URL is set. No counter lives in a process.
 """
 
+import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from limits.storage import storage_from_string
 from sqlalchemy import Integer, String, bindparam, delete, func, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -204,6 +206,14 @@ class Throttle:
         keys = [rule.limit.key_for(rule.name, key) for rule, key in checks]
         dropped = [rule.limit.key_for(rule.name, key) for rule, key in forget]
         if isinstance(self.storage, PostgresStorage):
+            # A give-back is owed: one lost for want of a connection in a rush would count an
+            # attempt nobody made, and three of them ask the login's owner for a captcha.
+            for wait in GIVE_BACK_WAITS:
+                try:
+                    await self.storage.decr_many(keys, dropped)
+                    return
+                except PoolTimeout:
+                    await asyncio.sleep(wait)
             await self.storage.decr_many(keys, dropped)
             return
         for key, (rule, _) in zip(keys, checks, strict=True):
@@ -226,6 +236,10 @@ class Throttle:
 
     async def forget(self, rule: Rule, key: str) -> None:
         await self._strategy.clear(rule.limit, rule.name, key)
+
+
+# Seconds between the tries of a give-back that found no connection free (then a last try).
+GIVE_BACK_WAITS = (0.2, 0.5, 1.0)
 
 
 def create_throttle(engine: AsyncEngine, storage_url: str | None) -> Throttle:
