@@ -90,6 +90,13 @@ async def new_captcha(
     """A challenge and its code, read where the server keeps it (as a person reads the image)."""
     response = await client.post("/api/v1/captchas")
     assert response.status_code == 201, response.text
+    return await read_captcha(response, sessionmaker)
+
+
+async def read_captcha(
+    response: Response, sessionmaker: async_sessionmaker[AsyncSession]
+) -> tuple[str, str]:
+    """The code of the challenge `response` gave."""
     captcha_id = response.json()["id"]
     async with sessionmaker() as session:
         code = await session.scalar(select(Captcha.code).where(Captcha.id == uuid.UUID(captcha_id)))
