@@ -285,11 +285,19 @@ async def test_submit_then_resubmit_replaces_the_applications_and_mails_them(
     assert courses[0].title in mail.body()
     assert (await client.get("/api/v1/me/basket", headers=learner)).json()["submitted"] is True
 
+    # Submitted again as it stands (a second click): the same answer, and no second mail.
+    again = await client.post("/api/v1/me/basket/submit", headers=learner)
+    assert again.json() == first.json()
+    await mailbox.deliver()
+    assert [m.subject for m in mailbox.smtp.received].count(mail.subject) == 1
+
     await client.delete(f"/api/v1/me/basket/items/{courses[0].code}", headers=learner)
     await add(client, learner, courses[2].code)
     assert (await client.get("/api/v1/me/basket", headers=learner)).json()["submitted"] is False
     second = await client.post("/api/v1/me/basket/submit", headers=learner)
 
+    await mailbox.deliver()
+    assert [m.subject for m in mailbox.smtp.received].count(mail.subject) == 2
     states = {a["course"]["code"]: (a["status"], a["rank"]) for a in second.json()}
     assert states[courses[0].code][0] == "withdrawn"
     assert states[courses[1].code] == ("submitted", 1)

@@ -216,13 +216,6 @@ async def basket(
     if items is None:
         items = await _items(session, learner_id, to_change=False)
     campaign = items[0][1].campaign if items else None
-    live = {
-        tuple(line) for line in await session.execute(_SUBMITTED_LINES, {"learner_id": learner_id})
-    }
-    lines = {
-        (i.course_code, i.rank, i.priority_situation, i.previous_level, i.motivation)
-        for i, _ in items
-    }
     return {
         "campaign_id": campaign.id if campaign else None,
         "campaign_name": campaign.name if campaign else None,
@@ -235,7 +228,21 @@ async def basket(
             }
             for item, course in items
         ],
-        "submitted": bool(items) and lines == live,
+        "submitted": bool(items) and _lines(items) == await _submitted_lines(session, learner_id),
+    }
+
+
+def _lines(items: list[tuple[BasketItem, Course]]) -> set[tuple[Any, ...]]:
+    return {
+        (i.course_code, i.rank, i.priority_situation, i.previous_level, i.motivation)
+        for i, _ in items
+    }
+
+
+async def _submitted_lines(session: AsyncSession, learner_id: uuid.UUID) -> set[tuple[Any, ...]]:
+    """The learner's submitted applications, as basket lines (course, rank, answers)."""
+    return {
+        tuple(line) for line in await session.execute(_SUBMITTED_LINES, {"learner_id": learner_id})
     }
 
 
@@ -311,7 +318,9 @@ async def reorder(session: AsyncSession, learner_id: uuid.UUID, lines: list[Bask
 
 
 async def submit(session: AsyncSession, account: Account, learner_id: uuid.UUID) -> None:
-    """The basket becomes the applications of its campaign, in one transaction."""
+    """The basket becomes the applications of its campaign, in one transaction, and a mail
+    lists them; a basket already submitted as it stands changes nothing and sends nothing
+    (a second click, a retried request, or somebody with the session filling the inbox)."""
     items = await _items(session, learner_id)
     if not items:
         raise EmptyBasket()
@@ -321,6 +330,8 @@ async def submit(session: AsyncSession, account: Account, learner_id: uuid.UUID)
         raise PeriodClosed("La période d'inscription de cette campagne est terminée.")
     for item, course in items:
         _check_answers(course, item)
+    if _lines(items) == await _submitted_lines(session, learner_id):
+        return
     # Withdraw them all, then put back what the basket holds: ranks never collide midway.
     await session.execute(
         _WITHDRAW_SUBMITTED, {"of_learner": learner_id, "of_campaign": campaign.id}
