@@ -71,3 +71,52 @@ async def test_a_request_sent_at_a_normal_pace_is_answered(served: str) -> None:
     answer, _ = await _dribble(served, b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r", b"\n")
 
     assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+
+
+async def _send(served: str, request: bytes) -> bytes:
+    """Send `request` at once; everything the server answers until it closes."""
+    parts = urlsplit(served)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    try:
+        writer.write(request)
+        await writer.drain()
+    except ConnectionError:
+        pass
+    answer = await asyncio.wait_for(reader.read(), 10)
+    writer.close()
+    return answer
+
+
+async def test_huge_headers_are_refused_at_once_in_french(served: str) -> None:
+    cookie = b"Cookie: " + b"a" * (64 * 1024) + b"\r\n"
+    answer = await _send(served, b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n" + cookie + b"\r\n")
+
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+    assert b"urn:cma:problem:headers-too-large" in answer
+    assert "En-têtes trop volumineux".encode() in answer
+    assert answer.count(b"HTTP/1.1") == 1  # one answer, then the connection is closed
+
+
+async def test_a_huge_address_is_refused_at_once(served: str) -> None:
+    path = b"/api/v1/courses?q=" + b"a" * (16 * 1024)
+    answer = await _send(served, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+
+    assert answer.startswith(b"HTTP/1.1 414"), answer[:200]
+    assert b"urn:cma:problem:url-too-long" in answer
+
+
+async def test_what_is_not_http_gets_a_problem_document_in_french(served: str) -> None:
+    answer = await _send(served, b"HELLO\x00 WORLD\r\n\r\n")
+
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert b"application/problem+json" in answer
+    assert "Requête illisible".encode() in answer
+    assert b"Invalid HTTP request" not in answer
+
+
+async def test_headers_of_a_usual_size_are_served(served: str) -> None:
+    cookie = b"Cookie: " + b"a" * (8 * 1024) + b"\r\n"
+    head = b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    answer = await _send(served, head + cookie + b"\r\n")
+
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
