@@ -1,10 +1,12 @@
 """The outbox: mails written with the change that causes them, sent by a worker, retried."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from httpx import AsyncClient
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from cma.background import job_handlers
 from cma.core import jobs
@@ -15,7 +17,7 @@ from cma.notifications.models import OutboxMessage
 from cma.notifications.sender import SmtpSender
 from cma.notifications.sms import SinkSmsSender
 from cma.notifications.smtp_sink import SmtpSink, free_port
-from cma.notifications.worker import MailTransport, deliver_due, run_worker
+from cma.notifications.worker import Deliver, MailTransport, deliver_due, run_worker
 from tests.support import Mailbox, run_jobs, sign_up, token_in
 
 SUBMITTED = {
@@ -106,6 +108,41 @@ async def test_a_batch_goes_over_one_connection_and_a_bad_mail_holds_back_none_o
         statuses = {recipient: status for recipient, status in rows}
     assert statuses.pop("x@yopmail.com") == "pending"  # tried again later
     assert set(statuses.values()) == {"sent"}
+
+
+async def test_a_mail_erased_after_its_batch_was_claimed_is_not_sent(
+    mailbox: Mailbox, settings: Settings, smtp: SmtpSink
+) -> None:
+    async with mailbox.sessionmaker() as session, session.begin():
+        for name in ("kept", "erased"):
+            await notifications.enqueue(
+                session, "applications_submitted", f"{name}@yopmail.com", context=SUBMITTED
+            )
+    real = MailTransport(SmtpSender(settings))
+
+    class ErasingMidBatch:
+        """The person behind the second mail deletes their account while the first is sent."""
+
+        channel = real.channel
+
+        @asynccontextmanager
+        async def opened(self) -> AsyncIterator[Deliver]:
+            async with real.opened() as deliver:
+
+                async def erase_then_deliver(message: OutboxMessage) -> None:
+                    async with mailbox.sessionmaker() as session, session.begin():
+                        await session.execute(
+                            delete(OutboxMessage).where(
+                                OutboxMessage.recipient == "erased@yopmail.com"
+                            )
+                        )
+                    await deliver(message)
+
+                yield erase_then_deliver
+
+    assert await deliver_due(mailbox.sessionmaker, ErasingMidBatch()) == 2
+
+    assert [m.recipients for m in smtp.received] == [["kept@yopmail.com"]]
 
 
 async def test_a_refused_request_leaves_no_mail_behind(

@@ -238,8 +238,9 @@ class Throttle:
         await self._strategy.clear(rule.limit, rule.name, key)
 
 
-# Seconds between the tries of a give-back that found no connection free (then a last try).
-GIVE_BACK_WAITS = (0.2, 0.5, 1.0)
+# Seconds between the tries of a give-back that found no connection free (then a last try):
+# short, as each try may wait a pool timeout, and a request waits for its give-back.
+GIVE_BACK_WAITS = (0.2, 0.5)
 
 
 def create_throttle(engine: AsyncEngine, storage_url: str | None) -> Throttle:

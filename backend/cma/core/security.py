@@ -97,7 +97,7 @@ async def run_for_client(
 
 
 class Hasher:
-    """Password work in a few low-priority processes, with a short queue.
+    """Password work in a few processes of its own, with a short queue.
 
     Hashing is CPU bound: more workers than cores only adds latency to every login. A request
     that finds the queue full waits a moment for room (at most `patience` seconds, and no

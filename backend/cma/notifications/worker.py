@@ -8,13 +8,14 @@ be sent again when the lease ends (at-least-once, same Message-ID).
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import bindparam, delete, func, select, update
+import anyio
+from sqlalchemy import Interval, bindparam, delete, func, select, update
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.core.settings import Settings
@@ -68,6 +69,10 @@ class SmsTransport:
         yield deliver
 
 
+# Seconds between the tries of an outcome's record that found no connection free.
+RECORD_WAITS = (0.2, 0.5, 1.0)
+
+
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, … capped at 30 min."""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
@@ -107,9 +112,18 @@ async def _claim(
         return sorted(messages, key=lambda m: m.id)
 
 
+# A message is still this worker's while it is pending under the lease this worker holds: a
+# message erased with its person, or taken by another worker after the lease ran out, is not.
 _MINE = (
     OutboxMessage.id == bindparam("outbox_id"),
     OutboxMessage.status == OutboxStatus.PENDING,
+    OutboxMessage.next_attempt_at == bindparam("held"),
+)
+_RENEW = (
+    update(OutboxMessage)
+    .where(*_MINE)
+    .values(next_attempt_at=func.now() + bindparam("lease", type_=Interval()))
+    .returning(OutboxMessage.next_attempt_at)
 )
 _MARK_SENT = (
     update(OutboxMessage)
@@ -125,6 +139,23 @@ _MARK_SENT = (
 _ERASE_SENT = delete(OutboxMessage).where(*_MINE)
 
 
+async def _mine_again(
+    sessionmaker: async_sessionmaker[AsyncSession], message: OutboxMessage, lease: timedelta
+) -> bool:
+    """Just before its sending: whether the message is still this worker's (not erased with
+    its person, not taken by another worker meanwhile), with a whole lease for the sending."""
+    async with sessionmaker() as session, session.begin():
+        renewed = await session.scalar(
+            _RENEW,
+            {"outbox_id": message.id, "held": message.next_attempt_at, "lease": lease},
+            execution_options={"synchronize_session": False},
+        )
+    if renewed is None:
+        return False
+    message.next_attempt_at = renewed
+    return True
+
+
 async def _record(
     sessionmaker: async_sessionmaker[AsyncSession],
     sent: OutboxMessage,
@@ -132,17 +163,33 @@ async def _record(
     max_attempts: int,
 ) -> None:
     """What became of a sending, written right after it: a worker killed later in its batch
-    sends again none of the mails it had sent before."""
+    sends again none of the mails it had sent before. It waits for a connection rather than
+    be lost (a mail sent and not recorded would be sent again)."""
+    for wait in RECORD_WAITS:
+        try:
+            return await _record_once(sessionmaker, sent, error, max_attempts)
+        except PoolTimeout:
+            await asyncio.sleep(wait)
+    await _record_once(sessionmaker, sent, error, max_attempts)
+
+
+async def _record_once(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    sent: OutboxMessage,
+    error: Exception | None,
+    max_attempts: int,
+) -> None:
     async with sessionmaker() as session, session.begin():
         if error is None:  # the common case, in one statement
             await session.execute(
                 _ERASE_SENT if sent.erase_once_sent else _MARK_SENT,
-                {"outbox_id": sent.id},
+                {"outbox_id": sent.id, "held": sent.next_attempt_at},
                 execution_options={"synchronize_session": False},
             )
             return
         message = await session.scalar(
-            select(OutboxMessage).where(*_MINE).with_for_update(), {"outbox_id": sent.id}
+            select(OutboxMessage).where(*_MINE).with_for_update(),
+            {"outbox_id": sent.id, "held": sent.next_attempt_at},
         )
         if message is None:
             return  # erased with its person meanwhile, or recorded by another worker
@@ -171,15 +218,17 @@ async def _record(
             )
 
 
-async def _give_back(sessionmaker: async_sessionmaker[AsyncSession], ids: list[int]) -> None:
-    """The claimed messages a batch had no time for are due again at once."""
+async def _give_back(
+    sessionmaker: async_sessionmaker[AsyncSession], messages: list[OutboxMessage]
+) -> None:
+    """The claimed messages a batch did not send (it was stopped) are due again at once."""
     async with sessionmaker() as session, session.begin():
-        await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
-            .values(next_attempt_at=func.now()),
-            execution_options={"synchronize_session": False},
-        )
+        for message in messages:
+            await session.execute(
+                update(OutboxMessage).where(*_MINE).values(next_attempt_at=func.now()),
+                {"outbox_id": message.id, "held": message.next_attempt_at},
+                execution_options={"synchronize_session": False},
+            )
 
 
 async def deliver_due(
@@ -194,27 +243,32 @@ async def deliver_due(
     SMTP connection for the batch). Returns how many were claimed.
 
     They are claimed for `lease` and sent with no connection held (an SMTP server or an SMS
-    gateway that takes its time keeps nothing from the API's pool), each outcome written as
-    soon as it is known. A batch stops sending once half its lease is spent and gives the
-    rest back, so a message is sent twice only when its worker died between sending and
-    recording it, with the same Message-ID both times.
+    gateway that takes its time keeps nothing from the API's pool). Just before its sending,
+    each is checked to be still this worker's and given a whole lease; its outcome is
+    written as soon as it is known. A message is sent twice only when its worker died
+    between sending and recording it, with the same Message-ID both times; one erased with
+    its person meanwhile is not sent. A batch stopped midway gives the rest back.
     """
     messages = await _claim(sessionmaker, transport.channel, lease, batch_size)
     if not messages:
         return 0
-    deadline = time.monotonic() + lease.total_seconds() / 2
     left = list(messages)
-    async with transport.opened() as deliver:
-        while left and time.monotonic() <= deadline:
-            message = left.pop(0)
-            error: Exception | None = None
-            try:
-                await deliver(message)
-            except Exception as exc:
-                error = exc
-            await _record(sessionmaker, message, error, max_attempts)
-    if left:
-        await _give_back(sessionmaker, [m.id for m in left])
+    try:
+        async with transport.opened() as deliver:
+            while left:
+                message = left.pop(0)
+                if not await _mine_again(sessionmaker, message, lease):
+                    continue
+                error: Exception | None = None
+                try:
+                    await deliver(message)
+                except Exception as exc:
+                    error = exc
+                await _record(sessionmaker, message, error, max_attempts)
+    finally:
+        if left:
+            with anyio.CancelScope(shield=True):
+                await _give_back(sessionmaker, left)
     return len(messages)
 
 
