@@ -145,6 +145,40 @@ async def test_a_mail_erased_after_its_batch_was_claimed_is_not_sent(
     assert [m.recipients for m in smtp.received] == [["kept@yopmail.com"]]
 
 
+async def test_a_worker_stopped_mid_batch_gives_the_rest_back_at_once(
+    mailbox: Mailbox, settings: Settings, smtp: SmtpSink
+) -> None:
+    async with mailbox.sessionmaker() as session, session.begin():
+        for n in range(3):
+            await notifications.enqueue(
+                session, "applications_submitted", f"arret-{n}@yopmail.com", context=SUBMITTED
+            )
+    real = MailTransport(SmtpSender(settings))
+    stop = asyncio.Event()
+
+    class StoppedAfterOne:
+        """The worker is told to shut down while its first mail is sent."""
+
+        channel = real.channel
+
+        @asynccontextmanager
+        async def opened(self) -> AsyncIterator[Deliver]:
+            async with real.opened() as deliver:
+
+                async def deliver_then_stop(message: OutboxMessage) -> None:
+                    await deliver(message)
+                    stop.set()
+
+                yield deliver_then_stop
+
+    assert await deliver_due(mailbox.sessionmaker, StoppedAfterOne(), stop=stop) == 3
+
+    assert [m.recipients for m in smtp.received] == [["arret-0@yopmail.com"]]
+    # The two others are due again at once, for the next worker, not after the lease.
+    assert await deliver_due(mailbox.sessionmaker, real) == 2
+    assert len(smtp.received) == 3
+
+
 async def test_a_refused_request_leaves_no_mail_behind(
     client: AsyncClient, mailbox: Mailbox
 ) -> None:

@@ -1,5 +1,5 @@
 """Security primitives: opaque tokens stored as HMACs, and password hashing off the event loop
-(in low-priority worker processes)."""
+(in worker processes of their own)."""
 
 import asyncio
 import contextlib

@@ -238,6 +238,7 @@ async def deliver_due(
     batch_size: int = 20,
     max_attempts: int = 12,
     lease: timedelta = timedelta(seconds=120),
+    stop: asyncio.Event | None = None,
 ) -> int:
     """Send up to `batch_size` of the channel's due messages over one opened transport (one
     SMTP connection for the batch). Returns how many were claimed.
@@ -247,7 +248,8 @@ async def deliver_due(
     each is checked to be still this worker's and given a whole lease; its outcome is
     written as soon as it is known. A message is sent twice only when its worker died
     between sending and recording it, with the same Message-ID both times; one erased with
-    its person meanwhile is not sent. A batch stopped midway gives the rest back.
+    its person meanwhile is not sent. A batch stopped midway (`stop` set: the worker is
+    shutting down) gives the rest back.
     """
     messages = await _claim(sessionmaker, transport.channel, lease, batch_size)
     if not messages:
@@ -255,7 +257,7 @@ async def deliver_due(
     left = list(messages)
     try:
         async with transport.opened() as deliver:
-            while left:
+            while left and not (stop and stop.is_set()):
                 message = left.pop(0)
                 if not await _mine_again(sessionmaker, message, lease):
                     continue
@@ -287,6 +289,7 @@ async def run_worker(
                 batch_size=settings.outbox_batch_size,
                 max_attempts=settings.outbox_max_attempts,
                 lease=timedelta(seconds=settings.outbox_lease_seconds),
+                stop=stop,
             )
         except Exception:  # the database may be down for a while; keep trying
             logger.exception("outbox worker: batch failed")
