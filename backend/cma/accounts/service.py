@@ -304,6 +304,9 @@ async def log_in(
     # Admission (a short wait for room, or a 503) comes before any query: a shed request
     # costs the database nothing.
     await hasher().admit()
+    # The counters have a pool of their own: a count or a give-back that waits for one of its
+    # connections holds none of the request's (the caller's session may have read already).
+    await release(session)
     attempt = await attempts.begin(
         throttle, sessionmaker, rules.login, subject_key(email), client, proof
     )
