@@ -153,6 +153,24 @@ async def test_course_and_campaign_rules_are_checked(
     assert campaign.status_code == 422
     assert "Le calendrier doit se suivre" in campaign.text
 
+    impossible_year = await client.post(
+        "/api/v1/admin/campaigns",
+        json={
+            "name": "Cours d'été",
+            "school_year": "2026-2020",
+            "covers": "second_semester",
+            "application_start": "2027-02-01",
+            "application_end": "2027-02-10",
+            "response_start": "2027-02-11",
+            "response_end": "2027-03-01",
+        },
+        headers=staff,
+    )
+    assert impossible_year.status_code == 422
+    [error] = impossible_year.json()["errors"]
+    assert error["field"] == "school_year"
+    assert "deux années qui se suivent" in error["message"]
+
 
 async def test_pages_are_rendered_from_markdown_safely(
     client: AsyncClient, mailbox: Mailbox, catalogue: int

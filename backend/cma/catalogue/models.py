@@ -87,6 +87,10 @@ class Campaign(CreatedAt, Base):
         CheckConstraint("max_accepted BETWEEN 1 AND max_courses", name="max_accepted"),
         CheckConstraint("confirm_days BETWEEN 1 AND 60", name="confirm_days"),
         CheckConstraint(r"school_year ~ '^[0-9]{4}-[0-9]{4}$'", name="school_year"),
+        CheckConstraint(
+            "substr(school_year, 6, 4)::int = substr(school_year, 1, 4)::int + 1",
+            name="school_year_consecutive",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,7 +4,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from cma.catalogue.models import Covers, Level, Period
 from cma.core.validation import Input, IsoDate, LocalTime, clean_text
@@ -228,6 +236,16 @@ class CampaignIn(Input):
         default=2, ge=1, le=10, description="Most courses one learner is given (≤ max_courses)"
     )
     confirm_days: int = Field(default=7, ge=1, le=60, description="Days to confirm an offer")
+
+    @field_validator("school_year")
+    @classmethod
+    def _two_years_that_follow(cls, value: str) -> str:
+        first, second = value.split("-")
+        if int(second) != int(first) + 1:
+            raise ValueError(
+                "L'année scolaire s'écrit avec deux années qui se suivent, par exemple 2026-2027."
+            )
+        return value
 
     @model_validator(mode="after")
     def _calendar(self) -> "CampaignIn":
