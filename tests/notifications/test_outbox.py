@@ -1,7 +1,7 @@
 """The outbox: mails written with the change that causes them, sent by a worker, retried."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -19,6 +19,32 @@ from cma.notifications.sms import SinkSmsSender
 from cma.notifications.smtp_sink import SmtpSink, free_port
 from cma.notifications.worker import Deliver, MailTransport, deliver_due, run_worker
 from tests.support import Mailbox, run_jobs, sign_up, token_in
+
+Step = Callable[[OutboxMessage], Awaitable[None]]
+
+
+class Around:
+    """The real transport, with something happening before or after each sending."""
+
+    def __init__(
+        self, real: MailTransport, *, before: Step | None = None, after: Step | None = None
+    ) -> None:
+        self.channel = real.channel
+        self._real, self._before, self._after = real, before, after
+
+    @asynccontextmanager
+    async def opened(self) -> AsyncIterator[Deliver]:
+        async with self._real.opened() as deliver:
+
+            async def around(message: OutboxMessage) -> None:
+                if self._before:
+                    await self._before(message)
+                await deliver(message)
+                if self._after:
+                    await self._after(message)
+
+            yield around
+
 
 SUBMITTED = {
     "campaign": "Cours d'adultes 2026-2027",
@@ -120,27 +146,14 @@ async def test_a_mail_erased_after_its_batch_was_claimed_is_not_sent(
             )
     real = MailTransport(SmtpSender(settings))
 
-    class ErasingMidBatch:
-        """The person behind the second mail deletes their account while the first is sent."""
+    async def erase_the_second(_: OutboxMessage) -> None:
+        """Its person deletes their account while the first mail is sent."""
+        async with mailbox.sessionmaker() as session, session.begin():
+            await session.execute(
+                delete(OutboxMessage).where(OutboxMessage.recipient == "erased@yopmail.com")
+            )
 
-        channel = real.channel
-
-        @asynccontextmanager
-        async def opened(self) -> AsyncIterator[Deliver]:
-            async with real.opened() as deliver:
-
-                async def erase_then_deliver(message: OutboxMessage) -> None:
-                    async with mailbox.sessionmaker() as session, session.begin():
-                        await session.execute(
-                            delete(OutboxMessage).where(
-                                OutboxMessage.recipient == "erased@yopmail.com"
-                            )
-                        )
-                    await deliver(message)
-
-                yield erase_then_deliver
-
-    assert await deliver_due(mailbox.sessionmaker, ErasingMidBatch()) == 2
+    assert await deliver_due(mailbox.sessionmaker, Around(real, before=erase_the_second)) == 2
 
     assert [m.recipients for m in smtp.received] == [["kept@yopmail.com"]]
 
@@ -156,22 +169,11 @@ async def test_a_worker_stopped_mid_batch_gives_the_rest_back_at_once(
     real = MailTransport(SmtpSender(settings))
     stop = asyncio.Event()
 
-    class StoppedAfterOne:
+    async def shut_down(_: OutboxMessage) -> None:
         """The worker is told to shut down while its first mail is sent."""
+        stop.set()
 
-        channel = real.channel
-
-        @asynccontextmanager
-        async def opened(self) -> AsyncIterator[Deliver]:
-            async with real.opened() as deliver:
-
-                async def deliver_then_stop(message: OutboxMessage) -> None:
-                    await deliver(message)
-                    stop.set()
-
-                yield deliver_then_stop
-
-    assert await deliver_due(mailbox.sessionmaker, StoppedAfterOne(), stop=stop) == 3
+    assert await deliver_due(mailbox.sessionmaker, Around(real, after=shut_down), stop=stop) == 3
 
     assert [m.recipients for m in smtp.received] == [["arret-0@yopmail.com"]]
     # The two others are due again at once, for the next worker, not after the lease.

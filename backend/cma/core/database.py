@@ -1,13 +1,15 @@
 """Engine, sessions and the request-owned transaction."""
 
+import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import BigInteger, DateTime, MetaData, event, func
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -94,6 +96,21 @@ def _ping_after_idle(engine: AsyncEngine, seconds: float) -> None:
         except Exception as error:
             # The pool's documented signal: discard this connection and check out another.
             raise DisconnectionError("the connection was lost while idle") from error
+
+
+T = TypeVar("T")
+
+
+async def once_a_connection_is_free(work: Callable[[], Awaitable[T]], waits: Sequence[float]) -> T:
+    """`work`, tried again after each of `waits` while no pooled connection was free in time,
+    then a last time: for a write that is owed (a give-back, a sending's outcome), which a
+    pool timeout in a rush must not lose."""
+    for wait in waits:
+        try:
+            return await work()
+        except PoolTimeout:
+            await asyncio.sleep(wait)
+    return await work()
 
 
 async def release(session: AsyncSession) -> None:

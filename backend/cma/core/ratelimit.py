@@ -5,7 +5,6 @@ connection so that a refused request, whose transaction rolls back, still counts
 when RATE_LIMIT_STORAGE_URL is set. No counter lives in a process.
 """
 
-import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,11 +17,10 @@ from limits.storage import storage_from_string
 from sqlalchemy import Integer, String, bindparam, delete, func, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cma.core.database import Base
+from cma.core.database import Base, once_a_connection_is_free
 from cma.core.problems import TooManyRequests
 from cma.core.security import token_digest
 
@@ -208,13 +206,10 @@ class Throttle:
         if isinstance(self.storage, PostgresStorage):
             # A give-back is owed: one lost for want of a connection in a rush would count an
             # attempt nobody made, and three of them ask the login's owner for a captcha.
-            for wait in GIVE_BACK_WAITS:
-                try:
-                    await self.storage.decr_many(keys, dropped)
-                    return
-                except PoolTimeout:
-                    await asyncio.sleep(wait)
-            await self.storage.decr_many(keys, dropped)
+            storage = self.storage
+            await once_a_connection_is_free(
+                lambda: storage.decr_many(keys, dropped), GIVE_BACK_WAITS
+            )
             return
         for key, (rule, _) in zip(keys, checks, strict=True):
             if await self.storage.get(key) > 0:

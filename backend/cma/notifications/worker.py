@@ -2,8 +2,9 @@
 
 Several workers (in API processes or `cma worker`) can run at once: each claims a batch of
 messages with `FOR UPDATE SKIP LOCKED` for a lease, so a mail is handled by one of them and
-no connection is held while they are sent. A worker killed while sending leaves its batch to
-be sent again when the lease ends (at-least-once, same Message-ID).
+no connection is held while they are sent. A worker killed while sending leaves the mail in
+hand to be sent again (at-least-once, same Message-ID) and the rest of its batch to be sent
+when the lease ends.
 """
 
 import asyncio
@@ -15,9 +16,9 @@ from typing import Protocol
 
 import anyio
 from sqlalchemy import Interval, bindparam, delete, func, select, update
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cma.core.database import once_a_connection_is_free
 from cma.core.settings import Settings
 from cma.notifications.models import Channel, OutboxMessage, OutboxStatus
 from cma.notifications.rendering import render, render_sms
@@ -165,12 +166,9 @@ async def _record(
     """What became of a sending, written right after it: a worker killed later in its batch
     sends again none of the mails it had sent before. It waits for a connection rather than
     be lost (a mail sent and not recorded would be sent again)."""
-    for wait in RECORD_WAITS:
-        try:
-            return await _record_once(sessionmaker, sent, error, max_attempts)
-        except PoolTimeout:
-            await asyncio.sleep(wait)
-    await _record_once(sessionmaker, sent, error, max_attempts)
+    await once_a_connection_is_free(
+        lambda: _record_once(sessionmaker, sent, error, max_attempts), RECORD_WAITS
+    )
 
 
 async def _record_once(
