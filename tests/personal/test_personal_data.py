@@ -105,6 +105,13 @@ async def test_a_fully_used_account_is_all_in_its_export_then_leaves_no_trace(
     assert linked.status_code == 201, linked.text
     # Someone else applies to the same one-seat course, and will wait behind the person.
     other = await learner_headers(client, mailbox, "autre.eleve@yopmail.com")
+    # …who also tries the person's old account, now paired.
+    tried = await client.post(
+        "/api/v1/learner-links/legacy-login",
+        json={"email": old_email, "password": old_password},
+        headers=other,
+    )
+    assert tried.status_code == 401, tried.text
     await client.post(
         "/api/v1/me/learner", json={**FICHE, "mobile_phone": "06 99 88 77 66"}, headers=other
     )
@@ -132,6 +139,12 @@ async def test_a_fully_used_account_is_all_in_its_export_then_leaves_no_trace(
     assert data["training_history"]
     assert [step["outcome"] for step in data["pairing_trail"]] == ["ticket_issued", "linked"]
     assert all(step["client_address"] for step in data["pairing_trail"])
+    # The other account's attempt on the person's old account: when and how, not from where.
+    [attempt] = data["old_account_attempts_by_others"]
+    assert attempt["outcome"] in {"already_linked", "no_password", "wrong_password"}
+    assert set(attempt) == {"at", "outcome", "outcome_label"}
+    [signed_up] = data["sign_ups"]
+    assert signed_up["kind"] == "sign_up" and signed_up["used_at"] is not None
     [application] = data["applications"]
     assert application["id"] == mine
     assert application["status"] == "offered"
@@ -139,6 +152,10 @@ async def test_a_fully_used_account_is_all_in_its_export_then_leaves_no_trace(
     assert data["answers_mailed"][0]["campaign_id"] == campaign.id
     templates = {m["template"] for m in data["messages"]}
     assert {"activation", "learner_linked", "allocation_responses"} <= templates
+    # What each message said; a link's token, not kept once sent, is shown as withheld.
+    said = {m["template"]: m["text"] for m in data["messages"]}
+    assert "[lien personnel, non conservé]" in said["activation"]
+    assert f"({code})" in said["allocation_responses"]
     assert "password_hash" not in str(data)
     assert "token_hash" not in str(data)
 

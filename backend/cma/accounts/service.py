@@ -701,6 +701,7 @@ async def export(session: AsyncSession, account: Account) -> dict[str, Any]:
         },
         "profile": profile_of(account),
         "subscriptions": await subscriptions_of(session, account),
+        "sign_ups": await signups.export_of(session, account.email),
         "sessions": [
             {
                 "created_at": s.created_at,
@@ -730,6 +731,7 @@ async def export(session: AsyncSession, account: Account) -> dict[str, Any]:
                 "channel": m.channel,
                 "template": m.template,
                 "subject": notifications.subject_of(m),
+                "text": notifications.text_of(m),
                 "recipient": m.recipient,
                 "created_at": m.created_at,
                 "status": m.status,

@@ -424,6 +424,32 @@ async def forget_spent(session: AsyncSession, email: str) -> None:
     )
 
 
+async def export_of(session: AsyncSession, email: str) -> list[dict[str, Any]]:
+    """The sign-ups this address's account came from (until a day after their link's end).
+
+    Only used ones: a sign-up still waiting was made by whoever typed the address, with their
+    own password and phone, which are not this person's to read.
+    """
+    used = await session.scalars(
+        select(Signup)
+        .where(Signup.email == email, Signup.consumed_at.is_not(None))
+        .order_by(Signup.created_at)
+    )
+    return [
+        {
+            "kind": s.kind,
+            "mobile_phone": s.mobile_phone,
+            "accept_information": s.accept_information,
+            "terms_version": s.terms_version,
+            "invited_by": s.invited_by,
+            "created_at": s.created_at,
+            "expires_at": s.expires_at,
+            "used_at": s.consumed_at,
+        }
+        for s in used
+    ]
+
+
 async def forget_all(session: AsyncSession, email: str) -> None:
     """The account of this address is erased: so is every sign-up that ever named it."""
     await session.execute(delete(Signup).where(Signup.email == email))

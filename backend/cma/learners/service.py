@@ -430,6 +430,20 @@ async def export_of(session: AsyncSession, account: Account) -> dict[str, Any]:
     trail = await session.scalars(
         select(LinkAudit).where(LinkAudit.account_id == account.id).order_by(LinkAudit.at)
     )
+    # Attempts on the person's old account from other Paris accounts: when and how they ended
+    # is about the person's account; who made them, and from where, is the other's data.
+    by_others = (
+        await session.scalars(
+            select(LinkAudit)
+            .where(
+                LinkAudit.legacy_account_id == legacy.id,
+                LinkAudit.account_id.is_distinct_from(account.id),
+            )
+            .order_by(LinkAudit.at)
+        )
+        if legacy is not None
+        else []
+    )
     return {
         "learner": record_out(learner, account) if learner else None,
         "old_account": (
@@ -454,6 +468,14 @@ async def export_of(session: AsyncSession, account: Account) -> dict[str, Any]:
                 "client_address": str(row.client_address) if row.client_address else None,
             }
             for row in trail
+        ],
+        "old_account_attempts_by_others": [
+            {
+                "at": row.at,
+                "outcome": row.outcome,
+                "outcome_label": LINK_OUTCOME_LABELS[LinkOutcome(row.outcome)],
+            }
+            for row in by_others
         ],
     }
 

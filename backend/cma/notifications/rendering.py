@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined, select_autoescape
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -48,6 +48,26 @@ _text = Environment(
     autoescape=False,  # noqa: S701 - plain-text part, never shown as HTML
     undefined=StrictUndefined,
 )
+
+
+class _Withheld(Undefined):
+    """A link's token is kept only until its mail left: the export shows where it stood."""
+
+    def __str__(self) -> str:
+        return "[lien personnel, non conservé]"
+
+
+_export = Environment(
+    loader=FileSystemLoader(TEMPLATE_DIR),
+    autoescape=False,  # noqa: S701 - plain text, in a JSON document
+    undefined=_Withheld,
+)
+
+
+def render_for_export(template: str, sms: bool, context: dict[str, Any]) -> str:
+    """A message's plain text from what is kept of it (its context, not its secrets)."""
+    text = _export.get_template(f"{template}.sms.txt" if sms else f"{template}.txt")
+    return text.render(**context)
 
 
 def render(template: str, context: dict[str, Any]) -> Rendered:

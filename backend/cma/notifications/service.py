@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cma.core.settings import get_settings
 from cma.notifications.models import Channel, OutboxMessage, OutboxStatus
-from cma.notifications.rendering import SMS_TEMPLATES, TEMPLATES
+from cma.notifications.rendering import SMS_TEMPLATES, TEMPLATES, render_for_export
 
 
 async def enqueue(
@@ -49,6 +49,11 @@ async def enqueue(
 def subject_of(message: OutboxMessage) -> str:
     """What the person saw of a message: a mail's subject, or "SMS"."""
     return TEMPLATES.get(message.template, "") if message.channel == Channel.MAIL else "SMS"
+
+
+def text_of(message: OutboxMessage) -> str:
+    """What a message said, as the person read it, its personal link withheld."""
+    return render_for_export(message.template, message.channel == Channel.SMS, message.context)
 
 
 async def list_for_account(session: AsyncSession, account_id: uuid.UUID) -> list[OutboxMessage]:

@@ -47,10 +47,28 @@ class SecurityEventPart(BaseModel):
     detail: str
 
 
+class SignupPart(BaseModel):
+    """A sign-up (or a staff invitation) of the person's address, until a day after its link
+    expired: the details given on its form."""
+
+    kind: str = Field(description="`sign_up` or `invitation`")
+    mobile_phone: str | None
+    accept_information: bool
+    terms_version: str | None
+    invited_by: str | None
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+
+
 class MessagePart(BaseModel):
     channel: str = Field(description="`mail` or `sms`")
     template: str
     subject: str
+    text: str = Field(
+        description="What the message said (a mail's plain-text part); the personal link it "
+        "carried is not kept once sent, and is shown as withheld"
+    )
     recipient: str
     created_at: datetime
     status: str
@@ -93,6 +111,14 @@ class PairingPart(BaseModel):
     outcome: str
     outcome_label: str
     client_address: str | None
+
+
+class AttemptByOtherPart(BaseModel):
+    """Someone signed in to another Paris account tried the person's old account."""
+
+    at: datetime
+    outcome: str
+    outcome_label: str
 
 
 class BasketPart(BaseModel):
@@ -146,6 +172,7 @@ class PersonalData(BaseModel):
     profile: ProfileOut
     subscriptions: list[SubscriptionOut]
     sessions: list[SessionPart]
+    sign_ups: list[SignupPart]
     links_sent: list[LinkPart]
     security_events: list[SecurityEventPart]
     messages: list[MessagePart] = Field(description="Mails and SMS sent to the person")
@@ -153,6 +180,7 @@ class PersonalData(BaseModel):
     old_account: OldAccountPart | None
     training_history: list[HistoryPart]
     pairing_trail: list[PairingPart]
+    old_account_attempts_by_others: list[AttemptByOtherPart]
     basket: list[BasketPart]
     applications: list[ApplicationPart]
     answers_mailed: list[AnswersMailedPart]

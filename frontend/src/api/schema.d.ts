@@ -1323,6 +1323,21 @@ export interface components {
          * @enum {string}
          */
         ApplicationStatus: "submitted" | "withdrawn" | "offered" | "confirmed" | "declined" | "expired" | "waitlisted" | "not_retained" | "cancelled";
+        /**
+         * AttemptByOtherPart
+         * @description Someone signed in to another Paris account tried the person's old account.
+         */
+        AttemptByOtherPart: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Outcome */
+            outcome: string;
+            /** Outcome Label */
+            outcome_label: string;
+        };
         /** AuditRow */
         AuditRow: {
             /**
@@ -2563,6 +2578,11 @@ export interface components {
             template: string;
             /** Subject */
             subject: string;
+            /**
+             * Text
+             * @description What the message said (a mail's plain-text part); the personal link it carried is not kept once sent, and is shown as withheld
+             */
+            text: string;
             /** Recipient */
             recipient: string;
             /**
@@ -2919,6 +2939,8 @@ export interface components {
             subscriptions: components["schemas"]["SubscriptionOut"][];
             /** Sessions */
             sessions: components["schemas"]["SessionPart"][];
+            /** Sign Ups */
+            sign_ups: components["schemas"]["SignupPart"][];
             /** Links Sent */
             links_sent: components["schemas"]["LinkPart"][];
             /** Security Events */
@@ -2935,6 +2957,8 @@ export interface components {
             training_history: components["schemas"]["HistoryPart"][];
             /** Pairing Trail */
             pairing_trail: components["schemas"]["PairingPart"][];
+            /** Old Account Attempts By Others */
+            old_account_attempts_by_others: components["schemas"]["AttemptByOtherPart"][];
             /** Basket */
             basket: components["schemas"]["BasketPart"][];
             /** Applications */
@@ -3165,6 +3189,38 @@ export interface components {
             client_address: string | null;
             /** User Agent */
             user_agent: string | null;
+        };
+        /**
+         * SignupPart
+         * @description A sign-up (or a staff invitation) of the person's address, until a day after its link
+         *     expired: the details given on its form.
+         */
+        SignupPart: {
+            /**
+             * Kind
+             * @description `sign_up` or `invitation`
+             */
+            kind: string;
+            /** Mobile Phone */
+            mobile_phone: string | null;
+            /** Accept Information */
+            accept_information: boolean;
+            /** Terms Version */
+            terms_version: string | null;
+            /** Invited By */
+            invited_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Used At */
+            used_at: string | null;
         };
         /**
          * SignupRequest
