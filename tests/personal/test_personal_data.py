@@ -144,7 +144,8 @@ async def test_a_fully_used_account_is_all_in_its_export_then_leaves_no_trace(
     assert attempt["outcome"] in {"already_linked", "no_password", "wrong_password"}
     assert set(attempt) == {"at", "outcome", "outcome_label"}
     [signed_up] = data["sign_ups"]
-    assert signed_up["kind"] == "sign_up" and signed_up["used_at"] is not None
+    assert signed_up["kind"] == "sign_up"
+    assert signed_up["used_at"] is not None
     [application] = data["applications"]
     assert application["id"] == mine
     assert application["status"] == "offered"
