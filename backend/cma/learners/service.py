@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
@@ -432,7 +433,7 @@ async def export_of(session: AsyncSession, account: Account) -> dict[str, Any]:
     )
     # Attempts on the person's old account from other Paris accounts: when and how they ended
     # is about the person's account; who made them, and from where, is the other's data.
-    by_others = (
+    by_others: Iterable[LinkAudit] = (
         await session.scalars(
             select(LinkAudit)
             .where(
