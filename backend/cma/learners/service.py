@@ -1,9 +1,9 @@
 """The learner record and the one-time pairing with an old CMA account (journey D)."""
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
