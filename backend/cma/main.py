@@ -5,7 +5,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -25,6 +25,7 @@ from cma.catalogue.router import router as catalogue_router
 from cma.core.database import create_engine, create_sessionmaker
 from cma.core.departure import WatchDeparture
 from cma.core.logs import mask_access_log_secrets
+from cma.core.params import known_query_only
 from cma.core.problems import (
     PROBLEM_MEDIA_TYPE,
     TYPE_PREFIX,
@@ -36,6 +37,7 @@ from cma.core.problems import (
 from cma.core.ratelimit import create_throttle
 from cma.core.security import close_hasher, hasher
 from cma.core.settings import Environment, Settings, get_settings
+from cma.core.slow_clients import MAX_BODY_BYTES
 from cma.enrolment.admin import admin as enrolment_admin_router
 from cma.enrolment.router import router as enrolment_router
 from cma.learners.router import admin as learners_admin_router
@@ -52,17 +54,16 @@ of Paris and of the **compte parisien** it signs people in with.
 
 * Errors are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem details
   (`application/problem+json`) with a stable `type`, a French `detail` and, for validation
-  errors (422), a per-field `errors` list.
+  errors (422), a per-field `errors` list; a choice outside its list names the values a
+  program may send in `allowed`. A query parameter an operation does not take is a 422 too.
 * Authentication: log in with `POST /api/v1/sessions` (or the **Authorize** button, which uses
   `POST /api/v1/token`) and send `Authorization: Bearer <access_token>`. Browsers get the same
   session as an HttpOnly cookie and must echo the `cma_csrf` cookie in an `X-CSRF-Token` header
-  on unsafe methods.
+  on unsafe methods. A session ends after 30 minutes unused: every answer to a request made
+  with it carries `CMA-Session-Idle-Left`, the seconds it has left from now.
 * Sign-up needs a verification code: `POST /api/v1/captchas`, then read its image or listen to
   its audio.
 """
-
-# The largest legitimate body is an information page's Markdown (50,000 characters).
-MAX_BODY_BYTES = 256 * 1024
 
 SECURITY_HEADERS = {
     b"content-security-policy": spa.CONTENT_SECURITY_POLICY.encode(),
@@ -247,7 +248,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_handlers(app)
 
-    api = APIRouter(prefix="/api/v1")
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(known_query_only)])
     api.include_router(accounts_router)
     api.include_router(personal_router)
     api.include_router(catalogue_router)

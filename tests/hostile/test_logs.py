@@ -26,7 +26,8 @@ async def test_the_access_log_keeps_no_token(served: str, server_log: Path) -> N
             f"/api/v1/health?access_token={secret}",
             "/mot-de-passe/nouveau",
         ):
-            assert (await http.get(target)).status_code == 200
+            # The API refuses a parameter it does not take; the log masks it all the same.
+            assert (await http.get(target)).status_code == (422 if "/api/" in target else 200)
         # What a mail carries: the token after `#`, which the browser never sends.
         sent = await http.post("/api/v1/password-resets", json={"email": "x@yopmail.com"})
         assert sent.status_code == 202
