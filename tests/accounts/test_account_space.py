@@ -79,7 +79,7 @@ async def test_profile_errors_name_their_field_in_french(
     errors = field_errors(response)
     assert errors["postal_code"] == "Le code postal doit contenir 5 chiffres."
     assert errors["birth_date"] == "La date de naissance doit être dans le passé."
-    assert errors["civility"].startswith("Valeur non autorisée.")
+    assert errors["civility"].startswith("Valeur non autorisée")
 
 
 async def test_changing_the_password_needs_the_current_one_and_closes_other_sessions(

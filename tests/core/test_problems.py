@@ -32,9 +32,10 @@ async def test_broken_json_is_a_french_validation_problem(client: AsyncClient) -
     )
 
     assert response.status_code == 422
-    assert response.json()["errors"][0]["message"] == (
-        "Le corps de la requête n'est pas un JSON valide."
-    )
+    [error] = response.json()["errors"]
+    assert error["message"] == "Le corps de la requête n'est pas un JSON valide."
+    # Named as the body, not as the offset where the parser stopped.
+    assert (error["field"], error["location"]) == ("body", "body")
 
 
 async def test_a_body_that_is_not_an_object_is_refused_clearly(client: AsyncClient) -> None:

@@ -97,6 +97,23 @@ async def test_every_rule_of_the_fiche_names_its_field_in_french(
     assert message in field_errors(response)[field]
 
 
+async def test_a_choice_outside_the_list_is_told_in_words_and_listed_for_programs(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    auth = await learner_headers(client, mailbox)
+
+    response = await client.post(
+        "/api/v1/me/learner", json={**FICHE, "heard_from": "television"}, headers=auth
+    )
+
+    [error] = response.json()["errors"]
+    assert error["field"] == "heard_from"
+    # A person reads no internal value; a program reads the values it may send.
+    assert "mairie_arrondissement" not in error["message"]
+    assert "mairie_arrondissement" in error["allowed"]
+    assert len(error["allowed"]) == 6
+
+
 async def test_a_landline_alone_is_enough(client: AsyncClient, mailbox: Mailbox) -> None:
     auth = await learner_headers(client, mailbox)
 

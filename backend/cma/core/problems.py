@@ -31,6 +31,12 @@ class FieldError(BaseModel):
     location: str = Field(default="body", examples=["body"])
     message: str = Field(examples=["Ce champ est obligatoire."])
     code: str = Field(examples=["missing"])
+    allowed: list[str] | None = Field(
+        default=None,
+        description="For a choice among fixed values: the values a program may send (the "
+        "message, meant for people, does not list them).",
+        examples=[["M", "Mme"]],
+    )
 
 
 class Problem(BaseModel):
@@ -210,6 +216,15 @@ _MESSAGES: dict[str, str] = {
     "time_type": "Ce champ doit être une heure au format HH:MM.",
     "time_parsing": "Ce champ doit être une heure au format HH:MM.",
     "bool_parsing": "Ce champ doit valoir true ou false.",
+    "number_text": "Ce champ doit être un nombre écrit en chiffres (exemple : 142.50).",
+    "decimal_type": "Ce champ doit être un nombre (exemple : 142.50).",
+    "decimal_parsing": "Ce champ doit être un nombre (exemple : 142.50).",
+    "decimal_max_places": "Ce champ accepte au plus {decimal_places} chiffres après la virgule.",
+    "decimal_max_digits": "Ce nombre a trop de chiffres.",
+    "decimal_whole_digits": "Ce nombre a trop de chiffres avant la virgule.",
+    "finite_number": "Ce champ doit être un nombre fini.",
+    "float_type": "Ce champ doit être un nombre.",
+    "float_parsing": "Ce champ doit être un nombre.",
     "int_type": "Ce champ doit être un nombre entier.",
     "int_parsing": "Ce champ doit être un nombre entier.",
     "date_type": "Ce champ doit être une date au format AAAA-MM-JJ.",
@@ -218,8 +233,8 @@ _MESSAGES: dict[str, str] = {
     "date_from_datetime_inexact": "Ce champ doit être une date au format AAAA-MM-JJ.",
     "uuid_type": "Identifiant invalide.",
     "uuid_parsing": "Identifiant invalide.",
-    "literal_error": "Valeur non autorisée. Valeurs possibles : {expected}.",
-    "enum": "Valeur non autorisée. Valeurs possibles : {expected}.",
+    "literal_error": "Valeur non autorisée : choisissez l'une des valeurs proposées.",
+    "enum": "Valeur non autorisée : choisissez l'une des valeurs proposées.",
     "json_invalid": "Le corps de la requête n'est pas un JSON valide.",
     "json_type": "Le corps de la requête n'est pas un JSON valide.",
     "model_type": "Un objet JSON est attendu.",
@@ -249,20 +264,31 @@ def _french_message(error: Mapping[str, Any]) -> str:
         return template.split(" {")[0]
 
 
+def _allowed(error: Mapping[str, Any]) -> list[str] | None:
+    """The values of a choice, from pydantic's context (an enum's members, a literal's)."""
+    if error.get("type") not in {"enum", "literal_error"}:
+        return None
+    expected = str((error.get("ctx") or {}).get("expected", ""))
+    return re.findall(r"'((?:[^'\\]|\\.)*)'", expected) or None
+
+
 def field_errors(raw_errors: Sequence[Any]) -> list[FieldError]:
     errors = []
     for raw in raw_errors:
+        kind = str(raw.get("type", "invalid"))
         loc = [str(part) for part in raw.get("loc", ())]
         location = (
             loc[0] if loc and loc[0] in {"body", "query", "path", "header", "cookie"} else "body"
         )
-        path = loc[1:] if loc and loc[0] == location else loc
+        # Broken JSON is located by its character offset, which is no field: the body is.
+        path = [] if kind.startswith("json_") else loc[1:] if loc and loc[0] == location else loc
         errors.append(
             FieldError(
                 field=".".join(path) or location,
                 location=location,
                 message=_french_message(raw),
-                code=str(raw.get("type", "invalid")),
+                code=kind,
+                allowed=_allowed(raw),
             )
         )
     return errors

@@ -3,6 +3,7 @@
 import re
 import unicodedata
 from datetime import date, time
+from decimal import Decimal
 from typing import Annotated, Any, get_args
 
 import phonenumbers
@@ -43,10 +44,23 @@ def _admits_bool(annotation: object) -> bool:
     return any(_admits_bool(arg) for arg in get_args(annotation))
 
 
+def _is_number(annotation: object) -> bool:
+    if annotation in (int, float, Decimal):
+        return True
+    return any(_is_number(arg) for arg in get_args(annotation))
+
+
+# A number sent as text is read only when written as people and programs write one: ASCII
+# digits, a point for decimals. Python's own parsing also reads "1_000", "1e3", Arabic-Indic or
+# full-width digits, which no form sends and a check by eye would not read as the same value.
+_NUMBER_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
 class Input(BaseModel):
-    """A request body, with two rules for every field whatever its own: no text anywhere may
-    hold a NUL character (PostgreSQL cannot store it), and `true`/`false` is no number (lax
-    parsing reads them as 1 and 0). Either is a 422 that names the field."""
+    """A request body, with three rules for every field whatever its own: no text anywhere may
+    hold a NUL character (PostgreSQL cannot store it), `true`/`false` is no number (lax
+    parsing reads them as 1 and 0), and a number sent as text is plain ASCII digits. Each is a
+    422 that names the field."""
 
     @field_validator("*", mode="before")
     @classmethod
@@ -55,6 +69,14 @@ class Input(BaseModel):
             field = cls.model_fields.get(info.field_name)
             if field is not None and not _admits_bool(field.annotation):
                 raise PydanticCustomError("bool_not_a_number", "Input should not be a boolean")
+        if isinstance(value, str) and info.field_name is not None:
+            field = cls.model_fields.get(info.field_name)
+            if (
+                field is not None
+                and _is_number(field.annotation)
+                and not _NUMBER_TEXT.fullmatch(value)
+            ):
+                raise PydanticCustomError("number_text", "Input should be a number in digits")
         return _without_nul(value)
 
 
