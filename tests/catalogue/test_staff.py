@@ -3,6 +3,7 @@
 import asyncio
 import time
 
+import pytest
 from httpx import ASGITransport, AsyncClient
 
 from cma.core.settings import Settings
@@ -171,6 +172,26 @@ async def test_course_and_campaign_rules_are_checked(
     assert error["field"] == "school_year"
     assert "deux années qui se suivent" in error["message"]
 
+    slipped = await client.post(
+        "/api/v1/admin/campaigns",
+        json={
+            "name": "Cours d'été",
+            "school_year": "2026-2027",
+            "covers": "second_semester",
+            "application_start": "0001-01-01",
+            "application_end": "2027-02-10",
+            "response_start": "2027-02-11",
+            "response_end": "2207-03-01",
+        },
+        headers=staff,
+    )
+    assert slipped.status_code == 422
+    assert {e["field"] for e in slipped.json()["errors"]} == {
+        "application_start",
+        "response_end",
+    }
+    assert "entre le 1er janvier 2026 et le 31 décembre 2027" in slipped.text
+
 
 async def test_pages_are_rendered_from_markdown_safely(
     client: AsyncClient, mailbox: Mailbox, catalogue: int
@@ -212,3 +233,23 @@ async def test_a_course_with_a_number_for_an_hour_or_a_boolean_for_a_number_is_r
     errors = field_errors(response)
     assert errors["end_time"] == "Ce champ doit être une heure au format HH:MM."
     assert errors["seats"] == errors["hours"] == "Ce champ attend un nombre, pas true ou false."
+
+
+@pytest.mark.parametrize("written", ["1_000", "١٠٠", "１２０", "1e2", " 120"])
+async def test_a_price_is_read_only_as_plain_digits(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int, written: str
+) -> None:
+    staff = await staff_headers(client, mailbox)
+    body = await _new_course(client)
+
+    response = await client.post(
+        "/api/v1/admin/courses", json={**body, "fee": written, "seats": written}, headers=staff
+    )
+
+    assert response.status_code == 422
+    errors = field_errors(response)
+    assert (
+        errors["fee"]
+        == errors["seats"]
+        == ("Ce champ doit être un nombre écrit en chiffres (exemple : 142.50).")
+    )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cma.catalogue.demo import school_year_of
 from cma.catalogue.models import Campaign, Course, Domain, Venue
 from cma.catalogue.service import today
 from cma.enrolment.models import Application
@@ -103,7 +104,7 @@ async def closed_campaign(
     async with sessionmaker() as session, session.begin():
         campaign = Campaign(
             name="Cours annuels et premier semestre",
-            school_year="2030-2031",
+            school_year=school_year_of(day),
             covers="annual_and_first_semester",
             application_start=day - timedelta(days=15),
             application_end=day - timedelta(days=1),

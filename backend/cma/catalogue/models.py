@@ -91,6 +91,11 @@ class Campaign(CreatedAt, Base):
             "substr(school_year, 6, 4)::int = substr(school_year, 1, 4)::int + 1",
             name="school_year_consecutive",
         ),
+        CheckConstraint(
+            "extract(year FROM application_start) >= substr(school_year, 1, 4)::int "
+            "AND extract(year FROM response_end) <= substr(school_year, 6, 4)::int",
+            name="within_school_year",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

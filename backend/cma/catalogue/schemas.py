@@ -10,6 +10,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -244,6 +245,22 @@ class CampaignIn(Input):
         if int(second) != int(first) + 1:
             raise ValueError(
                 "L'année scolaire s'écrit avec deux années qui se suivent, par exemple 2026-2027."
+            )
+        return value
+
+    @field_validator("application_start", "application_end", "response_start", "response_end")
+    @classmethod
+    def _within_the_school_year(cls, value: date, info: ValidationInfo) -> date:
+        # From January of its first year (applications open in spring) to December of its
+        # second: a date outside is a typing slip (0001-01-01, 2206 for 2026), not a plan.
+        year = info.data.get("school_year")
+        if year is None:
+            return value
+        first, second = (int(part) for part in year.split("-"))
+        if not first <= value.year <= second:
+            raise ValueError(
+                f"Cette date doit tomber pendant l'année scolaire {year}, entre le 1er janvier "
+                f"{first} et le 31 décembre {second}."
             )
         return value
 
