@@ -1,8 +1,11 @@
 """A client that sends its request slowly is cut off, not kept for ever (slowloris)."""
 
 import asyncio
+import re
 import time
 from urllib.parse import urlsplit
+
+from cma.core.slow_clients import MAX_BODY_WIRE_BYTES
 
 STEP = 0.25  # seconds between two bytes; the served app allows 2 s for headers, 3 for a body
 
@@ -120,3 +123,59 @@ async def test_headers_of_a_usual_size_are_served(served: str) -> None:
     answer = await _send(served, head + cookie + b"\r\n")
 
     assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+
+
+async def test_a_refused_request_pipelined_after_a_good_one_leaves_it_its_answer(
+    served: str,
+) -> None:
+    good = b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
+    for refused, status in (
+        (b"GET /api/v1/courses?q=" + b"a" * (16 * 1024) + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX: " + b"a" * (64 * 1024) + b"\r\n\r\n", 431),
+        (b"GET /api/v1/health HTTP/1.1\r\n\r\n", 400),
+    ):
+        # Both in one write: the first is answered, then the second is refused.
+        answer = await _send(served, good + good + refused)
+
+        assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+        statuses = re.findall(rb"HTTP/1\.1 ([0-9]{3}) ", answer)
+        assert statuses == [b"200", b"200", str(status).encode()], answer[-400:]
+
+
+async def test_a_request_without_exactly_one_host_is_refused(served: str) -> None:
+    for head in (b"", b"Host: a\r\nHost: b\r\n"):
+        answer = await _send(served, b"GET /api/v1/health HTTP/1.1\r\n" + head + b"\r\n")
+
+        assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+        assert b"urn:cma:problem:missing-host" in answer
+    # HTTP/1.0 has no Host to require.
+    answer = await _send(served, b"GET /api/v1/health HTTP/1.0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+
+
+async def test_a_body_whose_framing_never_ends_is_cut_off(served: str) -> None:
+    parts = urlsplit(served)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    writer.write(
+        b"POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    # One-byte chunks each carrying a long extension: almost no body, endless bytes.
+    chunk = b"1;" + b"e" * 4000 + b"\r\n{\r\n"
+    answered = asyncio.ensure_future(reader.read())
+    sent = 0
+    try:
+        while not answered.done() and sent < 8 * 1024 * 1024:
+            writer.write(chunk * 16)
+            await writer.drain()
+            sent += len(chunk) * 16
+            await asyncio.sleep(0)
+    except ConnectionError:
+        pass
+    answer = await asyncio.wait_for(answered, 10)
+    writer.close()
+    assert sent > MAX_BODY_WIRE_BYTES
+
+    # Refused as too large once its framing passed the bound (not left to the body's deadline,
+    # a 408): the answer reached the client although it was still sending.
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]

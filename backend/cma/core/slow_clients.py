@@ -7,6 +7,11 @@ memory without costing their sender anything (slowloris). This HTTP protocol (uv
 its first byte or from the end of the previous request, and then one for the body; past it,
 the client hears 408 and the connection is closed. Idle keep-alive connections keep uvicorn's
 own, shorter timeout.
+
+It also refuses what uvicorn would take: an address or headers too long to be a browser's, an
+HTTP/1.1 request without exactly one Host (RFC 9112, 3.2), and a body whose framing (chunk
+extensions, tiny chunks) would have the server read without end. A refused request that was
+pipelined behind others is answered after them, in order: they keep their own answers.
 """
 
 import json
@@ -16,10 +21,19 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from cma.core.settings import get_settings
 
+# The largest legitimate body is an information page's Markdown (50,000 characters).
+MAX_BODY_BYTES = 256 * 1024
+
 # What a browser or a partner's client sends stays far below these (a few kilobytes); more is
 # a client that wants our memory. uvicorn's own protocol keeps any size of headers.
 MAX_URL_BYTES = 8 * 1024
 MAX_HEADER_BYTES = 32 * 1024
+# What a body may take on the wire, framing included: chunked framing costs a few bytes a
+# chunk, so a real client's body stays far below four times its size.
+MAX_BODY_WIRE_BYTES = 4 * MAX_BODY_BYTES + 64 * 1024
+# How long a refused connection still reads (and drops) what its client sends, for the answer
+# to reach it before the close.
+LINGER_SECONDS = 1.0
 
 
 def _answer(status: int, reason: str, kind: str, title: str, detail: str) -> bytes:
@@ -59,6 +73,20 @@ _HEADERS_TOO_LARGE = _answer(
     "En-têtes trop volumineux",
     f"Les en-têtes de la requête dépassent {MAX_HEADER_BYTES // 1024} Ko.",
 )
+_NO_HOST = _answer(
+    400,
+    "Bad Request",
+    "missing-host",
+    "Requête sans hôte",
+    "Une requête HTTP/1.1 doit porter un en-tête Host, et un seul.",
+)
+_BODY_TOO_LARGE = _answer(
+    413,
+    "Content Too Large",
+    "too-large",
+    "Requête trop volumineuse",
+    "Le corps de la requête est trop volumineux.",
+)
 _MALFORMED = _answer(
     400,
     "Bad Request",
@@ -76,7 +104,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     _deadline: TimerHandle | None = None
     _url_bytes = 0
     _header_bytes = 0
+    _body_wire_bytes: int | None = None  # counted from the end of headers to the message's end
     _answered = False
+    _refusal: bytes | None = None  # held until the requests pipelined before it are answered
 
     def _arm(self, seconds: float) -> None:
         self._disarm()
@@ -92,28 +122,68 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._close_with(_TOO_SLOW)
 
     def _close_with(self, response: bytes) -> None:
-        """Answer `response` unless a response was started, and close the connection."""
-        if self.transport.is_closing():
+        """Answer `response` unless a response was started, and close the connection (the
+        request being read, or the one running, is the one refused)."""
+        if self.transport.is_closing() or self._answered:
             return
-        if self.cycle is None or self.cycle.response_complete or not self.cycle.response_started:
-            self.transport.write(response)
-            self._answered = True
+        self._answered = True
         if self.cycle is not None:
             self.cycle.disconnected = True
             self.cycle.message_event.set()
-        self.transport.close()
+        if self.cycle is None or self.cycle.response_complete or not self.cycle.response_started:
+            self._write_and_close(response)
+        else:
+            self.transport.close()
+
+    def _write_and_close(self, response: bytes) -> None:
+        """Write `response`, then close without losing it: a client still sending when the
+        socket closes would get a reset that can discard the answer, so the server first says
+        it will write no more, reads and drops what still comes for a moment, then closes."""
+        self.transport.write(response)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+            self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        else:
+            self.transport.close()
+
+    def _refuse(self, response: bytes) -> None:
+        """Refuse the request being read: after the answers to those before it, if any are
+        still running or waiting (pipelined), else at once; then close."""
+        self._disarm()
+        if (self.cycle is not None and not self.cycle.response_complete) or self.pipeline:
+            self._answered = True
+            self._refusal = response
+            return
+        self._close_with(response)
+
+    def on_response_complete(self) -> None:
+        if self._refusal is not None and not self.pipeline and not self.transport.is_closing():
+            self.server_state.total_requests += 1
+            self._write_and_close(self._refusal)
+            return
+        super().on_response_complete()
+
+    def data_received(self, data: bytes) -> None:
+        if self._answered:
+            return  # refused: what still comes is dropped until the connection closes
+        if self._body_wire_bytes is not None:
+            self._body_wire_bytes += len(data)
+            if self._body_wire_bytes > MAX_BODY_WIRE_BYTES:
+                self._close_with(_BODY_TOO_LARGE)
+                return
+        super().data_received(data)
 
     def on_url(self, url: bytes) -> None:
         self._url_bytes += len(url)
         if self._url_bytes > MAX_URL_BYTES:
-            self._close_with(_URL_TOO_LONG)
+            self._refuse(_URL_TOO_LONG)
             raise _Refused()
         super().on_url(url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._header_bytes += len(name) + len(value) + 4  # ": " and CRLF
         if self._header_bytes > MAX_HEADER_BYTES:
-            self._close_with(_HEADERS_TOO_LARGE)
+            self._refuse(_HEADERS_TOO_LARGE)
             raise _Refused()
         super().on_header(name, value)
 
@@ -121,7 +191,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         """What uvicorn answers a request it cannot parse, as a problem document in French;
         nothing more once a request was refused above."""
         if not self._answered:
-            self._close_with(_MALFORMED)
+            self._refuse(_MALFORMED)
 
     def connection_made(self, transport: Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -133,11 +203,17 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._arm(get_settings().request_header_timeout)
 
     def on_headers_complete(self) -> None:
+        hosts = sum(1 for name, _ in self.headers if name == b"host")
+        if self.parser.get_http_version() == "1.1" and hosts != 1:
+            self._refuse(_NO_HOST)
+            raise _Refused()
         super().on_headers_complete()
+        self._body_wire_bytes = 0
         self._arm(get_settings().request_body_timeout)
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
+        self._body_wire_bytes = None
         self._disarm()
 
     def connection_lost(self, exc: Exception | None) -> None:
