@@ -1,5 +1,7 @@
 """The staff back office: behind the staff role, the catalogue editable, people read-only."""
 
+import html
+
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import select
@@ -145,3 +147,76 @@ async def test_logging_out_takes_this_sites_post_never_a_link(
     assert logged_out.headers["location"] == "/"
     async with mailbox.sessionmaker() as session:
         assert await session.scalar(select(LoginSession.revoked_at)) is not None
+
+
+async def test_what_staff_type_in_an_address_or_a_form_never_makes_a_500(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int
+) -> None:
+    await staff_cookie(client, mailbox)
+    for target in (
+        "/back-office/course/list?search=a%00b",
+        "/back-office/learner/list?search=%00",
+        "/back-office/learner/details/not-a-uuid",
+        "/back-office/learner/details/%00",
+        "/back-office/application/details/1e5",
+        "/back-office/application/details/99999999999999999999999",
+        "/back-office/application/details/-1",
+        "/back-office/course/list?page=1e5",
+        "/back-office/course/list?page=99999999999999999999999",
+        "/back-office/course/list?pageSize=-1",
+        "/back-office/course/list?page=0",
+        "/back-office/application/list?sortBy=nothing",
+        "/back-office/course/details/%00",
+        "/back-office/course/edit/%00",
+        "/back-office/campaign/edit/1e5",
+    ):
+        answer = await client.get(target)
+
+        assert answer.status_code < 500, (target, answer.text[-500:])
+        assert "Traceback" not in answer.text
+
+
+async def test_a_value_the_database_refuses_is_told_in_french_on_the_form(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int
+) -> None:
+    await staff_cookie(client, mailbox)
+    async with mailbox.sessionmaker() as session:
+        course = await session.scalar(select(Course).order_by(Course.code).limit(1))
+    assert course is not None
+    fields = {
+        "title": course.title,
+        "description": course.description,
+        "level": course.level,
+        "prerequisites": course.prerequisites or "",
+        "weekday": str(course.weekday),
+        "start_time": "21:00",
+        "end_time": "19:00",  # before it starts: the database's check refuses it
+        "period": course.period,
+        "hours": str(course.hours),
+        "fee": str(course.fee),
+        "seats": "31",
+    }
+    origin = {"Origin": "https://cma.test"}
+
+    refused = await client.post(
+        f"/back-office/course/edit/{course.code}", data=fields, headers=origin
+    )
+    nul = await client.post(
+        f"/back-office/course/edit/{course.code}",
+        data={**fields, "end_time": "22:00", "title": "a\x00b"},
+        headers=origin,
+    )
+
+    for answer in (refused, nul):
+        assert answer.status_code == 400, answer.text[-2000:]
+        assert "IntegrityError" not in answer.text
+        assert "CheckViolation" not in answer.text
+        assert "SQL" not in answer.text
+    assert (
+        "La modification n'a pas été enregistrée : l'heure de fin doit être après l'heure de début."
+        in html.unescape(refused.text)
+    )
+    async with mailbox.sessionmaker() as session:
+        assert await session.scalar(select(Course.end_time).where(Course.code == course.code)) == (
+            course.end_time
+        )

@@ -5,9 +5,11 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqladmin import Admin
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from cma.backoffice.auth import StaffSession
+from cma.backoffice.guard import Unreadable
 from cma.backoffice.views import VIEWS
 
 PATH = "/back-office"
@@ -25,6 +27,7 @@ def mount(app: FastAPI) -> async_sessionmaker[AsyncSession]:
         title="Gestion des CMA",
         templates_dir=str(TEMPLATES),
         authentication_backend=staff,
+        middlewares=[Middleware(Unreadable)],
     )
     admin.admin.router.routes.insert(
         0, Route("/deconnexion", staff.log_out, methods=["POST"], name="deconnexion")

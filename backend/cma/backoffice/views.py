@@ -5,8 +5,11 @@ change only through the rules of the API (allocation, answers, cancellation)."""
 from typing import Any, ClassVar
 
 from sqladmin import ModelView
+from sqlalchemy.exc import DBAPIError
+from starlette.requests import Request
 
 from cma.catalogue.models import Campaign, Course, Page
+from cma.core.problems import database_refusal
 from cma.enrolment.models import AllocationRun, Application
 from cma.learners.models import Learner, LinkAudit
 from cma.notifications.models import OutboxMessage
@@ -58,9 +61,72 @@ LABELS = {
 }
 
 
+# What the database's rules on editable tables mean, in the words of the form.
+REFUSALS = {
+    "ck_courses_hours_of_day": "l'heure de fin doit être après l'heure de début.",
+    "ck_courses_seats": "le nombre de places doit être supérieur à zéro.",
+    "ck_courses_hours": "le nombre d'heures doit être supérieur à zéro.",
+    "ck_courses_fee": "le tarif ne peut pas être négatif.",
+    "ck_courses_weekday": "le jour doit être compris entre 1 (lundi) et 7 (dimanche).",
+    "ck_courses_level": "le niveau n'est pas l'un des niveaux proposés.",
+    "ck_courses_period": "la période n'est pas l'une des périodes proposées.",
+    "course_capacity": (
+        "le cours a déjà plus de places proposées ou confirmées que ce nombre de places."
+    ),
+    "ck_campaigns_calendar": (
+        "le calendrier doit se suivre : début et fin des inscriptions, puis début et fin de "
+        "l'envoi des réponses."
+    ),
+    "ck_campaigns_school_year": "l'année scolaire s'écrit comme 2026-2027.",
+    "ck_campaigns_school_year_consecutive": (
+        "l'année scolaire s'écrit avec deux années qui se suivent, par exemple 2026-2027."
+    ),
+    "ck_campaigns_within_school_year": "les dates doivent tomber pendant l'année scolaire.",
+    "ck_campaigns_max_courses": "le nombre de cours par panier va de 1 à 10.",
+    "ck_campaigns_max_accepted": (
+        "le nombre de cours attribués va de 1 au nombre de cours par panier."
+    ),
+    "ck_campaigns_confirm_days": "le délai de confirmation va de 1 à 60 jours.",
+    "ck_campaigns_covers": "la période couverte n'est pas l'une des périodes proposées.",
+    "ck_pages_slug": (
+        "l'adresse s'écrit en minuscules sans accents, chiffres et tirets (aide-inscription)."
+    ),
+}
+
+
+class Refused(Exception):
+    """What the form shows when the database refused a change (sqladmin shows str(error))."""
+
+
+def _refused(exc: DBAPIError) -> Refused:
+    cause = getattr(exc.orig, "__cause__", None)
+    constraint = getattr(cause, "constraint_name", None) or ""
+    problem = database_refusal(exc)
+    reason = REFUSALS.get(constraint) or (
+        "une des valeurs ne peut pas être enregistrée (un caractère non autorisé, un nombre "
+        "trop grand ?)."
+        if problem is None or problem.status == 422
+        else "elle entre en conflit avec les données actuelles (déjà faite ailleurs ?)."
+    )
+    return Refused(f"La modification n'a pas été enregistrée : {reason}")
+
+
 class French(ModelView):
     column_labels: ClassVar[Any] = LABELS
     page_size = 50
+
+    # sqladmin shows a refused write's error as it is (SQL, in English): it is told in French.
+    async def insert_model(self, request: Request, data: dict[str, Any]) -> Any:
+        try:
+            return await super().insert_model(request, data)
+        except DBAPIError as exc:
+            raise _refused(exc) from exc
+
+    async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> Any:
+        try:
+            return await super().update_model(request, pk, data)
+        except DBAPIError as exc:
+            raise _refused(exc) from exc
 
 
 class ReadOnly(French):
@@ -73,7 +139,8 @@ class ReadOnly(French):
 class CourseView(French, model=Course):
     name, name_plural, icon, category = "Cours", "Cours", "fa-solid fa-book", "Catalogue"
     # Created through the API, which checks the domain, venue and campaign by name; retired or
-    # cancelled through it too (cancelling tells the learners), never erased.
+    # cancelled through it too (cancelling tells the learners), never erased. Its prerequisite
+    # codes too: the API checks them.
     can_create = False
     can_delete = False
     column_list: ClassVar[Any] = [
@@ -94,7 +161,6 @@ class CourseView(French, model=Course):
         Course.description,
         Course.level,
         Course.prerequisites,
-        Course.prerequisite_codes,
         Course.weekday,
         Course.start_time,
         Course.end_time,
