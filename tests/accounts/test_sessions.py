@@ -172,6 +172,27 @@ async def test_a_session_idle_for_half_an_hour_ends(client: AsyncClient, mailbox
     assert await idle(31) == 401
 
 
+async def test_each_answer_that_used_the_session_says_how_long_it_lives_unused(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    await active_account(client, mailbox, "a@yopmail.com")
+    token = await log_in(client, "a@yopmail.com")
+    async with mailbox.sessionmaker() as session, session.begin():
+        # Last touched 20 seconds ago: not touched again before a minute has passed.
+        await session.execute(
+            update(LoginSession).values(last_seen_at=func.now() - timedelta(seconds=20))
+        )
+
+    me = await client.get("/api/v1/me", headers=bearer(token))
+    courses = await client.get("/api/v1/courses", headers=bearer(token))
+
+    # What the server counts, not a fresh half hour: the page's clock must not outlive it.
+    assert 30 * 60 - 25 <= int(me.headers["CMA-Session-Idle-Left"]) <= 30 * 60 - 19
+    # A catalogue read uses no session and keeps none alive: it says nothing.
+    assert courses.status_code == 200
+    assert "CMA-Session-Idle-Left" not in courses.headers
+
+
 async def test_swagger_authorize_uses_the_oauth2_password_form(
     client: AsyncClient, mailbox: Mailbox
 ) -> None:

@@ -88,8 +88,14 @@ class Authenticated:
     token: str
 
 
+# On every answer to a request its session authenticated: how long that session lives unused
+# from now. The page's idle clock follows it, and only it (a catalogue read keeps nothing).
+IDLE_LEFT_HEADER = "CMA-Session-Idle-Left"
+
+
 async def _authenticated(
     request: Request,
+    response: Response,
     db: SessionDep,
     bearer_token: Annotated[str | None, Depends(bearer)],
 ) -> Authenticated:
@@ -109,6 +115,7 @@ async def _authenticated(
         if not same_secret(sent, service.csrf_token_for(token)):
             raise CsrfRefused()
     account, login_session = found
+    response.headers[IDLE_LEFT_HEADER] = str(service.idle_seconds_left(login_session))
     return Authenticated(account=account, session=login_session, token=token)
 
 

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Interval, bindparam, delete, func, select, update
@@ -384,6 +384,15 @@ async def authenticate(session: AsyncSession, raw: str) -> tuple[Account, LoginS
         # Touch at most once a minute: the idle timeout needs no write per request.
         login_session.last_seen_at = func.now()
     return account, login_session
+
+
+def idle_seconds_left(login_session: LoginSession) -> int:
+    """How long the session lives unused from now, as the server counts it (its last touch
+    may be up to a minute old), or its absolute end if that comes first."""
+    now = datetime.now(UTC)
+    seen = login_session.last_seen_at
+    idle_end = (now if not isinstance(seen, datetime) else seen) + get_settings().session_idle_ttl
+    return max(0, int((min(idle_end, login_session.expires_at) - now).total_seconds()))
 
 
 _REVOKE = (

@@ -186,12 +186,20 @@ def _check_answers(course: Course, answers: HasAnswers, prefix: str = "") -> Non
         raise InvalidInput(errors[0].message, errors=errors)
 
 
+def _named(campaign: Campaign) -> str:
+    """A campaign as a person tells it from another of the same name: by its year and dates."""
+    return (
+        f"« {campaign.name} » {campaign.school_year} (inscriptions du "
+        f"{campaign.application_start:%d/%m/%Y} au {campaign.application_end:%d/%m/%Y})"
+    )
+
+
 def _check_fits(course: Course, others: list[Course]) -> None:
     """A basket holds courses of one open campaign, up to its maximum, never at once."""
     if others and others[0].campaign_id != course.campaign_id:
         raise OtherCampaign(
-            f"Votre panier contient des cours de la campagne « {others[0].campaign.name} ». "
-            f"Ce cours est de la campagne « {course.campaign.name} » : déposez ou videz "
+            f"Votre panier contient des cours de la campagne {_named(others[0].campaign)}. "
+            f"Ce cours est de la campagne {_named(course.campaign)} : déposez ou videz "
             "d'abord votre panier, puis ajoutez-le."
         )
     if len(others) >= course.campaign.max_courses:

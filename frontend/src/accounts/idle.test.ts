@@ -10,11 +10,14 @@ describe("the session's idle clock", () => {
     expect(idleState(1800, 1800)).toBe("expired");
   });
 
-  it("starts again with every use, and counts what is left", () => {
-    noteUse(0);
+  it("follows what the server says is left, and counts down from it", () => {
+    noteUse(1800, 0);
     expect(checkIdle(1800, 26 * 60 * 1000)).toBe("warning");
     expect(idle.secondsLeft).toBe(4 * 60);
-    noteUse(26 * 60 * 1000);
+    noteUse(1800, 26 * 60 * 1000);
     expect(checkIdle(1800, 27 * 60 * 1000)).toBe("active");
+    // Touched a minute ago on the server: its end is a minute nearer than a fresh one.
+    noteUse(1740, 0);
+    expect(checkIdle(1800, 1740 * 1000)).toBe("expired");
   });
 });

@@ -1,7 +1,8 @@
 // The session's idle clock, as the page sees it. The server ends a session left unused for
-// `session_idle_seconds` (30 minutes); every answer to a request counts as use. Five minutes
-// before the end, the page asks whether the person is still there, so that someone writing a
-// long motivation is not logged out under their fingers.
+// `session_idle_seconds` (30 minutes), and says on each answer to a request that used the
+// session how long it has left (CMA-Session-Idle-Left); a catalogue read, which uses none,
+// keeps nothing alive. Five minutes before the end, the page asks whether the person is still
+// there, so that someone writing a long motivation is not logged out under their fingers.
 import { reactive } from "vue";
 import { onActivity } from "../api/client";
 
@@ -16,19 +17,25 @@ export function idleState(idleFor: number, idleSeconds: number): IdleState {
   return "active";
 }
 
-export const idle = reactive({ lastUse: Date.now(), state: "active" as IdleState, secondsLeft: 0 });
+/** `deadline`: when the server ends the session if nothing uses it (unknown until it says). */
+export const idle = reactive({
+  deadline: Number.POSITIVE_INFINITY,
+  state: "active" as IdleState,
+  secondsLeft: 0,
+});
 
-export function noteUse(now: number = Date.now()): void {
-  idle.lastUse = now;
+/** The server said the session has `secondsLeft` unused from now. */
+export function noteUse(secondsLeft: number, now: number = Date.now()): void {
+  idle.deadline = now + secondsLeft * 1000;
   idle.state = "active";
 }
 
 /** Look at the clock: returns the state, and keeps `idle` up to date for the page. */
 export function checkIdle(idleSeconds: number, now: number = Date.now()): IdleState {
-  const idleFor = (now - idle.lastUse) / 1000;
-  idle.state = idleState(idleFor, idleSeconds);
-  idle.secondsLeft = Math.max(0, Math.ceil(idleSeconds - idleFor));
+  const left = (idle.deadline - now) / 1000;
+  idle.state = idleState(idleSeconds - left, idleSeconds);
+  idle.secondsLeft = Math.max(0, Math.ceil(left));
   return idle.state;
 }
 
-onActivity(() => noteUse());
+onActivity((secondsLeft) => noteUse(secondsLeft));

@@ -131,6 +131,23 @@ describe("a lost session", () => {
   });
 });
 
+describe("the session's activity", () => {
+  it("is what the server says is left, only on answers that used the session", async () => {
+    const heard: number[] = [];
+    const { activityMiddleware } = await import("./client");
+    const onResponse = activityMiddleware((left) => heard.push(left)).onResponse as (options: {
+      response: Response;
+    }) => Response;
+
+    onResponse({ response: new Response("{}", { headers: { "CMA-Session-Idle-Left": "1740" } }) });
+    // A catalogue read: no session used, nothing kept alive.
+    onResponse({ response: new Response("{}", { status: 200 }) });
+    onResponse({ response: new Response("{}", { headers: { "CMA-Session-Idle-Left": "x" } }) });
+
+    expect(heard).toEqual([1740]);
+  });
+});
+
 describe("a busy server is asked again", () => {
   it("retries a 503 with Retry-After twice at most, waiting about what it says", async () => {
     let calls = 0;

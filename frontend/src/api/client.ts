@@ -114,22 +114,24 @@ export function sessionLostMiddleware(onLost: () => void): Middleware {
   };
 }
 
-/** Calls `onActive` on every answer the server gave: a request that carried a live session
- *  kept it alive there (its idle clock starts again). */
-export function activityMiddleware(onActive: () => void): Middleware {
+/** Calls `onActive` with what the server says the session has left unused, on every answer
+ *  to a request that used the session (its idle clock started again there). Other answers
+ *  (the catalogue, read without a session) keep nothing alive and say nothing. */
+export function activityMiddleware(onActive: (secondsLeft: number) => void): Middleware {
   return {
     onResponse({ response }) {
-      if (response.status !== 401) onActive();
+      const left = response.headers.get("CMA-Session-Idle-Left");
+      if (left !== null && /^[0-9]+$/.test(left)) onActive(Number(left));
       return response;
     },
   };
 }
 
 let sessionLost: () => void = () => undefined;
-let active: () => void = () => undefined;
+let active: (secondsLeft: number) => void = () => undefined;
 
-/** The session's idle clock registers what to do on each answer. */
-export function onActivity(handler: () => void): void {
+/** The session's idle clock registers what to do on each answer that used the session. */
+export function onActivity(handler: (secondsLeft: number) => void): void {
   active = handler;
 }
 
@@ -175,7 +177,7 @@ export function createApi(
   });
   client.use(csrfMiddleware(options.cookies ?? (() => document.cookie)));
   client.use(sessionLostMiddleware(() => sessionLost()));
-  client.use(activityMiddleware(() => active()));
+  client.use(activityMiddleware((secondsLeft) => active(secondsLeft)));
   return client;
 }
 

@@ -2089,6 +2089,15 @@ export interface components {
              * @example missing
              */
             code: string;
+            /**
+             * Allowed
+             * @description For a choice among fixed values: the values a program may send (the message, meant for people, does not list them).
+             * @example [
+             *       "M",
+             *       "Mme"
+             *     ]
+             */
+            allowed?: string[] | null;
         };
         /** Handled */
         Handled: {
