@@ -48,6 +48,8 @@ def serve(host: str, port: int, workers: int) -> None:
         server_header=False,  # no product name to fingerprint
         # uvicorn's HTTP/1.1 with deadlines for a request's headers and body (slow clients).
         http="cma.core.slow_clients:BoundedHttpToolsProtocol",
+        # No route speaks WebSocket: an Upgrade header is an ordinary request's.
+        ws="none",
         log_level="info",
     )
 

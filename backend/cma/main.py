@@ -126,6 +126,9 @@ class BodyLimit:
             },
             status_code=BodyTooLarge.status,
             media_type=PROBLEM_MEDIA_TYPE,
+            # The body was not read: what the client sends next on this connection would be
+            # taken for its rest. It is closed after this answer.
+            headers={"Connection": "close"},
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -5,6 +5,9 @@ import re
 import time
 from urllib.parse import urlsplit
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from cma.core.slow_clients import MAX_BODY_WIRE_BYTES
 
 STEP = 0.25  # seconds between two bytes; the served app allows 2 s for headers, 3 for a body
@@ -179,3 +182,105 @@ async def test_a_body_whose_framing_never_ends_is_cut_off(served: str) -> None:
     # Refused as too large once its framing passed the bound (not left to the body's deadline,
     # a 408): the answer reached the client although it was still sending.
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+
+
+async def _first_answer_within(served: str, request: bytes, seconds: float) -> bytes:
+    """Send `request` at once and keep the connection open: what came within `seconds`."""
+    parts = urlsplit(served)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    writer.write(request)
+    await writer.drain()
+    try:
+        return await asyncio.wait_for(reader.read(), seconds)
+    except TimeoutError:
+        return b"(no answer)"
+    finally:
+        writer.close()
+
+
+async def test_a_body_that_breaks_its_framing_midway_is_refused_at_once(served: str) -> None:
+    head = (
+        b"POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    broken = await _first_answer_within(served, head + b"2\r\n{}\r\nZZ\r\n", 2)
+    trailers = b"0\r\n" + b"".join(b"X-T%d: %s\r\n" % (i, b"t" * 1000) for i in range(40))
+    too_many = await _first_answer_within(served, head + b"2\r\n{}\r\n" + trailers, 2)
+
+    assert broken.startswith(b"HTTP/1.1 400"), broken[:200]
+    assert too_many.startswith(b"HTTP/1.1 431"), too_many[:200]
+
+
+async def test_a_slow_request_pipelined_behind_a_long_one_leaves_it_its_answer(
+    served: str, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    # The first request waits on a lock for longer than the headers' deadline (2 s here).
+    async with sessionmaker() as session, session.begin():
+        await session.execute(text("LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE"))
+        answering = asyncio.ensure_future(
+            _first_answer_within(
+                served,
+                b"GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer abc\r\n\r\n"
+                b"GET /api/v1/health HTTP/1.1\r\nHo",
+                10,
+            )
+        )
+        await asyncio.sleep(3)
+    answer = await answering
+
+    statuses = re.findall(rb"HTTP/1\.1 ([0-9]{3}) ", answer)
+    assert statuses == [b"401", b"408"], answer[:300]
+
+
+async def test_empty_lines_keep_a_connection_no_longer_than_silence(served: str) -> None:
+    parts = urlsplit(served)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    writer.write(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    await writer.drain()
+    closed_after = None
+    started = time.monotonic()
+    try:
+        for _ in range(20):
+            await asyncio.sleep(0.5)
+            writer.write(b"\r\n")
+            await writer.drain()
+            if reader.at_eof():
+                break
+            try:
+                await asyncio.wait_for(reader.read(65536), 0.01)
+            except TimeoutError:
+                pass
+            if reader.at_eof():
+                break
+        closed_after = time.monotonic() - started
+    except ConnectionError:
+        closed_after = time.monotonic() - started
+    finally:
+        writer.close()
+
+    assert closed_after is not None
+    assert closed_after < 8, "empty lines kept the connection open"
+
+
+async def test_an_upgrade_header_is_an_ordinary_request(served: str) -> None:
+    answer = await _send(
+        served,
+        b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, close\r\n"
+        b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    )
+
+    assert re.findall(rb"HTTP/1\.1 ([0-9]{3}) ", answer) == [b"200", b"200"], answer[:300]
+
+
+async def test_a_body_refused_before_it_is_sent_closes_its_connection(served: str) -> None:
+    answer = await _first_answer_within(
+        served,
+        b"POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Expect: 100-continue\r\nContent-Length: 99999999\r\n\r\n",
+        3,
+    )
+
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b"connection: close" in answer.lower()

@@ -6,16 +6,20 @@ memory without costing their sender anything (slowloris). This HTTP protocol (uv
 `cma serve --http` points at it) gives every connection a deadline to send its headers, from
 its first byte or from the end of the previous request, and then one for the body; past it,
 the client hears 408 and the connection is closed. Idle keep-alive connections keep uvicorn's
-own, shorter timeout.
+own, shorter timeout; bytes that start no request (empty lines) do not reset the deadline.
+While a request is being answered, the next one's deadline waits: a 408 to a request pipelined
+behind a long one is given after the long one's answer.
 
 It also refuses what uvicorn would take: an address or headers too long to be a browser's, an
 HTTP/1.1 request without exactly one Host (RFC 9112, 3.2), and a body whose framing (chunk
-extensions, tiny chunks) would have the server read without end. A refused request that was
-pipelined behind others is answered after them, in order: they keep their own answers.
+extensions, tiny chunks, trailers) would have the server read without end. A refused request
+that was pipelined behind others is answered after them, in order: they keep their own
+answers; one refused in the middle of its body is answered at once.
 """
 
 import json
 from asyncio import TimerHandle, Transport
+from collections import deque
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -119,21 +123,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def _too_slow(self) -> None:
         self._deadline = None
-        self._close_with(_TOO_SLOW)
-
-    def _close_with(self, response: bytes) -> None:
-        """Answer `response` unless a response was started, and close the connection (the
-        request being read, or the one running, is the one refused)."""
-        if self.transport.is_closing() or self._answered:
-            return
-        self._answered = True
-        if self.cycle is not None:
-            self.cycle.disconnected = True
-            self.cycle.message_event.set()
-        if self.cycle is None or self.cycle.response_complete or not self.cycle.response_started:
-            self._write_and_close(response)
-        else:
-            self.transport.close()
+        self._refuse(_TOO_SLOW)
 
     def _write_and_close(self, response: bytes) -> None:
         """Write `response`, then close without losing it: a client still sending when the
@@ -147,21 +137,44 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.close()
 
     def _refuse(self, response: bytes) -> None:
-        """Refuse the request being read: after the answers to those before it, if any are
-        still running or waiting (pipelined), else at once; then close."""
+        """Refuse the request being read, then close: at once, or after the answers to the
+        requests pipelined before it if they are still running or waiting."""
         self._disarm()
-        if (self.cycle is not None and not self.cycle.response_complete) or self.pipeline:
-            self._answered = True
-            self._refusal = response
+        if self._answered or self.transport.is_closing():
             return
-        self._close_with(response)
+        self._answered = True
+        # Past its headers, the request has a cycle of its own: it is told its client left,
+        # and one still waiting behind another never runs.
+        refused = self.cycle if self._body_wire_bytes is not None else None
+        waiting = False
+        if refused is not None:
+            refused.disconnected = True
+            refused.message_event.set()
+            waiting = any(cycle is refused for cycle, _ in self.pipeline)
+            self.pipeline = deque(item for item in self.pipeline if item[0] is not refused)
+        before = waiting or (
+            refused is None
+            and ((self.cycle is not None and not self.cycle.response_complete) or self.pipeline)
+        )
+        if before:
+            self._refusal = response
+        elif refused is None or not refused.response_started or refused.response_complete:
+            self._write_and_close(response)
+        else:
+            self.transport.close()  # its answer is half written: cut it off
 
     def on_response_complete(self) -> None:
-        if self._refusal is not None and not self.pipeline and not self.transport.is_closing():
-            self.server_state.total_requests += 1
-            self._write_and_close(self._refusal)
-            return
+        if self._refusal is not None:
+            if not self.pipeline and not self.transport.is_closing():
+                self.server_state.total_requests += 1
+                self._write_and_close(self._refusal)
+                return
         super().on_response_complete()
+        idle = self.cycle is None or self.cycle.response_complete
+        if idle and self._deadline is None and not self.transport.is_closing():
+            # The next request's headers are due from the end of this one: bytes that start
+            # no request (empty lines) keep a connection no longer than silence would.
+            self._arm(get_settings().request_header_timeout)
 
     def data_received(self, data: bytes) -> None:
         if self._answered:
@@ -169,7 +182,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self._body_wire_bytes is not None:
             self._body_wire_bytes += len(data)
             if self._body_wire_bytes > MAX_BODY_WIRE_BYTES:
-                self._close_with(_BODY_TOO_LARGE)
+                self._refuse(_BODY_TOO_LARGE)
                 return
         super().data_received(data)
 
