@@ -220,3 +220,72 @@ async def test_a_value_the_database_refuses_is_told_in_french_on_the_form(
         assert await session.scalar(select(Course.end_time).where(Course.code == course.code)) == (
             course.end_time
         )
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"fee": "NaN"}, "le tarif va de 0 à 10 000 €."),
+        ({"fee": "99999"}, "le tarif va de 0 à 10 000 €."),
+        ({"seats": "100000"}, "le nombre de places va de 1 à 500."),
+        ({"description": "d" * 6000}, "la description a de 1 à 5 000 caractères"),
+    ],
+)
+async def test_the_back_office_keeps_the_apis_bounds_and_the_catalogue_stays_readable(
+    client: AsyncClient,
+    mailbox: Mailbox,
+    catalogue: int,
+    change: dict[str, str],
+    reason: str,
+) -> None:
+    await staff_cookie(client, mailbox)
+    async with mailbox.sessionmaker() as session:
+        course = await session.scalar(select(Course).order_by(Course.code).limit(1))
+    assert course is not None
+    fields = {
+        "title": course.title,
+        "description": course.description,
+        "level": course.level,
+        "prerequisites": course.prerequisites or "",
+        "weekday": str(course.weekday),
+        "start_time": course.start_time.strftime("%H:%M"),
+        "end_time": course.end_time.strftime("%H:%M"),
+        "period": course.period,
+        "hours": str(course.hours),
+        "fee": str(course.fee),
+        "seats": str(course.seats),
+        **change,
+    }
+
+    saved = await client.post(
+        f"/back-office/course/edit/{course.code}",
+        data=fields,
+        headers={"Origin": "https://cma.test"},
+    )
+
+    assert saved.status_code == 400, saved.text[-1000:]
+    assert reason in html.unescape(saved.text)
+    assert (await client.get(f"/api/v1/courses/{course.code}")).status_code == 200
+    assert (await client.get("/api/v1/courses")).status_code == 200
+
+
+async def test_staff_create_an_information_page_from_the_back_office(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int
+) -> None:
+    await staff_cookie(client, mailbox)
+    form = await client.get("/back-office/page/create")
+    assert 'name="slug"' in form.text
+
+    created = await client.post(
+        "/back-office/page/create",
+        data={
+            "slug": "venir-en-cours",
+            "title": "Venir en cours",
+            "body": "Le plan.",
+            "position": "9",
+        },
+        headers={"Origin": "https://cma.test"},
+    )
+
+    assert created.status_code == 302, html.unescape(created.text)[-1500:]
+    assert (await client.get("/api/v1/pages/venir-en-cours")).status_code == 200

@@ -64,9 +64,13 @@ LABELS = {
 # What the database's rules on editable tables mean, in the words of the form.
 REFUSALS = {
     "ck_courses_hours_of_day": "l'heure de fin doit être après l'heure de début.",
-    "ck_courses_seats": "le nombre de places doit être supérieur à zéro.",
-    "ck_courses_hours": "le nombre d'heures doit être supérieur à zéro.",
-    "ck_courses_fee": "le tarif ne peut pas être négatif.",
+    "ck_courses_seats": "le nombre de places va de 1 à 500.",
+    "ck_courses_hours": "le nombre d'heures va de 1 à 2 000.",
+    "ck_courses_fee": "le tarif va de 0 à 10 000 €.",
+    "ck_courses_texts": (
+        "l'intitulé ne peut pas être vide, la description a de 1 à 5 000 caractères et les "
+        "prérequis 2 000 au plus."
+    ),
     "ck_courses_weekday": "le jour doit être compris entre 1 (lundi) et 7 (dimanche).",
     "ck_courses_level": "le niveau n'est pas l'un des niveaux proposés.",
     "ck_courses_period": "la période n'est pas l'une des périodes proposées.",
@@ -98,17 +102,20 @@ class Refused(Exception):
     """What the form shows when the database refused a change (sqladmin shows str(error))."""
 
 
-def _refused(exc: DBAPIError) -> Refused:
-    cause = getattr(exc.orig, "__cause__", None)
-    constraint = getattr(cause, "constraint_name", None) or ""
+def _reason(exc: DBAPIError) -> str:
+    constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None) or ""
+    if constraint in REFUSALS:
+        return REFUSALS[constraint]
+    if str(getattr(exc.orig, "sqlstate", "") or "") == "23502":
+        return "un champ obligatoire est vide."
     problem = database_refusal(exc)
-    reason = REFUSALS.get(constraint) or (
-        "une des valeurs ne peut pas être enregistrée (un caractère non autorisé, un nombre "
-        "trop grand ?)."
-        if problem is None or problem.status == 422
-        else "elle entre en conflit avec les données actuelles (déjà faite ailleurs ?)."
-    )
-    return Refused(f"La modification n'a pas été enregistrée : {reason}")
+    if problem is not None and problem.status == 409:
+        return "elle entre en conflit avec les données actuelles (déjà faite ailleurs ?)."
+    return "une des valeurs ne peut pas être enregistrée (un caractère non autorisé ?)."
+
+
+def _refused(exc: DBAPIError) -> Refused:
+    return Refused(f"La modification n'a pas été enregistrée : {_reason(exc)}")
 
 
 class French(ModelView):
@@ -193,6 +200,11 @@ class CampaignView(French, model=Campaign):
 
 class PageView(French, model=Page):
     name, name_plural, icon, category = "Page", "Pages", "fa-solid fa-file-lines", "Catalogue"
+    # Its address is its key: sqladmin leaves keys out of forms unless told.
+    form_include_pk = True
+    # Deleted through the API (one page at a time, by its address): sqladmin's delete of a
+    # list of pages deleted some and answered "not found".
+    can_delete = False
     column_list: ClassVar[Any] = [Page.slug, Page.title, Page.position, Page.updated_at]
     form_columns: ClassVar[Any] = [Page.slug, Page.title, Page.body, Page.position]
 

@@ -124,9 +124,16 @@ class Course(CreatedAt, Base):
         CheckConstraint("period IN ('annual', 'first_semester', 'second_semester')", name="period"),
         CheckConstraint("weekday BETWEEN 1 AND 7", name="weekday"),
         CheckConstraint("end_time > start_time", name="hours_of_day"),
-        CheckConstraint("hours > 0", name="hours"),
-        CheckConstraint("fee >= 0", name="fee"),
-        CheckConstraint("seats > 0", name="seats"),
+        # The API's bounds, here too for whatever else writes (the back office): a NaN fee,
+        # which numeric accepts and no page can show, fails BETWEEN.
+        CheckConstraint("hours BETWEEN 1 AND 2000", name="hours"),
+        CheckConstraint("fee BETWEEN 0 AND 10000", name="fee"),
+        CheckConstraint("seats BETWEEN 1 AND 500", name="seats"),
+        CheckConstraint(
+            "btrim(title) <> '' AND char_length(description) BETWEEN 1 AND 5000 "
+            "AND char_length(prerequisites) <= 2000",
+            name="texts",
+        ),
         Index("ix_courses_search", "search", postgresql_using="gin"),
         Index("ix_courses_domain_id_code", "domain_id", "code"),
         # What basket lines and applications refer to: a course with its campaign.

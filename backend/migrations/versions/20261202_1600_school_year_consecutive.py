@@ -27,4 +27,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_constraint("ck_campaigns_school_year_consecutive", "campaigns", type_="check")
+    op.drop_constraint(op.f("ck_campaigns_school_year_consecutive"), "campaigns", type_="check")

@@ -29,4 +29,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_constraint("ck_campaigns_within_school_year", "campaigns", type_="check")
+    op.drop_constraint(op.f("ck_campaigns_within_school_year"), "campaigns", type_="check")
