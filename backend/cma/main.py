@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import cma.models  # noqa: F401 - registers every table
 from cma import backoffice, spa
 from cma.accounts.captcha import close_renderer
+from cma.accounts.dependencies import IdleLeftHeader
 from cma.accounts.router import router as accounts_router
 from cma.accounts.service import Rules
 from cma.background import run_background
@@ -25,7 +26,7 @@ from cma.catalogue.router import router as catalogue_router
 from cma.core.database import create_engine, create_sessionmaker
 from cma.core.departure import WatchDeparture
 from cma.core.logs import mask_access_log_secrets
-from cma.core.params import known_query_only
+from cma.core.params import plain_parameters
 from cma.core.problems import (
     PROBLEM_MEDIA_TYPE,
     TYPE_PREFIX,
@@ -60,7 +61,8 @@ of Paris and of the **compte parisien** it signs people in with.
   `POST /api/v1/token`) and send `Authorization: Bearer <access_token>`. Browsers get the same
   session as an HttpOnly cookie and must echo the `cma_csrf` cookie in an `X-CSRF-Token` header
   on unsafe methods. A session ends after 30 minutes unused: every answer to a request made
-  with it carries `CMA-Session-Idle-Left`, the seconds it has left from now.
+  with it (refusals included) carries `CMA-Session-Idle-Left`, the seconds it has left from
+  now; the answer that ends it does not.
 * Sign-up needs a verification code: `POST /api/v1/captchas`, then read its image or listen to
   its audio.
 """
@@ -251,7 +253,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_handlers(app)
 
-    api = APIRouter(prefix="/api/v1", dependencies=[Depends(known_query_only)])
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(plain_parameters)])
     api.include_router(accounts_router)
     api.include_router(personal_router)
     api.include_router(catalogue_router)
@@ -272,6 +274,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         CachedReads, prefixes=CACHED_PREFIXES, today=lambda: catalogue.today().isoformat()
     )
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(IdleLeftHeader)
     app.add_middleware(WatchDeparture)
     app.add_middleware(SecurityHeaders, hsts=settings.env == Environment.PRODUCTION)
     return app

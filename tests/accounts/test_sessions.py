@@ -191,6 +191,14 @@ async def test_each_answer_that_used_the_session_says_how_long_it_lives_unused(
     # A catalogue read uses no session and keeps none alive: it says nothing.
     assert courses.status_code == 200
     assert "CMA-Session-Idle-Left" not in courses.headers
+    # A refusal made with the session used it all the same.
+    refused = await client.get("/api/v1/me/learner", headers=bearer(token))
+    assert refused.status_code == 404
+    assert "CMA-Session-Idle-Left" in refused.headers
+    # The answer that ends the session has nothing left to say.
+    ended = await client.delete("/api/v1/sessions/current", headers=bearer(token))
+    assert ended.status_code == 204
+    assert "CMA-Session-Idle-Left" not in ended.headers
 
 
 async def test_swagger_authorize_uses_the_oauth2_password_form(

@@ -192,6 +192,23 @@ async def test_course_and_campaign_rules_are_checked(
     }
     assert "entre le 1er janvier 2026 et le 31 décembre 2027" in slipped.text
 
+    for year, day in (("0000-0001", "0001-01-01"), ("9998-9999", "9999-12-31")):
+        far = await client.post(
+            "/api/v1/admin/campaigns",
+            json={
+                "name": "Cours d'été",
+                "school_year": year,
+                "covers": "second_semester",
+                "application_start": day,
+                "application_end": day,
+                "response_start": day,
+                "response_end": day,
+            },
+            headers=staff,
+        )
+        assert far.status_code == 422
+        assert "school_year" in {e["field"] for e in far.json()["errors"]}
+
 
 async def test_pages_are_rendered_from_markdown_safely(
     client: AsyncClient, mailbox: Mailbox, catalogue: int

@@ -24,3 +24,22 @@ async def test_the_parameters_an_operation_takes_still_work(client: AsyncClient)
 
     assert answer.status_code == 200
     assert len(answer.json()["items"]) <= 5
+
+
+async def test_a_number_in_the_address_is_plain_digits_and_given_once(client: AsyncClient) -> None:
+    for written in ("1_0", "+3", " 3", "١", "2.0"):
+        answer = await client.get("/api/v1/courses", params={"page": written})
+
+        assert answer.status_code == 422, written
+        [error] = answer.json()["errors"]
+        assert (error["field"], error["location"], error["code"]) == (
+            "page",
+            "query",
+            "number_text",
+        )
+    twice = await client.get("/api/v1/courses?page=1&page=2")
+    assert twice.status_code == 422
+    assert twice.json()["errors"][0]["code"] == "repeated_parameter"
+    in_path = await client.put("/api/v1/admin/campaigns/1_0", json={})
+    assert in_path.status_code == 422
+    assert in_path.json()["errors"][0]["location"] == "path"

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cma.accounts import service
 from cma.accounts.models import Account, LoginSession, Role
@@ -64,7 +65,10 @@ def set_session_cookies(response: Response, token: str) -> None:
         )
 
 
-def clear_session_cookies(response: Response) -> None:
+def session_ended(request: Request, response: Response) -> None:
+    """The request's session is over (logged out, account erased): its cookies are cleared,
+    and its answer says nothing of a time left."""
+    request.state.session_idle_left = None
     settings = get_settings()
     for name in (SESSION_COOKIE, CSRF_COOKIE):
         response.delete_cookie(
@@ -88,14 +92,38 @@ class Authenticated:
     token: str
 
 
-# On every answer to a request its session authenticated: how long that session lives unused
-# from now. The page's idle clock follows it, and only it (a catalogue read keeps nothing).
-IDLE_LEFT_HEADER = "CMA-Session-Idle-Left"
+# On every answer to a request its session authenticated, refusals included: how long that
+# session lives unused from now. The page's idle clock follows it, and only it (a catalogue
+# read keeps nothing alive). Kept in the request's state, so that an error's answer has it too.
+IDLE_LEFT_HEADER = b"cma-session-idle-left"
+
+
+class IdleLeftHeader:
+    """Adds the session's time left, when the request's session said it, to the answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_idle_left(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                left = scope.get("state", {}).get("session_idle_left")
+                if left is not None:
+                    message["headers"] = [
+                        *message.get("headers", []),
+                        (IDLE_LEFT_HEADER, str(left).encode()),
+                    ]
+            await send(message)
+
+        await self.app(scope, receive, with_idle_left)
 
 
 async def _authenticated(
     request: Request,
-    response: Response,
     db: SessionDep,
     bearer_token: Annotated[str | None, Depends(bearer)],
 ) -> Authenticated:
@@ -115,7 +143,7 @@ async def _authenticated(
         if not same_secret(sent, service.csrf_token_for(token)):
             raise CsrfRefused()
     account, login_session = found
-    response.headers[IDLE_LEFT_HEADER] = str(service.idle_seconds_left(login_session))
+    request.state.session_idle_left = service.idle_seconds_left(login_session)
     return Authenticated(account=account, session=login_session, token=token)
 
 

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response, status
+from fastapi import APIRouter, Form, Request, Response, status
 from pydantic import BaseModel, Field
 
 from cma.accounts import captcha, service
@@ -14,7 +14,7 @@ from cma.accounts.dependencies import (
     RulesDep,
     SessionmakerDep,
     ThrottleDep,
-    clear_session_cookies,
+    session_ended,
     set_session_cookies,
 )
 from cma.accounts.exceptions import (
@@ -299,9 +299,9 @@ async def log_in(
     description="Revokes the session server-side and clears the cookies.",
     responses=responses(*AUTH_ERRORS),
 )
-async def log_out(auth: AuthDep, db: SessionDep, response: Response) -> None:
+async def log_out(auth: AuthDep, db: SessionDep, request: Request, response: Response) -> None:
     await service.log_out(db, auth.session)
-    clear_session_cookies(response)
+    session_ended(request, response)
 
 
 @router.post(

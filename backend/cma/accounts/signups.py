@@ -425,12 +425,13 @@ async def forget_spent(session: AsyncSession, email: str) -> None:
 
 
 async def export_of(session: AsyncSession, email: str) -> list[dict[str, Any]]:
-    """The sign-ups this address's account came from (until a day after their link's end).
+    """The sign-ups of this address spent when its account was opened (until a day after
+    their link's end): the one whose link opened it, and any other made with the address.
 
-    Only used ones: a sign-up still waiting was made by whoever typed the address, with their
-    own password and phone, which are not this person's to read.
+    When and of what kind only: what a sign-up's form said (a phone, a choice of mails) may be
+    someone else's, who typed this address, and the account holds the person's own.
     """
-    used = await session.scalars(
+    spent = await session.scalars(
         select(Signup)
         .where(Signup.email == email, Signup.consumed_at.is_not(None))
         .order_by(Signup.created_at)
@@ -438,15 +439,11 @@ async def export_of(session: AsyncSession, email: str) -> list[dict[str, Any]]:
     return [
         {
             "kind": s.kind,
-            "mobile_phone": s.mobile_phone,
-            "accept_information": s.accept_information,
-            "terms_version": s.terms_version,
-            "invited_by": s.invited_by,
             "created_at": s.created_at,
             "expires_at": s.expires_at,
-            "used_at": s.consumed_at,
+            "spent_at": s.consumed_at,
         }
-        for s in used
+        for s in spent
     ]
 
 

@@ -246,6 +246,10 @@ class CampaignIn(Input):
             raise ValueError(
                 "L'année scolaire s'écrit avec deux années qui se suivent, par exemple 2026-2027."
             )
+        # 0000-0001 or 9998-9999 are typing slips (and 9999's last day is no date PostgreSQL
+        # keeps as written): a campaign's year is of this century.
+        if not 2000 <= int(first) <= 2098:
+            raise ValueError("L'année scolaire va de 2000-2001 à 2098-2099.")
         return value
 
     @field_validator("application_start", "application_end", "response_start", "response_end")

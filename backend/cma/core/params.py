@@ -1,12 +1,15 @@
-"""Path and query parameters shared by the routers."""
+"""Path and query parameters shared by the routers, and the rule for every address."""
 
-from typing import Annotated
+import re
+from dataclasses import dataclass
+from typing import Annotated, get_args, get_origin
 
 from fastapi import Path, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from cma.core.problems import FieldError, InvalidInput
+from cma.core.validation import NUMBER_TEXT, is_number
 
 BIGINT_MAX = 2**63 - 1  # PostgreSQL's bigint: a larger id would fail in the database, not here
 
@@ -24,38 +27,91 @@ PageSlug = Annotated[
 SLUG_QUERY = r"^[A-Za-z0-9-]{1,64}$"
 
 
-def _query_names_of(dependant: Dependant) -> set[str]:
-    names = {param.alias for param in dependant.query_params}
+@dataclass(frozen=True)
+class _Taken:
+    """What a route takes from its address: each query parameter (and whether it may be
+    repeated), and the parameters of both kinds that are numbers."""
+
+    query: dict[str, bool]  # name -> may be given more than once
+    numbers: frozenset[tuple[str, str, bool]]  # (location, name, whole numbers only)
+
+
+_WHOLE = re.compile(r"-?[0-9]+")
+
+
+def _walk(
+    dependant: Dependant, query: dict[str, bool], numbers: set[tuple[str, str, bool]]
+) -> None:
+    for location, params in (("query", dependant.query_params), ("path", dependant.path_params)):
+        for param in params:
+            annotation = param.field_info.annotation
+            repeated = get_origin(annotation) in (list, tuple, set) or any(
+                get_origin(arg) in (list, tuple, set) for arg in get_args(annotation)
+            )
+            if location == "query":
+                query[param.alias] = repeated
+            if is_number(annotation) and not repeated:
+                whole = annotation is int or int in get_args(annotation)
+                numbers.add((location, param.alias, whole))
     for sub in dependant.dependencies:
-        names |= _query_names_of(sub)
-    return names
+        _walk(sub, query, numbers)
 
 
-def _query_names(route: APIRoute) -> frozenset[str]:
-    """The query parameters the route takes, found once and kept on the route."""
-    names: frozenset[str] | None = getattr(route, "cma_query_names", None)
-    if names is None:
-        names = frozenset(_query_names_of(route.dependant))
-        route.cma_query_names = names  # type: ignore[attr-defined]
-    return names
+def _taken(route: APIRoute) -> _Taken:
+    """Found once and kept on the route."""
+    taken: _Taken | None = getattr(route, "cma_taken", None)
+    if taken is None:
+        query: dict[str, bool] = {}
+        numbers: set[tuple[str, str, bool]] = set()
+        _walk(route.dependant, query, numbers)
+        taken = _Taken(query=query, numbers=frozenset(numbers))
+        route.cma_taken = taken  # type: ignore[attr-defined]
+    return taken
 
 
-def known_query_only(request: Request) -> None:
-    """A query parameter the operation does not take is refused (422 naming it), not ignored:
-    a client that sends `limit=-1` or misspells `page_size` believes it was obeyed."""
+def _error(location: str, name: str, message: str, code: str) -> FieldError:
+    return FieldError(field=name, location=location, message=message, code=code)
+
+
+def plain_parameters(request: Request) -> None:
+    """The address's parameters mean what they say, or are refused (422 naming each):
+    - one the operation does not take is not ignored: a client that sends `limit=-1` or
+      misspells `page_size` would believe it was obeyed;
+    - one given twice is not read as its last value, unless the operation takes a list;
+    - a number is ASCII digits (`page=1_0`, `+3`, ` 3 ` or Arabic-Indic digits are not read
+      as numbers), as in a body."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    known = _query_names(route)
-    unknown = sorted({name for name in request.query_params if name not in known})
-    if unknown:
-        errors = [
-            FieldError(
-                field=name,
-                location="query",
-                message="Ce paramètre n'est pas reconnu par cette adresse.",
-                code="unknown_parameter",
+    taken = _taken(route)
+    errors: list[FieldError] = []
+    given = request.query_params
+    for name in sorted(set(given.keys())):
+        if name not in taken.query:
+            errors.append(
+                _error(
+                    "query",
+                    name,
+                    "Ce paramètre n'est pas reconnu par cette adresse.",
+                    "unknown_parameter",
+                )
             )
-            for name in unknown
-        ]
+        elif not taken.query[name] and len(given.getlist(name)) > 1:
+            errors.append(
+                _error(
+                    "query", name, "Ce paramètre est donné plusieurs fois.", "repeated_parameter"
+                )
+            )
+    for location, name, whole in sorted(taken.numbers):
+        value = given.get(name) if location == "query" else request.path_params.get(name)
+        if isinstance(value, str) and not (_WHOLE if whole else NUMBER_TEXT).fullmatch(value):
+            errors.append(
+                _error(
+                    location,
+                    name,
+                    "Ce paramètre doit être un nombre écrit en chiffres (exemple : 12).",
+                    "number_text",
+                )
+            )
+    if errors:
         raise InvalidInput(errors[0].message if len(errors) == 1 else None, errors=errors)

@@ -44,16 +44,16 @@ def _admits_bool(annotation: object) -> bool:
     return any(_admits_bool(arg) for arg in get_args(annotation))
 
 
-def _is_number(annotation: object) -> bool:
+def is_number(annotation: object) -> bool:
     if annotation in (int, float, Decimal):
         return True
-    return any(_is_number(arg) for arg in get_args(annotation))
+    return any(is_number(arg) for arg in get_args(annotation))
 
 
 # A number sent as text is read only when written as people and programs write one: ASCII
 # digits, a point for decimals. Python's own parsing also reads "1_000", "1e3", Arabic-Indic or
 # full-width digits, which no form sends and a check by eye would not read as the same value.
-_NUMBER_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+NUMBER_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 class Input(BaseModel):
@@ -73,8 +73,8 @@ class Input(BaseModel):
             field = cls.model_fields.get(info.field_name)
             if (
                 field is not None
-                and _is_number(field.annotation)
-                and not _NUMBER_TEXT.fullmatch(value)
+                and is_number(field.annotation)
+                and not NUMBER_TEXT.fullmatch(value)
             ):
                 raise PydanticCustomError("number_text", "Input should be a number in digits")
         return _without_nul(value)

@@ -1,8 +1,8 @@
 """/me: who am I, my data, my erasure; they span the Paris account and the CMA record."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from cma.accounts.dependencies import AuthDep, RulesDep, ThrottleDep, clear_session_cookies
+from cma.accounts.dependencies import AuthDep, RulesDep, ThrottleDep, session_ended
 from cma.accounts.exceptions import WrongPassword
 from cma.accounts.schemas import AccountOut, MeOut, PasswordBody
 from cma.core.database import SessionDep
@@ -55,10 +55,11 @@ async def delete_me(
     db: SessionDep,
     throttle: ThrottleDep,
     rules: RulesDep,
+    request: Request,
     response: Response,
 ) -> None:
     await service.erase(db, throttle, rules, auth.account, auth.session, body.password)
-    clear_session_cookies(response)
+    session_ended(request, response)
 
 
 @router.get(

@@ -48,17 +48,14 @@ class SecurityEventPart(BaseModel):
 
 
 class SignupPart(BaseModel):
-    """A sign-up (or a staff invitation) of the person's address, until a day after its link
-    expired: the details given on its form."""
+    """A sign-up (or a staff invitation) of the person's address, spent when the account was
+    opened: the one whose link opened it, and any other made with the address. Kept until a
+    day after its link's end."""
 
     kind: str = Field(description="`sign_up` or `invitation`")
-    mobile_phone: str | None
-    accept_information: bool
-    terms_version: str | None
-    invited_by: str | None
     created_at: datetime
     expires_at: datetime
-    used_at: datetime | None
+    spent_at: datetime
 
 
 class MessagePart(BaseModel):

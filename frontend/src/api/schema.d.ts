@@ -3201,8 +3201,9 @@ export interface components {
         };
         /**
          * SignupPart
-         * @description A sign-up (or a staff invitation) of the person's address, until a day after its link
-         *     expired: the details given on its form.
+         * @description A sign-up (or a staff invitation) of the person's address, spent when the account was
+         *     opened: the one whose link opened it, and any other made with the address. Kept until a
+         *     day after its link's end.
          */
         SignupPart: {
             /**
@@ -3210,14 +3211,6 @@ export interface components {
              * @description `sign_up` or `invitation`
              */
             kind: string;
-            /** Mobile Phone */
-            mobile_phone: string | null;
-            /** Accept Information */
-            accept_information: boolean;
-            /** Terms Version */
-            terms_version: string | null;
-            /** Invited By */
-            invited_by: string | null;
             /**
              * Created At
              * Format: date-time
@@ -3228,8 +3221,11 @@ export interface components {
              * Format: date-time
              */
             expires_at: string;
-            /** Used At */
-            used_at: string | null;
+            /**
+             * Spent At
+             * Format: date-time
+             */
+            spent_at: string;
         };
         /**
          * SignupRequest
