@@ -229,6 +229,7 @@ async def test_a_value_the_database_refuses_is_told_in_french_on_the_form(
         ({"fee": "99999"}, "le tarif va de 0 à 10 000 €."),
         ({"seats": "100000"}, "le nombre de places va de 1 à 500."),
         ({"description": "d" * 6000}, "la description a de 1 à 5 000 caractères"),
+        ({"seats": "douze"}, "N'est pas un entier valide."),
     ],
 )
 async def test_the_back_office_keeps_the_apis_bounds_and_the_catalogue_stays_readable(

@@ -5,6 +5,7 @@ change only through the rules of the API (allocation, answers, cancellation)."""
 from typing import Any, ClassVar
 
 from sqladmin import ModelView
+from wtforms import Form
 from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 
@@ -118,9 +119,17 @@ def _refused(exc: DBAPIError) -> Refused:
     return Refused(f"La modification n'a pas été enregistrée : {_reason(exc)}")
 
 
+class FrenchForm(Form):
+    """WTForms' own messages ("Not a valid integer value.") in its French translation."""
+
+    class Meta:
+        locales = ("fr",)
+
+
 class French(ModelView):
     column_labels: ClassVar[Any] = LABELS
     page_size = 50
+    form_base_class = FrenchForm
 
     # sqladmin shows a refused write's error as it is (SQL, in English): it is told in French.
     async def insert_model(self, request: Request, data: dict[str, Any]) -> Any:
