@@ -5,9 +5,9 @@ change only through the rules of the API (allocation, answers, cancellation)."""
 from typing import Any, ClassVar
 
 from sqladmin import ModelView
-from wtforms import Form
 from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
+from wtforms import Form
 
 from cma.catalogue.models import Campaign, Course, Page
 from cma.core.problems import database_refusal
