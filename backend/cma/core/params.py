@@ -73,7 +73,7 @@ def _error(location: str, name: str, message: str, code: str) -> FieldError:
     return FieldError(field=name, location=location, message=message, code=code)
 
 
-def plain_parameters(request: Request) -> None:
+async def plain_parameters(request: Request) -> None:  # async: no worker-thread hop
     """The address's parameters mean what they say, or are refused (422 naming each):
     - one the operation does not take is not ignored: a client that sends `limit=-1` or
       misspells `page_size` would believe it was obeyed;
