@@ -2,7 +2,9 @@
 
 import asyncio
 import re
+import socket
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import text
@@ -284,3 +286,58 @@ async def test_a_body_refused_before_it_is_sent_closes_its_connection(served: st
 
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert b"connection: close" in answer.lower()
+
+
+BUNDLE = b"GET /swagger/swagger-ui-bundle.js HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+async def _connect_reading_little(served: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    parts = urlsplit(served)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, (parts.hostname, parts.port))
+    return await asyncio.open_connection(sock=sock)
+
+
+async def test_a_client_that_stops_reading_its_answers_is_cut_off(served: str) -> None:
+    reader, writer = await _connect_reading_little(served)
+    writer.write(BUNDLE * 20)
+    await writer.drain()
+    await asyncio.sleep(7)  # the body's deadline is 3 s here: the server gave up meanwhile
+
+    received = 0
+    try:
+        while chunk := await asyncio.wait_for(reader.read(1 << 20), 5):
+            received += len(chunk)
+    except (ConnectionError, TimeoutError):
+        pass
+    writer.close()
+
+    one = len(await _send(served, BUNDLE.replace(b"Host: x", b"Host: x\r\nConnection: close")))
+    assert received < 5 * one, "the server kept writing to a client that read nothing"
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size
+
+
+def _written_since(path: Path, start: int) -> str:
+    with path.open() as log:
+        log.seek(start)
+        return log.read()
+
+
+async def test_a_client_leaving_pipelined_requests_makes_no_error(
+    served: str, server_log: Path
+) -> None:
+    start = _size(server_log)
+    for _ in range(3):
+        _, writer = await _connect_reading_little(served)
+        writer.write(BUNDLE * 3)
+        await writer.drain()
+        await asyncio.sleep(1.5)
+        writer.close()
+    await asyncio.sleep(1)
+
+    assert "unhandled error" not in _written_since(server_log, start)

@@ -8,7 +8,8 @@ its first byte or from the end of the previous request, and then one for the bod
 the client hears 408 and the connection is closed. Idle keep-alive connections keep uvicorn's
 own, shorter timeout; bytes that start no request (empty lines) do not reset the deadline.
 While a request is being answered, the next one's deadline waits: a 408 to a request pipelined
-behind a long one is given after the long one's answer.
+behind a long one is given after the long one's answer. A client that stops reading its answer
+has the body's deadline to read again, then its connection is cut.
 
 It also refuses what uvicorn would take: an address or headers too long to be a browser's, an
 HTTP/1.1 request without exactly one Host (RFC 9112, 3.2), and a body whose framing (chunk
@@ -21,7 +22,8 @@ import json
 from asyncio import TimerHandle, Transport
 from collections import deque
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn._types import ASGI3Application
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from cma.core.settings import get_settings
 
@@ -111,6 +113,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     _body_wire_bytes: int | None = None  # counted from the end of headers to the message's end
     _answered = False
     _refusal: bytes | None = None  # held until the requests pipelined before it are answered
+    _running: RequestResponseCycle | None = None  # the request being answered now
+    _stalled: TimerHandle | None = None  # set while the client reads none of its answer
 
     def _arm(self, seconds: float) -> None:
         self._disarm()
@@ -229,6 +233,35 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._body_wire_bytes = None
         self._disarm()
 
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
+        self._running = cycle
+        super()._start_asgi_task(cycle, app)
+
+    def pause_writing(self) -> None:
+        """The client reads slower than its answer is written: it gets the body's deadline to
+        read again, or the connection is cut (a client that never reads would otherwise hold
+        it, and every request pipelined behind it, for ever)."""
+        super().pause_writing()
+        if self._stalled is None:
+            self._stalled = self.loop.call_later(
+                get_settings().request_body_timeout, self.transport.abort
+            )
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._stalled is not None:
+            self._stalled.cancel()
+            self._stalled = None
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self._stalled is not None:
+            self._stalled.cancel()
+        # uvicorn tells only the last request it read that the client left; the one being
+        # answered (pipelined before it), and those waiting, must know too, or they write to
+        # a closed transport.
+        for cycle in (self._running, *(queued for queued, _ in self.pipeline)):
+            if cycle is not None and not cycle.response_complete:
+                cycle.disconnected = True
+                cycle.message_event.set()
         super().connection_lost(exc)
