@@ -195,6 +195,17 @@ async def test_each_answer_that_used_the_session_says_how_long_it_lives_unused(
     refused = await client.get("/api/v1/me/learner", headers=bearer(token))
     assert refused.status_code == 404
     assert "CMA-Session-Idle-Left" in refused.headers
+    # Nearly spent: a refusal rolls its request back, the touch with it; what it says is
+    # counted from the last touch that lasted.
+    async with mailbox.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(LoginSession).values(last_seen_at=func.now() - timedelta(seconds=1790))
+        )
+    nearly = await client.get("/api/v1/me/learner", headers=bearer(token))
+    assert nearly.status_code == 404
+    assert int(nearly.headers["CMA-Session-Idle-Left"]) <= 10
+    async with mailbox.sessionmaker() as session, session.begin():
+        await session.execute(update(LoginSession).values(last_seen_at=func.now()))
     # The answer that ends the session has nothing left to say.
     ended = await client.delete("/api/v1/sessions/current", headers=bearer(token))
     assert ended.status_code == 204

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Interval, bindparam, delete, func, select, update
+from sqlalchemy import Interval, bindparam, delete, func, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -387,11 +387,16 @@ async def authenticate(session: AsyncSession, raw: str) -> tuple[Account, LoginS
 
 
 def idle_seconds_left(login_session: LoginSession) -> int:
-    """How long the session lives unused from now, as the server counts it (its last touch
-    may be up to a minute old), or its absolute end if that comes first."""
+    """How long the session lives unused from now, as the server counts it (its last lasting
+    touch may be up to a minute old), or its absolute end if that comes first."""
     now = datetime.now(UTC)
     seen = login_session.last_seen_at
-    idle_end = (now if not isinstance(seen, datetime) else seen) + get_settings().session_idle_ttl
+    if not isinstance(seen, datetime):
+        # Touched in this request's transaction, which a refusal rolls back: counted from the
+        # touch before, so that the page never believes in time the session does not have.
+        before = inspect(login_session).attrs.last_seen_at.history.deleted
+        seen = before[0] if before else now
+    idle_end = seen + get_settings().session_idle_ttl
     return max(0, int((min(idle_end, login_session.expires_at) - now).total_seconds()))
 
 
