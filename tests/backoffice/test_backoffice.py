@@ -225,7 +225,11 @@ async def test_a_value_the_database_refuses_is_told_in_french_on_the_form(
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"fee": "NaN"}, "le tarif va de 0 à 10 000 €."),
+        ({"fee": "NaN"}, "Le tarif doit être un nombre"),
+        ({"fee": "sNaN"}, "Le tarif doit être un nombre"),
+        ({"fee": "-Infinity"}, "Le tarif doit être un nombre"),
+        ({"title": "A\x01B"}, "caractère de contrôle"),
+        ({"hours": "2147483648"}, "un nombre trop grand"),
         ({"fee": "99999"}, "le tarif va de 0 à 10 000 €."),
         ({"seats": "100000"}, "le nombre de places va de 1 à 500."),
         ({"description": "d" * 6000}, "la description a de 1 à 5 000 caractères"),
@@ -290,3 +294,33 @@ async def test_staff_create_an_information_page_from_the_back_office(
 
     assert created.status_code == 302, html.unescape(created.text)[-1500:]
     assert (await client.get("/api/v1/pages/venir-en-cours")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"body": "[" * 60000}, "50 000 caractères au plus"),
+        ({"position": "-32768"}, "l'ordre va de 0 à 1 000."),
+        ({"title": "   "}, "le titre ne peut pas être vide"),
+    ],
+)
+async def test_a_page_from_the_back_office_keeps_the_apis_bounds(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int, change: dict[str, str], reason: str
+) -> None:
+    await staff_cookie(client, mailbox)
+    fields = {
+        "slug": "venir-en-cours",
+        "title": "Venir en cours",
+        "body": "Le plan.",
+        "position": "9",
+    }
+
+    refused = await client.post(
+        "/back-office/page/create",
+        data={**fields, **change},
+        headers={"Origin": "https://cma.test"},
+    )
+
+    assert refused.status_code == 400
+    assert reason in html.unescape(refused.text)
+    assert (await client.get("/api/v1/pages/venir-en-cours")).status_code == 404

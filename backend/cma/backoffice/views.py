@@ -2,6 +2,7 @@
 and triggers still hold); people's data, applications and the trails are read-only here: they
 change only through the rules of the API (allocation, answers, cancellation)."""
 
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqladmin import ModelView
@@ -69,8 +70,8 @@ REFUSALS = {
     "ck_courses_hours": "le nombre d'heures va de 1 à 2 000.",
     "ck_courses_fee": "le tarif va de 0 à 10 000 €.",
     "ck_courses_texts": (
-        "l'intitulé ne peut pas être vide, la description a de 1 à 5 000 caractères et les "
-        "prérequis 2 000 au plus."
+        "l'intitulé ne peut pas être vide ni contenir de caractère de contrôle, la description "
+        "a de 1 à 5 000 caractères et les prérequis 2 000 au plus."
     ),
     "ck_courses_weekday": "le jour doit être compris entre 1 (lundi) et 7 (dimanche).",
     "ck_courses_level": "le niveau n'est pas l'un des niveaux proposés.",
@@ -87,6 +88,13 @@ REFUSALS = {
         "l'année scolaire s'écrit avec deux années qui se suivent, par exemple 2026-2027."
     ),
     "ck_campaigns_within_school_year": "les dates doivent tomber pendant l'année scolaire.",
+    "ck_campaigns_school_year_century": "l'année scolaire va de 2000-2001 à 2098-2099.",
+    "ck_campaigns_name_text": "le nom ne peut pas être vide ni contenir de caractère de contrôle.",
+    "ck_pages_texts": (
+        "le titre ne peut pas être vide ni contenir de caractère de contrôle, et le texte a "
+        "50 000 caractères au plus."
+    ),
+    "ck_pages_position": "l'ordre va de 0 à 1 000.",
     "ck_campaigns_max_courses": "le nombre de cours par panier va de 1 à 10.",
     "ck_campaigns_max_accepted": (
         "le nombre de cours attribués va de 1 au nombre de cours par panier."
@@ -112,7 +120,12 @@ def _reason(exc: DBAPIError) -> str:
     problem = database_refusal(exc)
     if problem is not None and problem.status == 409:
         return "elle entre en conflit avec les données actuelles (déjà faite ailleurs ?)."
-    return "une des valeurs ne peut pas être enregistrée (un caractère non autorisé ?)."
+    # A value the driver or the database cannot take as it is: a number past its column's
+    # range, a NUL character.
+    return (
+        "une des valeurs ne peut pas être enregistrée (un nombre trop grand, un caractère non "
+        "autorisé ?)."
+    )
 
 
 def _refused(exc: DBAPIError) -> Refused:
@@ -152,6 +165,13 @@ class ReadOnly(French):
     can_export = False
 
 
+def _finite(value: Decimal | None) -> Decimal | None:
+    """A NaN or an infinity is no price (a signalling NaN broke the form's own checks)."""
+    if value is not None and not value.is_finite():
+        raise ValueError("Le tarif doit être un nombre (exemple : 142.50).")
+    return value
+
+
 class CourseView(French, model=Course):
     name, name_plural, icon, category = "Cours", "Cours", "fa-solid fa-book", "Catalogue"
     # Created through the API, which checks the domain, venue and campaign by name; retired or
@@ -170,6 +190,7 @@ class CourseView(French, model=Course):
         Course.cancelled_at,
     ]
     column_searchable_list: ClassVar[Any] = [Course.code, Course.title]
+    form_args: ClassVar[Any] = {"fee": {"filters": [_finite]}}
     column_sortable_list: ClassVar[Any] = [Course.code, Course.seats, Course.campaign_id]
     column_details_exclude_list: ClassVar[Any] = [Course.search, "domain", "venue", "campaign"]
     form_columns: ClassVar[Any] = [

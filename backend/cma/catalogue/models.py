@@ -96,6 +96,10 @@ class Campaign(CreatedAt, Base):
             "AND extract(year FROM response_end) <= substr(school_year, 6, 4)::int",
             name="within_school_year",
         ),
+        CheckConstraint(
+            "substr(school_year, 1, 4)::int BETWEEN 2000 AND 2098", name="school_year_century"
+        ),
+        CheckConstraint("btrim(name) <> '' AND name !~ '[[:cntrl:]]'", name="name_text"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,7 +134,8 @@ class Course(CreatedAt, Base):
         CheckConstraint("fee BETWEEN 0 AND 10000", name="fee"),
         CheckConstraint("seats BETWEEN 1 AND 500", name="seats"),
         CheckConstraint(
-            "btrim(title) <> '' AND char_length(description) BETWEEN 1 AND 5000 "
+            "btrim(title) <> '' AND title !~ '[[:cntrl:]]' "
+            "AND char_length(description) BETWEEN 1 AND 5000 "
             "AND char_length(prerequisites) <= 2000",
             name="texts",
         ),
@@ -188,7 +193,15 @@ class Page(CreatedAt, Base):
     """An information page linked from the home page ("Aide à l'inscription", …)."""
 
     __tablename__ = "pages"
-    __table_args__ = (CheckConstraint(r"slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug"),)
+    __table_args__ = (
+        CheckConstraint(r"slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug"),
+        # The API's bounds: a 260,000-character body held the server for seconds to render.
+        CheckConstraint(
+            "btrim(title) <> '' AND title !~ '[[:cntrl:]]' AND char_length(body) <= 50000",
+            name="texts",
+        ),
+        CheckConstraint("position BETWEEN 0 AND 1000", name="position"),
+    )
 
     slug: Mapped[str] = mapped_column(String(64), primary_key=True)
     title: Mapped[str] = mapped_column(String(150))
