@@ -24,6 +24,31 @@ async def staff_cookie(client: AsyncClient, mailbox: Mailbox) -> None:
     assert response.status_code == 201
 
 
+async def first_course(mailbox: Mailbox) -> Course:
+    async with mailbox.sessionmaker() as session:
+        course = await session.scalar(select(Course).order_by(Course.code).limit(1))
+    assert course is not None
+    return course
+
+
+def course_form(course: Course, **change: str) -> dict[str, str]:
+    """The course's edit form as it stands, with these fields changed."""
+    return {
+        "title": course.title,
+        "description": course.description,
+        "level": course.level,
+        "prerequisites": course.prerequisites or "",
+        "weekday": str(course.weekday),
+        "start_time": course.start_time.strftime("%H:%M"),
+        "end_time": course.end_time.strftime("%H:%M"),
+        "period": course.period,
+        "hours": str(course.hours),
+        "fee": str(course.fee),
+        "seats": str(course.seats),
+        **change,
+    }
+
+
 async def test_anonymous_visitors_are_sent_to_the_login_page(client: AsyncClient) -> None:
     response = await client.get(HOME)
 
@@ -83,25 +108,11 @@ async def test_staff_edit_a_course_from_the_back_office(
     client: AsyncClient, mailbox: Mailbox, catalogue: int
 ) -> None:
     await staff_cookie(client, mailbox)
-    async with mailbox.sessionmaker() as session:
-        course = await session.scalar(select(Course).order_by(Course.code).limit(1))
-    assert course is not None
+    course = await first_course(mailbox)
     form = await client.get(f"/back-office/course/edit/{course.code}")
     assert form.status_code == 200
     assert 'name="seats"' in form.text
-    fields = {
-        "title": course.title,
-        "description": course.description,
-        "level": course.level,
-        "prerequisites": course.prerequisites or "",
-        "weekday": str(course.weekday),
-        "start_time": course.start_time.strftime("%H:%M"),
-        "end_time": course.end_time.strftime("%H:%M"),
-        "period": course.period,
-        "hours": str(course.hours),
-        "fee": str(course.fee),
-        "seats": "31",
-    }
+    fields = course_form(course, seats="31")
 
     saved = await client.post(
         f"/back-office/course/edit/{course.code}",
@@ -180,22 +191,9 @@ async def test_a_value_the_database_refuses_is_told_in_french_on_the_form(
     client: AsyncClient, mailbox: Mailbox, catalogue: int
 ) -> None:
     await staff_cookie(client, mailbox)
-    async with mailbox.sessionmaker() as session:
-        course = await session.scalar(select(Course).order_by(Course.code).limit(1))
-    assert course is not None
-    fields = {
-        "title": course.title,
-        "description": course.description,
-        "level": course.level,
-        "prerequisites": course.prerequisites or "",
-        "weekday": str(course.weekday),
-        "start_time": "21:00",
-        "end_time": "19:00",  # before it starts: the database's check refuses it
-        "period": course.period,
-        "hours": str(course.hours),
-        "fee": str(course.fee),
-        "seats": "31",
-    }
+    course = await first_course(mailbox)
+    # The end before the start: the database's check refuses it.
+    fields = course_form(course, start_time="21:00", end_time="19:00", seats="31")
     origin = {"Origin": "https://cma.test"}
 
     refused = await client.post(
@@ -244,23 +242,8 @@ async def test_the_back_office_keeps_the_apis_bounds_and_the_catalogue_stays_rea
     reason: str,
 ) -> None:
     await staff_cookie(client, mailbox)
-    async with mailbox.sessionmaker() as session:
-        course = await session.scalar(select(Course).order_by(Course.code).limit(1))
-    assert course is not None
-    fields = {
-        "title": course.title,
-        "description": course.description,
-        "level": course.level,
-        "prerequisites": course.prerequisites or "",
-        "weekday": str(course.weekday),
-        "start_time": course.start_time.strftime("%H:%M"),
-        "end_time": course.end_time.strftime("%H:%M"),
-        "period": course.period,
-        "hours": str(course.hours),
-        "fee": str(course.fee),
-        "seats": str(course.seats),
-        **change,
-    }
+    course = await first_course(mailbox)
+    fields = course_form(course, **change)
 
     saved = await client.post(
         f"/back-office/course/edit/{course.code}",

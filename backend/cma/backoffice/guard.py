@@ -62,8 +62,9 @@ class Unreadable:
         try:
             await self.app(scope, receive, watched)
         except (ValueError, LookupError, DBAPIError) as exc:
-            refused = isinstance(exc, DBAPIError) and database_refusal(exc) is not None
-            if started or not (refused or not isinstance(exc, DBAPIError)):
+            # A database error that is no refusal of a value (an outage) is not the address's.
+            outage = isinstance(exc, DBAPIError) and database_refusal(exc) is None
+            if started or outage:
                 raise
             logger.warning("back office: unreadable %s: %r", scope.get("path"), exc)
             await _page(*_NOT_FOUND)(scope, receive, send)
