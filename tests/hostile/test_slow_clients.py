@@ -341,3 +341,35 @@ async def test_a_client_leaving_pipelined_requests_makes_no_error(
     await asyncio.sleep(1)
 
     assert "unhandled error" not in _written_since(server_log, start)
+
+
+async def test_a_slow_reader_gets_its_answer_and_nothing_after_it(served: str) -> None:
+    reader, writer = await _connect_reading_little(served)
+    writer.write(BUNDLE)
+    await writer.drain()
+    received = b""
+    started = time.monotonic()
+    try:
+        # About 400 KB a second: longer than the headers' deadline (2 s here) to read it all.
+        while chunk := await asyncio.wait_for(reader.read(40_000), 5):
+            received += chunk
+            await asyncio.sleep(0.1)
+    except (ConnectionError, TimeoutError):
+        pass
+    writer.close()
+
+    assert time.monotonic() - started > 2
+    assert re.findall(rb"HTTP/1\.1 ([0-9]{3}) ", received) == [b"200"]
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = int(re.search(rb"content-length: ([0-9]+)", head, re.IGNORECASE)[1])  # type: ignore[index]
+    assert len(body) == length
+
+
+async def test_a_request_answered_before_its_body_came_gets_one_answer(served: str) -> None:
+    answer = await _first_answer_within(
+        served,
+        b"POST /api/v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab",
+        8,
+    )
+
+    assert re.findall(rb"HTTP/1\.1 ([0-9]{3}) ", answer) == [b"405"], answer[-300:]

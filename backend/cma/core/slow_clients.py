@@ -115,6 +115,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     _refusal: bytes | None = None  # held until the requests pipelined before it are answered
     _running: RequestResponseCycle | None = None  # the request being answered now
     _stalled: TimerHandle | None = None  # set while the client reads none of its answer
+    _after_answer = False  # an answer was given and nothing of a next request came yet
 
     def _arm(self, seconds: float) -> None:
         self._disarm()
@@ -127,6 +128,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def _too_slow(self) -> None:
         self._deadline = None
+        if self._after_answer:
+            # Nothing of a next request came since the last answer, which the client may
+            # still be reading: no 408 to add after it (it would be read as the answer to the
+            # next request); the connection closes once that answer is written.
+            self.transport.close()
+            return
         self._refuse(_TOO_SLOW)
 
     def _write_and_close(self, response: bytes) -> None:
@@ -162,10 +169,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         )
         if before:
             self._refusal = response
-        elif refused is None or not refused.response_started or refused.response_complete:
+        elif refused is None or not refused.response_started:
             self._write_and_close(response)
         else:
-            self.transport.close()  # its answer is half written: cut it off
+            # It was answered already (the app needed none of its body), or its answer is
+            # half written: no second answer, the connection is cut.
+            self.transport.close()
 
     def on_response_complete(self) -> None:
         if self._refusal is not None:
@@ -176,6 +185,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().on_response_complete()
         idle = self.cycle is None or self.cycle.response_complete
         if idle and self._deadline is None and not self.transport.is_closing():
+            self._after_answer = True
             # The next request's headers are due from the end of this one: bytes that start
             # no request (empty lines) keep a connection no longer than silence would.
             self._arm(get_settings().request_header_timeout)
@@ -216,6 +226,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self._after_answer = False
         self._url_bytes = self._header_bytes = 0
         self._arm(get_settings().request_header_timeout)
 
