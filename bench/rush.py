@@ -127,13 +127,14 @@ class Recorder:
         step = self.steps.setdefault(name, Step())
         started = time.perf_counter()
         # A browser sends a request again, once, when the kept-alive connection it used was
-        # closed by the server before any answer (uvicorn closes idle ones after 5 s).
+        # closed or reset by the server before any answer (uvicorn closes idle ones after 5 s,
+        # and a request written as it does so meets a reset).
         for resend in (True, False):
             try:
                 async with self.http.request(method, url, **options) as response:
                     answer = Answer(response.status, response.headers, await response.read())
                 break
-            except aiohttp.ServerDisconnectedError as error:
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as error:
                 if not resend:
                     step.add(started, None, type(error).__name__)
                     return None
@@ -178,7 +179,7 @@ OK = {
     "login": {201},
     "catalogue": {200},
     "course page": {200},
-    "basket add": {201},
+    "basket add": {201, 409},  # 409: added by a click whose answer was lost
     "submit": {200},
     "applications": {200},
     "logout": {204},
@@ -309,13 +310,20 @@ async def journey(world: World, n: int, rec: Recorder) -> bool:
     for code in codes:
         await rec.call("course page", "GET", f"{world.url()}/api/v1/courses/{code}")
     for code in codes:
-        await rec.call(
-            "basket add",
-            "POST",
-            f"{world.url()}/api/v1/me/basket/items",
-            json={"course_code": code},
-            headers=headers,
-        )
+        # A learner whose click got no answer clicks again, once; an add that had landed is
+        # then "already in the basket". Twice without answer, they give up for the morning.
+        for _ in range(2):
+            added = await rec.call(
+                "basket add",
+                "POST",
+                f"{world.url()}/api/v1/me/basket/items",
+                json={"course_code": code},
+                headers=headers,
+            )
+            if added is not None:
+                break
+        if added is None or added.status not in OK["basket add"]:
+            return False
     submitted = await rec.call(
         "submit", "POST", f"{world.url()}/api/v1/me/basket/submit", headers=headers
     )

@@ -15,6 +15,7 @@ import cma.models  # noqa: F401 - registers every table
 from cma import backoffice, spa
 from cma.accounts.captcha import close_renderer
 from cma.accounts.dependencies import IdleLeftHeader
+from cma.accounts.router import LOGIN_PATHS
 from cma.accounts.router import router as accounts_router
 from cma.accounts.service import Rules
 from cma.background import run_background
@@ -38,6 +39,7 @@ from cma.core.problems import (
 from cma.core.ratelimit import create_throttle
 from cma.core.security import close_hasher, hasher
 from cma.core.settings import Environment, Settings, get_settings
+from cma.core.shedding import ShedLogins
 from cma.core.slow_clients import MAX_BODY_BYTES
 from cma.enrolment.admin import admin as enrolment_admin_router
 from cma.enrolment.router import router as enrolment_router
@@ -276,5 +278,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(IdleLeftHeader)
     app.add_middleware(WatchDeparture)
+    app.add_middleware(ShedLogins, paths=LOGIN_PATHS, admit=lambda: hasher().admit())
     app.add_middleware(SecurityHeaders, hsts=settings.env == Environment.PRODUCTION)
     return app

@@ -153,3 +153,67 @@ async def test_a_login_whose_learner_left_is_not_checked(
             headers=here,
         )
     assert again.status_code == 201, again.text
+
+
+@pytest.fixture(scope="module")
+def no_queue() -> Iterator[str]:
+    """One password process and room for one login to wait, no more."""
+    with serving(PASSWORD_HASH_CONCURRENCY="1", PASSWORD_HASH_QUEUE="0") as url:
+        yield url
+
+
+@pytest.mark.hostile
+async def test_a_refused_login_costs_nothing_but_its_answer(
+    no_queue: str,
+    client: httpx.AsyncClient,
+    mailbox: Mailbox,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    catalogue: int,
+    server_log: object,
+) -> None:
+    emails = ["pleine0@yopmail.com", "pleine1@yopmail.com"]
+    await slow_accounts(client, mailbox, sessionmaker, emails)
+    code = (await client.get("/api/v1/courses")).json()["items"][0]["code"]
+
+    async with httpx.AsyncClient(base_url=no_queue, timeout=60) as http:
+        # The one process checks a slow password; a second login waits for it.
+        slow = []
+        for n, email in enumerate(emails):
+            slow.append(
+                asyncio.create_task(
+                    http.post(
+                        "/api/v1/sessions",
+                        json={"email": email, "password": PASSWORD},
+                        headers=from_address(300 + n),
+                    )
+                )
+            )
+            await asyncio.sleep(0.1)
+        async with httpx.AsyncClient(base_url=no_queue, timeout=60) as other:
+            # The next logins are refused at once, before anything of them is read: not even
+            # a body no login could have is looked at.
+            refused = await asyncio.gather(
+                other.post("/api/v1/sessions", json={"email": "x"}, headers=from_address(310)),
+                other.post("/api/v1/token", data={"username": "x"}, headers=from_address(311)),
+            )
+            # And their connection serves the next request as usual.
+            after = await other.get(f"/api/v1/courses/{code}")
+        # Wrong passwords, checked; the second may have waited past its patience on a loaded
+        # machine, and been refused.
+        first, second = [(await task).status_code for task in slow]
+        assert (first, second in {401, 503}) == (401, True)
+
+    for answer, path in zip(refused, ("/api/v1/sessions", "/api/v1/token"), strict=True):
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["retry-after"] == "1"
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.json() == {
+            "type": "urn:cma:problem:busy",
+            "title": "Service très sollicité",
+            "status": 503,
+            "detail": "Beaucoup de personnes utilisent le service en ce moment. Veuillez "
+            "réessayer dans un instant.",
+            "instance": path,
+        }
+    assert after.status_code == 200

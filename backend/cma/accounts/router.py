@@ -62,6 +62,9 @@ from cma.core.problems import (
 )
 from cma.core.validation import normalize_email
 
+# Where a learner's morning starts: refused first, and in front of the framework, under load.
+LOGIN_PATHS = frozenset({"/api/v1/sessions", "/api/v1/token"})
+
 router = APIRouter()
 
 AUTH_ERRORS = (NotAuthenticated, CsrfRefused)

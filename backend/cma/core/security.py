@@ -71,12 +71,14 @@ def worker_process(niceness: int) -> None:
             ctypes.CDLL("libc.so.6").prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-# Password work runs at the event loops' own priority. Below it (nice 5 was tried), a rush
-# that keeps the loops busy starves the hashing, the login queue fills, and the refusals and
-# their retries cost more than the hashing they saved: at the specified rate the rush met 12k
-# 503s at nice 5 and 2 and 0.7k at nice 0 (README, "Sizing under load"). The queue's bound,
-# not the scheduler, is what keeps a login flood from starving the rest.
-HASH_NICENESS = 0
+# Password work runs below the event loops' priority: the loops answer first, the hashing
+# takes what they leave. At the loops' own priority, four hashing processes shared the two
+# cores with the two loops and every page waited its turn behind them: at 13 arrivals a second
+# the basket's p99 was 1.0-1.3 s, at nice 10 60 ms (and 0.26 s against 2 s at the specified
+# rate). Niced hashing was first tried (nice 5, 2026-12-02) while every refusal went through
+# the whole framework: the loops, busy refusing, starved it. Refusals now cost a fifth of that
+# (`shedding`). Beyond the machine's capacity neither priority keeps the pages fast (README).
+HASH_NICENESS = 10
 
 
 class ClientGone(Busy):
