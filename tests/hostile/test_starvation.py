@@ -190,8 +190,8 @@ async def test_a_refused_login_costs_nothing_but_its_answer(
             )
             await asyncio.sleep(0.1)
         async with httpx.AsyncClient(base_url=no_queue, timeout=60) as other:
-            # The next logins are refused at once, before anything of them is read: not even
-            # a body no login could have is looked at.
+            # The next logins are refused at once, before any of them is looked at: not even
+            # a body no login could have.
             refused = await asyncio.gather(
                 other.post("/api/v1/sessions", json={"email": "x"}, headers=from_address(310)),
                 other.post("/api/v1/token", data={"username": "x"}, headers=from_address(311)),

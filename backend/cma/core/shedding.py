@@ -19,8 +19,9 @@ class ShedLogins:
     """Holds a login in front of the framework until `admit` lets it in (a short wait for
     room in the password queue), and answers it 503 `busy` there if `admit` refuses.
 
-    The answer is the one `Busy` gets from the error handlers, byte for byte; the request's
-    body is left unread, which the server discards before the connection's next request.
+    The answer is the one `Busy` gets from the error handlers, byte for byte. The request's
+    body is read first, unparsed: a connection answered before its body is in would read the
+    body as its next request (a client waiting on `Expect: 100-continue` sends it only then).
     """
 
     def __init__(
@@ -35,7 +36,8 @@ class ShedLogins:
             try:
                 await self.admit()
             except Busy:
-                await self._refuse(scope, send)
+                if await _drained(receive):
+                    await self._refuse(scope, send)
                 return
         await self.app(scope, receive, send)
 
@@ -68,3 +70,13 @@ class ShedLogins:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+async def _drained(receive: Receive) -> bool:
+    """Reads the request's body to its end; False if the client left meanwhile."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return False
+        if not message.get("more_body", False):
+            return True
