@@ -275,9 +275,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         CachedReads, prefixes=CACHED_PREFIXES, today=lambda: catalogue.today().isoformat()
     )
+    # Inside the body's limit: a login too large is refused 413 at once, even when it would
+    # otherwise have been shed, and a shed login's body is drained only up to the limit.
+    app.add_middleware(ShedLogins, paths=LOGIN_PATHS, admit=lambda: hasher().admit())
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(IdleLeftHeader)
     app.add_middleware(WatchDeparture)
-    app.add_middleware(ShedLogins, paths=LOGIN_PATHS, admit=lambda: hasher().admit())
     app.add_middleware(SecurityHeaders, hsts=settings.env == Environment.PRODUCTION)
     return app

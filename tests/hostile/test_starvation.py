@@ -192,9 +192,11 @@ async def test_a_refused_login_costs_nothing_but_its_answer(
         async with httpx.AsyncClient(base_url=no_queue, timeout=60) as other:
             # The next logins are refused at once, before any of them is looked at: not even
             # a body no login could have.
-            refused = await asyncio.gather(
+            *refused, too_large = await asyncio.gather(
                 other.post("/api/v1/sessions", json={"email": "x"}, headers=from_address(310)),
                 other.post("/api/v1/token", data={"username": "x"}, headers=from_address(311)),
+                # A body over the limit is refused for its size first, without being read.
+                asyncio.wait_for(announced_too_large(no_queue), 10),
             )
             # And their connection serves the next request as usual.
             after = await other.get(f"/api/v1/courses/{code}")
@@ -217,3 +219,19 @@ async def test_a_refused_login_costs_nothing_but_its_answer(
             "instance": path,
         }
     assert after.status_code == 200
+    assert too_large.startswith(b"HTTP/1.1 413"), too_large
+    assert b"nosniff" in too_large  # the problem document of the app, not the protocol's
+
+
+async def announced_too_large(url: str) -> bytes:
+    """A login announcing a body over the limit, whose body never comes: the answer's head."""
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(
+        b"POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 198.51.100.99\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 300000\r\n\r\n"
+    )
+    try:
+        return await reader.readuntil(b"\r\n\r\n")
+    finally:
+        writer.close()
