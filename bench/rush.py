@@ -640,6 +640,8 @@ def served(database_url: str, smtp_port: int, scale_out: bool, log: Path) -> Ite
         "SMTP_PORT": str(smtp_port),
         "FORWARDED_ALLOW_IPS": "127.0.0.1",
         "SECRET_KEY": "rush-benchmark-secret-key-0123456789",
+        # The servers are alone here but for their load generator: as on a host of their own.
+        "PASSWORD_HASH_NICENESS": os.environ.get("PASSWORD_HASH_NICENESS", "10"),
     }
     with ExitStack() as stack:
         urls = []

@@ -1,6 +1,7 @@
 """The password hasher's admission: bounded work, a short wait for room, then a clear no."""
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator
 
@@ -58,3 +59,11 @@ async def test_no_more_wait_than_the_queue_holds(one_at_a_time: Hasher) -> None:
 
     await waiter
     await busy
+
+
+async def test_the_password_processes_run_at_the_priority_they_are_given() -> None:
+    hasher = Hasher(concurrency=1, queue=0, niceness=7)
+    try:
+        assert await hasher.run(os.nice, 0) == 7 + os.nice(0)
+    finally:
+        hasher.close()

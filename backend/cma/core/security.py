@@ -71,16 +71,6 @@ def worker_process(niceness: int) -> None:
             ctypes.CDLL("libc.so.6").prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-# Password work runs below the event loops' priority: the loops answer first, the hashing
-# takes what they leave. At the loops' own priority, four hashing processes shared the two
-# cores with the two loops and every page waited its turn behind them: at 13 arrivals a second
-# the basket's p99 was 1.0-1.3 s, at nice 10 60 ms (and 0.26 s against 2 s at the specified
-# rate). Niced hashing was first tried (nice 5, 2026-12-02) while every refusal went through
-# the whole framework: the loops, busy refusing, starved it. Refusals now cost a fifth of that
-# (`shedding`). Beyond the machine's capacity neither priority keeps the pages fast (README).
-HASH_NICENESS = 10
-
-
 class ClientGone(Busy):
     """The client left while its password check waited for a process: the check is not made.
     Answered as a shed request (nobody reads it), so a login attempt it reserved is given
@@ -112,12 +102,14 @@ class Hasher:
     only when one is free, and only if its client is still there.
     """
 
-    def __init__(self, concurrency: int, queue: int, patience: float = 1.0) -> None:
+    def __init__(
+        self, concurrency: int, queue: int, patience: float = 1.0, niceness: int = 0
+    ) -> None:
         self.pool = ProcessPoolExecutor(
             concurrency,
             mp_context=get_context("spawn"),
             initializer=worker_process,
-            initargs=(HASH_NICENESS,),
+            initargs=(niceness,),
         )
         self.concurrency = concurrency
         self.capacity = concurrency + queue
@@ -171,7 +163,11 @@ class Hasher:
 @lru_cache
 def hasher() -> Hasher:
     settings = get_settings()
-    return Hasher(settings.password_hash_concurrency, settings.password_hash_queue)
+    return Hasher(
+        settings.password_hash_concurrency,
+        settings.password_hash_queue,
+        niceness=settings.password_hash_niceness,
+    )
 
 
 def close_hasher() -> None:

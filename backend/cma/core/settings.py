@@ -100,6 +100,16 @@ class Settings(BaseSettings):
         default=16,
         description="Password checks that may wait per process; past it, 503 with Retry-After.",
     )
+    # Below the event loops' priority the loops answer first and the hashing takes what they
+    # leave: on a host of its own, the specified rush's pages went from a p99 of 2 s to 0.16 s
+    # at 10 (README). On a host shared with other busy programs (a developer's machine, CI),
+    # the others take that CPU instead and a login waits seconds for its hash: 0 there.
+    password_hash_niceness: int = Field(
+        default=0,
+        ge=0,
+        le=19,
+        description="Priority (nice) of the password processes: 10 on a host of its own.",
+    )
 
     # A request's headers must arrive within this, from its first byte (or the connection's
     # opening), then its body within this: a client that dribbles is answered 408 and cut off.
