@@ -7,21 +7,22 @@ the error handler) it cost 1.2-1.4 ms of CPU here, and the refusals themselves b
 overload; answered in front of it, 0.2 ms.
 """
 
-import json
 from collections.abc import Awaitable, Callable
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from cma.core.problems import PROBLEM_MEDIA_TYPE, TYPE_PREFIX, Busy
+from cma.core.problems import Busy, problem_response
 
 
 class ShedLogins:
     """Holds a login in front of the framework until `admit` lets it in (a short wait for
     room in the password queue), and answers it 503 `busy` there if `admit` refuses.
 
-    The answer is the one `Busy` gets from the error handlers, byte for byte. The request's
-    body is read first, unparsed: a connection answered before its body is in would read the
-    body as its next request (a client waiting on `Expect: 100-continue` sends it only then).
+    The answer is made by the error handlers' own function, as for a `Busy` raised in a route.
+    The request's body is read first, unparsed: a connection answered before its body is in
+    would read the body as its next request (a client waiting on `Expect: 100-continue` sends
+    it only then).
     """
 
     def __init__(
@@ -37,39 +38,22 @@ class ShedLogins:
                 await self.admit()
             except Busy:
                 if await _drained(receive):
-                    await self._refuse(scope, send)
+                    await self._refuse(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
     @staticmethod
-    async def _refuse(scope: Scope, send: Send) -> None:
+    async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
         refusal = Busy()
-        body = json.dumps(
-            {
-                "type": TYPE_PREFIX + refusal.code,
-                "title": refusal.title,
-                "status": refusal.status,
-                "detail": refusal.detail,
-                "instance": scope["path"],
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        ).encode()
-        headers = [
-            (name.lower().encode(), value.encode()) for name, value in refusal.headers.items()
-        ]
-        await send(
-            {
-                "type": "http.response.start",
-                "status": refusal.status,
-                "headers": [
-                    *headers,
-                    (b"content-length", str(len(body)).encode()),
-                    (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                ],
-            }
+        answer = problem_response(
+            Request(scope),
+            status=refusal.status,
+            code=refusal.code,
+            title=refusal.title,
+            detail=refusal.detail,
+            headers=refusal.headers,
         )
-        await send({"type": "http.response.body", "body": body})
+        await answer(scope, receive, send)
 
 
 async def _drained(receive: Receive) -> bool:
