@@ -54,3 +54,13 @@ class CourseInUse(ProblemError):
         "Ce cours est déjà dans des paniers ou a des candidatures : il ne peut plus changer de "
         "campagne. Créez un nouveau cours dans l'autre campagne."
     )
+
+
+class ApplicationsNotOpen(ProblemError):
+    status = 409
+    code = "applications-not-open"
+    title = "Inscriptions fermées"
+    detail = (
+        "Les inscriptions de cette campagne ne sont pas ouvertes aujourd'hui : il n'y a rien "
+        "à clore."
+    )

@@ -78,9 +78,12 @@ class Campaign(CreatedAt, Base):
         CheckConstraint(
             "covers IN ('annual_and_first_semester', 'second_semester')", name="covers"
         ),
+        # Announced, the answers start after the last day of applications; closed early
+        # by staff, the answers may start the day of the closure.
         CheckConstraint(
-            "application_start <= application_end AND application_end < response_start "
-            "AND response_start <= response_end",
+            "application_start <= application_end AND response_start <= response_end "
+            "AND (application_end < response_start "
+            "OR (applications_closed_at IS NOT NULL AND application_end <= response_start))",
             name="calendar",
         ),
         CheckConstraint("max_courses BETWEEN 1 AND 10", name="max_courses"),
@@ -115,6 +118,20 @@ class Campaign(CreatedAt, Base):
     # The allocation's cap of accepted courses per learner, and the days an offer stays open.
     max_accepted: Mapped[int] = mapped_column(SmallInteger, server_default="2")
     confirm_days: Mapped[int] = mapped_column(SmallInteger, server_default="7")
+    # Set when staff closed the applications before their last day (which then became that
+    # day): from this moment no basket is submitted, and the allocation may run.
+    applications_closed_at: Mapped[datetime | None]
+
+    def accepts_applications(self, day: date) -> bool:
+        """Whether learners may apply on this Paris day."""
+        return (
+            self.applications_closed_at is None
+            and self.application_start <= day <= self.application_end
+        )
+
+    def applications_over(self, day: date) -> bool:
+        """Whether the application period is behind us on this Paris day."""
+        return self.applications_closed_at is not None or day > self.application_end
 
 
 class Course(CreatedAt, Base):
@@ -139,6 +156,7 @@ class Course(CreatedAt, Base):
             "AND char_length(prerequisites) <= 2000",
             name="texts",
         ),
+        CheckConstraint("btrim(teacher) <> '' AND teacher !~ '[[:cntrl:]]'", name="teacher_text"),
         Index("ix_courses_search", "search", postgresql_using="gin"),
         Index("ix_courses_domain_id_code", "domain_id", "code"),
         # What basket lines and applications refer to: a course with its campaign.
@@ -151,6 +169,7 @@ class Course(CreatedAt, Base):
     domain_id: Mapped[int] = mapped_column(ForeignKey("domains.id"))
     level: Mapped[str] = mapped_column(String(16))
     prerequisites: Mapped[str | None] = mapped_column(Text)
+    teacher: Mapped[str | None] = mapped_column(String(150))
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"), index=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     weekday: Mapped[int] = mapped_column(SmallInteger)  # ISO: 1 = Monday

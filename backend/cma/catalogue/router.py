@@ -12,6 +12,7 @@ from cma.accounts.dependencies import StaffDep
 from cma.catalogue import service
 from cma.catalogue.cache import Entry, ReadCache, cache_key, etag_for
 from cma.catalogue.exceptions import (
+    ApplicationsNotOpen,
     CampaignNotFound,
     CourseConflict,
     CourseInUse,
@@ -33,6 +34,7 @@ from cma.catalogue.schemas import (
     PageOut,
     PageSummary,
     TimeOfDay,
+    VenueOut,
 )
 from cma.core.database import SessionDep
 from cma.core.params import SLUG_QUERY, CourseCode, PageSlug, RowId
@@ -346,3 +348,30 @@ async def delete_page(
 ) -> None:
     _refresh_after(background, request)
     await service.delete_page(db, slug)
+
+
+@admin.post(
+    "/campaigns/{campaign_id}/closure",
+    summary="Clore les inscriptions par anticipation",
+    description="The period ends today (Paris): no basket is submitted from now on, the "
+    "allocation may run at once, and the answers may start today. Nothing reopens it.",
+    responses=responses(*STAFF_ERRORS, InvalidInput, CampaignNotFound, ApplicationsNotOpen),
+)
+async def close_applications(
+    campaign_id: RowId,
+    _: StaffDep,
+    db: SessionDep,
+    request: Request,
+    background: BackgroundTasks,
+) -> CampaignOut:
+    _refresh_after(background, request)
+    return CampaignOut.model_validate(await service.close_applications(db, campaign_id))
+
+
+@admin.get(
+    "/venues",
+    summary="Les lieux de cours",
+    responses=responses(*STAFF_ERRORS),
+)
+async def list_venues(_: StaffDep, db: SessionDep) -> list[VenueOut]:
+    return [VenueOut.model_validate(v) for v in await service.venues(db)]

@@ -78,6 +78,9 @@ class CampaignOut(BaseModel):
     confirm_days: int = Field(examples=[7], description="Days to confirm an offered seat")
     open_for_applications: bool = Field(description="Today (Europe/Paris) is in the period.")
     answering: bool = Field(description="Today (Europe/Paris) is in the response period.")
+    closed_early: bool = Field(
+        description="Staff closed the applications before their announced last day."
+    )
 
 
 class CampaignRef(BaseModel):
@@ -115,6 +118,7 @@ class CourseDetail(CourseSummary):
         "the prerequisites: the allocation's second priority.",
     )
     cancelled: bool
+    teacher: str | None = Field(examples=["Mme Martin"])
     hours: int = Field(examples=[60], description="Hours of teaching in the period")
     campaign: CampaignRef
     needs_motivation: bool
@@ -158,6 +162,7 @@ class CourseIn(Input):
                     "level": "intermediaire",
                     "prerequisites": "Avoir suivi le niveau A2 ou test de positionnement.",
                     "venue": "École élémentaire Keller",
+                    "teacher": "Mme Martin",
                     "campaign_id": 3,
                     "weekday": 2,
                     "start_time": "18:30",
@@ -183,6 +188,7 @@ class CourseIn(Input):
         default_factory=list, max_length=20
     )
     venue: str = Field(max_length=150, description="Venue name")
+    teacher: Text150 | None = None
     campaign_id: int
     weekday: int = Field(ge=1, le=7)
     start_time: LocalTime
@@ -270,10 +276,12 @@ class CampaignIn(Input):
 
     @model_validator(mode="after")
     def _calendar(self) -> "CampaignIn":
+        # The answers may start on the last day of applications only once staff closed them
+        # early: the service checks that case, which needs the campaign's state.
         if not (
             self.application_start
             <= self.application_end
-            < self.response_start
+            <= self.response_start
             <= self.response_end
         ):
             raise ValueError(

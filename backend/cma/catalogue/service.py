@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import joinedload
 
 from cma.catalogue.exceptions import (
+    ApplicationsNotOpen,
     CampaignNotFound,
     CourseConflict,
     CourseInUse,
@@ -82,7 +83,11 @@ class CourseFilters:
 
 
 def _open_now(day: date) -> Any:
-    return (Campaign.application_start <= day) & (Campaign.application_end >= day)
+    return (
+        (Campaign.application_start <= day)
+        & (Campaign.application_end >= day)
+        & Campaign.applications_closed_at.is_(None)
+    )
 
 
 async def domains(session: AsyncSession) -> list[dict[str, Any]]:
@@ -110,7 +115,8 @@ def _campaign(campaign: Campaign, day: date) -> dict[str, Any]:
         "max_courses": campaign.max_courses,
         "max_accepted": campaign.max_accepted,
         "confirm_days": campaign.confirm_days,
-        "open_for_applications": campaign.application_start <= day <= campaign.application_end,
+        "open_for_applications": campaign.accepts_applications(day),
+        "closed_early": campaign.applications_closed_at is not None,
         "answering": campaign.response_start <= day <= campaign.response_end,
     }
 
@@ -132,6 +138,10 @@ def _venue(venue: Venue) -> dict[str, Any]:
     }
 
 
+async def venues(session: AsyncSession) -> list[dict[str, Any]]:
+    return [_venue(v) for v in await session.scalars(select(Venue).order_by(Venue.name))]
+
+
 def _summary(course: Course, day: date) -> dict[str, Any]:
     campaign = course.campaign
     return {
@@ -150,7 +160,7 @@ def _summary(course: Course, day: date) -> dict[str, Any]:
         "fee": course.fee,
         "seats": course.seats,
         "is_new": course.is_new,
-        "open_for_applications": campaign.application_start <= day <= campaign.application_end
+        "open_for_applications": campaign.accepts_applications(day)
         and course.retired_at is None
         and course.cancelled_at is None,
     }
@@ -163,6 +173,7 @@ def _detail(course: Course, day: date) -> dict[str, Any]:
         "prerequisites": course.prerequisites,
         "prerequisite_codes": course.prerequisite_codes,
         "cancelled": course.cancelled_at is not None,
+        "teacher": course.teacher,
         "hours": course.hours,
         "campaign": {
             "id": course.campaign.id,
@@ -304,6 +315,7 @@ def _apply(course: Course, data: CourseIn, domain: Domain, venue: Venue) -> None
         "description",
         "prerequisites",
         "prerequisite_codes",
+        "teacher",
         "campaign_id",
         "weekday",
         "start_time",
@@ -394,10 +406,38 @@ async def save_campaign(
         if found is None:
             raise CampaignNotFound()
         campaign = found
+    if data.application_end == data.response_start and campaign.applications_closed_at is None:
+        raise InvalidInput(errors=[_CALENDAR_ERROR])
     for field, value in data.model_dump().items():
         setattr(campaign, field, value)
     await session.flush()
     return _campaign(campaign, today())
+
+
+_CALENDAR_ERROR = FieldError(
+    field="response_start",
+    message="L'envoi des réponses commence après la fin des inscriptions (le jour même "
+    "seulement si les inscriptions ont été closes par anticipation).",
+    code="calendar",
+)
+
+
+async def close_applications(session: AsyncSession, campaign_id: int) -> dict[str, Any]:
+    """Close an open campaign's applications now: the period ends today (Paris), and the
+    allocation may run at once. Nothing reopens it; the campaign's dates stay editable."""
+    campaign = await session.scalar(
+        select(Campaign).where(Campaign.id == campaign_id).with_for_update()
+    )
+    if campaign is None:
+        raise CampaignNotFound()
+    day = today()
+    if not campaign.accepts_applications(day):
+        raise ApplicationsNotOpen()
+    campaign.applications_closed_at = func.now()
+    campaign.application_end = day
+    await session.flush()
+    await session.refresh(campaign)
+    return _campaign(campaign, day)
 
 
 async def save_page(session: AsyncSession, slug: str, data: PageIn) -> dict[str, Any]:

@@ -1,13 +1,15 @@
 """Staff routes of a campaign's outcome: allocation runs, responses, cancellations, expiry."""
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 
 from cma.accounts.dependencies import StaffDep
 from cma.catalogue.exceptions import CampaignNotFound, CourseNotFound
 from cma.core.database import SessionDep
-from cma.core.params import CourseCode, RowId
+from cma.core.params import SLUG_QUERY, CourseCode, OptionalRowId, RowId
 from cma.core.problems import CsrfRefused, Forbidden, InvalidInput, NotAuthenticated, responses
-from cma.enrolment import cancellation, offers, runs
+from cma.enrolment import cancellation, offers, overview, runs
 from cma.enrolment import responses as answers
 from cma.enrolment.exceptions import (
     AlreadyAllocated,
@@ -17,7 +19,16 @@ from cma.enrolment.exceptions import (
     OutsideResponsePeriod,
     UnexpectedApplication,
 )
-from cma.enrolment.schemas import AllocationIn, AllocationReport, Handled
+from cma.enrolment.schemas import (
+    AllocationIn,
+    AllocationReport,
+    CampaignDetail,
+    CampaignOverview,
+    CancellationPreview,
+    Handled,
+    ResponsesProgress,
+    StaffCoursePage,
+)
 
 admin = APIRouter(prefix="/admin", tags=["admin"])
 STAFF_ERRORS = (NotAuthenticated, CsrfRefused, Forbidden, InvalidInput)
@@ -102,3 +113,78 @@ async def cancel_course(code: CourseCode, _: StaffDep, db: SessionDep) -> Handle
 )
 async def expire_offers(_: StaffDep, db: SessionDep) -> Handled:
     return Handled(count=await offers.expire(db))
+
+
+@admin.get(
+    "/campaigns",
+    summary="Les campagnes et où elles en sont",
+    description="Newest first: each campaign's phase, its numbers, its next step and timeline.",
+    responses=responses(*STAFF_ERRORS),
+)
+async def list_campaigns(
+    _: StaffDep,
+    db: SessionDep,
+    school_year: Annotated[
+        str | None, Query(pattern=r"^[0-9]{4}-[0-9]{4}$", examples=["2026-2027"])
+    ] = None,
+) -> list[CampaignOverview]:
+    return [CampaignOverview.model_validate(c) for c in await overview.campaigns(db, school_year)]
+
+
+@admin.get(
+    "/campaigns/{campaign_id}",
+    summary="Une campagne : où elle en est, la demande par domaine",
+    responses=responses(*STAFF_ERRORS, CampaignNotFound),
+)
+async def get_campaign(campaign_id: RowId, _: StaffDep, db: SessionDep) -> CampaignDetail:
+    return CampaignDetail.model_validate(await overview.campaign(db, campaign_id))
+
+
+@admin.get(
+    "/campaigns/{campaign_id}/responses",
+    summary="L'envoi des réponses : mails en attente, envoyés, en échec",
+    responses=responses(*STAFF_ERRORS, NotAllocated),
+)
+async def responses_progress(campaign_id: RowId, _: StaffDep, db: SessionDep) -> ResponsesProgress:
+    return ResponsesProgress.model_validate(await answers.progress(db, campaign_id))
+
+
+@admin.get(
+    "/courses",
+    summary="Catalogue des agents : les cours et leur demande",
+    description="Courses on offer (cancelled ones included), with their applications, seats "
+    "held and waiting lists; French full-text search as in the public catalogue.",
+    responses=responses(*STAFF_ERRORS),
+)
+async def list_courses(
+    _: StaffDep,
+    db: SessionDep,
+    campaign_id: OptionalRowId = None,
+    domain: Annotated[str | None, Query(pattern=SLUG_QUERY, max_length=64)] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> StaffCoursePage:
+    return StaffCoursePage.model_validate(
+        await overview.courses(
+            db,
+            campaign_id=campaign_id,
+            domain=domain,
+            q=q.strip() if q and q.strip() else None,
+            page=page,
+            page_size=page_size,
+        )
+    )
+
+
+@admin.get(
+    "/courses/{code}/cancellation",
+    summary="Prévisualiser l'annulation d'un cours",
+    description="The learners it would reach (mail, and SMS when they gave a mobile) and the "
+    "text they would get; writes nothing.",
+    responses=responses(*STAFF_ERRORS, CourseNotFound, CourseAlreadyCancelled),
+)
+async def preview_cancellation(
+    code: CourseCode, _: StaffDep, db: SessionDep
+) -> CancellationPreview:
+    return CancellationPreview.model_validate(await cancellation.preview(db, code.upper()))

@@ -199,3 +199,7 @@ class ResponseMail(CreatedAt, Base):
     learner_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
     )
+    # The queued mail that carries them, for staff to follow (gone with the mail).
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_messages.id", ondelete="SET NULL")
+    )

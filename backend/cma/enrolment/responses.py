@@ -1,9 +1,11 @@
 """Réponses aux candidatures: one mail per learner with every answer, once per allocation."""
 
+import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import BigInteger, Uuid, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -30,6 +32,28 @@ RETURNING learner_id
 """)
 
 
+_CARRIED_BY = text("""
+UPDATE response_mails r SET message_id = m.message_id
+  FROM unnest(:learners, :messages) AS m(learner_id, message_id)
+ WHERE r.allocation_run_id = :run AND r.learner_id = m.learner_id
+""").bindparams(
+    bindparam("learners", type_=ARRAY(Uuid)), bindparam("messages", type_=ARRAY(BigInteger))
+)
+
+_PROGRESS = text("""
+SELECT (SELECT count(DISTINCT learner_id) FROM applications a
+         WHERE a.allocation_run_id = :run
+           AND NOT EXISTS (SELECT 1 FROM response_mails r
+                            WHERE r.allocation_run_id = :run AND r.learner_id = a.learner_id))
+         AS unanswered,
+       count(*) FILTER (WHERE o.status = 'pending') AS queued,
+       count(*) FILTER (WHERE o.status = 'sent') AS sent,
+       count(*) FILTER (WHERE o.status = 'failed') AS failed
+  FROM response_mails r LEFT JOIN outbox_messages o ON o.id = r.message_id
+ WHERE r.allocation_run_id = :run
+""")
+
+
 async def send(session: AsyncSession, campaign_id: int) -> int:
     """Queue the answers of the campaign's allocation; returns how many learners get a mail."""
     campaign = await session.get(Campaign, campaign_id)
@@ -53,18 +77,35 @@ async def send(session: AsyncSession, campaign_id: int) -> int:
         .options(joinedload(Course.venue))
         .order_by(Application.learner_id, Application.rank)
     )
-    answers: dict[Account, list[dict[str, Any]]] = defaultdict(list)
+    answers: dict[tuple[uuid.UUID, Account], list[dict[str, Any]]] = defaultdict(list)
     for application, course, account in rows:
-        answers[account].append(_answer(application, course))
-    for account, lines in answers.items():
-        await notifications.enqueue(
+        answers[application.learner_id, account].append(_answer(application, course))
+    mails = {
+        learner_id: await notifications.enqueue(
             session,
             "allocation_responses",
             account.email,
             account_id=account.id,
             context={"campaign": campaign.name, "answers": lines, "link": answers_link()},
         )
+        for (learner_id, account), lines in answers.items()
+    }
+    await session.flush()
+    await session.execute(
+        _CARRIED_BY,
+        {"run": run.id, "learners": list(mails), "messages": [m.id for m in mails.values()]},
+    )
     return len(answers)
+
+
+async def progress(session: AsyncSession, campaign_id: int) -> dict[str, int]:
+    """How the answers of the campaign's allocation are leaving: learners still to answer,
+    and the mails queued, sent or failed (a mail gone with its erased account is neither)."""
+    run = await committed(session, campaign_id)
+    if run is None:
+        raise NotAllocated()
+    row = (await session.execute(_PROGRESS, {"run": run.id})).one()
+    return dict(row._mapping)
 
 
 def _answer(application: Application, course: Course) -> dict[str, Any]:

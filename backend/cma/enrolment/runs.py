@@ -77,7 +77,7 @@ async def _campaign(session: AsyncSession, campaign_id: int, *, lock: bool) -> C
     campaign = await session.scalar(query.with_for_update(key_share=True) if lock else query)
     if campaign is None:
         raise CampaignNotFound()
-    if today() <= campaign.application_end:
+    if not campaign.applications_over(today()):
         raise ApplicationsStillOpen()
     return campaign
 

@@ -1,12 +1,15 @@
 """Bodies of "Mon panier" and of the applications."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from cma.catalogue.models import Covers
 from cma.core.validation import Input, LocalTime, blank_to_none, clean_text
 from cma.enrolment.models import ApplicationStatus, PrioritySituation, Reason
+from cma.enrolment.overview import NextStep, Phase
 
 PRIORITY_LABELS = {
     PrioritySituation.AUCUNE: "Aucune",
@@ -189,3 +192,111 @@ class HistoryOut(BaseModel):
 
     legacy: list[LegacyYear]
     campaigns: list[CampaignApplications]
+
+
+# --- staff console ---------------------------------------------------------------------------
+
+
+class TimelineStep(BaseModel):
+    step: str = Field(examples=["applications_end"])
+    label: str = Field(examples=["Fin des inscriptions"])
+    day: date | None = Field(description="Paris day; none for a step still to come")
+    done: bool
+
+
+class DomainDemand(BaseModel):
+    domain: str = Field(examples=["Langues étrangères"])
+    courses: int
+    seats: int
+    demand: int = Field(description="Applications to the domain's courses, withdrawn ones aside")
+    first_choice: int = Field(description="Of which ranked first")
+
+
+class CampaignOverview(BaseModel):
+    """A campaign as staff follow it: its calendar, phase, numbers and next step."""
+
+    id: int
+    name: str
+    school_year: str
+    covers: Covers
+    application_start: date
+    application_end: date
+    response_start: date
+    response_end: date
+    max_courses: int
+    max_accepted: int
+    confirm_days: int
+    closed_early: bool
+    phase: Phase
+    phase_label: str = Field(examples=["Inscriptions ouvertes"])
+    next_step: NextStep
+    next_step_label: str = Field(
+        examples=["Clore les inscriptions à leur date, ou par anticipation"]
+    )
+    courses: int = Field(description="Courses on offer (neither retired nor cancelled)")
+    seats: int
+    applications: int = Field(description="Applications, withdrawn ones aside")
+    learners: int = Field(description="Learners with at least one application")
+    baskets: int = Field(description="Learners with a basket not yet submitted")
+    timeline: list[TimelineStep]
+
+
+class CampaignDetail(CampaignOverview):
+    domains: list[DomainDemand]
+
+
+class StaffCourse(BaseModel):
+    code: str
+    title: str
+    domain: str
+    weekday: int
+    weekday_label: str = Field(examples=["Mardi"])
+    start_time: LocalTime
+    end_time: LocalTime
+    venue: str
+    teacher: str | None
+    fee: Decimal
+    seats: int
+    campaign_id: int
+    cancelled: bool
+    demand: int = Field(description="Applications, withdrawn ones aside")
+    held: int = Field(description="Seats offered or confirmed")
+    waitlisted: int
+
+
+class StaffCoursePage(BaseModel):
+    items: list[StaffCourse]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+
+class ReachedLearner(BaseModel):
+    name: str = Field(examples=["Alice Martin"])
+    email: str
+    mobile_phone: str | None = Field(description="E.164; the SMS goes there when present")
+    status: ApplicationStatus
+    status_label: str
+
+
+class MessagePreview(BaseModel):
+    subject: str
+    text: str = Field(description="The mail's plain-text part")
+    sms: str | None
+
+
+class CancellationPreview(BaseModel):
+    """Whom cancelling the course would reach, and what they would read; writes nothing."""
+
+    code: str
+    title: str
+    learners: list[ReachedLearner]
+    message: MessagePreview
+
+
+class ResponsesProgress(BaseModel):
+    unanswered: int = Field(description="Learners of the allocation not yet mailed")
+    queued: int
+    sent: int
+    failed: int

@@ -39,10 +39,6 @@ from cma.notifications import service as notifications
 ANSWER_FIELDS = ("priority_situation", "previous_level", "motivation")
 
 
-def _open(campaign: Campaign, day: date) -> bool:
-    return campaign.application_start <= day <= campaign.application_end
-
-
 def _overlap(a: Course, b: Course) -> bool:
     return a.weekday == b.weekday and a.start_time < b.end_time and b.start_time < a.end_time
 
@@ -259,7 +255,7 @@ async def add(
 ) -> dict[str, Any]:
     """Adds the course; the basket after it."""
     course = await _course(session, code)
-    if course is None or not _open(course.campaign, today()):
+    if course is None or not course.campaign.accepts_applications(today()):
         raise CourseNotOpen()
     items = await _items(session, learner_id)
     if any(c.code == course.code for _, c in items):
@@ -334,7 +330,7 @@ async def submit(session: AsyncSession, account: Account, learner_id: uuid.UUID)
         raise EmptyBasket()
     day = today()
     campaign = items[0][1].campaign
-    if not _open(campaign, day):
+    if not campaign.accepts_applications(day):
         raise PeriodClosed("La période d'inscription de cette campagne est terminée.")
     for item, course in items:
         _check_answers(course, item)
@@ -437,7 +433,8 @@ def explain(
         "tier_label": TIER_LABELS[app.tier] if shown and app.tier else None,
         "waitlist_position": position if status == ApplicationStatus.WAITLISTED else None,
         "offer_deadline": app.offer_deadline if status == ApplicationStatus.OFFERED else None,
-        "can_withdraw": status == ApplicationStatus.SUBMITTED and _open(campaign, day),
+        "can_withdraw": status == ApplicationStatus.SUBMITTED
+        and campaign.accepts_applications(day),
         "can_confirm": status == ApplicationStatus.OFFERED
         and app.offer_deadline is not None
         and day <= app.offer_deadline,
@@ -488,7 +485,7 @@ async def withdraw(session: AsyncSession, learner_id: uuid.UUID, application_id:
     """Withdraw an application (and take its course out of the basket) until the period ends."""
     await _lock_basket(session, learner_id)
     application, campaign = await own_application(session, learner_id, application_id)
-    if not _open(campaign, today()):
+    if not campaign.accepts_applications(today()):
         raise PeriodClosed()
     if application.status != ApplicationStatus.SUBMITTED:
         return  # already withdrawn, or its course was cancelled

@@ -9,7 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cma.core.settings import get_settings
 from cma.notifications.models import Channel, OutboxMessage, OutboxStatus
-from cma.notifications.rendering import SMS_TEMPLATES, TEMPLATES, render_for_export
+from cma.notifications.rendering import (
+    SMS_TEMPLATES,
+    TEMPLATES,
+    render,
+    render_for_export,
+    render_sms,
+)
 
 
 async def enqueue(
@@ -44,6 +50,16 @@ async def enqueue(
     # answers of a whole campaign are tens of thousands of mails).
     session.add(message)
     return message
+
+
+def preview(template: str, context: dict[str, Any]) -> dict[str, str | None]:
+    """What a message of this template will say (for staff, before they send it)."""
+    mail = render(template, context)
+    return {
+        "subject": mail.subject,
+        "text": mail.text,
+        "sms": render_sms(template, context) if template in SMS_TEMPLATES else None,
+    }
 
 
 def subject_of(message: OutboxMessage) -> str:

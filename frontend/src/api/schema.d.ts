@@ -506,7 +506,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Catalogue des agents : les cours et leur demande
+         * @description Courses on offer (cancelled ones included), with their applications, seats held and waiting lists; French full-text search as in the public catalogue.
+         */
+        get: operations["list_courses_api_v1_admin_courses_get"];
         put?: never;
         /** Créer un cours */
         post: operations["create_course_api_v1_admin_courses_post"];
@@ -544,7 +548,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Les campagnes et où elles en sont
+         * @description Newest first: each campaign's phase, its numbers, its next step and timeline.
+         */
+        get: operations["list_campaigns_api_v1_admin_campaigns_get"];
         put?: never;
         /** Créer une campagne */
         post: operations["create_campaign_api_v1_admin_campaigns_post"];
@@ -561,7 +569,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Une campagne : où elle en est, la demande par domaine */
+        get: operations["get_campaign_api_v1_admin_campaigns__campaign_id__get"];
         /** Modifier une campagne */
         put: operations["update_campaign_api_v1_admin_campaigns__campaign_id__put"];
         post?: never;
@@ -584,6 +593,43 @@ export interface paths {
         post?: never;
         /** Supprimer une page d'information */
         delete: operations["delete_page_api_v1_admin_pages__slug__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/campaigns/{campaign_id}/closure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clore les inscriptions par anticipation
+         * @description The period ends today (Paris): no basket is submitted from now on, the allocation may run at once, and the answers may start today. Nothing reopens it.
+         */
+        post: operations["close_applications_api_v1_admin_campaigns__campaign_id__closure_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/venues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Les lieux de cours */
+        get: operations["list_venues_api_v1_admin_venues_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -951,7 +997,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** L'envoi des réponses : mails en attente, envoyés, en échec */
+        get: operations["responses_progress_api_v1_admin_campaigns__campaign_id__responses_get"];
         put?: never;
         /**
          * Envoyer les réponses aux candidatures
@@ -971,7 +1018,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Prévisualiser l'annulation d'un cours
+         * @description The learners it would reach (mail, and SMS when they gave a mobile) and the text they would get; writes nothing.
+         */
+        get: operations["preview_cancellation_api_v1_admin_courses__code__cancellation_get"];
         put?: never;
         /**
          * Annuler un cours
@@ -1483,6 +1534,82 @@ export interface components {
             /** Applications */
             applications: components["schemas"]["ApplicationOut"][];
         };
+        /** CampaignDetail */
+        CampaignDetail: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** School Year */
+            school_year: string;
+            covers: components["schemas"]["Covers"];
+            /**
+             * Application Start
+             * Format: date
+             */
+            application_start: string;
+            /**
+             * Application End
+             * Format: date
+             */
+            application_end: string;
+            /**
+             * Response Start
+             * Format: date
+             */
+            response_start: string;
+            /**
+             * Response End
+             * Format: date
+             */
+            response_end: string;
+            /** Max Courses */
+            max_courses: number;
+            /** Max Accepted */
+            max_accepted: number;
+            /** Confirm Days */
+            confirm_days: number;
+            /** Closed Early */
+            closed_early: boolean;
+            phase: components["schemas"]["Phase"];
+            /**
+             * Phase Label
+             * @example Inscriptions ouvertes
+             */
+            phase_label: string;
+            next_step: components["schemas"]["NextStep"];
+            /**
+             * Next Step Label
+             * @example Clore les inscriptions à leur date, ou par anticipation
+             */
+            next_step_label: string;
+            /**
+             * Courses
+             * @description Courses on offer (neither retired nor cancelled)
+             */
+            courses: number;
+            /** Seats */
+            seats: number;
+            /**
+             * Applications
+             * @description Applications, withdrawn ones aside
+             */
+            applications: number;
+            /**
+             * Learners
+             * @description Learners with at least one application
+             */
+            learners: number;
+            /**
+             * Baskets
+             * @description Learners with a basket not yet submitted
+             */
+            baskets: number;
+            /** Timeline */
+            timeline: components["schemas"]["TimelineStep"][];
+            /** Domains */
+            domains: components["schemas"]["DomainDemand"][];
+        };
         /**
          * CampaignIn
          * @example {
@@ -1606,6 +1733,88 @@ export interface components {
              * @description Today (Europe/Paris) is in the response period.
              */
             answering: boolean;
+            /**
+             * Closed Early
+             * @description Staff closed the applications before their announced last day.
+             */
+            closed_early: boolean;
+        };
+        /**
+         * CampaignOverview
+         * @description A campaign as staff follow it: its calendar, phase, numbers and next step.
+         */
+        CampaignOverview: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** School Year */
+            school_year: string;
+            covers: components["schemas"]["Covers"];
+            /**
+             * Application Start
+             * Format: date
+             */
+            application_start: string;
+            /**
+             * Application End
+             * Format: date
+             */
+            application_end: string;
+            /**
+             * Response Start
+             * Format: date
+             */
+            response_start: string;
+            /**
+             * Response End
+             * Format: date
+             */
+            response_end: string;
+            /** Max Courses */
+            max_courses: number;
+            /** Max Accepted */
+            max_accepted: number;
+            /** Confirm Days */
+            confirm_days: number;
+            /** Closed Early */
+            closed_early: boolean;
+            phase: components["schemas"]["Phase"];
+            /**
+             * Phase Label
+             * @example Inscriptions ouvertes
+             */
+            phase_label: string;
+            next_step: components["schemas"]["NextStep"];
+            /**
+             * Next Step Label
+             * @example Clore les inscriptions à leur date, ou par anticipation
+             */
+            next_step_label: string;
+            /**
+             * Courses
+             * @description Courses on offer (neither retired nor cancelled)
+             */
+            courses: number;
+            /** Seats */
+            seats: number;
+            /**
+             * Applications
+             * @description Applications, withdrawn ones aside
+             */
+            applications: number;
+            /**
+             * Learners
+             * @description Learners with at least one application
+             */
+            learners: number;
+            /**
+             * Baskets
+             * @description Learners with a basket not yet submitted
+             */
+            baskets: number;
+            /** Timeline */
+            timeline: components["schemas"]["TimelineStep"][];
         };
         /** CampaignRef */
         CampaignRef: {
@@ -1623,6 +1832,19 @@ export interface components {
              * Format: date
              */
             application_end: string;
+        };
+        /**
+         * CancellationPreview
+         * @description Whom cancelling the course would reach, and what they would read; writes nothing.
+         */
+        CancellationPreview: {
+            /** Code */
+            code: string;
+            /** Title */
+            title: string;
+            /** Learners */
+            learners: components["schemas"]["ReachedLearner"][];
+            message: components["schemas"]["MessagePreview"];
         };
         /** CaptchaOut */
         CaptchaOut: {
@@ -1791,6 +2013,11 @@ export interface components {
             /** Cancelled */
             cancelled: boolean;
             /**
+             * Teacher
+             * @example Mme Martin
+             */
+            teacher: string | null;
+            /**
              * Hours
              * @description Hours of teaching in the period
              * @example 60
@@ -1820,6 +2047,7 @@ export interface components {
          *       "prerequisites": "Avoir suivi le niveau A2 ou test de positionnement.",
          *       "seats": 20,
          *       "start_time": "18:30",
+         *       "teacher": "Mme Martin",
          *       "title": "Anglais — niveau intermédiaire (B1)",
          *       "venue": "École élémentaire Keller",
          *       "weekday": 2
@@ -1845,6 +2073,8 @@ export interface components {
              * @description Venue name
              */
             venue: string;
+            /** Teacher */
+            teacher?: string | null;
             /** Campaign Id */
             campaign_id: number;
             /** Weekday */
@@ -1980,6 +2210,28 @@ export interface components {
          * @enum {string}
          */
         Covers: "annual_and_first_semester" | "second_semester";
+        /** DomainDemand */
+        DomainDemand: {
+            /**
+             * Domain
+             * @example Langues étrangères
+             */
+            domain: string;
+            /** Courses */
+            courses: number;
+            /** Seats */
+            seats: number;
+            /**
+             * Demand
+             * @description Applications to the domain's courses, withdrawn ones aside
+             */
+            demand: number;
+            /**
+             * First Choice
+             * @description Of which ranked first
+             */
+            first_choice: number;
+        };
         /** DomainOut */
         DomainOut: {
             /**
@@ -2604,6 +2856,18 @@ export interface components {
             /** Sent At */
             sent_at: string | null;
         };
+        /** MessagePreview */
+        MessagePreview: {
+            /** Subject */
+            subject: string;
+            /**
+             * Text
+             * @description The mail's plain-text part
+             */
+            text: string;
+            /** Sms */
+            sms: string | null;
+        };
         /**
          * NewCourse
          * @example {
@@ -2621,6 +2885,7 @@ export interface components {
          *       "prerequisites": "Avoir suivi le niveau A2 ou test de positionnement.",
          *       "seats": 20,
          *       "start_time": "18:30",
+         *       "teacher": "Mme Martin",
          *       "title": "Anglais — niveau intermédiaire (B1)",
          *       "venue": "École élémentaire Keller",
          *       "weekday": 2
@@ -2646,6 +2911,8 @@ export interface components {
              * @description Venue name
              */
             venue: string;
+            /** Teacher */
+            teacher?: string | null;
             /** Campaign Id */
             campaign_id: number;
             /** Weekday */
@@ -2690,6 +2957,11 @@ export interface components {
              */
             code: string;
         };
+        /**
+         * NextStep
+         * @enum {string}
+         */
+        NextStep: "prepare" | "close" | "allocate" | "wait" | "answer" | "follow" | "none";
         /**
          * OAuth2PasswordForm
          * @description The OAuth2 password grant, as Swagger UI's Authorize button sends it.
@@ -2976,6 +3248,11 @@ export interface components {
             answers_mailed: components["schemas"]["AnswersMailedPart"][];
         };
         /**
+         * Phase
+         * @enum {string}
+         */
+        Phase: "upcoming" | "open" | "closed" | "allocated" | "answered";
+        /**
          * PrioritySituation
          * @description A situation that gives priority on an oversubscribed course.
          * @enum {string}
@@ -3155,12 +3432,44 @@ export interface components {
             /** Updated At */
             updated_at: string | null;
         };
+        /** ReachedLearner */
+        ReachedLearner: {
+            /**
+             * Name
+             * @example Alice Martin
+             */
+            name: string;
+            /** Email */
+            email: string;
+            /**
+             * Mobile Phone
+             * @description E.164; the SMS goes there when present
+             */
+            mobile_phone: string | null;
+            status: components["schemas"]["ApplicationStatus"];
+            /** Status Label */
+            status_label: string;
+        };
         /**
          * Reason
          * @description Why an application got its outcome; with the tier, draw and rank it explains it.
          * @enum {string}
          */
         Reason: "seats_for_all" | "selected" | "course_full" | "cap_reached" | "promoted" | "course_cancelled";
+        /** ResponsesProgress */
+        ResponsesProgress: {
+            /**
+             * Unanswered
+             * @description Learners of the allocation not yet mailed
+             */
+            unanswered: number;
+            /** Queued */
+            queued: number;
+            /** Sent */
+            sent: number;
+            /** Failed */
+            failed: number;
+        };
         /** SecurityEventPart */
         SecurityEventPart: {
             /**
@@ -3287,6 +3596,71 @@ export interface components {
              */
             captcha_answer: string;
         };
+        /** StaffCourse */
+        StaffCourse: {
+            /** Code */
+            code: string;
+            /** Title */
+            title: string;
+            /** Domain */
+            domain: string;
+            /** Weekday */
+            weekday: number;
+            /**
+             * Weekday Label
+             * @example Mardi
+             */
+            weekday_label: string;
+            /**
+             * Start Time
+             * @description Paris local time of day
+             * @example 18:30:00
+             */
+            start_time: string;
+            /**
+             * End Time
+             * @description Paris local time of day
+             * @example 18:30:00
+             */
+            end_time: string;
+            /** Venue */
+            venue: string;
+            /** Teacher */
+            teacher: string | null;
+            /** Fee */
+            fee: string;
+            /** Seats */
+            seats: number;
+            /** Campaign Id */
+            campaign_id: number;
+            /** Cancelled */
+            cancelled: boolean;
+            /**
+             * Demand
+             * @description Applications, withdrawn ones aside
+             */
+            demand: number;
+            /**
+             * Held
+             * @description Seats offered or confirmed
+             */
+            held: number;
+            /** Waitlisted */
+            waitlisted: number;
+        };
+        /** StaffCoursePage */
+        StaffCoursePage: {
+            /** Items */
+            items: components["schemas"]["StaffCourse"][];
+            /** Total */
+            total: number;
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Pages */
+            pages: number;
+        };
         /** SubscriptionItem */
         SubscriptionItem: {
             topic: components["schemas"]["Topic"];
@@ -3334,6 +3708,26 @@ export interface components {
             demand: number;
             /** Accepted */
             accepted: number;
+        };
+        /** TimelineStep */
+        TimelineStep: {
+            /**
+             * Step
+             * @example applications_end
+             */
+            step: string;
+            /**
+             * Label
+             * @example Fin des inscriptions
+             */
+            label: string;
+            /**
+             * Day
+             * @description Paris day; none for a step still to come
+             */
+            day: string | null;
+            /** Done */
+            done: boolean;
         };
         /**
          * Title
@@ -5438,6 +5832,86 @@ export interface operations {
             };
         };
     };
+    list_courses_api_v1_admin_courses_get: {
+        parameters: {
+            query?: {
+                campaign_id?: number | null;
+                domain?: string | null;
+                q?: string | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffCoursePage"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     create_course_api_v1_admin_courses_post: {
         parameters: {
             query?: never;
@@ -5742,6 +6216,82 @@ export interface operations {
             };
         };
     };
+    list_campaigns_api_v1_admin_campaigns_get: {
+        parameters: {
+            query?: {
+                school_year?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignOverview"][];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     create_campaign_api_v1_admin_campaigns_post: {
         parameters: {
             query?: never;
@@ -5794,6 +6344,101 @@ export interface operations {
                      *       "title": "Jeton CSRF manquant ou invalide",
                      *       "status": 403,
                      *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_campaign_api_v1_admin_campaigns__campaign_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A row's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignDetail"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `campaign-not-found`: Campagne introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:campaign-not-found",
+                     *       "title": "Campagne introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette campagne n'existe pas."
                      *     }
                      */
                     "application/problem+json": unknown;
@@ -6083,6 +6728,175 @@ export interface operations {
                      *       "title": "Données invalides",
                      *       "status": 422,
                      *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    close_applications_api_v1_admin_campaigns__campaign_id__closure_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A row's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `campaign-not-found`: Campagne introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:campaign-not-found",
+                     *       "title": "Campagne introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette campagne n'existe pas."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `applications-not-open`: Inscriptions fermées */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:applications-not-open",
+                     *       "title": "Inscriptions fermées",
+                     *       "status": 409,
+                     *       "detail": "Les inscriptions de cette campagne ne sont pas ouvertes aujourd'hui : il n'y a rien à clore."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_venues_api_v1_admin_venues_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueOut"][];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
                      *     }
                      */
                     "application/problem+json": unknown;
@@ -8050,6 +8864,101 @@ export interface operations {
             };
         };
     };
+    responses_progress_api_v1_admin_campaigns__campaign_id__responses_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A row's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResponsesProgress"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-allocated`: Affectation non enregistrée */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-allocated",
+                     *       "title": "Affectation non enregistrée",
+                     *       "status": 409,
+                     *       "detail": "Les places de cette campagne n'ont pas encore été attribuées."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     send_responses_api_v1_admin_campaigns__campaign_id__responses_post: {
         parameters: {
             query?: never;
@@ -8137,6 +9046,118 @@ export interface operations {
                      *       "title": "Hors de la période des réponses",
                      *       "status": 409,
                      *       "detail": "Les réponses aux candidatures ne sont envoyées que pendant la période des réponses."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_cancellation_api_v1_admin_courses__code__cancellation_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancellationPreview"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `course-not-found`: Cours introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:course-not-found",
+                     *       "title": "Cours introuvable",
+                     *       "status": 404,
+                     *       "detail": "Ce cours n'existe pas ou n'est plus proposé."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `course-already-cancelled`: Cours déjà annulé */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:course-already-cancelled",
+                     *       "title": "Cours déjà annulé",
+                     *       "status": 409,
+                     *       "detail": "Ce cours est déjà annulé."
                      *     }
                      */
                     "application/problem+json": unknown;

@@ -1,0 +1,205 @@
+"""The staff console's API: a campaign's phase and next step, closing its applications early,
+the catalogue with its demand, a cancellation previewed, the answers followed as they leave."""
+
+from datetime import timedelta
+from typing import Any
+
+
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cma.catalogue.service import today
+from tests.enrolment.campaigns import Closed, closed_campaign
+from tests.enrolment.test_answers import allocate, applicants
+from tests.support import Mailbox, field_errors, staff_headers
+
+
+async def open_today(sessionmaker: async_sessionmaker[AsyncSession]) -> Closed:
+    """A campaign whose applications opened this morning and close in a week."""
+    campaign = await closed_campaign(sessionmaker)
+    day = today()
+    await campaign.set(
+        application_start=day,
+        application_end=day + timedelta(days=7),
+        response_start=day + timedelta(days=8),
+    )
+    return campaign
+
+
+async def overview(client: AsyncClient, staff: dict[str, str], campaign: Closed) -> dict[str, Any]:
+    response = await client.get(f"/api/v1/admin/campaigns/{campaign.id}", headers=staff)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def test_a_campaign_goes_from_open_to_answered_with_its_next_step_each_time(
+    client: AsyncClient,
+    mailbox: Mailbox,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    catalogue: int,
+) -> None:
+    campaign = await open_today(sessionmaker)
+    await campaign.course("CO0001", seats=1)
+    people = await applicants(client, mailbox, campaign, "CO0001", 2)
+    staff = await staff_headers(client, mailbox)
+
+    opened = await overview(client, staff, campaign)
+    closed = await client.post(f"/api/v1/admin/campaigns/{campaign.id}/closure", headers=staff)
+    again = await client.post(f"/api/v1/admin/campaigns/{campaign.id}/closure", headers=staff)
+    after = await overview(client, staff, campaign)
+    basket = await client.post(
+        "/api/v1/me/basket/items", json={"course_code": "CO0001"}, headers=people[0].auth
+    )
+
+    assert (opened["phase"], opened["phase_label"]) == ("open", "Inscriptions ouvertes")
+    assert opened["next_step"] == "close"
+    assert (opened["applications"], opened["learners"], opened["seats"]) == (2, 2, 1)
+    [domain] = [d for d in opened["domains"] if d["demand"]]
+    assert (domain["demand"], domain["first_choice"]) == (2, 2)
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["application_end"] == str(today())
+    assert closed.json()["closed_early"] is True
+    assert closed.json()["open_for_applications"] is False
+    assert again.status_code == 409
+    assert again.json()["type"].endswith("applications-not-open")
+    assert (after["phase"], after["next_step"]) == ("closed", "allocate")
+    ends = next(s for s in after["timeline"] if s["step"] == "applications_end")
+    assert ends == {
+        "step": "applications_end",
+        "label": "Inscriptions closes par anticipation",
+        "day": str(today()),
+        "done": True,
+    }
+    assert basket.status_code == 409, basket.text
+
+    # Closed early, the answers may start today: staff bring the response period forward.
+    edited = await client.put(
+        f"/api/v1/admin/campaigns/{campaign.id}",
+        json={**_calendar(after), "response_start": str(today())},
+        headers=staff,
+    )
+    committed = await client.post(
+        f"/api/v1/admin/campaigns/{campaign.id}/allocation", json={}, headers=staff
+    )
+    allocated = await overview(client, staff, campaign)
+    sent = await client.post(f"/api/v1/admin/campaigns/{campaign.id}/responses", headers=staff)
+    queued = await client.get(f"/api/v1/admin/campaigns/{campaign.id}/responses", headers=staff)
+    await mailbox.deliver()
+    delivered = await client.get(
+        f"/api/v1/admin/campaigns/{campaign.id}/responses", headers=staff
+    )
+    answered = await overview(client, staff, campaign)
+
+    assert edited.status_code == 200, edited.text
+    assert committed.status_code == 201, committed.text
+    assert (allocated["phase"], allocated["next_step"]) == ("allocated", "answer")
+    assert sent.json() == {"count": 2}
+    assert queued.json() == {"unanswered": 0, "queued": 2, "sent": 0, "failed": 0}
+    assert delivered.json() == {"unanswered": 0, "queued": 0, "sent": 2, "failed": 0}
+    assert (answered["phase"], answered["phase_label"]) == ("answered", "Réponses envoyées")
+    assert answered["next_step"] == "follow"
+    assert [s["step"] for s in answered["timeline"] if s["done"]] == [
+        "created",
+        "applications_start",
+        "applications_end",
+        "allocated",
+        "responses_start",
+        "answered",
+    ]
+
+
+def _calendar(campaign: dict) -> dict[str, Any]:
+    keys = (
+        "name",
+        "school_year",
+        "covers",
+        "application_start",
+        "application_end",
+        "response_start",
+        "response_end",
+        "max_courses",
+        "max_accepted",
+        "confirm_days",
+    )
+    return {key: campaign[key] for key in keys}
+
+
+async def test_answers_start_on_the_last_day_of_applications_only_once_they_were_closed(
+    client: AsyncClient,
+    mailbox: Mailbox,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    catalogue: int,
+) -> None:
+    campaign = await open_today(sessionmaker)
+    staff = await staff_headers(client, mailbox)
+    calendar = _calendar(await overview(client, staff, campaign))
+
+    same_day = await client.put(
+        f"/api/v1/admin/campaigns/{campaign.id}",
+        json={**calendar, "response_start": calendar["application_end"]},
+        headers=staff,
+    )
+    before = await client.put(
+        f"/api/v1/admin/campaigns/{campaign.id}",
+        json={**calendar, "response_start": str(today() - timedelta(days=1))},
+        headers=staff,
+    )
+    upcoming = await closed_campaign(sessionmaker)
+    await upcoming.set(
+        application_start=today() + timedelta(days=1),
+        application_end=today() + timedelta(days=2),
+        response_start=today() + timedelta(days=3),
+    )
+    not_open = await client.post(f"/api/v1/admin/campaigns/{upcoming.id}/closure", headers=staff)
+    missing = await client.post("/api/v1/admin/campaigns/999999/closure", headers=staff)
+
+    assert same_day.status_code == 422
+    assert "par anticipation" in field_errors(same_day)["response_start"]
+    assert before.status_code == 422
+    assert not_open.status_code == 409
+    assert missing.status_code == 404
+    assert (await overview(client, staff, upcoming))["phase_label"] == "À venir"
+
+
+async def test_the_staff_catalogue_shows_demand_and_a_cancellation_is_previewed_first(
+    client: AsyncClient,
+    mailbox: Mailbox,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    catalogue: int,
+) -> None:
+    campaign = await closed_campaign(sessionmaker)
+    await campaign.course("CO0002", seats=1)
+    people = await applicants(client, mailbox, campaign, "CO0002", 2)
+    staff = await staff_headers(client, mailbox)
+    await allocate(campaign, seed=7)
+
+    listed = await client.get(
+        "/api/v1/admin/courses", params={"campaign_id": campaign.id, "q": "co0002"}, headers=staff
+    )
+    texts_before = [await mailbox.sms_to(p.mobile) for p in people]
+    preview = await client.get("/api/v1/admin/courses/CO0002/cancellation", headers=staff)
+    await mailbox.deliver()
+    untouched = [await p.only(client) for p in people]
+
+    assert listed.status_code == 200, listed.text
+    [course] = listed.json()["items"]
+    assert (course["demand"], course["held"], course["waitlisted"]) == (2, 1, 1)
+    assert course["weekday_label"] == "Lundi"
+    assert preview.status_code == 200, preview.text
+    body = preview.json()
+    assert sorted(p["email"] for p in body["learners"]) == sorted(p.email for p in people)
+    assert {p["mobile_phone"] for p in body["learners"]} == {p.mobile for p in people}
+    assert {p["status_label"] for p in body["learners"]} == {
+        "Acceptée, à confirmer",
+        "Liste d'attente",
+    }
+    assert body["message"]["subject"] == "Annulation d'un cours des Cours Municipaux d'Adultes"
+    assert "Cours CO0002 (CO0002)" in body["message"]["text"]
+    assert "est annulé" in body["message"]["sms"]
+    # A preview writes and sends nothing.
+    assert {a["status"] for a in untouched} == {"offered", "waitlisted"}
+    assert [await mailbox.sms_to(p.mobile) for p in people] == texts_before
+
+    await client.post("/api/v1/admin/courses/CO0002/cancellation", headers=staff)
+    gone = await client.get("/api/v1/admin/courses/CO0002/cancellation", headers=staff)
+    assert gone.status_code == 409
