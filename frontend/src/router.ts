@@ -151,6 +151,53 @@ const routes: RouteRecordRaw[] = [
     ],
   },
   {
+    path: "/agents",
+    component: () => import("./staff/StaffLayout.vue"),
+    meta: { title: "Espace agents", requiresAccount: true },
+    children: [
+      {
+        path: "",
+        component: () => import("./staff/DashboardPage.vue"),
+        meta: { title: "Tableau de bord — Espace agents", requiresAccount: true },
+      },
+      {
+        path: "campagnes/nouvelle",
+        component: () => import("./staff/CampaignFormPage.vue"),
+        meta: { title: "Nouvelle campagne — Espace agents", requiresAccount: true },
+      },
+      {
+        path: "campagnes/:id(\\d+)",
+        component: () => import("./staff/CampaignPage.vue"),
+        meta: { title: "Campagne — Espace agents", requiresAccount: true },
+      },
+      {
+        path: "campagnes/:id(\\d+)/modifier",
+        component: () => import("./staff/CampaignFormPage.vue"),
+        meta: { title: "Modifier la campagne — Espace agents", requiresAccount: true },
+      },
+      {
+        path: "campagnes/:id(\\d+)/affectation",
+        component: () => import("./staff/AllocationPage.vue"),
+        meta: { title: "Affectation des places — Espace agents", requiresAccount: true },
+      },
+      {
+        path: "campagnes/:id(\\d+)/reponses",
+        component: () => import("./staff/ResponsesPage.vue"),
+        meta: { title: "Réponses aux candidatures — Espace agents", requiresAccount: true },
+      },
+      {
+        path: "catalogue",
+        component: () => import("./staff/CataloguePage.vue"),
+        meta: { title: "Catalogue des cours — Espace agents", requiresAccount: true },
+      },
+      {
+        path: "catalogue/:code([A-Za-z]{2,4}\\d{3,5})",
+        component: () => import("./staff/CourseEditPage.vue"),
+        meta: { title: "Modifier un cours — Espace agents", requiresAccount: true },
+      },
+    ],
+  },
+  {
     path: "/:missing(.*)*",
     component: () => import("./shared/NotFoundPage.vue"),
     meta: { title: "Page introuvable" },

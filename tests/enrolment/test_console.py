@@ -1,13 +1,16 @@
 """The staff console's API: a campaign's phase and next step, closing its applications early,
 the catalogue with its demand, a cancellation previewed, the answers followed as they leave."""
 
+import csv
+import io
 from datetime import timedelta
 from typing import Any
 
-
 from httpx import AsyncClient
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cma.catalogue.models import Course
 from cma.catalogue.service import today
 from tests.enrolment.campaigns import Closed, closed_campaign
 from tests.enrolment.test_answers import allocate, applicants
@@ -85,9 +88,7 @@ async def test_a_campaign_goes_from_open_to_answered_with_its_next_step_each_tim
     sent = await client.post(f"/api/v1/admin/campaigns/{campaign.id}/responses", headers=staff)
     queued = await client.get(f"/api/v1/admin/campaigns/{campaign.id}/responses", headers=staff)
     await mailbox.deliver()
-    delivered = await client.get(
-        f"/api/v1/admin/campaigns/{campaign.id}/responses", headers=staff
-    )
+    delivered = await client.get(f"/api/v1/admin/campaigns/{campaign.id}/responses", headers=staff)
     answered = await overview(client, staff, campaign)
 
     assert edited.status_code == 200, edited.text
@@ -203,3 +204,41 @@ async def test_the_staff_catalogue_shows_demand_and_a_cancellation_is_previewed_
     await client.post("/api/v1/admin/courses/CO0002/cancellation", headers=staff)
     gone = await client.get("/api/v1/admin/courses/CO0002/cancellation", headers=staff)
     assert gone.status_code == 409
+
+
+async def test_the_committed_allocation_exports_as_a_french_spreadsheet_without_formulas(
+    client: AsyncClient,
+    mailbox: Mailbox,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    catalogue: int,
+) -> None:
+    campaign = await closed_campaign(sessionmaker)
+    await campaign.course("CO0004", seats=1)
+    people = await applicants(client, mailbox, campaign, "CO0004", 2)
+    staff = await staff_headers(client, mailbox)
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Course).where(Course.code == "CO0004").values(title='=HYPERLINK("x")')
+        )
+    url = f"/api/v1/admin/campaigns/{campaign.id}/allocation/outcomes"
+
+    before = await client.get(url, headers=staff)
+    preview = await client.post(
+        f"/api/v1/admin/campaigns/{campaign.id}/allocation/preview", json={}, headers=staff
+    )
+    await allocate(campaign)
+    exported = await client.get(url, headers=staff)
+
+    assert before.status_code == 409
+    [line] = preview.json()["courses"]
+    assert line["title"] == '=HYPERLINK("x")'
+    assert {t["tier_label"] for t in line["by_tier"]} == {"Sans priorité particulière"}
+    assert exported.status_code == 200, exported.text
+    assert exported.headers["content-type"] == "text/csv; charset=utf-8"
+    assert exported.headers["content-disposition"].startswith("attachment;")
+    rows = list(csv.reader(io.StringIO(exported.text.removeprefix("\ufeff")), delimiter=";"))
+    assert rows[0][:4] == ["Nom", "Prénom", "Courriel", "Code du cours"]
+    assert sorted(row[2] for row in rows[1:]) == sorted(p.email for p in people)
+    assert {row[4] for row in rows[1:]} == {'\'=HYPERLINK("x")'}
+    assert sorted(row[6] for row in rows[1:]) == ["Acceptée, à confirmer", "Liste d'attente"]
+    assert sorted(row[10] for row in rows[1:]) == ["", "1"]

@@ -2,14 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from cma.accounts.dependencies import StaffDep
 from cma.catalogue.exceptions import CampaignNotFound, CourseNotFound
 from cma.core.database import SessionDep
 from cma.core.params import SLUG_QUERY, CourseCode, OptionalRowId, RowId
 from cma.core.problems import CsrfRefused, Forbidden, InvalidInput, NotAuthenticated, responses
-from cma.enrolment import cancellation, offers, overview, runs
+from cma.enrolment import cancellation, offers, outcomes, overview, runs
 from cma.enrolment import responses as answers
 from cma.enrolment.exceptions import (
     AlreadyAllocated,
@@ -27,6 +27,7 @@ from cma.enrolment.schemas import (
     CancellationPreview,
     Handled,
     ResponsesProgress,
+    StaffCourse,
     StaffCoursePage,
 )
 
@@ -178,6 +179,15 @@ async def list_courses(
 
 
 @admin.get(
+    "/courses/{code}",
+    summary="Un cours du catalogue des agents, avec sa demande",
+    responses=responses(*STAFF_ERRORS, CourseNotFound),
+)
+async def get_course(code: CourseCode, _: StaffDep, db: SessionDep) -> StaffCourse:
+    return StaffCourse.model_validate(await overview.course(db, code.upper()))
+
+
+@admin.get(
     "/courses/{code}/cancellation",
     summary="Prévisualiser l'annulation d'un cours",
     description="The learners it would reach (mail, and SMS when they gave a mobile) and the "
@@ -188,3 +198,24 @@ async def preview_cancellation(
     code: CourseCode, _: StaffDep, db: SessionDep
 ) -> CancellationPreview:
     return CancellationPreview.model_validate(await cancellation.preview(db, code.upper()))
+
+
+@admin.get(
+    "/campaigns/{campaign_id}/allocation/outcomes",
+    summary="L'affectation enregistrée, apprenant par apprenant (tableur CSV)",
+    description="One line per application: the learner, the course, the choice, the outcome "
+    "and its reason, the priority and the waiting-list rank; French headers, `;`-separated, "
+    "UTF-8 with a byte-order mark; a cell that a spreadsheet would run as a formula is "
+    "written as text.",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}, **responses(*STAFF_ERRORS, NotAllocated)},
+)
+async def export_outcomes(campaign_id: RowId, _: StaffDep, db: SessionDep) -> Response:
+    return Response(
+        await outcomes.as_csv(db, campaign_id),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="affectation-campagne-{campaign_id}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

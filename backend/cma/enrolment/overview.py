@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cma.catalogue.exceptions import CampaignNotFound
+from cma.catalogue.exceptions import CampaignNotFound, CourseNotFound
 from cma.catalogue.models import Campaign
 from cma.catalogue.schemas import WEEKDAY_LABELS
 from cma.catalogue.service import PARIS, search_query, today
@@ -204,6 +204,15 @@ SELECT k.code, k.title, d.name AS domain, k.weekday, k.start_time, k.end_time,
  GROUP BY k.code, d.name, d.position, v.name
  ORDER BY {order} LIMIT :limit OFFSET :offset
 """
+
+
+async def course(session: AsyncSession, code: str) -> dict[str, Any]:
+    """One course of the staff's catalogue, with its demand."""
+    statement = _COURSES.format(where=" AND k.code = :code", order="k.code")
+    row = (await session.execute(text(statement), {"code": code, "limit": 1, "offset": 0})).first()
+    if row is None:
+        raise CourseNotFound()
+    return {**row._mapping, "weekday_label": WEEKDAY_LABELS[row.weekday]}
 
 
 async def courses(

@@ -84,13 +84,14 @@ async def _campaign(session: AsyncSession, campaign_id: int, *, lock: bool) -> C
 
 async def _decide(
     session: AsyncSession, campaign: Campaign, seed: int
-) -> tuple[list[Decision], dict[str, int]]:
-    seats = {
-        code: n
-        for code, n in await session.execute(
-            select(Course.code, Course.seats).where(Course.campaign_id == campaign.id)
+) -> tuple[list[Decision], dict[str, int], dict[str, str]]:
+    courses = list(
+        await session.execute(
+            select(Course.code, Course.seats, Course.title).where(Course.campaign_id == campaign.id)
         )
-    }
+    )
+    seats = {row.code: row.seats for row in courses}
+    titles = {row.code: row.title for row in courses}
     rows = list(await session.execute(_CANDIDATES, {"campaign": campaign.id}))
     for row in rows:
         if row.course_code not in seats:
@@ -107,14 +108,19 @@ async def _decide(
         )
         for row in rows
     ]
-    return allocate(candidates, seats, seed=seed, cap=campaign.max_accepted), seats
+    return allocate(candidates, seats, seed=seed, cap=campaign.max_accepted), seats, titles
 
 
 def _report(
-    campaign: Campaign, seed: int, decisions: list[Decision], seats: dict[str, int]
+    campaign: Campaign,
+    seed: int,
+    decisions: list[Decision],
+    seats: dict[str, int],
+    titles: dict[str, str],
 ) -> dict[str, Any]:
     courses = [asdict(line) for line in report(decisions, seats)]
     for line in courses:
+        line["title"] = titles[line["code"]]
         line["by_tier"] = [
             {"tier": t, "demand": d, "accepted": a} for t, (d, a) in line["by_tier"].items()
         ]
@@ -135,8 +141,8 @@ async def preview(session: AsyncSession, campaign_id: int, seed: int | None) -> 
     """What a commit with this seed would decide; writes nothing."""
     campaign = await _campaign(session, campaign_id, lock=False)
     chosen = new_seed() if seed is None else seed
-    decisions, seats = await _decide(session, campaign, chosen)
-    return {**_report(campaign, chosen, decisions, seats), "committed": False}
+    decisions, seats, titles = await _decide(session, campaign, chosen)
+    return {**_report(campaign, chosen, decisions, seats, titles), "committed": False}
 
 
 async def commit(
@@ -149,8 +155,8 @@ async def commit(
     ):
         raise AlreadyAllocated()
     chosen = new_seed() if seed is None else seed
-    decisions, seats = await _decide(session, campaign, chosen)
-    summary = _report(campaign, chosen, decisions, seats)
+    decisions, seats, titles = await _decide(session, campaign, chosen)
+    summary = _report(campaign, chosen, decisions, seats, titles)
     run = AllocationRun(
         campaign_id=campaign.id,
         seed=chosen,

@@ -4,10 +4,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    computed_field,
+)
 
 from cma.catalogue.models import Covers
 from cma.core.validation import Input, LocalTime, blank_to_none, clean_text
+from cma.enrolment.allocation import TIER_LABELS
 from cma.enrolment.models import ApplicationStatus, PrioritySituation, Reason
 from cma.enrolment.overview import NextStep, Phase
 
@@ -142,9 +150,15 @@ class TierCount(BaseModel):
     demand: int
     accepted: int
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def tier_label(self) -> str:
+        return TIER_LABELS[self.tier]
+
 
 class CourseAllocation(BaseModel):
     code: str
+    title: str | None = Field(default=None, description="Absent from reports before 2026-12-04")
     seats: int
     demand: int
     accepted: int

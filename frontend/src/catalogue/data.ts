@@ -19,6 +19,10 @@ export const PERIODS: Record<string, string> = {
   first_semester: "Premier semestre",
   second_semester: "Second semestre",
 };
+export const COVERS: Record<Schemas["Covers"], string> = {
+  annual_and_first_semester: "Cours annuels et premier semestre",
+  second_semester: "Cours du second semestre",
+};
 export const WEEKDAYS: Record<string, string> = {
   "1": "Lundi",
   "2": "Mardi",

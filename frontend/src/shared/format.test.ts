@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { applicationPeriod, fullDate, hour, price, responsePeriod } from "./format";
+import {
+  applicationPeriod,
+  count,
+  fullDate,
+  hour,
+  parseHour,
+  phone,
+  price,
+  responsePeriod,
+} from "./format";
 
 describe("French wording", () => {
   it("writes the seed's calendar", () => {
@@ -25,5 +34,22 @@ describe("French wording", () => {
     expect(hour("18:30:00")).toBe("18 h 30");
     expect(hour("09:00:00")).toBe("9 h");
     expect(price("142.00").replace(/\s/g, " ")).toBe("142,00 €");
+  });
+
+  it("writes phones as the French read them, and counts with a thin space", () => {
+    expect(phone("+33612345678")).toBe("06 12 34 56 78");
+    expect(phone("+262692123456")).toBe("06 92 12 34 56");
+    expect(phone("+447911123456")).toBe("+447911123456");
+    expect(count(1234).replace(/\s/g, " ")).toBe("1 234");
+  });
+
+  it("reads the hours people type", () => {
+    expect(parseHour("18 h 30")).toBe("18:30");
+    expect(parseHour("18h30")).toBe("18:30");
+    expect(parseHour("9 h")).toBe("09:00");
+    expect(parseHour("09:05")).toBe("09:05");
+    expect(parseHour("24 h")).toBeNull();
+    expect(parseHour("18 h 75")).toBeNull();
+    expect(parseHour("demain")).toBeNull();
   });
 });

@@ -53,3 +53,25 @@ const FULL = new Intl.DateTimeFormat("fr-FR", {
 export function fullDate(iso: string): string {
   return ordinal(FULL.format(day(iso)));
 }
+
+/** "+33612345678" -> "06 12 34 56 78" (and the overseas departments' numbers as dialled
+ *  there: "+262692123456" -> "06 92 12 34 56"); another country's number stays as it is. */
+export function phone(e164: string): string {
+  const french = /^\+(?:33|262|590|594|596)(\d{9})$/.exec(e164);
+  if (!french) return e164;
+  return `0${french[1]}`.replace(/(\d{2})(?=\d)/g, "$1 ");
+}
+
+const COUNT = new Intl.NumberFormat("fr-FR");
+
+/** 1234 -> "1 234". */
+export function count(value: number): string {
+  return COUNT.format(value);
+}
+
+/** What a person types for an hour ("18 h 30", "18h30", "18:30", "9 h") -> "18:30", or null. */
+export function parseHour(text: string): string | null {
+  const found = /^\s*([01]?\d|2[0-3])\s*(?:h|:)\s*([0-5]\d)?\s*$/i.exec(text);
+  if (!found) return null;
+  return `${found[1]!.padStart(2, "0")}:${found[2] ?? "00"}`;
+}
