@@ -47,6 +47,7 @@ from cma.learners.router import admin as learners_admin_router
 from cma.learners.router import router as learners_router
 from cma.learners.service import legacy_rules
 from cma.notifications import mailbox
+from cma.personal.router import admin as personal_admin_router
 from cma.personal.router import router as personal_router
 
 logger = logging.getLogger(__name__)
@@ -264,6 +265,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(learners_admin_router)
     api.include_router(enrolment_router)
     api.include_router(enrolment_admin_router)
+    api.include_router(personal_admin_router)
     api.include_router(_health_router())
     app.include_router(api)
 

@@ -23,6 +23,7 @@ from cma.learners.models import (
     TrainingHistory,
 )
 from cma.notifications.models import OutboxMessage
+from cma.personal.models import StaffRead
 
 __all__ = [
     "Account",
@@ -49,6 +50,7 @@ __all__ = [
     "ResponseMail",
     "SecurityEvent",
     "Signup",
+    "StaffRead",
     "Subscription",
     "TrainingHistory",
     "Venue",

@@ -191,6 +191,21 @@ const routes: RouteRecordRaw[] = [
         meta: { title: "Catalogue des cours — Espace agents", requiresAccount: true },
       },
       {
+        path: "apprenants",
+        component: () => import("./staff/LearnersPage.vue"),
+        meta: { title: "Apprenants — Espace agents", requiresAccount: true },
+      },
+      {
+        path: "apprenants/:id([0-9a-f-]{36})",
+        component: () => import("./staff/LearnerPage.vue"),
+        meta: { title: "Fiche d'un apprenant — Espace agents", requiresAccount: true },
+      },
+      {
+        path: "appairages",
+        component: () => import("./staff/PairingJournalPage.vue"),
+        meta: { title: "Journal des appairages — Espace agents", requiresAccount: true },
+      },
+      {
         path: "catalogue/:code([A-Za-z]{2,4}\\d{3,5})",
         component: () => import("./staff/CourseEditPage.vue"),
         meta: { title: "Modifier un cours — Espace agents", requiresAccount: true },

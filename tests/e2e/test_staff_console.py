@@ -1,7 +1,7 @@
 """A whole campaign run from the staff console alone ("Espace agents"): created, a course
 edited, learners apply, the applications closed early, the allocation previewed then
 committed, the answers sent and followed, an offer past its deadline expired, a course
-cancelled after its preview, and the outcome exported."""
+cancelled after its preview, the outcome exported, a learner found and read."""
 
 import csv
 import io
@@ -195,6 +195,25 @@ async def test_staff_run_a_whole_campaign_from_the_console(
     )
     mail = await mailbox.last_to("gael.cma@yopmail.com")
     assert mail.subject == "Annulation d'un cours des Cours Municipaux d'Adultes"
+
+    # Apprenants: a learner found by their address, read with their applications and mails.
+    await page.get_by_role("link", name="Apprenants").click()
+    await page.get_by_label("Nom, adresse, mail ou numéro de l'ancien compte CMA").fill("dora.cma")
+    await page.get_by_role("button", name="Rechercher").click()
+    await expect(page.get_by_role("status")).to_have_text("1 personne")
+    await check_screen(page, "agents apprenants")
+    await page.get_by_role("link", name="Camille Martin").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Camille Martin")
+    applications = page.get_by_role("region", name="Candidatures")
+    await expect(applications).to_contain_text("Cours CON001")
+    await expect(applications).to_contain_text(NAME)
+    messages = page.get_by_role("region", name="Messages envoyés")
+    await expect(messages).to_contain_text("Réponses à vos candidatures")
+    await expect(messages).to_contain_text("Envoyé")
+    await check_screen(page, "agents fiche apprenant")
+    await page.get_by_role("link", name="Journal des appairages").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Journal des appairages")
+    await check_screen(page, "agents journal des appairages")
 
     # The dashboard now says the answers are out.
     await page.goto("/agents")

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from cma.accounts.dependencies import AuthDep, SessionmakerDep, StaffDep, ThrottleDep
 from cma.accounts.dependencies import RulesDep as AccountRulesDep
@@ -32,6 +32,7 @@ from cma.learners.exceptions import (
     LearnerNotFound,
     LegacyAlreadyLinked,
 )
+from cma.learners.models import LinkOutcome
 from cma.learners.schemas import (
     Country,
     LearnerIn,
@@ -205,9 +206,12 @@ LEGACY_RESET_SENT = (
 class AuditRow(BaseModel):
     at: datetime
     account_id: str | None
+    name: str | None = Field(description="The fiche's first and last names, if any")
+    email: str | None = Field(description="The Paris account's address")
     legacy_account_id: int | None
     client_address: str | None
-    outcome: str
+    outcome: LinkOutcome
+    outcome_label: str = Field(examples=["Comptes rattachés"])
 
 
 @admin.get(
@@ -222,14 +226,7 @@ async def link_audit(
     legacy_account_id: OptionalRowId = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AuditRow]:
-    rows = await service.audit_trail(db, legacy_account_id, limit)
     return [
-        AuditRow(
-            at=row.at,
-            account_id=str(row.account_id) if row.account_id else None,
-            legacy_account_id=row.legacy_account_id,
-            client_address=str(row.client_address) if row.client_address else None,
-            outcome=row.outcome,
-        )
-        for row in rows
+        AuditRow.model_validate(row)
+        for row in await service.audit_trail(db, legacy_account_id, limit)
     ]

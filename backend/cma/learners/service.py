@@ -312,11 +312,46 @@ async def link(
 
 async def audit_trail(
     session: AsyncSession, legacy_account_id: int | None, limit: int
-) -> list[LinkAudit]:
-    query = select(LinkAudit).order_by(LinkAudit.at.desc(), LinkAudit.id.desc()).limit(limit)
+) -> list[dict[str, Any]]:
+    """ "Journal des appairages", newest first: each attempt with whose account made it."""
+    query = (
+        select(LinkAudit, Account.email, Learner.first_name, Learner.last_name)
+        .outerjoin(Account, Account.id == LinkAudit.account_id)
+        .outerjoin(Learner, Learner.account_id == LinkAudit.account_id)
+        .order_by(LinkAudit.at.desc(), LinkAudit.id.desc())
+        .limit(limit)
+    )
     if legacy_account_id is not None:
         query = query.where(LinkAudit.legacy_account_id == legacy_account_id)
-    return list(await session.scalars(query))
+    return [
+        {
+            "at": row.at,
+            "account_id": str(row.account_id) if row.account_id else None,
+            "name": f"{first} {last}" if last else None,
+            "email": email,
+            "legacy_account_id": row.legacy_account_id,
+            "client_address": str(row.client_address) if row.client_address else None,
+            "outcome": row.outcome,
+            "outcome_label": LINK_OUTCOME_LABELS[LinkOutcome(row.outcome)],
+        }
+        for row, email, first, last in await session.execute(query)
+    ]
+
+
+async def pairing_trail(session: AsyncSession, account_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The account's pairing attempts, oldest first, in words."""
+    rows = await session.scalars(
+        select(LinkAudit).where(LinkAudit.account_id == account_id).order_by(LinkAudit.at)
+    )
+    return [
+        {
+            "at": row.at,
+            "outcome": row.outcome,
+            "outcome_label": LINK_OUTCOME_LABELS[LinkOutcome(row.outcome)],
+            "client_address": str(row.client_address) if row.client_address else None,
+        }
+        for row in rows
+    ]
 
 
 # --- "Mot de passe oublié ?" of the old account ------------------------------------------------
@@ -428,9 +463,6 @@ async def export_of(session: AsyncSession, account: Account) -> dict[str, Any]:
         if learner is not None and learner.legacy_account_id is not None
         else None
     )
-    trail = await session.scalars(
-        select(LinkAudit).where(LinkAudit.account_id == account.id).order_by(LinkAudit.at)
-    )
     # Attempts on the person's old account from other Paris accounts: when and how they ended
     # is about the person's account; who made them, and from where, is the other's data.
     by_others: Iterable[LinkAudit] = (
@@ -461,15 +493,7 @@ async def export_of(session: AsyncSession, account: Account) -> dict[str, Any]:
             }
             for h in (await history(session, account) if learner else [])
         ],
-        "pairing_trail": [
-            {
-                "at": row.at,
-                "outcome": row.outcome,
-                "outcome_label": LINK_OUTCOME_LABELS[LinkOutcome(row.outcome)],
-                "client_address": str(row.client_address) if row.client_address else None,
-            }
-            for row in trail
-        ],
+        "pairing_trail": await pairing_trail(session, account.id),
         "old_account_attempts_by_others": [
             {
                 "at": row.at,

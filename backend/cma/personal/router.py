@@ -1,14 +1,18 @@
 """/me: who am I, my data, my erasure; they span the Paris account and the CMA record."""
 
-from fastapi import APIRouter, Request, Response, status
+import uuid
+from typing import Annotated
 
-from cma.accounts.dependencies import AuthDep, RulesDep, ThrottleDep, session_ended
+from fastapi import APIRouter, Query, Request, Response, status
+
+from cma.accounts.dependencies import AuthDep, RulesDep, StaffDep, ThrottleDep, session_ended
 from cma.accounts.exceptions import WrongPassword
 from cma.accounts.schemas import AccountOut, MeOut, PasswordBody
 from cma.core.database import SessionDep
 from cma.core.problems import (
     Busy,
     CsrfRefused,
+    Forbidden,
     InvalidInput,
     NotAuthenticated,
     TooManyRequests,
@@ -16,8 +20,9 @@ from cma.core.problems import (
 )
 from cma.core.settings import get_settings
 from cma.learners import service as learners
-from cma.personal import service
-from cma.personal.schemas import PersonalData
+from cma.learners.exceptions import LearnerNotFound
+from cma.personal import service, staff
+from cma.personal.schemas import LearnerHit, LearnerView, PersonalData
 
 router = APIRouter(tags=["me"])
 AUTH_ERRORS = (NotAuthenticated, CsrfRefused)
@@ -74,3 +79,38 @@ async def export(auth: AuthDep, db: SessionDep, response: Response) -> PersonalD
         {**NO_STORE, "Content-Disposition": 'attachment; filename="mes-donnees-cma.json"'}
     )
     return await service.export(db, auth.account)
+
+
+admin = APIRouter(prefix="/admin", tags=["admin"])
+STAFF_ERRORS = (NotAuthenticated, CsrfRefused, Forbidden, InvalidInput)
+
+
+@admin.get(
+    "/learners",
+    summary="Apprenants : trouver une personne",
+    description="Every word is looked for in the names, the address, the city and the mail "
+    "address (accents and case aside); a number alone is also an old CMA account's. At most "
+    "50 people, by name.",
+    responses=responses(*STAFF_ERRORS),
+)
+async def search_learners(
+    _: StaffDep,
+    db: SessionDep,
+    response: Response,
+    q: Annotated[str, Query(min_length=1, max_length=100)],
+) -> list[LearnerHit]:
+    response.headers.update(NO_STORE)
+    return [LearnerHit.model_validate(hit) for hit in await staff.search(db, q)]
+
+
+@admin.get(
+    "/learners/{learner_id}",
+    summary="Apprenants : la fiche, l'appairage, les candidatures et les messages d'une personne",
+    description="Read-only; each read is written to the trail of staff reads.",
+    responses=responses(*STAFF_ERRORS, LearnerNotFound),
+)
+async def read_learner(
+    learner_id: uuid.UUID, who: StaffDep, db: SessionDep, response: Response
+) -> LearnerView:
+    response.headers.update(NO_STORE)
+    return LearnerView.model_validate(await staff.read(db, learner_id, who.account.id))

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from cma.accounts.schemas import ProfileOut, SubscriptionOut
+from cma.enrolment.schemas import ApplicationOut
 from cma.learners.schemas import LearnerOut
 
 
@@ -181,3 +182,42 @@ class PersonalData(BaseModel):
     basket: list[BasketPart]
     applications: list[ApplicationPart]
     answers_mailed: list[AnswersMailedPart]
+    read_by_staff: list[datetime] = Field(
+        description="When staff opened the fiche in their console (who did is theirs to know)"
+    )
+
+
+# --- the staff console's "Apprenants" --------------------------------------------------------
+
+
+class LearnerHit(BaseModel):
+    id: uuid.UUID
+    first_name: str
+    last_name: str
+    birth_name: str | None
+    birth_date: date
+    postal_code: str
+    city: str
+    email: str
+    legacy_account_id: int | None = Field(description="The old CMA account's number, if paired")
+
+
+class StaffMessage(BaseModel):
+    channel_label: str = Field(examples=["Mail"])
+    subject: str
+    created_at: datetime
+    status_label: str = Field(examples=["Envoyé"])
+    sent_at: datetime | None
+
+
+class LearnerView(BaseModel):
+    """A learner as staff read them; this read is written to the trail."""
+
+    id: uuid.UUID
+    fiche: LearnerOut
+    account_created_at: datetime
+    legacy_account_id: int | None
+    training_history: list[HistoryPart]
+    pairing_trail: list[PairingPart]
+    applications: list[ApplicationOut]
+    messages: list[StaffMessage]

@@ -9,6 +9,7 @@ from cma.accounts.models import Account, LoginSession
 from cma.core.ratelimit import Throttle
 from cma.enrolment import personal_data as enrolment
 from cma.learners import service as learners
+from cma.personal import staff
 from cma.personal.schemas import PersonalData
 
 
@@ -24,6 +25,7 @@ async def export(session: AsyncSession, account: Account) -> PersonalData:
                 if learner
                 else {"basket": [], "applications": [], "answers_mailed": []}
             ),
+            "read_by_staff": await staff.reads_of(session, learner.id) if learner else [],
         }
     )
 

@@ -2,8 +2,11 @@
 
 To allocate, staff had to edit the period's end date into the past, which nothing suggested
 and which a period that opened today cannot take. A closure is now a moment of its own: the
-period then ends that day, and the answers may start the same day. Each learner's answers
-mail is remembered, and a course says who teaches it, so that staff see how many are queued, sent or failed.
+period then ends that day, and the answers may start the same day.
+
+For the staff console besides: each learner's answers mail is remembered (staff see how many
+are queued, sent or failed), a course says who teaches it, and every time staff open a
+learner's record is kept (`staff_reads`).
 
 Revision ID: 9a4c6e2f8b31
 Revises: 7e1d4b9a3c25
@@ -57,8 +60,34 @@ def upgrade() -> None:
         ),
     )
 
+    op.create_table(
+        "staff_reads",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+        sa.Column(
+            "staff_account_id",
+            sa.Uuid(),
+            sa.ForeignKey(
+                "accounts.id",
+                name=op.f("fk_staff_reads_staff_account_id_accounts"),
+                ondelete="SET NULL",
+            ),
+        ),
+        sa.Column(
+            "learner_id",
+            sa.Uuid(),
+            sa.ForeignKey(
+                "learners.id", name=op.f("fk_staff_reads_learner_id_learners"), ondelete="SET NULL"
+            ),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_reads")),
+    )
+    for column in ("at", "staff_account_id", "learner_id"):
+        op.create_index(op.f(f"ix_staff_reads_{column}"), "staff_reads", [column])
+
 
 def downgrade() -> None:
+    op.drop_table("staff_reads")
     op.drop_column("response_mails", "message_id")
     op.drop_constraint(op.f("ck_courses_teacher_text"), "courses", type_="check")
     op.drop_column("courses", "teacher")

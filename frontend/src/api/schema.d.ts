@@ -1076,6 +1076,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/learners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Apprenants : trouver une personne
+         * @description Every word is looked for in the names, the address, the city and the mail address (accents and case aside); a number alone is also an old CMA account's. At most 50 people, by name.
+         */
+        get: operations["search_learners_api_v1_admin_learners_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/learners/{learner_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Apprenants : la fiche, l'appairage, les candidatures et les messages d'une personne
+         * @description Read-only; each read is written to the trail of staff reads.
+         */
+        get: operations["read_learner_api_v1_admin_learners__learner_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -1419,12 +1459,26 @@ export interface components {
             at: string;
             /** Account Id */
             account_id: string | null;
+            /**
+             * Name
+             * @description The fiche's first and last names, if any
+             */
+            name: string | null;
+            /**
+             * Email
+             * @description The Paris account's address
+             */
+            email: string | null;
             /** Legacy Account Id */
             legacy_account_id: number | null;
             /** Client Address */
             client_address: string | null;
-            /** Outcome */
-            outcome: string;
+            outcome: components["schemas"]["LinkOutcome"];
+            /**
+             * Outcome Label
+             * @example Comptes rattachés
+             */
+            outcome_label: string;
         };
         /**
          * BasketAdd
@@ -2449,6 +2503,36 @@ export interface components {
              */
             accept_terms: boolean;
         };
+        /** LearnerHit */
+        LearnerHit: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** First Name */
+            first_name: string;
+            /** Last Name */
+            last_name: string;
+            /** Birth Name */
+            birth_name: string | null;
+            /**
+             * Birth Date
+             * Format: date
+             */
+            birth_date: string;
+            /** Postal Code */
+            postal_code: string;
+            /** City */
+            city: string;
+            /** Email */
+            email: string;
+            /**
+             * Legacy Account Id
+             * @description The old CMA account's number, if paired
+             */
+            legacy_account_id: number | null;
+        };
         /**
          * LearnerIn
          * @description The seed's form, field for field. `*` fields are required.
@@ -2589,6 +2673,33 @@ export interface components {
             updated_at: string;
         };
         /**
+         * LearnerView
+         * @description A learner as staff read them; this read is written to the trail.
+         */
+        LearnerView: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            fiche: components["schemas"]["LearnerOut"];
+            /**
+             * Account Created At
+             * Format: date-time
+             */
+            account_created_at: string;
+            /** Legacy Account Id */
+            legacy_account_id: number | null;
+            /** Training History */
+            training_history: components["schemas"]["HistoryPart"][];
+            /** Pairing Trail */
+            pairing_trail: components["schemas"]["PairingPart"][];
+            /** Applications */
+            applications: components["schemas"]["ApplicationOut"][];
+            /** Messages */
+            messages: components["schemas"]["StaffMessage"][];
+        };
+        /**
          * LegacyLogin
          * @example {
          *       "email": "ancien.compte@yopmail.com",
@@ -2708,6 +2819,11 @@ export interface components {
             ticket: string;
             learner: components["schemas"]["LearnerIn"];
         };
+        /**
+         * LinkOutcome
+         * @enum {string}
+         */
+        LinkOutcome: "wrong_password" | "throttled" | "no_password" | "already_linked" | "ticket_issued" | "ticket_invalid" | "linked" | "conflict";
         /** LinkPart */
         LinkPart: {
             /**
@@ -3272,6 +3388,11 @@ export interface components {
             applications: components["schemas"]["ApplicationPart"][];
             /** Answers Mailed */
             answers_mailed: components["schemas"]["AnswersMailedPart"][];
+            /**
+             * Read By Staff
+             * @description When staff opened the fiche in their console (who did is theirs to know)
+             */
+            read_by_staff: string[];
         };
         /**
          * Phase
@@ -3686,6 +3807,28 @@ export interface components {
             page_size: number;
             /** Pages */
             pages: number;
+        };
+        /** StaffMessage */
+        StaffMessage: {
+            /**
+             * Channel Label
+             * @example Mail
+             */
+            channel_label: string;
+            /** Subject */
+            subject: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Status Label
+             * @example Envoyé
+             */
+            status_label: string;
+            /** Sent At */
+            sent_at: string | null;
         };
         /** SubscriptionItem */
         SubscriptionItem: {
@@ -9561,6 +9704,176 @@ export interface operations {
                      *       "title": "Affectation non enregistrée",
                      *       "status": 409,
                      *       "detail": "Les places de cette campagne n'ont pas encore été attribuées."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search_learners_api_v1_admin_learners_get: {
+        parameters: {
+            query: {
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnerHit"][];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_learner_api_v1_admin_learners__learner_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                learner_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnerView"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `learner-not-found`: Fiche introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:learner-not-found",
+                     *       "title": "Fiche introuvable",
+                     *       "status": 404,
+                     *       "detail": "Votre compte parisien n'est pas encore rattaché à une fiche des Cours Municipaux d'Adultes : complétez votre fiche ou rattachez votre ancien compte CMA."
                      *     }
                      */
                     "application/problem+json": unknown;

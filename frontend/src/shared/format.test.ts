@@ -4,6 +4,7 @@ import {
   count,
   fullDate,
   hour,
+  moment,
   parseHour,
   phone,
   price,
@@ -51,5 +52,10 @@ describe("French wording", () => {
     expect(parseHour("24 h")).toBeNull();
     expect(parseHour("18 h 75")).toBeNull();
     expect(parseHour("demain")).toBeNull();
+  });
+
+  it("writes an instant in Paris time", () => {
+    expect(moment("2026-12-12T17:30:00Z")).toBe("samedi 12 décembre 2026 à 18 h 30");
+    expect(moment("2027-07-01T07:00:00+00:00")).toBe("jeudi 1er juillet 2027 à 9 h");
   });
 });

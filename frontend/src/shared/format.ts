@@ -75,3 +75,20 @@ export function parseHour(text: string): string | null {
   if (!found) return null;
   return `${found[1]!.padStart(2, "0")}:${found[2] ?? "00"}`;
 }
+
+const MOMENT = new Intl.DateTimeFormat("fr-FR", {
+  weekday: "long",
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
+  timeZone: "Europe/Paris",
+});
+
+/** An instant of the API ("2026-12-12T17:30:00Z") in Paris: "samedi 12 décembre 2026 à 18 h 30". */
+export function moment(iso: string): string {
+  const parts = Object.fromEntries(MOMENT.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  const minutes = parts.minute === "00" ? "" : ` ${parts.minute}`;
+  return `${ordinal(`${parts.weekday} ${parts.day} ${parts.month} ${parts.year}`)} à ${Number(parts.hour)} h${minutes}`;
+}
