@@ -119,14 +119,19 @@ async def test_staff_run_a_whole_campaign_from_the_console(
     await page.get_by_role("link", name="Préparer l'affectation").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Affectation des places")
     await page.get_by_role("button", name="Prévisualiser l'affectation").click()
-    await expect(page.get_by_role("status")).to_contain_text("rien n'est encore enregistré")
+    await expect(page.get_by_role("status").first).to_contain_text("rien n'est encore enregistré")
+    by_learner = page.get_by_role("table", name="Affectation par apprenant")
+    await expect(by_learner.get_by_role("row")).to_have_count(1 + 4)
+    await page.get_by_label("Filtrer par nom, mail ou cours").fill("gael")
+    await expect(by_learner.get_by_role("row")).to_have_count(1 + 1)
+    await expect(by_learner).to_contain_text("Acceptée, à confirmer")
     row = page.get_by_role("row", name=re.compile("CON001"))
     await expect(row).to_contain_text("Sans priorité particulière : 2 sur 3")
     await check_screen(page, "agents affectation previsualisation")
     await page.get_by_role("button", name="Enregistrer l'affectation").click()
     await expect(page.get_by_text("une fois pour toutes")).to_be_visible()
     await page.get_by_role("button", name="Oui, enregistrer l'affectation").click()
-    await expect(page.get_by_role("status")).to_contain_text("L'affectation est enregistrée.")
+    await expect(page.get_by_role("status").first).to_contain_text("L'affectation est enregistrée.")
     async with page.expect_download() as download_info:
         await page.get_by_role("link", name=re.compile("Télécharger le résultat")).click()
     download = await download_info.value
@@ -182,6 +187,8 @@ async def test_staff_run_a_whole_campaign_from_the_console(
 
     # A course cancelled: who is told and what they read, before anything is sent.
     await page.goto("/agents/catalogue/CON002")
+    applicants = page.get_by_role("region", name="Candidats et liste d'attente")
+    await expect(applicants).to_contain_text("gael.cma@yopmail.com), choix 1 : Acceptée")
     cancelling = page.get_by_role("region", name="Annuler le cours")
     await cancelling.get_by_role("button", name="Voir qui sera prévenu").click()
     await expect(cancelling).to_contain_text("1 apprenants seront prévenus.")

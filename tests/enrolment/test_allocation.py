@@ -313,16 +313,36 @@ async def test_staff_preview_and_commit_through_the_api(
     assert shown.json()["courses"] == [
         {
             "code": "TI0001",
+            "title": "Cours TI0001",
             "seats": 2,
             "demand": 3,
             "accepted": 2,
             "waitlisted": 1,
             "not_retained": 0,
-            "by_tier": [{"tier": 4, "demand": 3, "accepted": 2}],
+            "by_tier": [
+                {
+                    "tier": 4,
+                    "demand": 3,
+                    "accepted": 2,
+                    "tier_label": "Sans priorité particulière",
+                }
+            ],
         }
     ]
+    # Learner by learner, as it would be: two seats given, one on the waiting list.
+    previewed = shown.json()["lines"]
+    assert sorted(line["outcome_label"] for line in previewed) == [
+        "Acceptée, à confirmer",
+        "Acceptée, à confirmer",
+        "Liste d'attente",
+    ]
+    assert {line["status_label"] for line in previewed} == {"Déposée"}
     assert done.status_code == 201
     assert done.json()["courses"] == shown.json()["courses"]
+    # The same seed gives the same learners their seats; read back, it is the same.
+    assert read.json()["lines"] == [
+        {**line, "status_label": line["outcome_label"]} for line in previewed
+    ]
     assert again.status_code == 409
     assert again.json()["type"] == "urn:cma:problem:already-allocated"
     assert read.json()["seed"] == 77

@@ -25,6 +25,7 @@ from cma.enrolment.schemas import (
     CampaignDetail,
     CampaignOverview,
     CancellationPreview,
+    CourseApplicant,
     Handled,
     ResponsesProgress,
     StaffCourse,
@@ -38,8 +39,8 @@ STAFF_ERRORS = (NotAuthenticated, CsrfRefused, Forbidden, InvalidInput)
 @admin.post(
     "/campaigns/{campaign_id}/allocation/preview",
     summary="Prévisualiser l'affectation des places",
-    description="What a commit with this seed would decide, per course and per priority tier; "
-    "writes nothing. Only after the application period.",
+    description="What a commit with this seed would decide, per course and per priority tier, "
+    "and learner by learner (`lines`); writes nothing. Only after the application period.",
     responses=responses(
         *STAFF_ERRORS, CampaignNotFound, ApplicationsStillOpen, UnexpectedApplication
     ),
@@ -47,7 +48,10 @@ STAFF_ERRORS = (NotAuthenticated, CsrfRefused, Forbidden, InvalidInput)
 async def preview(
     campaign_id: RowId, body: AllocationIn, _: StaffDep, db: SessionDep
 ) -> AllocationReport:
-    return AllocationReport.model_validate(await runs.preview(db, campaign_id, body.seed))
+    report, decisions = await runs.preview_decisions(db, campaign_id, body.seed)
+    return AllocationReport.model_validate(
+        {**report, "lines": await outcomes.previewed(db, decisions)}
+    )
 
 
 @admin.post(
@@ -81,7 +85,14 @@ async def committed(campaign_id: RowId, _: StaffDep, db: SessionDep) -> Allocati
     run = await runs.committed(db, campaign_id)
     if run is None:
         raise NotAllocated()
-    return AllocationReport.model_validate({**run.report, "committed": True, "run_id": run.id})
+    return AllocationReport.model_validate(
+        {
+            **run.report,
+            "committed": True,
+            "run_id": run.id,
+            "lines": await outcomes.recorded(db, campaign_id),
+        }
+    )
 
 
 @admin.post(
@@ -185,6 +196,23 @@ async def list_courses(
 )
 async def get_course(code: CourseCode, _: StaffDep, db: SessionDep) -> StaffCourse:
     return StaffCourse.model_validate(await overview.course(db, code.upper()))
+
+
+@admin.get(
+    "/courses/{code}/applications",
+    summary="Les candidats d'un cours et sa liste d'attente",
+    description="Seats held first, then the waiting list in its order, then the rest "
+    "(withdrawn applications aside).",
+    responses=responses(*STAFF_ERRORS),
+)
+async def course_applicants(
+    code: CourseCode, _: StaffDep, db: SessionDep, response: Response
+) -> list[CourseApplicant]:
+    response.headers["Cache-Control"] = "no-store"
+    return [
+        CourseApplicant.model_validate(a)
+        for a in await outcomes.course_applicants(db, code.upper())
+    ]
 
 
 @admin.get(

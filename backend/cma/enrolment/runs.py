@@ -139,10 +139,18 @@ def _report(
 
 async def preview(session: AsyncSession, campaign_id: int, seed: int | None) -> dict[str, Any]:
     """What a commit with this seed would decide; writes nothing."""
+    report, _ = await preview_decisions(session, campaign_id, seed)
+    return report
+
+
+async def preview_decisions(
+    session: AsyncSession, campaign_id: int, seed: int | None
+) -> tuple[dict[str, Any], list[Decision]]:
+    """The preview's report, and each of its decisions."""
     campaign = await _campaign(session, campaign_id, lock=False)
     chosen = new_seed() if seed is None else seed
     decisions, seats, titles = await _decide(session, campaign, chosen)
-    return {**_report(campaign, chosen, decisions, seats, titles), "committed": False}
+    return {**_report(campaign, chosen, decisions, seats, titles), "committed": False}, decisions
 
 
 async def commit(

@@ -167,6 +167,22 @@ class CourseAllocation(BaseModel):
     by_tier: list[TierCount]
 
 
+class OutcomeLine(BaseModel):
+    """One application and what the allocation decides (or decided) for it."""
+
+    name: str
+    email: str
+    course_code: str
+    course_title: str
+    rank: int = Field(description="The learner's choice: 1 = first")
+    outcome: ApplicationStatus | None
+    outcome_label: str | None = Field(examples=["Acceptée, à confirmer"])
+    status_label: str = Field(description="Where the application stands now")
+    reason_label: str | None
+    tier_label: str | None
+    waitlist_rank: int | None
+
+
 class AllocationReport(BaseModel):
     """What an allocation decides (preview) or decided (committed), per course and tier."""
 
@@ -181,6 +197,11 @@ class AllocationReport(BaseModel):
     waitlisted: int
     not_retained: int
     courses: list[CourseAllocation]
+    lines: list[OutcomeLine] = Field(
+        default_factory=list,
+        description="Learner by learner, by name then choice (in the preview and the committed "
+        "allocation's reading; empty in the commit's answer)",
+    )
 
 
 class Handled(BaseModel):
@@ -314,3 +335,13 @@ class ResponsesProgress(BaseModel):
     queued: int
     sent: int
     failed: int
+
+
+class CourseApplicant(BaseModel):
+    name: str = Field(examples=["Camille Martin"])
+    email: str
+    rank: int = Field(description="The learner's choice: 1 = first")
+    status: ApplicationStatus
+    status_label: str
+    waitlist_rank: int | None = Field(description="Place on the waiting list (1 = next)")
+    offer_deadline: date | None = Field(description="Last day to confirm an offered seat")

@@ -961,7 +961,7 @@ export interface paths {
         put?: never;
         /**
          * Prévisualiser l'affectation des places
-         * @description What a commit with this seed would decide, per course and per priority tier; writes nothing. Only after the application period.
+         * @description What a commit with this seed would decide, per course and per priority tier, and learner by learner (`lines`); writes nothing. Only after the application period.
          */
         post: operations["preview_api_v1_admin_campaigns__campaign_id__allocation_preview_post"];
         delete?: never;
@@ -1050,6 +1050,26 @@ export interface paths {
          * @description Also done by the worker's housekeeping; returns how many offers expired.
          */
         post: operations["expire_offers_api_v1_admin_offers_expiry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/courses/{code}/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Les candidats d'un cours et sa liste d'attente
+         * @description Seats held first, then the waiting list in its order, then the rest (withdrawn applications aside).
+         */
+        get: operations["course_applicants_api_v1_admin_courses__code__applications_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1298,6 +1318,11 @@ export interface components {
             not_retained: number;
             /** Courses */
             courses: components["schemas"]["CourseAllocation"][];
+            /**
+             * Lines
+             * @description Learner by learner, by name then choice (in the preview and the committed allocation's reading; empty in the commit's answer)
+             */
+            lines?: components["schemas"]["OutcomeLine"][];
         };
         /** AnswersMailedPart */
         AnswersMailedPart: {
@@ -1983,6 +2008,34 @@ export interface components {
             not_retained: number;
             /** By Tier */
             by_tier: components["schemas"]["TierCount"][];
+        };
+        /** CourseApplicant */
+        CourseApplicant: {
+            /**
+             * Name
+             * @example Camille Martin
+             */
+            name: string;
+            /** Email */
+            email: string;
+            /**
+             * Rank
+             * @description The learner's choice: 1 = first
+             */
+            rank: number;
+            status: components["schemas"]["ApplicationStatus"];
+            /** Status Label */
+            status_label: string;
+            /**
+             * Waitlist Rank
+             * @description Place on the waiting list (1 = next)
+             */
+            waitlist_rank: number | null;
+            /**
+             * Offer Deadline
+             * @description Last day to confirm an offered seat
+             */
+            offer_deadline: string | null;
         };
         /** CourseBrief */
         CourseBrief: {
@@ -3189,6 +3242,42 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /**
+         * OutcomeLine
+         * @description One application and what the allocation decides (or decided) for it.
+         */
+        OutcomeLine: {
+            /** Name */
+            name: string;
+            /** Email */
+            email: string;
+            /** Course Code */
+            course_code: string;
+            /** Course Title */
+            course_title: string;
+            /**
+             * Rank
+             * @description The learner's choice: 1 = first
+             */
+            rank: number;
+            outcome: components["schemas"]["ApplicationStatus"] | null;
+            /**
+             * Outcome Label
+             * @example Acceptée, à confirmer
+             */
+            outcome_label: string | null;
+            /**
+             * Status Label
+             * @description Where the application stands now
+             */
+            status_label: string;
+            /** Reason Label */
+            reason_label: string | null;
+            /** Tier Label */
+            tier_label: string | null;
+            /** Waitlist Rank */
+            waitlist_rank: number | null;
         };
         /**
          * PageIn
@@ -9577,6 +9666,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Handled"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    course_applicants_api_v1_admin_courses__code__applications_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseApplicant"][];
                 };
             };
             /** @description `not-authenticated`: Connexion requise */
