@@ -12,7 +12,7 @@ from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import cma.models  # noqa: F401 - registers every table
-from cma import backoffice, spa
+from cma import spa
 from cma.accounts.captcha import close_renderer
 from cma.accounts.dependencies import IdleLeftHeader
 from cma.accounts.router import LOGIN_PATHS
@@ -218,7 +218,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.side_sessionmaker = create_sessionmaker(side_engine)
-        backoffice_sessions.configure(bind=engine)
         app.state.throttle = create_throttle(side_engine, settings.rate_limit_storage_url)
         app.state.rules = Rules.from_settings(settings)
         app.state.legacy_rules = legacy_rules(settings)
@@ -272,7 +271,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.env == Environment.DEV and settings.dev_mailbox_dir is not None:
         app.include_router(mailbox.build_router(settings.dev_mailbox_dir, settings.dev_sms_dir))
 
-    backoffice_sessions = backoffice.mount(app)
     spa.mount(app)
     app.add_middleware(
         CachedReads, prefixes=CACHED_PREFIXES, today=lambda: catalogue.today().isoformat()

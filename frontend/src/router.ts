@@ -191,6 +191,26 @@ const routes: RouteRecordRaw[] = [
         meta: { title: "Catalogue des cours — Espace agents", requiresAccount: true },
       },
       {
+        path: "catalogue/nouveau",
+        component: () => import("./staff/CourseEditPage.vue"),
+        meta: { title: "Nouveau cours — Espace agents", requiresAccount: true },
+      },
+      {
+        path: "pages",
+        component: () => import("./staff/PagesPage.vue"),
+        meta: { title: "Pages d'information — Espace agents", requiresAccount: true },
+      },
+      {
+        path: "pages/nouvelle",
+        component: () => import("./staff/PageEditPage.vue"),
+        meta: { title: "Nouvelle page d'information — Espace agents", requiresAccount: true },
+      },
+      {
+        path: "pages/:slug([a-z0-9-]+)",
+        component: () => import("./staff/PageEditPage.vue"),
+        meta: { title: "Modifier une page d'information — Espace agents", requiresAccount: true },
+      },
+      {
         path: "apprenants",
         component: () => import("./staff/LearnersPage.vue"),
         meta: { title: "Apprenants — Espace agents", requiresAccount: true },

@@ -238,3 +238,48 @@ async def test_a_learner_who_types_the_console_address_is_told_it_is_not_theirs(
     await expect(page.get_by_text("Cet espace est réservé aux agents")).to_be_visible()
     tabs = page.get_by_role("navigation", name="Navigation principale")
     await expect(tabs.get_by_role("link", name="Espace agents")).to_have_count(0)
+
+
+async def test_staff_add_a_course_and_an_information_page_that_learners_then_see(
+    page: Page,
+    client: AsyncClient,
+    mailbox: Mailbox,
+    catalogue: int,  # noqa: F811
+) -> None:
+    await log_in_as_staff(page, client, mailbox)
+    await page.goto("/agents/catalogue")
+    await page.get_by_role("link", name="Nouveau cours").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Nouveau cours")
+    await page.get_by_role("button", name="Enregistrer le cours").click()
+    summary = page.locator(".error-summary")
+    await expect(summary).to_contain_text("Code du cours : Le code s'écrit avec 2 à 4 lettres")
+    await page.get_by_label("Code du cours").fill("NV0042")
+    await page.get_by_label("Intitulé").fill("Céramique du soir")
+    await page.get_by_label("Description").fill("Tourner, modeler et émailler, pas à pas.")
+    await page.get_by_label("Heure de début").fill("18 h 30")
+    await page.get_by_label("Heure de fin").fill("20h30")
+    await page.get_by_label("Nombre d'heures").fill("60")
+    await page.get_by_label("Tarif (€)").fill("142,50")
+    await page.get_by_label("Nombre de places").fill("12")
+    await check_screen(page, "agents nouveau cours")
+    await page.get_by_role("button", name="Enregistrer le cours").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Cours NV0042")
+    await expect(page.get_by_label("Heure de début")).to_have_value("18 h 30")
+    await expect(page.get_by_label("Tarif (€)")).to_have_value("142,50")
+
+    await page.get_by_role("link", name="Pages d'information").click()
+    await page.get_by_role("link", name="Nouvelle page").click()
+    await page.get_by_label("Adresse de la page").fill("atelier-ceramique")
+    await page.get_by_label("Titre").fill("L'atelier de céramique")
+    await page.get_by_label("Texte").fill("## Horaires\n\nLe soir, de **18 h 30** à 20 h 30.")
+    await page.get_by_label("Ordre sur l'accueil").fill("9")
+    await check_screen(page, "agents nouvelle page")
+    await page.get_by_role("button", name="Enregistrer la page").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Modifier la page d'information"
+    )
+
+    await page.goto("/catalogue/NV0042")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Céramique du soir")
+    await page.goto("/informations/atelier-ceramique")
+    await expect(page.get_by_role("heading", level=2)).to_have_text("Horaires")

@@ -124,7 +124,7 @@ async def test_create_staff_never_promotes_what_a_stranger_signed_up(
     assert stranger.status_code != 201
     assert await accounts(mailbox) == 0
 
-    # The agent follows the invitation, chooses a password, and logs in to the back office.
+    # The agent follows the invitation, chooses a password, and logs in to the staff console.
     invitation = next(
         mail
         for mail in await mailbox.mails_to(agent)
@@ -139,11 +139,11 @@ async def test_create_staff_never_promotes_what_a_stranger_signed_up(
     await page.get_by_role("button", name="Créer mon compte d'agent").click()
     await expect(page.get_by_text("Votre compte d'agent est créé.")).to_be_visible()
 
-    await page.goto("/back-office/")
+    await page.goto("/agents")
     await page.get_by_label("Courriel").fill(agent)
     await page.get_by_label("Mot de passe").fill("AgentSecret2027x")
     await page.get_by_role("button", name="Valider").click()
-    await expect(page).to_have_title("Gestion des CMA")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Tableau de bord")
 
     stranger = await client.post(
         "/api/v1/sessions", json={"email": agent, "password": ATTACKER_PASSWORD}
