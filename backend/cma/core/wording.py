@@ -1,0 +1,41 @@
+"""Dates and times in French as the SPA writes them (shared/format.ts): "vendredi 1er janvier
+2027", "vendredi 1er janvier 2027 à 18 h 30", Paris time."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def french_day(day: date) -> str:
+    """A calendar day (a moment's, in Paris): "samedi 12 décembre 2026"."""
+    if isinstance(day, datetime):
+        day = day.astimezone(PARIS).date()
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{_WEEKDAYS[day.weekday()]} {number} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def french_hour(hours: int, minutes: int) -> str:
+    """ "18 h 30", "9 h"."""
+    return f"{hours} h" if minutes == 0 else f"{hours} h {minutes:02d}"
+
+
+def french_moment(moment: datetime) -> str:
+    """An instant, in Paris: "samedi 12 décembre 2026 à 18 h 30"."""
+    local = moment.astimezone(PARIS)
+    return f"{french_day(local.date())} à {french_hour(local.hour, local.minute)}"
