@@ -91,6 +91,13 @@ async def test_a_campaign_goes_from_open_to_answered_with_its_next_step_each_tim
     delivered = await client.get(f"/api/v1/admin/campaigns/{campaign.id}/responses", headers=staff)
     answered = await overview(client, staff, campaign)
 
+    reopened = await client.put(
+        f"/api/v1/admin/campaigns/{campaign.id}",
+        json={**_calendar(after), "application_end": str(today() + timedelta(days=3))},
+        headers=staff,
+    )
+    assert reopened.status_code == 422
+    assert "closes par anticipation" in field_errors(reopened)["application_end"]
     assert edited.status_code == 200, edited.text
     assert committed.status_code == 201, committed.text
     assert (allocated["phase"], allocated["next_step"]) == ("allocated", "answer")

@@ -406,7 +406,10 @@ async def save_campaign(
         if found is None:
             raise CampaignNotFound()
         campaign = found
-    if data.application_end == data.response_start and campaign.applications_closed_at is None:
+    closed = campaign.applications_closed_at is not None
+    if closed and data.application_end != campaign.application_end:
+        raise InvalidInput(errors=[_CLOSED_END_ERROR])
+    if data.application_end == data.response_start and not closed:
         raise InvalidInput(errors=[_CALENDAR_ERROR])
     for field, value in data.model_dump().items():
         setattr(campaign, field, value)
@@ -419,6 +422,13 @@ _CALENDAR_ERROR = FieldError(
     message="L'envoi des réponses commence après la fin des inscriptions (le jour même "
     "seulement si les inscriptions ont été closes par anticipation).",
     code="calendar",
+)
+
+
+_CLOSED_END_ERROR = FieldError(
+    field="application_end",
+    message="Les inscriptions ont été closes par anticipation : leur date de fin ne change plus.",
+    code="closed",
 )
 
 
