@@ -167,7 +167,7 @@ def seed(courses: int, random_seed: int) -> None:
     written = in_transaction(
         lambda session: demo.seed(session, courses=courses, random_seed=random_seed)
     )
-    logger.info("catalogue seeded: %d courses", written)
+    logger.info("catalogue de démonstration chargé : %d cours", written)
 
 
 def seed_if_empty() -> None:
@@ -181,7 +181,7 @@ def seed_if_empty() -> None:
         lines = (demo_legacy / "credentials.csv").read_text(encoding="utf-8").splitlines()[1:3]
         for line in lines:
             email, password, _ = line.split(";")
-            logger.info("old CMA login to pair with: %s / %s", email, password)
+            logger.info("ancien compte CMA à appairer : %s / %s", email, password)
 
 
 def _operator() -> str:
@@ -261,12 +261,12 @@ def import_legacy(directory: Path) -> None:
         finally:
             await engine.dispose()
         for file, line, reason in report.rejected[:200]:
-            logger.warning("%s line %d left out: %s", file, line, reason)
+            logger.warning("%s, ligne %d écartée : %s", file, line, reason)
         for file, line, note in report.corrected[:200]:
-            logger.info("%s line %d imported without a detail: %s", file, line, note)
+            logger.info("%s, ligne %d importée sans un détail : %s", file, line, note)
         logger.info(
-            "legacy import: %d accounts and %d history rows imported; %d rows left out, "
-            "%d details left out",
+            "import de l'ancien site : %d comptes et %d lignes d'historique importés ; "
+            "%d lignes écartées, %d détails écartés",
             report.accounts,
             report.history,
             len(report.rejected),
@@ -280,7 +280,7 @@ def generate_legacy(directory: Path, size: int, random_seed: int) -> None:
     from cma.learners.legacy_generate import generate
 
     history = generate(directory, size, random_seed)
-    logger.info("wrote %s: %d accounts, %d history rows", directory, size, history)
+    logger.info("%s écrit : %d comptes, %d lignes d'historique", directory, size, history)
 
 
 def dev(host: str, port: int) -> None:
@@ -292,7 +292,9 @@ def dev(host: str, port: int) -> None:
     os.environ.setdefault("PUBLIC_URL", f"http://{host}:{port}")
     database = None
     if not os.environ.get("DATABASE_URL"):
-        logger.info("DATABASE_URL is not set: starting the embedded PostgreSQL in .data/postgres")
+        logger.info(
+            "DATABASE_URL n'est pas défini : démarrage du PostgreSQL embarqué (.data/postgres)"
+        )
         database = embedded.start(DATA_DIR / "postgres", "cma")
         os.environ["DATABASE_URL"] = database.url
     sink = None
@@ -311,21 +313,24 @@ def dev(host: str, port: int) -> None:
     try:
         get_settings.cache_clear()
         settings = get_settings()
-        logger.info("Database: %s", embedded.describe(os.environ["DATABASE_URL"]))
+        logger.info("Base de données : %s", embedded.describe(os.environ["DATABASE_URL"]))
         migrate()
         seed_if_empty()
         _announce_running()
-        logger.info("Swagger UI: %s/docs", settings.public_url)
-        logger.info("Espace agents: %s/agents", settings.public_url)
+        logger.info("Swagger UI : %s/docs", settings.public_url)
+        logger.info("Espace agents : %s/agents", settings.public_url)
         if sink is not None:
-            logger.info("Dev mailbox (every mail sent): %s/dev/mailbox", settings.public_url)
+            logger.info(
+                "Boîte aux lettres de développement (tous les mails) : %s/dev/mailbox",
+                settings.public_url,
+            )
         serve(host, port, workers=1)
     finally:
         RUNNING.unlink(missing_ok=True)
         if sink is not None:
             sink.stop()
         if database is not None:
-            logger.info("stopping the embedded PostgreSQL")
+            logger.info("arrêt du PostgreSQL embarqué")
             database.stop()
 
 
@@ -397,7 +402,7 @@ def openapi(output: Path) -> None:
 
     document = create_app().openapi()
     output.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    logger.info("wrote %s", output)
+    logger.info("%s écrit", output)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -116,8 +116,8 @@ async def test_create_staff_never_promotes_what_a_stranger_signed_up(
         timeout=60,
         check=True,
     )
-    assert "has no activated Paris account: an invitation was mailed" in ran.stdout
-    assert "Recorded in the security events." in ran.stdout
+    assert "n'a pas de compte parisien activé : une invitation lui a été envoyée" in ran.stdout
+    assert "Inscrit dans le journal de sécurité." in ran.stdout
     stranger = await client.post(
         "/api/v1/sessions", json={"email": agent, "password": ATTACKER_PASSWORD}
     )

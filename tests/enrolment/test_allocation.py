@@ -394,7 +394,7 @@ async def test_staff_allocate_from_the_command_line(campaign: Closed) -> None:
     again = await cma("allocate", str(campaign.id), "--commit")
 
     assert previewed[0] == 0, previewed[2]
-    assert "PREVIEW, nothing written" in previewed[1]
+    assert "PRÉVISUALISATION, rien n'est enregistré" in previewed[1]
     assert "TJ0001" in previewed[1]
     assert "cma allocate" in previewed[1]
     assert committed[0] == 0, committed[2]

@@ -203,7 +203,7 @@ async def get_course(code: CourseCode, _: StaffDep, db: SessionDep) -> StaffCour
     summary="Les candidats d'un cours et sa liste d'attente",
     description="Seats held first, then the waiting list in its order, then the rest "
     "(withdrawn applications aside).",
-    responses=responses(*STAFF_ERRORS),
+    responses=responses(*STAFF_ERRORS, CourseNotFound),
 )
 async def course_applicants(
     code: CourseCode, _: StaffDep, db: SessionDep, response: Response

@@ -9780,6 +9780,24 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `course-not-found`: Cours introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:course-not-found",
+                     *       "title": "Cours introuvable",
+                     *       "status": 404,
+                     *       "detail": "Ce cours n'existe pas ou n'est plus proposé."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `validation`: Données invalides */
             422: {
                 headers: {
