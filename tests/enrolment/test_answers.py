@@ -94,8 +94,9 @@ async def test_answers_are_shown_from_the_response_period_with_their_reason(
     offered = await groups["offered"][0].only(client)
     waiting = await groups["waitlisted"][0].only(client)
     assert offered["status_label"] == "Acceptée, à confirmer"
-    # Seven days from the first day of the response period (tomorrow when it was allocated).
-    assert offered["offer_deadline"] == str(today() + timedelta(days=1 + 7))
+    # Seven days from the first day of the response period: brought forward to today before
+    # the answers went out, the deadline moved with it.
+    assert offered["offer_deadline"] == str(today() + timedelta(days=7))
     assert offered["can_confirm"]
     assert offered["can_decline"]
     assert not offered["can_withdraw"]
@@ -114,10 +115,11 @@ async def test_responses_go_once_per_learner_and_only_in_the_response_period(
     staff = await staff_headers(client, mailbox)
     url = f"/api/v1/admin/campaigns/{campaign.id}/responses"
 
-    first = await client.post(url, headers=staff)
-    second = await client.post(url, headers=staff)
     await campaign.set(response_start=today() + timedelta(days=1))
     early = await client.post(url, headers=staff)
+    await campaign.set(response_start=today())
+    first = await client.post(url, headers=staff)
+    second = await client.post(url, headers=staff)
 
     assert first.json() == {"count": 2}
     assert second.json() == {"count": 0}

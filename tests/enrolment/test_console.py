@@ -10,7 +10,8 @@ from httpx import AsyncClient
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cma.catalogue.models import Course
+from cma.catalogue.demo import school_year_of
+from cma.catalogue.models import Campaign, Course
 from cma.catalogue.service import today
 from tests.enrolment.campaigns import Closed, closed_campaign
 from tests.enrolment.test_answers import allocate, applicants
@@ -27,6 +28,24 @@ async def open_today(sessionmaker: async_sessionmaker[AsyncSession]) -> Closed:
         response_start=day + timedelta(days=8),
     )
     return campaign
+
+
+async def upcoming_campaign(sessionmaker: async_sessionmaker[AsyncSession]) -> Closed:
+    """A campaign whose applications open tomorrow."""
+    day = today()
+    async with sessionmaker() as session, session.begin():
+        campaign = Campaign(
+            name="Cours du second semestre",
+            school_year=school_year_of(day),
+            covers="second_semester",
+            application_start=day + timedelta(days=1),
+            application_end=day + timedelta(days=2),
+            response_start=day + timedelta(days=3),
+            response_end=day + timedelta(days=20),
+        )
+        session.add(campaign)
+        await session.flush()
+        return Closed(id=campaign.id, sessionmaker=sessionmaker)
 
 
 async def overview(client: AsyncClient, staff: dict[str, str], campaign: Closed) -> dict[str, Any]:
@@ -152,12 +171,7 @@ async def test_answers_start_on_the_last_day_of_applications_only_once_they_were
         json={**calendar, "response_start": str(today() - timedelta(days=1))},
         headers=staff,
     )
-    upcoming = await closed_campaign(sessionmaker)
-    await upcoming.set(
-        application_start=today() + timedelta(days=1),
-        application_end=today() + timedelta(days=2),
-        response_start=today() + timedelta(days=3),
-    )
+    upcoming = await upcoming_campaign(sessionmaker)
     not_open = await client.post(f"/api/v1/admin/campaigns/{upcoming.id}/closure", headers=staff)
     missing = await client.post("/api/v1/admin/campaigns/999999/closure", headers=staff)
 
@@ -249,3 +263,46 @@ async def test_the_committed_allocation_exports_as_a_french_spreadsheet_without_
     assert {row[4] for row in rows[1:]} == {'\'=HYPERLINK("x")'}
     assert sorted(row[6] for row in rows[1:]) == ["Acceptée, à confirmer", "Liste d'attente"]
     assert sorted(row[10] for row in rows[1:]) == ["", "1"]
+
+
+async def test_a_campaigns_calendar_keeps_what_learners_were_told(
+    client: AsyncClient,
+    mailbox: Mailbox,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    catalogue: int,
+) -> None:
+    opened = await open_today(sessionmaker)
+    campaign = await closed_campaign(sessionmaker)
+    await campaign.course("CO0005", seats=1)
+    people = await applicants(client, mailbox, campaign, "CO0005", 2)
+    staff = await staff_headers(client, mailbox)
+
+    async def edit(target: Closed, **change: str) -> tuple[int, dict[str, str]]:
+        calendar = _calendar(await overview(client, staff, target))
+        response = await client.put(
+            f"/api/v1/admin/campaigns/{target.id}", json={**calendar, **change}, headers=staff
+        )
+        return response.status_code, field_errors(response) if response.status_code == 422 else {}
+
+    postponed = await edit(opened, application_start=str(today() + timedelta(days=1)))
+    await allocate(campaign)
+    earlier = await edit(campaign, application_start=str(today() - timedelta(days=20)))
+    forward = await edit(campaign, response_start=str(today()))
+    await client.post(f"/api/v1/admin/campaigns/{campaign.id}/responses", headers=staff)
+    later = await edit(campaign, response_start=str(today() + timedelta(days=1)))
+    shorter = await edit(campaign, response_end=str(today() + timedelta(days=3)))
+    longer = await edit(campaign, response_end=str(today() + timedelta(days=25)))
+    offered = [a for p in people for a in await p.applications(client) if a["offer_deadline"]]
+
+    assert postponed[0] == 422
+    assert "leur premier jour ne peut plus être repoussé" in postponed[1]["application_start"]
+    assert earlier[0] == 422
+    assert "L'affectation de cette campagne est enregistrée" in earlier[1]["application_start"]
+    assert forward[0] == 200
+    assert later[0] == 422
+    assert "Les réponses ont été envoyées" in later[1]["response_start"]
+    assert shorter[0] == 422
+    assert "ne peut être raccourcie" in shorter[1]["response_end"]
+    assert longer[0] == 200
+    # The offers keep the deadline the answers' mail gave.
+    assert [a["offer_deadline"] for a in offered] == [str(today() + timedelta(days=7))]

@@ -53,3 +53,17 @@ def test_a_secret_parameter_is_masked_however_its_name_is_written() -> None:
     assert mask_secrets("/a?q=token&ticket=s3cret") == "/a?q=token&ticket=[masqué]"
     assert mask_secrets("/c?suite=%2Fx%3Ftoken%3Ds3cret") == "/c?suite=[masqué]"
     assert mask_secrets("/mot-de-passe/nouveau") == "/mot-de-passe/nouveau"
+
+
+def test_whom_staff_look_for_stays_out_of_the_access_log() -> None:
+    from cma.core.logs import mask_secrets
+
+    assert (
+        mask_secrets("/api/v1/admin/learners?q=camille%40yopmail.com")
+        == "/api/v1/admin/learners?q=[masqué]"
+    )
+    assert (
+        mask_secrets("/api/v1/admin/link-audit?legacy_account_id=4242&limit=200")
+        == "/api/v1/admin/link-audit?legacy_account_id=[masqué]&limit=[masqué]"
+    )
+    assert mask_secrets("/api/v1/courses?q=anglais") == "/api/v1/courses?q=anglais"

@@ -411,10 +411,50 @@ async def save_campaign(
         raise InvalidInput(errors=[_CLOSED_END_ERROR])
     if data.application_end == data.response_start and not closed:
         raise InvalidInput(errors=[_CALENDAR_ERROR])
-    for field, value in data.model_dump().items():
-        setattr(campaign, field, value)
-    await session.flush()
+    values = data.model_dump()
+    changed = [name for name, value in values.items() if getattr(campaign, name, None) != value]
+    try:
+        async with session.begin_nested():
+            for name, value in values.items():
+                setattr(campaign, name, value)
+            await session.flush()
+    except IntegrityError as error:
+        kept = _CALENDAR_KEPT.get(_refused_by(error) or "")
+        if kept is None:
+            raise
+        message, fields = kept
+        field = next((name for name in fields if name in changed), fields[0])
+        raise InvalidInput(
+            message, errors=[FieldError(field=field, message=message, code="kept")]
+        ) from None
     return _campaign(campaign, today())
+
+
+# What the database keeps of a campaign once learners were told (its calendar trigger): the
+# message, and the fields it may be about.
+_CALENDAR_KEPT = {
+    "campaign_begun": (
+        "Les inscriptions ont commencé : leur premier jour ne peut plus être repoussé.",
+        ("application_start",),
+    ),
+    "campaign_allocated": (
+        "L'affectation de cette campagne est enregistrée : ses inscriptions, ce qu'elle ouvre "
+        "et les règles du panier ne changent plus.",
+        (
+            "application_start",
+            "application_end",
+            "covers",
+            "school_year",
+            "max_courses",
+            "max_accepted",
+        ),
+    ),
+    "campaign_answered": (
+        "Les réponses ont été envoyées : le début de la période de réponses et le délai de "
+        "confirmation ne changent plus, et la période ne peut être raccourcie.",
+        ("response_start", "confirm_days", "response_end"),
+    ),
+}
 
 
 _CALENDAR_ERROR = FieldError(
@@ -423,8 +463,6 @@ _CALENDAR_ERROR = FieldError(
     "seulement si les inscriptions ont été closes par anticipation).",
     code="calendar",
 )
-
-
 _CLOSED_END_ERROR = FieldError(
     field="application_end",
     message="Les inscriptions ont été closes par anticipation : leur date de fin ne change plus.",

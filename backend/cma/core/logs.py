@@ -1,8 +1,10 @@
-"""Access logs that hold no token.
+"""Access logs that hold no token, and no person staff looked for.
 
 Mailed links carry their token in the URL's fragment, which never reaches the server. A link
 mailed before that, or a client that puts a token in a query string anyway, would still write
 it into the access log of every server and proxy on the way: here, at least, it is masked.
+What staff search learners by (a name, an address, an old account's number) is personal data:
+the whole query of those routes is masked.
 """
 
 import logging
@@ -13,6 +15,8 @@ from urllib.parse import unquote_plus
 _SECRET_NAME = re.compile(r"^(?:[a-z_]*token|ticket|code|password|secret)$", re.IGNORECASE)
 _PAIRS = re.compile(r"[&;]")
 MASK = "[masqué]"
+# Routes whose every query value names or finds a person.
+PERSONAL_QUERIES = ("/api/v1/admin/learners", "/api/v1/admin/link-audit")
 
 
 _NESTED_SECRET = re.compile(r"(?:token|ticket|code|password|secret)=", re.IGNORECASE)
@@ -35,7 +39,11 @@ def mask_secrets(target: str) -> str:
     if not sep or "=" not in query:
         return target
     separators = _PAIRS.findall(query)
-    pairs = [_masked(pair) for pair in _PAIRS.split(query)]
+    personal = unquote_plus(path).rstrip("/").startswith(PERSONAL_QUERIES)
+    pairs = [
+        f"{pair.partition('=')[0]}={MASK}" if personal and "=" in pair else _masked(pair)
+        for pair in _PAIRS.split(query)
+    ]
     rebuilt = pairs[0] + "".join(s + p for s, p in zip(separators, pairs[1:], strict=True))
     return path + sep + rebuilt
 
