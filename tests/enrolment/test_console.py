@@ -196,7 +196,7 @@ async def test_the_staff_catalogue_shows_demand_and_a_cancellation_is_previewed_
     await allocate(campaign, seed=7)
 
     listed = await client.get(
-        "/api/v1/admin/courses", params={"campaign_id": campaign.id, "q": "co0002"}, headers=staff
+        "/api/v1/admin/courses", params={"campaign_id": campaign.id, "q": "co00"}, headers=staff
     )
     texts_before = [await mailbox.sms_to(p.mobile) for p in people]
     preview = await client.get("/api/v1/admin/courses/CO0002/cancellation", headers=staff)
@@ -249,8 +249,12 @@ async def test_the_committed_allocation_exports_as_a_french_spreadsheet_without_
     )
     await allocate(campaign)
     exported = await client.get(url, headers=staff)
+    decided = await client.post(
+        f"/api/v1/admin/campaigns/{campaign.id}/allocation/preview", json={}, headers=staff
+    )
 
     assert before.status_code == 409
+    assert decided.status_code == 409
     [line] = preview.json()["courses"]
     assert line["title"] == '=HYPERLINK("x")'
     assert {t["tier_label"] for t in line["by_tier"]} == {"Sans priorité particulière"}

@@ -1,6 +1,6 @@
 """Bodies of the catalogue API (public reads and staff writes)."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -12,7 +12,6 @@ from pydantic import (
     StrictBool,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from cma.catalogue.models import Covers, Level, Period
@@ -201,11 +200,13 @@ class CourseIn(Input):
     needs_motivation: StrictBool = False
     needs_priority_situation: StrictBool = False
 
-    @model_validator(mode="after")
-    def _end_after_start(self) -> "CourseIn":
-        if self.end_time <= self.start_time:
+    @field_validator("end_time")
+    @classmethod
+    def _end_after_start(cls, value: time, info: ValidationInfo) -> time:
+        start = info.data.get("start_time")
+        if start is not None and value <= start:
             raise ValueError("L'heure de fin doit être après l'heure de début.")
-        return self
+        return value
 
 
 class NewCourse(CourseIn):
@@ -274,26 +275,43 @@ class CampaignIn(Input):
             )
         return value
 
-    @model_validator(mode="after")
-    def _calendar(self) -> "CampaignIn":
-        # The answers may start on the last day of applications only once staff closed them
-        # early: the service checks that case, which needs the campaign's state.
-        if not (
-            self.application_start
-            <= self.application_end
-            <= self.response_start
-            <= self.response_end
-        ):
-            raise ValueError(
-                "Le calendrier doit se suivre : début et fin des inscriptions, puis début et fin "
-                "de l'envoi des réponses."
-            )
-        if self.max_accepted > self.max_courses:
+    # Each date after the one before it, the error on the later one; the answers may start on
+    # the last day of applications only once staff closed them early, which the service
+    # checks (it needs the campaign's state).
+    @field_validator("application_end")
+    @classmethod
+    def _ends_after_it_starts(cls, value: date, info: ValidationInfo) -> date:
+        start = info.data.get("application_start")
+        if start is not None and value < start:
+            raise ValueError("La fin des inscriptions ne peut précéder leur début.")
+        return value
+
+    @field_validator("response_start")
+    @classmethod
+    def _answers_after_applications(cls, value: date, info: ValidationInfo) -> date:
+        end = info.data.get("application_end")
+        if end is not None and value < end:
+            raise ValueError("L'envoi des réponses commence après la fin des inscriptions.")
+        return value
+
+    @field_validator("response_end")
+    @classmethod
+    def _answers_end_after_they_start(cls, value: date, info: ValidationInfo) -> date:
+        start = info.data.get("response_start")
+        if start is not None and value < start:
+            raise ValueError("La fin de l'envoi des réponses ne peut précéder son début.")
+        return value
+
+    @field_validator("max_accepted")
+    @classmethod
+    def _cap_within_the_basket(cls, value: int, info: ValidationInfo) -> int:
+        basket = info.data.get("max_courses")
+        if basket is not None and value > basket:
             raise ValueError(
                 "Le nombre de cours attribués par personne ne peut dépasser le nombre de cours "
                 "du panier."
             )
-        return self
+        return value
 
 
 class PageIn(Input):

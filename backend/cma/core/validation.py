@@ -145,6 +145,8 @@ def clean_text(value: str) -> str:
     value = unicodedata.normalize("NFC", value).strip()
     if _CONTROL.search(value):
         raise ValueError("Ce champ contient des caractères non autorisés.")
+    if not value:  # spaces only: as empty as nothing
+        raise ValueError("Ce champ est obligatoire.")
     return value
 
 

@@ -1,6 +1,7 @@
 """What staff see of a campaign: its phase, its numbers, its next step, its timeline; and the
 catalogue's courses with their demand."""
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -66,7 +67,10 @@ SELECT c.id,
        (SELECT count(DISTINCT a.learner_id) FROM applications a
          WHERE a.campaign_id = c.id AND a.status <> 'withdrawn') AS learners,
        (SELECT count(DISTINCT b.learner_id) FROM basket_items b
-         WHERE b.campaign_id = c.id) AS baskets,
+         WHERE b.campaign_id = c.id
+           AND NOT EXISTS (SELECT 1 FROM applications a
+                            WHERE a.campaign_id = c.id AND a.learner_id = b.learner_id
+                              AND a.status <> 'withdrawn')) AS baskets,
        r.created_at AS allocated_at,
        (SELECT min(m.created_at) FROM response_mails m WHERE m.allocation_run_id = r.id)
          AS answered_at
@@ -238,7 +242,12 @@ async def courses(
     if q and terms is None:
         return {"items": [], "total": 0, "page": page, "page_size": page_size, "pages": 0}
     if terms is not None:
-        where.append("k.search @@ to_tsquery('french', :terms)")
+        # A code typed whole or in part ("LE00") finds its course as well as the words do.
+        if q and re.fullmatch(r"[A-Za-z]{2,4}[0-9]{0,5}", q):
+            where.append("(k.search @@ to_tsquery('french', :terms) OR k.code LIKE :code)")
+            params["code"] = q.upper() + "%"
+        else:
+            where.append("k.search @@ to_tsquery('french', :terms)")
         params["terms"] = terms
         order = "ts_rank_cd(k.search, to_tsquery('french', :terms)) DESC, k.code"
     statement = _COURSES.format(where="".join(f" AND {w}" for w in where), order=order)

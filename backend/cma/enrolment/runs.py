@@ -148,6 +148,8 @@ async def preview_decisions(
 ) -> tuple[dict[str, Any], list[Decision]]:
     """The preview's report, and each of its decisions."""
     campaign = await _campaign(session, campaign_id, lock=False)
+    if await committed(session, campaign.id) is not None:
+        raise AlreadyAllocated()  # its applications are decided: nothing left to preview
     chosen = new_seed() if seed is None else seed
     decisions, seats, titles = await _decide(session, campaign, chosen)
     return {**_report(campaign, chosen, decisions, seats, titles), "committed": False}, decisions

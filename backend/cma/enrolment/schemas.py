@@ -272,7 +272,7 @@ class CampaignOverview(BaseModel):
     seats: int
     applications: int = Field(description="Applications, withdrawn ones aside")
     learners: int = Field(description="Learners with at least one application")
-    baskets: int = Field(description="Learners with a basket not yet submitted")
+    baskets: int = Field(description="Learners with a basket and no application yet")
     timeline: list[TimelineStep]
 
 

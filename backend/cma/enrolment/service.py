@@ -417,11 +417,22 @@ _APPLICATIONS = (
 
 
 def explain(
-    app: Application, campaign: Campaign, day: date, position: int | None
+    app: Application,
+    campaign: Campaign,
+    day: date,
+    position: int | None,
+    *,
+    for_staff: bool = False,
 ) -> dict[str, Any]:
-    """The application's state for its learner, with what explains the allocation's answer."""
+    """The application's state for its learner (or for staff, who see the allocation's answer
+    before it is announced), with what explains it."""
     status = ApplicationStatus(app.status)
-    if app.allocation_run_id is not None and not revealed(campaign, day):
+    if (
+        not for_staff
+        and app.allocation_run_id is not None
+        and status != ApplicationStatus.CANCELLED  # told by mail and SMS at once
+        and not revealed(campaign, day)
+    ):
         status = ApplicationStatus.SUBMITTED  # decided, not announced yet
     shown = status != ApplicationStatus.SUBMITTED and app.reason is not None
     return {
@@ -443,7 +454,9 @@ def explain(
     }
 
 
-async def applications(session: AsyncSession, learner_id: uuid.UUID) -> list[dict[str, Any]]:
+async def applications(
+    session: AsyncSession, learner_id: uuid.UUID, *, for_staff: bool = False
+) -> list[dict[str, Any]]:
     rows = await session.execute(_APPLICATIONS, {"learner_id": learner_id})
     day = today()
     return [
@@ -457,7 +470,7 @@ async def applications(session: AsyncSession, learner_id: uuid.UUID) -> list[dic
             "withdrawn_at": app.withdrawn_at,
             "course": brief(course),
             **{f: getattr(app, f) for f in ANSWER_FIELDS},
-            **explain(app, campaign, day, position),
+            **explain(app, campaign, day, position, for_staff=for_staff),
         }
         for app, course, campaign, position in rows
     ]

@@ -55,3 +55,10 @@ class InvalidLegacyResetToken(ProblemError):
         "Ce lien n'est pas valide ou a expiré. Vous pouvez demander un nouveau lien avec "
         "« Mot de passe oublié ? »."
     )
+
+
+class LearnerRecordNotFound(ProblemError):
+    status = 404
+    code = "learner-record-not-found"
+    title = "Apprenant introuvable"
+    detail = "Aucune fiche CMA ne porte cet identifiant."

@@ -67,6 +67,11 @@ def subject_of(message: OutboxMessage) -> str:
     return TEMPLATES.get(message.template, "") if message.channel == Channel.MAIL else "SMS"
 
 
+def title_of(message: OutboxMessage) -> str:
+    """What a message was about, a mail's or an SMS's: its template's subject."""
+    return TEMPLATES.get(message.template, "")
+
+
 def text_of(message: OutboxMessage) -> str:
     """What a message said, as the person read it, its personal link withheld."""
     return render_for_export(message.template, message.channel == Channel.SMS, message.context)

@@ -20,7 +20,7 @@ from cma.core.problems import (
 )
 from cma.core.settings import get_settings
 from cma.learners import service as learners
-from cma.learners.exceptions import LearnerNotFound
+from cma.learners.exceptions import LearnerRecordNotFound
 from cma.personal import service, staff
 from cma.personal.schemas import LearnerHit, LearnerView, PersonalData
 
@@ -97,7 +97,7 @@ async def search_learners(
     _: StaffDep,
     db: SessionDep,
     response: Response,
-    q: Annotated[str, Query(min_length=1, max_length=100)],
+    q: Annotated[str, Query(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")],
 ) -> list[LearnerHit]:
     response.headers.update(NO_STORE)
     return [LearnerHit.model_validate(hit) for hit in await staff.search(db, q)]
@@ -107,7 +107,7 @@ async def search_learners(
     "/learners/{learner_id}",
     summary="Apprenants : la fiche, l'appairage, les candidatures et les messages d'une personne",
     description="Read-only; each read is written to the trail of staff reads.",
-    responses=responses(*STAFF_ERRORS, LearnerNotFound),
+    responses=responses(*STAFF_ERRORS, LearnerRecordNotFound),
 )
 async def read_learner(
     learner_id: uuid.UUID, who: StaffDep, db: SessionDep, response: Response

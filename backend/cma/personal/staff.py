@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cma.accounts.models import Account
 from cma.enrolment import service as enrolment
 from cma.learners import service as learners
-from cma.learners.exceptions import LearnerNotFound
+from cma.learners.exceptions import LearnerRecordNotFound
 from cma.learners.models import Learner
 from cma.notifications import service as notifications
 from cma.notifications.models import Channel, OutboxStatus
@@ -67,7 +67,7 @@ async def read(session: AsyncSession, learner_id: uuid.UUID, staff: uuid.UUID) -
     the same transaction (no read without its trace)."""
     learner = await session.get(Learner, learner_id)
     if learner is None:
-        raise LearnerNotFound()
+        raise LearnerRecordNotFound()
     account = await session.get(Account, learner.account_id)
     assert account is not None
     session.add(StaffRead(staff_account_id=staff, learner_id=learner.id))
@@ -87,11 +87,11 @@ async def read(session: AsyncSession, learner_id: uuid.UUID, staff: uuid.UUID) -
             for h in await learners.history(session, account)
         ],
         "pairing_trail": await learners.pairing_trail(session, account.id),
-        "applications": await enrolment.applications(session, learner.id),
+        "applications": await enrolment.applications(session, learner.id, for_staff=True),
         "messages": [
             {
                 "channel_label": CHANNEL_LABELS[Channel(m.channel)],
-                "subject": notifications.subject_of(m),
+                "subject": notifications.title_of(m),
                 "created_at": m.created_at,
                 "status_label": MESSAGE_STATUS_LABELS[OutboxStatus(m.status)],
                 "sent_at": m.sent_at,

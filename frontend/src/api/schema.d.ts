@@ -1702,7 +1702,7 @@ export interface components {
             learners: number;
             /**
              * Baskets
-             * @description Learners with a basket not yet submitted
+             * @description Learners with a basket and no application yet
              */
             baskets: number;
             /** Timeline */
@@ -1910,7 +1910,7 @@ export interface components {
             learners: number;
             /**
              * Baskets
-             * @description Learners with a basket not yet submitted
+             * @description Learners with a basket and no application yet
              */
             baskets: number;
             /** Timeline */
@@ -10045,7 +10045,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `learner-not-found`: Fiche introuvable */
+            /** @description `learner-record-not-found`: Apprenant introuvable */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10053,10 +10053,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:cma:problem:learner-not-found",
-                     *       "title": "Fiche introuvable",
+                     *       "type": "urn:cma:problem:learner-record-not-found",
+                     *       "title": "Apprenant introuvable",
                      *       "status": 404,
-                     *       "detail": "Votre compte parisien n'est pas encore rattaché à une fiche des Cours Municipaux d'Adultes : complétez votre fiche ou rattachez votre ancien compte CMA."
+                     *       "detail": "Aucune fiche CMA ne porte cet identifiant."
                      *     }
                      */
                     "application/problem+json": unknown;
