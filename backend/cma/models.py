@@ -13,6 +13,7 @@ from cma.catalogue.models import Campaign, CatalogueVersion, Course, Domain, Pag
 from cma.core.database import Base
 from cma.core.jobs import Job
 from cma.core.ratelimit import RateLimitCounter
+from cma.core.staff_reads import StaffRead
 from cma.enrolment.models import AllocationRun, Application, BasketItem, ResponseMail
 from cma.learners.models import (
     Learner,
@@ -23,7 +24,6 @@ from cma.learners.models import (
     TrainingHistory,
 )
 from cma.notifications.models import OutboxMessage
-from cma.personal.models import StaffRead
 
 __all__ = [
     "Account",

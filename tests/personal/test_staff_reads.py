@@ -7,9 +7,9 @@ from pathlib import Path
 from httpx import AsyncClient
 from sqlalchemy import func, select
 
+from cma.core.staff_reads import StaffRead
 from cma.learners.legacy_import import Report
 from cma.learners.models import LegacyAccount
-from cma.personal.models import StaffRead
 from tests.learners.conftest import credentials
 from tests.learners.test_fiche import FICHE, learner_headers
 from tests.learners.test_pairing import legacy_login
@@ -105,3 +105,8 @@ async def test_a_record_read_by_staff_is_kept_in_the_trail_and_in_the_learners_e
     assert latest["name"] == "Zoé Lefèvre-Ñúñez"
     assert latest["email"] == "zoe@yopmail.com"
     assert latest["outcome_label"] == "Comptes rattachés"
+
+    async with mailbox.sessionmaker() as session:
+        subjects = set(await session.scalars(select(StaffRead.subject)))
+    # Lists are kept too, naming what was read and nobody in it.
+    assert {"fiche", "journal des appairages", "recherche d'apprenants, 1 résultat"} <= subjects

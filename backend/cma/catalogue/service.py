@@ -399,8 +399,7 @@ async def save_campaign(
     session: AsyncSession, data: CampaignIn, campaign_id: int | None = None
 ) -> dict[str, Any]:
     if campaign_id is None:
-        campaign = Campaign()
-        session.add(campaign)
+        campaign = Campaign()  # added once filled in, below
     else:
         found = await session.get(Campaign, campaign_id)
         if found is None:
@@ -417,6 +416,7 @@ async def save_campaign(
         async with session.begin_nested():
             for name, value in values.items():
                 setattr(campaign, name, value)
+            session.add(campaign)
             await session.flush()
     except IntegrityError as error:
         kept = _CALENDAR_KEPT.get(_refused_by(error) or "")

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from cma.accounts.dependencies import StaffDep
 from cma.catalogue.exceptions import CampaignNotFound, CourseNotFound
+from cma.core import staff_reads
 from cma.core.database import SessionDep
 from cma.core.params import SLUG_QUERY, CourseCode, OptionalRowId, RowId
 from cma.core.problems import CsrfRefused, Forbidden, InvalidInput, NotAuthenticated, responses
@@ -46,9 +47,12 @@ STAFF_ERRORS = (NotAuthenticated, CsrfRefused, Forbidden, InvalidInput)
     ),
 )
 async def preview(
-    campaign_id: RowId, body: AllocationIn, _: StaffDep, db: SessionDep
+    campaign_id: RowId, body: AllocationIn, staff: StaffDep, db: SessionDep
 ) -> AllocationReport:
     report, decisions = await runs.preview_decisions(db, campaign_id, body.seed)
+    staff_reads.record(
+        db, staff.account.id, f"affectation de la campagne {campaign_id} (prévisualisation)"
+    )
     return AllocationReport.model_validate(
         {**report, "lines": await outcomes.previewed(db, decisions)}
     )
@@ -81,10 +85,11 @@ async def commit(
     summary="L'affectation enregistrée",
     responses=responses(*STAFF_ERRORS, NotAllocated),
 )
-async def committed(campaign_id: RowId, _: StaffDep, db: SessionDep) -> AllocationReport:
+async def committed(campaign_id: RowId, staff: StaffDep, db: SessionDep) -> AllocationReport:
     run = await runs.committed(db, campaign_id)
     if run is None:
         raise NotAllocated()
+    staff_reads.record(db, staff.account.id, f"affectation de la campagne {campaign_id}")
     return AllocationReport.model_validate(
         {
             **run.report,
@@ -206,13 +211,12 @@ async def get_course(code: CourseCode, _: StaffDep, db: SessionDep) -> StaffCour
     responses=responses(*STAFF_ERRORS, CourseNotFound),
 )
 async def course_applicants(
-    code: CourseCode, _: StaffDep, db: SessionDep, response: Response
+    code: CourseCode, staff: StaffDep, db: SessionDep, response: Response
 ) -> list[CourseApplicant]:
     response.headers["Cache-Control"] = "no-store"
-    return [
-        CourseApplicant.model_validate(a)
-        for a in await outcomes.course_applicants(db, code.upper())
-    ]
+    found = await outcomes.course_applicants(db, code.upper())
+    staff_reads.record(db, staff.account.id, f"candidats du cours {code.upper()}")
+    return [CourseApplicant.model_validate(a) for a in found]
 
 
 @admin.get(
@@ -223,9 +227,13 @@ async def course_applicants(
     responses=responses(*STAFF_ERRORS, CourseNotFound, CourseAlreadyCancelled),
 )
 async def preview_cancellation(
-    code: CourseCode, _: StaffDep, db: SessionDep
+    code: CourseCode, staff: StaffDep, db: SessionDep
 ) -> CancellationPreview:
-    return CancellationPreview.model_validate(await cancellation.preview(db, code.upper()))
+    found = await cancellation.preview(db, code.upper())
+    staff_reads.record(
+        db, staff.account.id, f"annulation du cours {code.upper()} (prévisualisation)"
+    )
+    return CancellationPreview.model_validate(found)
 
 
 @admin.get(
@@ -238,9 +246,11 @@ async def preview_cancellation(
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}, **responses(*STAFF_ERRORS, NotAllocated)},
 )
-async def export_outcomes(campaign_id: RowId, _: StaffDep, db: SessionDep) -> Response:
+async def export_outcomes(campaign_id: RowId, staff: StaffDep, db: SessionDep) -> Response:
+    spreadsheet = await outcomes.as_csv(db, campaign_id)
+    staff_reads.record(db, staff.account.id, f"affectation de la campagne {campaign_id} (tableur)")
     return Response(
-        await outcomes.as_csv(db, campaign_id),
+        spreadsheet,
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="affectation-campagne-{campaign_id}.csv"',

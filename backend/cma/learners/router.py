@@ -10,6 +10,7 @@ from cma.accounts.dependencies import AuthDep, SessionmakerDep, StaffDep, Thrott
 from cma.accounts.dependencies import RulesDep as AccountRulesDep
 from cma.accounts.schemas import Done, EmailBody, MailSent, PasswordResetConfirm
 from cma.accounts.service import CaptchaRequired, GuessRules
+from cma.core import staff_reads
 from cma.core.client import ClientDep
 from cma.core.countries import french_names
 from cma.core.database import SessionDep
@@ -221,12 +222,11 @@ class AuditRow(BaseModel):
     responses=responses(NotAuthenticated, Forbidden, InvalidInput),
 )
 async def link_audit(
-    _: StaffDep,
+    staff: StaffDep,
     db: SessionDep,
     legacy_account_id: OptionalRowId = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AuditRow]:
-    return [
-        AuditRow.model_validate(row)
-        for row in await service.audit_trail(db, legacy_account_id, limit)
-    ]
+    rows = await service.audit_trail(db, legacy_account_id, limit)
+    staff_reads.record(db, staff.account.id, "journal des appairages")
+    return [AuditRow.model_validate(row) for row in rows]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from cma.accounts.dependencies import AuthDep, RulesDep, StaffDep, ThrottleDep, session_ended
 from cma.accounts.exceptions import WrongPassword
 from cma.accounts.schemas import AccountOut, MeOut, PasswordBody
+from cma.core import staff_reads
 from cma.core.database import SessionDep
 from cma.core.problems import (
     Busy,
@@ -94,13 +95,20 @@ STAFF_ERRORS = (NotAuthenticated, CsrfRefused, Forbidden, InvalidInput)
     responses=responses(*STAFF_ERRORS),
 )
 async def search_learners(
-    _: StaffDep,
+    who: StaffDep,
     db: SessionDep,
     response: Response,
     q: Annotated[str, Query(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")],
 ) -> list[LearnerHit]:
     response.headers.update(NO_STORE)
-    return [LearnerHit.model_validate(hit) for hit in await staff.search(db, q)]
+    hits = await staff.search(db, q)
+    # What was looked for names someone: the trail keeps that a search was made, not its words.
+    staff_reads.record(
+        db,
+        who.account.id,
+        f"recherche d'apprenants, {len(hits)} résultat{'s' if len(hits) > 1 else ''}",
+    )
+    return [LearnerHit.model_validate(hit) for hit in hits]
 
 
 @admin.get(

@@ -6,10 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cma.accounts import service as accounts
 from cma.accounts.models import Account, LoginSession
+from cma.core import staff_reads
 from cma.core.ratelimit import Throttle
 from cma.enrolment import personal_data as enrolment
 from cma.learners import service as learners
-from cma.personal import staff
 from cma.personal.schemas import PersonalData
 
 
@@ -25,7 +25,7 @@ async def export(session: AsyncSession, account: Account) -> PersonalData:
                 if learner
                 else {"basket": [], "applications": [], "answers_mailed": []}
             ),
-            "read_by_staff": await staff.reads_of(session, learner.id) if learner else [],
+            "read_by_staff": await staff_reads.reads_of(session, learner.id) if learner else [],
         }
     )
 

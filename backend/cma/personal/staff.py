@@ -3,20 +3,19 @@ record opened is written to the trail (`staff_reads`), since it is personal data
 
 import re
 import uuid
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cma.accounts.models import Account
+from cma.core import staff_reads
 from cma.enrolment import service as enrolment
 from cma.learners import service as learners
 from cma.learners.exceptions import LearnerRecordNotFound
 from cma.learners.models import Learner
 from cma.notifications import service as notifications
 from cma.notifications.models import Channel, OutboxStatus
-from cma.personal.models import StaffRead
 
 MESSAGE_STATUS_LABELS = {
     OutboxStatus.PENDING: "En attente d'envoi",
@@ -70,7 +69,7 @@ async def read(session: AsyncSession, learner_id: uuid.UUID, staff: uuid.UUID) -
         raise LearnerRecordNotFound()
     account = await session.get(Account, learner.account_id)
     assert account is not None
-    session.add(StaffRead(staff_account_id=staff, learner_id=learner.id))
+    staff_reads.record(session, staff, "fiche", learner.id)
     messages = await notifications.list_for_account(session, account.id)
     return {
         "id": learner.id,
@@ -99,11 +98,3 @@ async def read(session: AsyncSession, learner_id: uuid.UUID, staff: uuid.UUID) -
             for m in reversed(messages)
         ],
     }
-
-
-async def reads_of(session: AsyncSession, learner_id: uuid.UUID) -> list[datetime]:
-    """When staff read the learner's record (for the learner's own export)."""
-    rows = await session.scalars(
-        select(StaffRead.at).where(StaffRead.learner_id == learner_id).order_by(StaffRead.at)
-    )
-    return list(rows)

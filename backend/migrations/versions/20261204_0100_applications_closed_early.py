@@ -80,6 +80,7 @@ def upgrade() -> None:
                 "learners.id", name=op.f("fk_staff_reads_learner_id_learners"), ondelete="SET NULL"
             ),
         ),
+        sa.Column("subject", sa.String(200), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_reads")),
     )
     for column in ("at", "staff_account_id", "learner_id"):
