@@ -153,7 +153,7 @@ async def test_staff_run_a_whole_campaign_from_the_console(
     await expect(page.get_by_role("heading", level=1)).to_contain_text(NAME)
     await page.get_by_role("link", name="Envoyer les réponses").click()
     await expect(
-        page.get_by_text("4 apprenants n'ont pas encore reçu leurs réponses.")
+        page.get_by_text("Apprenants qui n'ont pas encore reçu leurs réponses : 4.")
     ).to_be_visible()
     await page.get_by_role("button", name="Envoyer les réponses").click()
     await page.get_by_role("button", name="Oui, envoyer les réponses").click()
@@ -182,7 +182,7 @@ async def test_staff_run_a_whole_campaign_from_the_console(
         )
     await page.get_by_role("button", name="Clore les offres dont le délai est passé").click()
     await expect(page.get_by_role("status")).to_contain_text(
-        "1 places non confirmées à temps ont été proposées"
+        "Places non confirmées à temps, proposées aux personnes suivantes des listes d'attente : 1."
     )
 
     # A course cancelled: who is told and what they read, before anything is sent.
@@ -191,14 +191,14 @@ async def test_staff_run_a_whole_campaign_from_the_console(
     await expect(applicants).to_contain_text("gael.cma@yopmail.com), choix 1 : Acceptée")
     cancelling = page.get_by_role("region", name="Annuler le cours")
     await cancelling.get_by_role("button", name="Voir qui sera prévenu").click()
-    await expect(cancelling).to_contain_text("1 apprenants seront prévenus.")
+    await expect(cancelling).to_contain_text("Apprenants qui seront prévenus : 1.")
     await expect(cancelling).to_contain_text("gael.cma@yopmail.com — SMS au 06 12 34 56 78")
     await expect(cancelling).to_contain_text("Le mail : Annulation d'un cours")
     await expect(cancelling.locator("pre").last).to_contain_text("est annulé")
     await check_screen(page, "agents annuler un cours")
     await cancelling.get_by_role("button", name="Oui, annuler le cours et prévenir").click()
     await expect(page.get_by_role("status").last).to_contain_text(
-        "Le cours est annulé. 1 apprenants"
+        "Le cours est annulé. Apprenants prévenus"
     )
     mail = await mailbox.last_to("gael.cma@yopmail.com")
     assert mail.subject == "Annulation d'un cours des Cours Municipaux d'Adultes"

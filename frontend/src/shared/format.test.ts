@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   applicationPeriod,
   count,
+  counted,
   fullDate,
   hour,
   moment,
@@ -57,5 +58,11 @@ describe("French wording", () => {
   it("writes an instant in Paris time", () => {
     expect(moment("2026-12-12T17:30:00Z")).toBe("samedi 12 décembre 2026 à 18 h 30");
     expect(moment("2027-07-01T07:00:00+00:00")).toBe("jeudi 1er juillet 2027 à 9 h");
+  });
+
+  it("agrees a noun with its number, 0 and 1 in the singular", () => {
+    expect(counted(0, "candidature")).toBe("0 candidature");
+    expect(counted(1, "candidature")).toBe("1 candidature");
+    expect(counted(2, "non retenue", "non retenues")).toBe("2 non retenues");
   });
 });

@@ -92,3 +92,9 @@ export function moment(iso: string): string {
   const minutes = parts.minute === "00" ? "" : ` ${parts.minute}`;
   return `${ordinal(`${parts.weekday} ${parts.day} ${parts.month} ${parts.year}`)} à ${Number(parts.hour)} h${minutes}`;
 }
+
+/** A number and its noun as French agrees them (0 and 1 take the singular): "1 candidature",
+ *  "12 candidatures", "2 places non retenues". */
+export function counted(value: number, singular: string, plural = `${singular}s`): string {
+  return `${count(value)} ${value > 1 ? plural : singular}`;
+}
