@@ -281,7 +281,7 @@ async def test_a_campaigns_calendar_keeps_what_learners_were_told(
     people = await applicants(client, mailbox, campaign, "CO0005", 2)
     staff = await staff_headers(client, mailbox)
 
-    async def edit(target: Closed, **change: str) -> tuple[int, dict[str, str]]:
+    async def edit(target: Closed, **change: object) -> tuple[int, dict[str, str]]:
         calendar = _calendar(await overview(client, staff, target))
         response = await client.put(
             f"/api/v1/admin/campaigns/{target.id}", json={**calendar, **change}, headers=staff
@@ -289,6 +289,8 @@ async def test_a_campaigns_calendar_keeps_what_learners_were_told(
         return response.status_code, field_errors(response) if response.status_code == 422 else {}
 
     postponed = await edit(opened, application_start=str(today() + timedelta(days=1)))
+    smaller = await edit(opened, max_courses=2, max_accepted=1)
+    larger = await edit(opened, max_courses=5)
     await allocate(campaign)
     earlier = await edit(campaign, application_start=str(today() - timedelta(days=20)))
     forward = await edit(campaign, response_start=str(today()))
@@ -300,6 +302,9 @@ async def test_a_campaigns_calendar_keeps_what_learners_were_told(
 
     assert postponed[0] == 422
     assert "leur premier jour ne peut plus être repoussé" in postponed[1]["application_start"]
+    assert smaller[0] == 422
+    assert "ne peut que croître" in smaller[1]["max_courses"]
+    assert larger[0] == 200
     assert earlier[0] == 422
     assert "L'affectation de cette campagne est enregistrée" in earlier[1]["application_start"]
     assert forward[0] == 200

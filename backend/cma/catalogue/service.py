@@ -434,8 +434,9 @@ async def save_campaign(
 # message, and the fields it may be about.
 _CALENDAR_KEPT = {
     "campaign_begun": (
-        "Les inscriptions ont commencé : leur premier jour ne peut plus être repoussé.",
-        ("application_start",),
+        "Les inscriptions ont commencé : leur premier jour ne peut plus être repoussé, ce que "
+        "la campagne ouvre ne change plus et le nombre de cours par panier ne peut que croître.",
+        ("application_start", "covers", "max_courses"),
     ),
     "campaign_allocated": (
         "L'affectation de cette campagne est enregistrée : ses inscriptions, ce qu'elle ouvre "

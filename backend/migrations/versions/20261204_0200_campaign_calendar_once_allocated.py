@@ -4,7 +4,8 @@ Reviewed on 2026-12-04: an allocated campaign could have its application period 
 into the future, and took applications nothing would ever allocate; a campaign whose answers
 were mailed could have its response period moved, which hid those answers again and voided
 the offers' deadlines. The database now refuses, whoever writes:
-- a first day of applications pushed past today once the period has begun;
+- once the period has begun, its first day pushed past today, what the campaign covers
+  changed, or fewer courses allowed in a basket (baskets were filled to the old number);
 - once allocated, any change to the application period, what the campaign covers, its basket
   and its cap;
 - once the answers are mailed, a change to the response period's first day or the days to
@@ -36,8 +37,9 @@ def upgrade() -> None:
             run bigint;
             answered boolean;
         BEGIN
-            IF NEW.application_start > OLD.application_start AND OLD.application_start <= paris
-               AND NEW.application_start > paris THEN
+            IF OLD.application_start <= paris AND (
+                   (NEW.application_start > OLD.application_start AND NEW.application_start > paris)
+                   OR NEW.covers <> OLD.covers OR NEW.max_courses < OLD.max_courses) THEN
                 RAISE EXCEPTION 'the applications of campaign % have begun', NEW.id
                       USING ERRCODE = 'check_violation', CONSTRAINT = 'campaign_begun';
             END IF;
