@@ -149,6 +149,33 @@ async def test_the_country_list_is_in_french(client: AsyncClient) -> None:
     assert countries["DE"] == "Allemagne"
     assert countries["CI"] == "Côte d'Ivoire"
     assert len(countries) > 240
+    # The names people use, not ISO's official forms.
+    assert countries["KR"] == "Corée du Sud"
+    assert countries["RU"] == "Russie"
+    assert countries["GL"] == "Groenland"
+    # France first, then in the order of a French index: É among the E, Î among the I.
+    names = list(countries.values())
+    assert names[0] == "France"
+    assert names.index("Égypte") < names.index("Espagne") < names.index("États-Unis")
+    assert names.index("Biélorussie") < names.index("Burundi")
+    assert names.index("Pérou") < names.index("Portugal") < names.index("Zimbabwe")
+    assert names.index("Hongrie") < names.index("Île de Man") < names.index("Inde")
+    # Guadeloupe, Martinique, Guyane, La Réunion, Mayotte are France.
+    assert {"GP", "MQ", "GF", "RE", "YT"}.isdisjoint(countries)
+
+
+async def test_born_in_an_overseas_department_is_born_in_france(
+    client: AsyncClient, mailbox: Mailbox
+) -> None:
+    auth = await learner_headers(client, mailbox)
+
+    created = await client.post(
+        "/api/v1/me/learner", json={**FICHE, "birth_country": "RE"}, headers=auth
+    )
+
+    assert created.status_code == 201, created.text
+    assert created.json()["birth_country"] == "FR"
+    assert created.json()["birth_country_label"] == "France"
 
 
 async def test_my_data_export_holds_the_record(client: AsyncClient, mailbox: Mailbox) -> None:

@@ -38,7 +38,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cma.core.countries import french_names
+from cma.core.countries import check_country
 from cma.core.validation import (
     check_postal_code,
     normalize_email,
@@ -116,9 +116,10 @@ def _choice(allowed: set[str], what: str) -> Any:
 
 
 def _country(value: str) -> str:
-    if value.upper() not in french_names():
-        raise ValueError(f"pays inconnu : {value}")
-    return value.upper()
+    try:
+        return check_country(value)
+    except ValueError:
+        raise ValueError(f"pays inconnu : {value}") from None
 
 
 OPTIONAL_CHECKS: dict[str, tuple[Any, str]] = {
