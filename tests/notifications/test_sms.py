@@ -117,3 +117,20 @@ async def test_an_sms_needs_a_mobile_number(mailbox: Mailbox) -> None:
                 context=CONTEXT,
                 channel=Channel.SMS,
             )
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Anglais", "Français langue étrangère — conversation, prononciation et écrit « pratique »"],
+)
+def test_a_cancellation_sms_is_one_gsm_7_part_whatever_the_course(title: str) -> None:
+    from cma.notifications.rendering import GSM_7, SMS_LENGTH, render_sms
+
+    course = {"code": "FLE0042", "title": title, "when": "mercredi 18 h 30 – 20 h 30"}
+    text = render_sms("course_cancelled", {"course": course})
+
+    assert len(text) <= SMS_LENGTH
+    assert set(text) <= GSM_7, set(text) - GSM_7
+    assert "FLE0042" in text
+    assert "18 h 30 - 20 h 30" in text
+    assert text.endswith("Ville de Paris")

@@ -18,6 +18,7 @@ from cma.catalogue.models import Campaign, Course
 from cma.catalogue.schemas import WEEKDAY_LABELS
 from cma.catalogue.service import today
 from cma.core.problems import FieldError, InvalidInput
+from cma.core.wording import french_hour
 from cma.enrolment.allocation import TIER_LABELS
 from cma.enrolment.exceptions import (
     AlreadyInBasket,
@@ -49,7 +50,8 @@ def course_context(course: Course) -> dict[str, Any]:
         "title": course.title,
         "code": course.code,
         "when": f"{WEEKDAY_LABELS[course.weekday].lower()} "
-        f"{course.start_time:%H:%M}–{course.end_time:%H:%M}",
+        f"{french_hour(course.start_time.hour, course.start_time.minute)} – "
+        f"{french_hour(course.end_time.hour, course.end_time.minute)}",
         "venue": course.venue.name,
     }
 

@@ -78,5 +78,40 @@ def render(template: str, context: dict[str, Any]) -> Rendered:
     )
 
 
+# GSM 03.38's basic alphabet: an SMS of these characters takes one part up to 160 of them; a
+# single other character (ç, â, —…) makes the whole message UCS-2, 70 a part.
+GSM_7 = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+SMS_LENGTH = 160
+_GSM_SPELLING = str.maketrans(
+    {
+        "ç": "c", "â": "a", "ê": "e", "î": "i", "ô": "o", "û": "u", "ë": "e", "ï": "i",
+        "ÿ": "y", "œ": "oe", "Œ": "OE", "À": "A", "Â": "A", "È": "E", "Ê": "E", "Ë": "E",
+        "Î": "I", "Ï": "I", "Ô": "O", "Ù": "U", "Û": "U", "–": "-", "—": "-", "’": "'",
+        "‘": "'", "«": '"', "»": '"', "“": '"', "”": '"', "…": "...", "\u00a0": " ",
+        "\u202f": " ",
+    }
+)  # fmt: skip
+
+
+def gsm_7(text: str) -> str:
+    """The text in GSM-7 (French letters without their accent where it has none)."""
+    spelled = text.translate(_GSM_SPELLING)
+    return "".join(c if c in GSM_7 else "?" for c in spelled)
+
+
 def render_sms(template: str, context: dict[str, Any]) -> str:
-    return " ".join(_text.get_template(f"{template}.sms.txt").render(**context).split())
+    """One SMS part: GSM-7 characters, 160 at most; a course's title too long is cut."""
+    text = _sms_text(template, context)
+    course = context.get("course")
+    if len(text) > SMS_LENGTH and isinstance(course, dict) and course.get("title"):
+        title = gsm_7(str(course["title"]))
+        keep = max(len(title) - (len(text) - SMS_LENGTH) - 3, 1)
+        text = _sms_text(template, {**context, "course": {**course, "title": title[:keep] + "..."}})
+    return text[:SMS_LENGTH]
+
+
+def _sms_text(template: str, context: dict[str, Any]) -> str:
+    return gsm_7(" ".join(_text.get_template(f"{template}.sms.txt").render(**context).split()))
