@@ -169,3 +169,19 @@ async def test_the_personal_data_page_says_what_is_kept_and_for_how_long(page: P
         page.get_by_text("Il ne reste rien qui permette de vous reconnaître")
     ).to_be_visible()
     await check_screen(page, "donnees personnelles")
+
+
+async def test_a_visitor_browses_without_an_error_in_the_console(page: Page) -> None:
+    errors: list[str] = []
+    asked: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("request", lambda r: asked.append(r.url) if r.url.endswith("/api/v1/me") else None)
+
+    for path in ("/", "/catalogue", "/connexion", "/inscription"):
+        await page.goto(path)
+        await expect(page.get_by_role("heading", level=1)).to_be_visible()
+    await page.wait_for_load_state("networkidle")
+
+    # Not logged in is a normal state: nobody asks the server who is logged in.
+    assert asked == []
+    assert errors == []

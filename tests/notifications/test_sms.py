@@ -17,7 +17,7 @@ from cma.notifications.sms import HttpSmsSender
 from cma.notifications.worker import SmsTransport, deliver_due
 from tests.support import Mailbox
 
-CONTEXT = {"course": {"code": "LE0042", "title": "Anglais", "when": "mardi 18:30–20:30"}}
+CONTEXT = {"course": {"code": "LE0042", "title": "Anglais", "when": "mardi 18 h 30 – 20 h 30"}}
 
 
 class Provider(HTTPServer):

@@ -2,7 +2,7 @@
 // cookie the page never sees; nothing is kept in localStorage.
 import { reactive } from "vue";
 import { useRouter } from "vue-router";
-import { ApiError, api, call, type Schemas } from "../api/client";
+import { ApiError, api, call, readCookie, type Schemas } from "../api/client";
 
 export type Account = Schemas["MeOut"];
 
@@ -11,7 +11,14 @@ export const session = reactive<{ account: Account | null; loaded: boolean }>({
   loaded: false,
 });
 
-export async function loadSession(): Promise<void> {
+export async function loadSession(cookies: () => string = () => document.cookie): Promise<void> {
+  // A session always comes with its CSRF cookie (set and cleared together): without it, a
+  // visitor is not logged in, and asking the server would only log a 401 in the console.
+  if (readCookie("cma_csrf", cookies()) === null) {
+    session.account = null;
+    session.loaded = true;
+    return;
+  }
   try {
     session.account = await call(api.GET("/api/v1/me"));
   } catch (error) {
