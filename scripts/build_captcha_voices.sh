@@ -5,7 +5,7 @@
 # project does not need espeak-ng.
 set -euo pipefail
 out="$(dirname "$0")/../backend/cma/accounts/captcha_voices"
-alphabet="abcdefghjkmnpqrstuvwxyz23456789"   # no 0/o, 1/i/l: people confuse them
+alphabet="acdefhjkmnprtxy234679"   # as backend/cma/accounts/captcha.py: no look-alikes
 rm -rf "$out"
 mkdir -p "$out"
 tmp=$(mktemp -d)

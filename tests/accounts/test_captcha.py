@@ -22,7 +22,8 @@ async def test_a_challenge_comes_as_an_image_and_as_audio(client: AsyncClient) -
 
     assert created.status_code == 201
     body = created.json()
-    assert set(body) == {"id", "image_url", "audio_url", "expires_at"}
+    assert set(body) == {"id", "image_url", "audio_url", "expires_at", "length"}
+    assert body["length"] == 5
     image = await client.get(body["image_url"])
     assert image.headers["content-type"] == "image/png"
     assert image.headers["cache-control"] == "no-store"
@@ -178,3 +179,11 @@ async def test_renderings_past_a_short_queue_are_refused_at_once_and_not_counted
     late = [await client.get(c["audio_url"]) for c in refused]
     assert [a.status_code for a in late] == [200] * len(refused)
     assert all(a.headers["content-type"] == "audio/wav" for a in late)
+
+
+def test_the_code_has_no_look_alike_characters() -> None:
+    from cma.accounts.captcha import ALPHABET
+
+    # Each pair a careful reader confused in the distorted image (or could).
+    for pair in ("0o", "1il", "5s", "8b", "6b", "9gq", "2z", "uvw", "4u"):
+        assert len(set(pair) & set(ALPHABET)) <= 1, pair

@@ -185,3 +185,20 @@ async def test_a_visitor_browses_without_an_error_in_the_console(page: Page) -> 
     # Not logged in is a normal state: nobody asks the server who is logged in.
     assert asked == []
     assert errors == []
+
+
+async def test_a_wrong_code_is_the_only_thing_to_type_again(page: Page) -> None:
+    await page.goto("/inscription")
+    await expect(page.locator("#captcha_answer-hint")).to_contain_text(
+        "5 caractères, lettres minuscules et chiffres"
+    )
+    await fill_sign_up(page, email="distrait@yopmail.com")
+    await page.locator("#captcha_answer").fill("pas ce code")
+
+    await page.get_by_role("button", name="JE M'INSCRIS").click()
+
+    await expect(page.locator("#captcha_answer-error")).to_be_visible()
+    # Only the code was wrong: what was typed elsewhere stays, the passwords included.
+    await expect(page.get_by_label("Adresse mail")).to_have_value("distrait@yopmail.com")
+    await expect(page.get_by_label("Confirmation du mot de passe")).to_have_value(PASSWORD)
+    await expect(page.locator("#captcha_answer")).to_have_value("")

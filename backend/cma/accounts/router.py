@@ -83,6 +83,7 @@ class CaptchaOut(BaseModel):
     image_url: str = Field(examples=["/api/v1/captchas/5b0c8a3e-9d1f-4a52-8f0e-2c4b7d6a1e90/image"])
     audio_url: str = Field(examples=["/api/v1/captchas/5b0c8a3e-9d1f-4a52-8f0e-2c4b7d6a1e90/audio"])
     expires_at: datetime
+    length: int = Field(examples=[5], description="How many characters the code has")
 
 
 @router.post(
@@ -106,6 +107,7 @@ async def create_captcha(
         image_url=f"{base}/image",
         audio_url=f"{base}/audio",
         expires_at=challenge.expires_at,
+        length=captcha.CODE_LENGTH,
     )
 
 

@@ -1968,6 +1968,12 @@ export interface components {
              * Format: date-time
              */
             expires_at: string;
+            /**
+             * Length
+             * @description How many characters the code has
+             * @example 5
+             */
+            length: number;
         };
         /**
          * Civility

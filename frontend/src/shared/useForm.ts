@@ -26,6 +26,12 @@ export function keepsInput(error: ApiError): boolean {
   return error.status === 503;
 }
 
+/** A refusal of the verification code alone (wrong, expired, or now asked for): the rest of
+ *  the form was not judged, and what was typed in it stays. */
+export function onlyTheCode(error: ApiError): boolean {
+  return error.code.startsWith("captcha-");
+}
+
 /** `formRef` names the template ref of the <form>, whose error summary gets the focus. */
 export function useForm(formRef = "form") {
   const state = reactive<FormState>({ errors: {}, message: "", busy: false });
