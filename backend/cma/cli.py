@@ -205,13 +205,20 @@ def seed(courses: int, random_seed: int) -> None:
 def seed_if_empty() -> None:
     from cma.catalogue import service as catalogue
 
+    demo_legacy = DATA_DIR / "legacy-demo"
     if in_transaction(catalogue.is_empty):
         seed(courses=1200, random_seed=2016)
-        demo_legacy = DATA_DIR / "legacy-demo"
         generate_legacy(demo_legacy, size=200, random_seed=1998)
-        import_legacy(demo_legacy)
-        lines = (demo_legacy / "credentials.csv").read_text(encoding="utf-8").splitlines()[1:3]
-        for line in lines:
+        import_legacy(demo_legacy, demo=True)
+    # Every time, not only the first: they are what a developer pairs with.
+    announce_demo_logins(demo_legacy)
+
+
+def announce_demo_logins(directory: Path) -> None:
+    """Two old CMA logins of the demo, to try the pairing with."""
+    credentials = directory / "credentials.csv"
+    if credentials.is_file():
+        for line in credentials.read_text(encoding="utf-8").splitlines()[1:3]:
             email, password, _ = line.split(";")
             logger.info("ancien compte CMA à appairer : %s / %s", email, password)
 
@@ -282,7 +289,9 @@ def remove_staff(email: str) -> Report:
     return Report([f"{address} n'a pas de compte d'agent : rien n'a changé."], data)
 
 
-def import_legacy(directory: Path) -> None:
+def import_legacy(directory: Path, demo: bool = False) -> None:
+    """Import the old site's export; `demo`: the generated one, whose dirty rows are on
+    purpose (counted, not listed as if something went wrong)."""
     from cma.core.database import create_engine, create_sessionmaker
     from cma.learners.legacy_import import import_legacy as run_import
 
@@ -292,6 +301,15 @@ def import_legacy(directory: Path) -> None:
             report = await run_import(create_sessionmaker(engine), directory)
         finally:
             await engine.dispose()
+        if demo:
+            logger.info(
+                "anciens comptes de démonstration : %d importés ; %d lignes et %d détails "
+                "volontairement fautifs écartés, comme l'import réel le fait",
+                report.accounts,
+                len(report.rejected),
+                len(report.corrected),
+            )
+            return
         for file, line, reason in report.rejected[:200]:
             logger.warning("%s, ligne %d écartée : %s", file, line, reason)
         for file, line, note in report.corrected[:200]:

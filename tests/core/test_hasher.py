@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import signal
 import time
 from collections.abc import AsyncIterator
 
@@ -65,5 +66,19 @@ async def test_the_password_processes_run_at_the_priority_they_are_given() -> No
     hasher = Hasher(concurrency=1, queue=0, niceness=7)
     try:
         assert await hasher.run(os.nice, 0) == 7 + os.nice(0)
+    finally:
+        hasher.close()
+
+
+def _interrupt_is_ignored() -> bool:
+    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+
+async def test_ctrl_c_is_the_servers_to_handle_not_the_password_processes() -> None:
+    # In a terminal, Ctrl-C reaches every process of the group; the server shuts the pool
+    # down, and a password process that took it too printed a KeyboardInterrupt traceback.
+    hasher = Hasher(concurrency=1, queue=0)
+    try:
+        assert await hasher.run(_interrupt_is_ignored)
     finally:
         hasher.close()

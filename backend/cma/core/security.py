@@ -65,6 +65,9 @@ def worker_process(niceness: int) -> None:
     """The initializer of a process doing CPU work for the API (password checks, captcha
     rendering): at `niceness`, and ending with the server process."""
     os.nice(niceness)
+    # Ctrl-C in a terminal reaches the whole process group: the server shuts its pool down;
+    # a worker that took it too would only print a KeyboardInterrupt traceback on the way.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # And it ends with the server process, even one killed without notice.
     if sys.platform == "linux":
         with contextlib.suppress(OSError):  # a libc without that name (musl): no such guard
