@@ -62,6 +62,8 @@ async def test_never_enrolled_completes_the_fiche(
     await page.get_by_role("link", name="Voir ma fiche").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Ma fiche CMA")
     await expect(page.get_by_label("Nom *", exact=True)).to_have_value("Martin")
+    # The phone as it was typed, not as the server keeps it (+33…).
+    await expect(page.get_by_label("Téléphone mobile *")).to_have_value("06 12 34 56 78")
     await check_screen(page, "ma fiche")
 
 

@@ -91,6 +91,10 @@ async def test_sign_up_activate_log_in_fill_the_profile_and_log_out(
     await page.get_by_role("button", name="JE M'INSCRIS").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("C'est presque fini !")
     await expect(page.get_by_text(EMAIL)).to_be_visible()
+    # The address is on the page, never in its URL (history, logs, a shared link).
+    assert "@" not in page.url
+    await page.reload()
+    await expect(page.get_by_text(EMAIL)).to_be_visible()
     await check_screen(page, "c est presque fini")
 
     mail = await mailbox.last_to(EMAIL)
@@ -241,7 +245,8 @@ async def test_every_sign_up_error_is_shown_beside_its_field(page: Page, live_ur
     await expect(page.locator("#captcha_answer-error")).to_contain_text(
         "Le code de vérification saisi est incorrect"
     )
-    await expect(page.locator("#password")).to_have_value("")
+    # Only the code was wrong: the passwords typed stay (issue 17).
+    await expect(page.locator("#password")).to_have_value(PASSWORD)
     await expect(page.get_by_label("Adresse mail")).to_have_value("nouveau@yopmail.com")
 
     await fill_sign_up(page, "nouveau@yopmail.com", "Azerty123")

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cma.catalogue.models import Campaign, Course
 from cma.catalogue.service import today
+from cma.core.wording import french_day
 from cma.enrolment.models import Application, BasketItem
 from tests.learners.test_fiche import FICHE, learner_headers
 from tests.support import Mailbox, field_errors, staff_headers
@@ -121,7 +122,7 @@ async def test_a_basket_holds_the_courses_of_one_campaign(
     detail = mixed.json()["detail"]
     assert detail.count(f"« {mine.name} »") == 2
     for campaign in (mine, closed):
-        assert f"du {campaign.application_start:%d/%m/%Y} au" in detail
+        assert f"du {french_day(campaign.application_start)} au" in detail
     assert [
         i["course"]["code"]
         for i in (await client.get("/api/v1/me/basket", headers=learner)).json()["items"]

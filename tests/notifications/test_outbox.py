@@ -48,13 +48,13 @@ class Around:
 
 SUBMITTED = {
     "campaign": "Cours d'adultes 2026-2027",
-    "application_end": "30/09/2026",
+    "application_end": "mercredi 30 septembre 2026",
     "courses": [
         {
             "rank": 1,
             "title": "Anglais",
             "code": "LE0001",
-            "when": "lundi 18:00–20:00",
+            "when": "lundi 18 h – 20 h",
             "venue": "Lycée",
         }
     ],
@@ -286,3 +286,20 @@ async def test_an_address_with_an_accent_gets_its_mail(
     assert "#token=" in mail.body("plain")
     async with mailbox.sessionmaker() as session:
         assert {m.status for m in await session.scalars(select(OutboxMessage))} == {"sent"}
+
+
+def test_the_cma_speaks_in_its_mails_and_the_paris_account_in_its_own() -> None:
+    import html
+
+    from cma.notifications.rendering import render
+
+    course = {"title": "Anglais", "code": "LE0001", "when": "lundi 18 h – 20 h", "venue": "Lycée"}
+    cancelled = render("course_cancelled", {"course": course})
+    deleted = render("account_deleted", {})
+
+    assert cancelled.text.startswith("COURS MUNICIPAUX D'ADULTES")
+    assert "L'équipe des Cours Municipaux d'Adultes" in cancelled.text
+    assert "COURS MUNICIPAUX D'ADULTES" in html.unescape(cancelled.html)
+    assert "MON COMPTE" not in cancelled.text + cancelled.html
+    assert deleted.text.startswith("MON COMPTE")
+    assert "L'équipe Mon Compte" in deleted.text

@@ -15,6 +15,7 @@ from cma.accounts.models import Account
 from cma.catalogue.models import Campaign, Course
 from cma.catalogue.service import today
 from cma.core.settings import get_settings
+from cma.core.wording import french_day
 from cma.enrolment.exceptions import NotAnOffer, OfferExpired
 from cma.enrolment.models import HOLDING, AllocationRun, Application, ApplicationStatus, Reason
 from cma.enrolment.runs import offer_deadline
@@ -138,7 +139,7 @@ async def _mail_offer(session: AsyncSession, application: Application, course: C
         account_id=account.id,
         context={
             "course": course_context(course),
-            "deadline": application.offer_deadline.strftime("%d/%m/%Y"),
+            "deadline": french_day(application.offer_deadline),
             "link": answers_link(),
         },
     )

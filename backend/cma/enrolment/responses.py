@@ -13,6 +13,7 @@ from cma.accounts.models import Account
 from cma.catalogue.exceptions import CampaignNotFound
 from cma.catalogue.models import Campaign, Course
 from cma.catalogue.service import today
+from cma.core.wording import french_day
 from cma.enrolment.exceptions import NotAllocated, OutsideResponsePeriod
 from cma.enrolment.labels import REASON_LABELS, STATUS_LABELS
 from cma.enrolment.models import Application, ApplicationStatus, Reason
@@ -116,7 +117,7 @@ def _answer(application: Application, course: Course) -> dict[str, Any]:
         "status": status.value,
         "status_label": STATUS_LABELS[status],
         "reason_label": REASON_LABELS[Reason(application.reason)] if application.reason else None,
-        "deadline": application.offer_deadline.strftime("%d/%m/%Y")
+        "deadline": french_day(application.offer_deadline)
         if status == ApplicationStatus.OFFERED and application.offer_deadline
         else None,
         "waitlist_rank": application.waitlist_rank

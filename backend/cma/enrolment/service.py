@@ -18,7 +18,7 @@ from cma.catalogue.models import Campaign, Course
 from cma.catalogue.schemas import WEEKDAY_LABELS
 from cma.catalogue.service import today
 from cma.core.problems import FieldError, InvalidInput
-from cma.core.wording import french_hour
+from cma.core.wording import french_day, french_hour
 from cma.enrolment.allocation import TIER_LABELS
 from cma.enrolment.exceptions import (
     AlreadyInBasket,
@@ -188,7 +188,7 @@ def _named(campaign: Campaign) -> str:
     """A campaign as a person tells it from another of the same name: by its year and dates."""
     return (
         f"« {campaign.name} » {campaign.school_year} (inscriptions du "
-        f"{campaign.application_start:%d/%m/%Y} au {campaign.application_end:%d/%m/%Y})"
+        f"{french_day(campaign.application_start)} au {french_day(campaign.application_end)})"
     )
 
 
@@ -350,7 +350,7 @@ async def submit(session: AsyncSession, account: Account, learner_id: uuid.UUID)
         account_id=account.id,
         context={
             "campaign": campaign.name,
-            "application_end": campaign.application_end.strftime("%d/%m/%Y"),
+            "application_end": french_day(campaign.application_end),
             "courses": [{"rank": item.rank, **course_context(course)} for item, course in items],
         },
     )

@@ -35,6 +35,32 @@ TEMPLATES: dict[str, str] = {
     "seat_offered": "Une place vous est proposée aux Cours Municipaux d'Adultes",
     "course_cancelled": "Annulation d'un cours des Cours Municipaux d'Adultes",
 }
+# Who speaks in a mail: the Paris account for the account's own mails, the CMA for the rest.
+PARIS_ACCOUNT = {"name": "Mon Compte", "header": "MON COMPTE", "team": "L'équipe Mon Compte"}
+CMA = {
+    "name": "Cours Municipaux d'Adultes",
+    "header": "COURS MUNICIPAUX D'ADULTES",
+    "team": "L'équipe des Cours Municipaux d'Adultes",
+}
+_PARIS_ACCOUNT_TEMPLATES = frozenset(
+    {
+        "activation",
+        "account_exists",
+        "password_reset",
+        "signup_not_activated",
+        "password_changed",
+        "email_change",
+        "email_change_taken",
+        "email_changed",
+        "account_deleted",
+    }
+)
+
+
+def _speaking(template: str, context: dict[str, Any]) -> dict[str, Any]:
+    return {**context, "brand": PARIS_ACCOUNT if template in _PARIS_ACCOUNT_TEMPLATES else CMA}
+
+
 # Templates that also exist as an SMS (templates/<name>.sms.txt).
 SMS_TEMPLATES = frozenset({"course_cancelled"})
 
@@ -67,14 +93,15 @@ _export = Environment(
 def render_for_export(template: str, sms: bool, context: dict[str, Any]) -> str:
     """A message's plain text from what is kept of it (its context, not its secrets)."""
     text = _export.get_template(f"{template}.sms.txt" if sms else f"{template}.txt")
-    return text.render(**context)
+    return text.render(**_speaking(template, context))
 
 
 def render(template: str, context: dict[str, Any]) -> Rendered:
+    spoken = _speaking(template, context)
     return Rendered(
         subject=TEMPLATES[template],
-        html=_html.get_template(f"{template}.html").render(**context),
-        text=_text.get_template(f"{template}.txt").render(**context),
+        html=_html.get_template(f"{template}.html").render(**spoken),
+        text=_text.get_template(f"{template}.txt").render(**spoken),
     )
 
 

@@ -2,6 +2,7 @@
 // in memory only (a reload means logging in to the old account again).
 import { reactive } from "vue";
 import type { Schemas } from "../api/client";
+import { phone } from "../shared/format";
 
 export const pairing = reactive<{ ticket: string; record: Schemas["LegacyRecord"] | null }>({
   ticket: "",
@@ -37,6 +38,7 @@ export function emptyFiche(): Fiche {
 export function prefill(fiche: Fiche, known: Partial<Record<keyof Fiche, unknown>>): void {
   for (const key of Object.keys(fiche) as (keyof Fiche)[]) {
     const value = known[key];
-    if (typeof value === "string" && value) fiche[key] = value;
+    // Phones come back as the server keeps them (+33…): shown as they were typed.
+    if (typeof value === "string" && value) fiche[key] = key.endsWith("_phone") ? phone(value) : value;
   }
 }
