@@ -202,3 +202,34 @@ async def test_a_wrong_code_is_the_only_thing_to_type_again(page: Page) -> None:
     await expect(page.get_by_label("Adresse mail")).to_have_value("distrait@yopmail.com")
     await expect(page.get_by_label("Confirmation du mot de passe")).to_have_value(PASSWORD)
     await expect(page.locator("#captcha_answer")).to_have_value("")
+
+
+async def test_a_link_followed_again_says_once_that_the_account_is_active(
+    page: Page, mailbox: Mailbox, live_url: str
+) -> None:
+    await sign_up_and_activate(page, mailbox, live_url)
+    link = link_in(await mailbox.last_to(EMAIL))
+
+    again = await page.context.new_page()  # the mail's link, opened later in another tab
+    await again.goto(on_live_server(link, live_url))
+    await again.get_by_label("Mot de passe").fill(PASSWORD)
+    await again.get_by_role("button", name="Activer mon compte").click()
+
+    await expect(again.get_by_role("heading", level=1)).to_have_text(
+        "Votre compte parisien est déjà activé."
+    )
+    await expect(again.get_by_text("est déjà activé")).to_have_count(1)
+
+
+async def test_deleting_the_account_does_not_look_like_a_harmless_button(
+    page: Page, mailbox: Mailbox, live_url: str
+) -> None:
+    await sign_up_and_activate(page, mailbox, live_url)
+    await page.goto("/connexion?suite=/mon-compte/parametres")
+    await log_in(page)
+
+    delete = page.get_by_role("button", name="Supprimer mon compte")
+    save = page.get_by_role("button", name="Changer mon mot de passe")
+
+    await expect(delete).to_have_class(re.compile(r"\bbutton--danger\b"))
+    await expect(save).not_to_have_class(re.compile(r"\bbutton--danger\b"))

@@ -41,6 +41,7 @@ async def test_never_enrolled_completes_the_fiche(
     summary = page.locator(".error-summary")
     await expect(summary).to_be_focused()
     await expect(page.locator("#landline_phone-error")).to_contain_text("au moins un téléphone")
+    await expect(page.locator("#mobile_phone-error")).to_contain_text("au moins un téléphone")
     await expect(page.locator("#title-error")).to_have_text("Ce champ est obligatoire.")
     await check_screen(page, "completer votre fiche erreurs")
 
