@@ -104,6 +104,10 @@ async def test_three_learners_two_seats_a_decline_and_the_waiting_list_confirms(
 
     # One accepted learner declines; the seat goes to the waiting list, by mail.
     leaving = pages[accepted[0]]
+    # Changing one's mind keeps one's place on the page.
+    await leaving.get_by_role("button", name="Refuser la place").click()
+    await leaving.get_by_role("button", name="Non, revenir").click()
+    await expect(leaving.get_by_role("button", name="Refuser la place")).to_be_focused()
     await leaving.get_by_role("button", name="Refuser la place").click()
     await expect(leaving.get_by_text("Voulez-vous vraiment refuser cette place ?")).to_be_visible()
     await leaving.get_by_role("button", name="Oui, refuser la place").click()

@@ -6,7 +6,7 @@ from playwright.async_api import Page, expect
 from sqlalchemy import func, select, update
 
 from cma.accounts.models import LoginSession
-from cma.catalogue.models import Course
+from cma.catalogue.models import Campaign, Course
 from tests.e2e.conftest import check_screen
 from tests.e2e.test_catalogue_journeys import catalogue  # noqa: F401 - fixture
 from tests.e2e.test_paris_account_journeys import log_in, sign_up_and_activate
@@ -110,3 +110,52 @@ async def test_a_session_about_to_end_warns_and_keeps_what_was_typed(
 
     await expect(page).to_have_url(f"{live_url}/catalogue/{code}")
     await expect(page.get_by_label("Quelques lignes de motivation")).to_have_value(motivation)
+
+
+async def test_reordering_and_removing_keep_the_focus_on_the_basket(
+    page: Page,
+    mailbox: Mailbox,
+    live_url: str,
+    catalogue: int,  # noqa: F811
+) -> None:
+    await sign_up_and_activate(page, mailbox, live_url)
+    await page.goto("/connexion")
+    await log_in(page)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Rattacher votre compte CMA")
+    csrf = next(c["value"] for c in await page.context.cookies() if c["name"] == "cma_csrf")
+    headers = {"X-CSRF-Token": csrf}
+    created = await page.context.request.post("/api/v1/me/learner", data=FICHE, headers=headers)
+    assert created.status == 201
+    async with mailbox.sessionmaker() as session:
+        rows = await session.execute(
+            select(Course.code, Course.weekday, Course.title)
+            .join(Campaign, Campaign.id == Course.campaign_id)
+            .where(
+                Course.period != "second_semester",
+                Course.needs_motivation.is_(False),
+                Course.needs_priority_situation.is_(False),
+                Campaign.application_end >= func.current_date(),
+                Campaign.application_start <= func.current_date(),
+            )
+            .order_by(Course.weekday, Course.code)
+        )
+        one_a_day = {}
+        for code, weekday, title in rows:
+            one_a_day.setdefault(weekday, (code, title))
+    courses = list(one_a_day.values())[:3]
+    for code, _ in courses:
+        added = await page.context.request.post(
+            "/api/v1/me/basket/items", data={"course_code": code}, headers=headers
+        )
+        assert added.status == 201, await added.text()
+    (first, first_title), (_, second_title), (third, _) = courses
+
+    await page.goto("/panier")
+    await page.get_by_role("button", name=f"Descendre {first_title}").click()
+    await expect(page.get_by_role("status")).to_have_text("L'ordre de vos choix a été modifié.")
+    await expect(page.locator(f"#down-{first}")).to_be_focused()
+    await page.keyboard.press("Enter")  # down again, to the end: its other button
+    await expect(page.locator(f"#up-{first}")).to_be_focused()
+    await page.get_by_role("button", name=f"Retirer {second_title}").click()
+    await expect(page.get_by_role("status")).to_have_text("Le cours a été retiré de votre panier.")
+    await expect(page.locator(f"#remove-{third}")).to_be_focused()
