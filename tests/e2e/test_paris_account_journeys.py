@@ -82,6 +82,10 @@ async def test_sign_up_activate_log_in_fill_the_profile_and_log_out(
     await expect(page.get_by_role("img", name=re.compile("Code de vérification"))).to_be_visible()
     await page.get_by_role("button", name="Écouter le code").click()
     await expect(page.locator("audio")).to_have_attribute("src", re.compile(r"/audio$"))
+    # Played from the page's own button, which keeps the focus: no browser player to tab into.
+    listen = page.get_by_role("button", name=re.compile("^(Écouter le code|Arrêter la lecture)$"))
+    await expect(listen).to_be_focused()
+    assert await page.locator("audio").get_attribute("controls") is None
     await check_screen(page, "je cree mon compte")
 
     await fill_sign_up(page)
