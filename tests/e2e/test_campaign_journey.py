@@ -26,6 +26,10 @@ async def apply_in_the_browser(page: Page, email: str, code: str) -> None:
     await page.get_by_role("button", name="Valider").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Cours CA0001")
     await page.get_by_role("button", name="Ajouter à mon panier").click()
+    # The learner stays on the course, told it is in the basket.
+    await expect(page.get_by_role("status")).to_contain_text("Le cours est ajouté à votre panier")
+    await expect(page.get_by_role("button", name="Ajouter à mon panier")).to_have_count(0)
+    await page.get_by_role("link", name="Voir mon panier").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Mon panier")
     tabs = page.get_by_role("navigation", name="Navigation principale")
     await expect(tabs.get_by_role("link", name="Mon panier : 1 cours")).to_be_visible()

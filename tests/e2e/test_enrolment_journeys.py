@@ -30,19 +30,30 @@ async def test_add_a_course_submit_the_basket_and_see_it_in_mes_demandes(
     )
     assert created.status == 201
     async with mailbox.sessionmaker() as session:
-        code = await session.scalar(
-            select(Course.code)
-            .where(
-                Course.period != "second_semester",
-                Course.needs_motivation.is_(False),
-                Course.needs_priority_situation.is_(False),
+        code, title = (
+            await session.execute(
+                select(Course.code, Course.title)
+                .where(
+                    Course.period != "second_semester",
+                    Course.needs_motivation.is_(False),
+                    Course.needs_priority_situation.is_(False),
+                )
+                .order_by(Course.code)
+                .limit(1)
             )
-            .order_by(Course.code)
-            .limit(1)
-        )
+        ).one()
 
     await page.goto(f"/catalogue/{code}")
     await page.get_by_role("button", name="Ajouter à mon panier").click()
+    confirmation = page.get_by_role("status")
+    await expect(confirmation).to_contain_text("qui compte maintenant 1 cours")
+    await expect(confirmation).to_be_focused()
+    await page.reload()
+    await expect(page.get_by_text("Dans votre panier.")).to_be_visible()
+    await page.goto(f"/catalogue?q={title}")
+    await expect(page.locator(".course-card", has_text=code)).to_contain_text("Dans votre panier")
+    await page.go_back()
+    await page.get_by_role("link", name="Voir mon panier").click()
 
     await expect(page.get_by_role("heading", level=1)).to_have_text("Mon panier")
     await expect(page.locator(".course-card")).to_have_count(1)
