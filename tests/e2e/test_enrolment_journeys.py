@@ -14,21 +14,26 @@ from tests.learners.test_fiche import FICHE
 from tests.support import Mailbox
 
 
+async def a_learner_with_a_fiche(page: Page, mailbox: Mailbox, live_url: str) -> dict[str, str]:
+    """Signed up, logged in in the browser, with a fiche; returns the headers of its requests."""
+    await sign_up_and_activate(page, mailbox, live_url)
+    await page.goto("/connexion")
+    await log_in(page)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Rattacher votre compte CMA")
+    csrf = next(c["value"] for c in await page.context.cookies() if c["name"] == "cma_csrf")
+    headers = {"X-CSRF-Token": csrf}
+    created = await page.context.request.post("/api/v1/me/learner", data=FICHE, headers=headers)
+    assert created.status == 201
+    return headers
+
+
 async def test_add_a_course_submit_the_basket_and_see_it_in_mes_demandes(
     page: Page,
     mailbox: Mailbox,
     live_url: str,
     catalogue: int,  # noqa: F811
 ) -> None:
-    await sign_up_and_activate(page, mailbox, live_url)
-    await page.goto("/connexion")
-    await log_in(page)
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Rattacher votre compte CMA")
-    csrf = next(c["value"] for c in await page.context.cookies() if c["name"] == "cma_csrf")
-    created = await page.context.request.post(
-        "/api/v1/me/learner", data=FICHE, headers={"X-CSRF-Token": csrf}
-    )
-    assert created.status == 201
+    await a_learner_with_a_fiche(page, mailbox, live_url)
     async with mailbox.sessionmaker() as session:
         code, title = (
             await session.execute(
@@ -81,14 +86,7 @@ async def test_a_session_about_to_end_warns_and_keeps_what_was_typed(
     catalogue: int,  # noqa: F811
 ) -> None:
     await page.clock.install()
-    await sign_up_and_activate(page, mailbox, live_url)
-    await page.goto("/connexion")
-    await log_in(page)
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Rattacher votre compte CMA")
-    csrf = next(c["value"] for c in await page.context.cookies() if c["name"] == "cma_csrf")
-    await page.context.request.post(
-        "/api/v1/me/learner", data=FICHE, headers={"X-CSRF-Token": csrf}
-    )
+    await a_learner_with_a_fiche(page, mailbox, live_url)
     async with mailbox.sessionmaker() as session:
         code = await session.scalar(
             select(Course.code)
@@ -129,14 +127,7 @@ async def test_reordering_and_removing_keep_the_focus_on_the_basket(
     live_url: str,
     catalogue: int,  # noqa: F811
 ) -> None:
-    await sign_up_and_activate(page, mailbox, live_url)
-    await page.goto("/connexion")
-    await log_in(page)
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Rattacher votre compte CMA")
-    csrf = next(c["value"] for c in await page.context.cookies() if c["name"] == "cma_csrf")
-    headers = {"X-CSRF-Token": csrf}
-    created = await page.context.request.post("/api/v1/me/learner", data=FICHE, headers=headers)
-    assert created.status == 201
+    headers = await a_learner_with_a_fiche(page, mailbox, live_url)
     async with mailbox.sessionmaker() as session:
         rows = await session.execute(
             select(Course.code, Course.weekday, Course.title)

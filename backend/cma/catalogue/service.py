@@ -102,7 +102,8 @@ async def domains(session: AsyncSession) -> list[dict[str, Any]]:
     ]
 
 
-def _campaign(campaign: Campaign, day: date) -> dict[str, Any]:
+def campaign_out(campaign: Campaign, day: date) -> dict[str, Any]:
+    """A campaign as the calendar shows it (and staff's overview starts from)."""
     return {
         "id": campaign.id,
         "name": campaign.name,
@@ -126,7 +127,7 @@ async def campaigns(session: AsyncSession, school_year: str | None = None) -> li
     if school_year:
         query = query.where(Campaign.school_year == school_year)
     day = today()
-    return [_campaign(c, day) for c in await session.scalars(query)]
+    return [campaign_out(c, day) for c in await session.scalars(query)]
 
 
 def _venue(venue: Venue) -> dict[str, Any]:
@@ -427,7 +428,7 @@ async def save_campaign(
         raise InvalidInput(
             message, errors=[FieldError(field=field, message=message, code="kept")]
         ) from None
-    return _campaign(campaign, today())
+    return campaign_out(campaign, today())
 
 
 # What the database keeps of a campaign once learners were told (its calendar trigger): the
@@ -486,7 +487,7 @@ async def close_applications(session: AsyncSession, campaign_id: int) -> dict[st
     campaign.application_end = day
     await session.flush()
     await session.refresh(campaign)
-    return _campaign(campaign, day)
+    return campaign_out(campaign, day)
 
 
 async def save_page(session: AsyncSession, slug: str, data: PageIn) -> dict[str, Any]:

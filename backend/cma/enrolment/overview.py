@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cma.catalogue.exceptions import CampaignNotFound, CourseNotFound
 from cma.catalogue.models import Campaign
 from cma.catalogue.schemas import WEEKDAY_LABELS
-from cma.catalogue.service import PARIS, search_query, today
+from cma.catalogue.service import PARIS, campaign_out, search_query, today
 
 
 class Phase(StrEnum):
@@ -143,18 +143,7 @@ def _overview(campaign: Campaign, numbers: Row[Any], day: date) -> dict[str, Any
     phase = _phase(campaign, numbers, day)
     step = _next_step(campaign, phase, day)
     return {
-        "id": campaign.id,
-        "name": campaign.name,
-        "school_year": campaign.school_year,
-        "covers": campaign.covers,
-        "application_start": campaign.application_start,
-        "application_end": campaign.application_end,
-        "response_start": campaign.response_start,
-        "response_end": campaign.response_end,
-        "max_courses": campaign.max_courses,
-        "max_accepted": campaign.max_accepted,
-        "confirm_days": campaign.confirm_days,
-        "closed_early": campaign.applications_closed_at is not None,
+        **campaign_out(campaign, day),
         "phase": phase,
         "phase_label": PHASE_LABELS[phase],
         "next_step": step,

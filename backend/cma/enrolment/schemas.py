@@ -13,7 +13,7 @@ from pydantic import (
     computed_field,
 )
 
-from cma.catalogue.models import Covers
+from cma.catalogue.schemas import CampaignOut
 from cma.core.validation import Input, LocalTime, blank_to_none, clean_text
 from cma.enrolment.allocation import TIER_LABELS
 from cma.enrolment.models import ApplicationStatus, PrioritySituation, Reason
@@ -247,21 +247,9 @@ class DomainDemand(BaseModel):
     first_choice: int = Field(description="Of which ranked first")
 
 
-class CampaignOverview(BaseModel):
+class CampaignOverview(CampaignOut):
     """A campaign as staff follow it: its calendar, phase, numbers and next step."""
 
-    id: int
-    name: str
-    school_year: str
-    covers: Covers
-    application_start: date
-    application_end: date
-    response_start: date
-    response_end: date
-    max_courses: int
-    max_accepted: int
-    confirm_days: int
-    closed_early: bool
     phase: Phase
     phase_label: str = Field(examples=["Inscriptions ouvertes"])
     next_step: NextStep

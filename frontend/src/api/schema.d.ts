@@ -1638,38 +1638,72 @@ export interface components {
         CampaignDetail: {
             /** Id */
             id: number;
-            /** Name */
+            /**
+             * Name
+             * @example Cours annuels et premier semestre
+             */
             name: string;
-            /** School Year */
+            /**
+             * School Year
+             * @example 2016-2017
+             */
             school_year: string;
             covers: components["schemas"]["Covers"];
             /**
              * Application Start
              * Format: date
+             * @example 2016-08-23
              */
             application_start: string;
             /**
              * Application End
              * Format: date
+             * @example 2016-09-07
              */
             application_end: string;
             /**
              * Response Start
              * Format: date
+             * @example 2016-09-08
              */
             response_start: string;
             /**
              * Response End
              * Format: date
+             * @example 2016-09-30
              */
             response_end: string;
-            /** Max Courses */
+            /**
+             * Max Courses
+             * @example 3
+             */
             max_courses: number;
-            /** Max Accepted */
+            /**
+             * Max Accepted
+             * @description Most courses one learner is given
+             * @example 2
+             */
             max_accepted: number;
-            /** Confirm Days */
+            /**
+             * Confirm Days
+             * @description Days to confirm an offered seat
+             * @example 7
+             */
             confirm_days: number;
-            /** Closed Early */
+            /**
+             * Open For Applications
+             * @description Today (Europe/Paris) is in the period.
+             */
+            open_for_applications: boolean;
+            /**
+             * Answering
+             * @description Today (Europe/Paris) is in the response period.
+             */
+            answering: boolean;
+            /**
+             * Closed Early
+             * @description Staff closed the applications before their announced last day.
+             */
             closed_early: boolean;
             phase: components["schemas"]["Phase"];
             /**
@@ -1846,38 +1880,72 @@ export interface components {
         CampaignOverview: {
             /** Id */
             id: number;
-            /** Name */
+            /**
+             * Name
+             * @example Cours annuels et premier semestre
+             */
             name: string;
-            /** School Year */
+            /**
+             * School Year
+             * @example 2016-2017
+             */
             school_year: string;
             covers: components["schemas"]["Covers"];
             /**
              * Application Start
              * Format: date
+             * @example 2016-08-23
              */
             application_start: string;
             /**
              * Application End
              * Format: date
+             * @example 2016-09-07
              */
             application_end: string;
             /**
              * Response Start
              * Format: date
+             * @example 2016-09-08
              */
             response_start: string;
             /**
              * Response End
              * Format: date
+             * @example 2016-09-30
              */
             response_end: string;
-            /** Max Courses */
+            /**
+             * Max Courses
+             * @example 3
+             */
             max_courses: number;
-            /** Max Accepted */
+            /**
+             * Max Accepted
+             * @description Most courses one learner is given
+             * @example 2
+             */
             max_accepted: number;
-            /** Confirm Days */
+            /**
+             * Confirm Days
+             * @description Days to confirm an offered seat
+             * @example 7
+             */
             confirm_days: number;
-            /** Closed Early */
+            /**
+             * Open For Applications
+             * @description Today (Europe/Paris) is in the period.
+             */
+            open_for_applications: boolean;
+            /**
+             * Answering
+             * @description Today (Europe/Paris) is in the response period.
+             */
+            answering: boolean;
+            /**
+             * Closed Early
+             * @description Staff closed the applications before their announced last day.
+             */
             closed_early: boolean;
             phase: components["schemas"]["Phase"];
             /**
