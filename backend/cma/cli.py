@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import socket
+import stat
 import sys
 import warnings
 from collections.abc import Awaitable, Callable
@@ -67,58 +68,78 @@ def _announce_running() -> None:
 
 
 def _is_our_dev_server(pid: int) -> bool:
-    """The process is alive, ours, and a `cma dev` (a reused pid is something else)."""
+    """The process is alive, this user's, and a `cma dev` (a reused pid is something else).
+    Without /proc to tell, nothing is trusted."""
+    process = Path(f"/proc/{pid}")
     try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if not cmdline.parent.exists():  # no /proc here: the signal's answer is all there is
-        return True
-    try:
-        words = cmdline.read_bytes().split(b"\0")
+        if process.stat().st_uid != os.getuid():  # even root borrows only its own
+            return False
+        words = (process / "cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    return any(word.endswith(b"cma") for word in words) and b"dev" in words
+    return any(Path(os.fsdecode(word)).name == "cma" for word in words) and b"dev" in words
+
+
+RUNNING_MAX_BYTES = 64 * 1024
 
 
 def _running() -> dict[str, Any] | None:
     """What a `make run` of this user announced, if the file is theirs alone and its server
-    still runs; anything else (another owner, a link, wider permissions) is ignored."""
+    still runs; anything else (another owner, a link, a FIFO, wider permissions, a file too
+    big or not what `cma dev` writes) is ignored."""
     try:
-        descriptor = os.open(RUNNING, os.O_RDONLY | os.O_NOFOLLOW)
+        # Non-blocking: a FIFO left in its place must not hang the command.
+        descriptor = os.open(RUNNING, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
-    with os.fdopen(descriptor, encoding="utf-8") as source:
-        status = os.fstat(source.fileno())
-        if status.st_uid != os.getuid() or status.st_mode & 0o077:
-            return None
+    status = os.fstat(descriptor)
+    if (
+        not stat.S_ISREG(status.st_mode)
+        or status.st_uid != os.getuid()
+        or status.st_mode & 0o077
+        or status.st_size > RUNNING_MAX_BYTES
+    ):
+        os.close(descriptor)
+        return None
+    with os.fdopen(descriptor, "rb") as source:
         try:
-            running = json.load(source)
-        except ValueError:
+            running = json.loads(source.read(RUNNING_MAX_BYTES))
+        except (ValueError, RecursionError):
             return None
     if not isinstance(running, dict) or not isinstance(running.get("environment"), dict):
         return None
     pid = running.get("pid")
-    if not isinstance(pid, int) or not _is_our_dev_server(pid):
+    # A real process id: not a bool, not 0 or -1 (a whole group, every process to kill()).
+    if type(pid) is not int or not 1 < pid < 2**22 or not _is_our_dev_server(pid):
         return None
     return running
 
 
 def use_running_server() -> None:
     """A command without DATABASE_URL (environment or .env) takes the one of the `make run`
-    that is running, with its PUBLIC_URL and mail settings; none running is a plain error."""
+    that is running, with its PUBLIC_URL and mail settings; none running, or settings that
+    do not hold, is a plain error."""
     if get_settings().database_url:
         return
     running = _running()
     if running is None:
         raise NoDatabase()
-    for key in RUNNING_KEYS:
-        value = running["environment"].get(key)
-        if isinstance(value, str):
-            os.environ.setdefault(key, value)
+    borrowed = {
+        key: value
+        for key in RUNNING_KEYS
+        if isinstance(value := running["environment"].get(key), str) and key not in os.environ
+    }
+    os.environ.update(borrowed)
     get_settings.cache_clear()
-    logger.info("base de données et adresse de `make run` : %s", get_settings().public_url)
+    try:
+        settings = get_settings()
+        settings.sqlalchemy_url  # noqa: B018 - a DATABASE_URL that is not one refuses here
+    except (ValueError, RuntimeError):  # pydantic's ValidationError is a ValueError
+        for key in borrowed:
+            del os.environ[key]
+        get_settings.cache_clear()
+        raise NoDatabase() from None
+    logger.info("base de données et adresse de `make run` : %s", settings.public_url)
 
 
 def migrate(database_url: str | None = None) -> None:

@@ -19,9 +19,12 @@ from cma.notifications.models import OutboxMessage
 CMA = Path(sys.executable).with_name("cma")
 
 
-def cma(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def cma(
+    *args: str, data_dir: Path, unset: tuple[str, ...] = (), **env: str
+) -> subprocess.CompletedProcess[str]:
     """The command as a person runs it: no DATABASE_URL nor PUBLIC_URL of their own."""
-    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PUBLIC_URL")}
+    gone = ("DATABASE_URL", "PUBLIC_URL", *unset)
+    clean = {k: v for k, v in os.environ.items() if k not in gone}
     return subprocess.run(
         [str(CMA), *args],
         env={**clean, "CMA_DATA_DIR": str(data_dir), **env},
@@ -119,3 +122,37 @@ def test_only_a_file_of_ones_own_running_dev_server_is_trusted(
     for refused in (readable, not_a_dev_server, linked):
         assert refused.returncode == 2, refused.stderr
         assert "Aucune base de données" in refused.stderr
+
+
+def test_a_running_file_that_is_not_what_cma_dev_writes_is_refused_plainly(
+    tmp_path: Path, settings: Settings, dev_server: int
+) -> None:
+    assert settings.database_url
+    good = {"DATABASE_URL": settings.database_url}
+    cases = {
+        "a directory": lambda path: path.mkdir(),
+        "a FIFO": lambda path: os.mkfifo(path, 0o600),
+        "a pid of true": lambda path: announce(path.parent, True, good),  # type: ignore[arg-type]
+        "a pid of 0": lambda path: announce(path.parent, 0, good),
+        "a pid too large": lambda path: announce(path.parent, 2**70, good),
+        "nested too deep": lambda path: (
+            path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8"),
+            path.chmod(0o600),
+        ),
+        "a port that is no number": lambda path: announce(
+            path.parent, dev_server, {**good, "SMTP_PORT": "abc"}
+        ),
+        "no database address": lambda path: announce(
+            path.parent, dev_server, {"DATABASE_URL": "nonsense"}
+        ),
+    }
+    for name, make in cases.items():
+        directory = tmp_path / name.replace(" ", "-")
+        directory.mkdir()
+        make(directory / "running.json")
+
+        refused = cma("--json", "expire-offers", data_dir=directory, unset=("SMTP_PORT",))
+
+        assert refused.returncode == 2, (name, refused.stderr)
+        assert "Aucune base de données" in refused.stderr, name
+        assert "Traceback" not in refused.stderr, name

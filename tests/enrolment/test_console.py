@@ -6,13 +6,16 @@ import io
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from httpx import AsyncClient
-from sqlalchemy import update
+from sqlalchemy import text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.catalogue.demo import school_year_of
 from cma.catalogue.models import Campaign, Course
 from cma.catalogue.service import today
+from cma.enrolment import responses as answers
 from tests.enrolment.campaigns import Closed, closed_campaign
 from tests.enrolment.test_answers import allocate, applicants
 from tests.support import Mailbox, field_errors, staff_headers
@@ -255,6 +258,9 @@ async def test_the_committed_allocation_exports_as_a_french_spreadsheet_without_
 
     assert before.status_code == 409
     assert decided.status_code == 409
+    for missing in ("allocation", "allocation/outcomes", "responses"):
+        answer = await client.get(f"/api/v1/admin/campaigns/999999/{missing}", headers=staff)
+        assert answer.status_code == 404, missing
     [line] = preview.json()["courses"]
     assert line["title"] == '=HYPERLINK("x")'
     assert {t["tier_label"] for t in line["by_tier"]} == {"Sans priorité particulière"}
@@ -315,3 +321,31 @@ async def test_a_campaigns_calendar_keeps_what_learners_were_told(
     assert longer[0] == 200
     # The offers keep the deadline the answers' mail gave.
     assert [a["offer_deadline"] for a in offered] == [str(today() + timedelta(days=7))]
+
+
+async def test_a_calendar_edit_made_while_the_answers_leave_waits_then_is_refused(
+    client: AsyncClient,
+    mailbox: Mailbox,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    catalogue: int,
+) -> None:
+    campaign = await closed_campaign(sessionmaker)
+    await campaign.course("CO0006", seats=1)
+    await applicants(client, mailbox, campaign, "CO0006", 1)
+    await allocate(campaign)
+
+    async def edit_calendar(patience: str = "5s") -> None:
+        async with sessionmaker() as editing, editing.begin():
+            await editing.execute(text(f"SET LOCAL lock_timeout = '{patience}'"))
+            await editing.execute(
+                update(Campaign).where(Campaign.id == campaign.id).values(confirm_days=20)
+            )
+
+    async with sessionmaker() as sending, sending.begin():
+        assert await answers.send(sending, campaign.id) == 1
+        # Meanwhile, on another connection: the edit waits for the answers' transaction.
+        with pytest.raises(DBAPIError, match="lock"):
+            await edit_calendar("300ms")
+    # Once the answers are out, the same edit meets them and is refused.
+    with pytest.raises(IntegrityError, match="mailed"):
+        await edit_calendar()

@@ -83,12 +83,10 @@ async def commit(
 @admin.get(
     "/campaigns/{campaign_id}/allocation",
     summary="L'affectation enregistrée",
-    responses=responses(*STAFF_ERRORS, NotAllocated),
+    responses=responses(*STAFF_ERRORS, CampaignNotFound, NotAllocated),
 )
 async def committed(campaign_id: RowId, staff: StaffDep, db: SessionDep) -> AllocationReport:
-    run = await runs.committed(db, campaign_id)
-    if run is None:
-        raise NotAllocated()
+    run = await runs.committed_run(db, campaign_id)
     staff_reads.record(db, staff.account.id, f"affectation de la campagne {campaign_id}")
     return AllocationReport.model_validate(
         {
@@ -160,7 +158,7 @@ async def get_campaign(campaign_id: RowId, _: StaffDep, db: SessionDep) -> Campa
 @admin.get(
     "/campaigns/{campaign_id}/responses",
     summary="L'envoi des réponses : mails en attente, envoyés, en échec",
-    responses=responses(*STAFF_ERRORS, NotAllocated),
+    responses=responses(*STAFF_ERRORS, CampaignNotFound, NotAllocated),
 )
 async def responses_progress(campaign_id: RowId, _: StaffDep, db: SessionDep) -> ResponsesProgress:
     return ResponsesProgress.model_validate(await answers.progress(db, campaign_id))
@@ -244,7 +242,10 @@ async def preview_cancellation(
     "UTF-8 with a byte-order mark; a cell that a spreadsheet would run as a formula is "
     "written as text.",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}, **responses(*STAFF_ERRORS, NotAllocated)},
+    responses={
+        200: {"content": {"text/csv": {}}},
+        **responses(*STAFF_ERRORS, CampaignNotFound, NotAllocated),
+    },
 )
 async def export_outcomes(campaign_id: RowId, staff: StaffDep, db: SessionDep) -> Response:
     spreadsheet = await outcomes.as_csv(db, campaign_id)

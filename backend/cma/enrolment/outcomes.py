@@ -13,10 +13,9 @@ from cma.accounts.models import Account
 from cma.catalogue.exceptions import CourseNotFound
 from cma.catalogue.models import Course
 from cma.enrolment.allocation import TIER_LABELS, Decision
-from cma.enrolment.exceptions import NotAllocated
 from cma.enrolment.labels import REASON_LABELS, STATUS_LABELS
 from cma.enrolment.models import Application, ApplicationStatus, Reason
-from cma.enrolment.runs import committed
+from cma.enrolment.runs import committed_run
 from cma.learners.models import Learner
 
 HEADER = (
@@ -106,9 +105,7 @@ async def previewed(session: AsyncSession, decisions: list[Decision]) -> list[di
 
 async def recorded(session: AsyncSession, campaign_id: int) -> list[dict[str, Any]]:
     """The committed allocation's decisions, learner by learner."""
-    run = await committed(session, campaign_id)
-    if run is None:
-        raise NotAllocated()
+    run = await committed_run(session, campaign_id)
     rows = await session.execute(_NAMED.where(Application.allocation_run_id == run.id))
     return [_line(*row) for row in rows]
 

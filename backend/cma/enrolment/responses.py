@@ -14,11 +14,11 @@ from cma.catalogue.exceptions import CampaignNotFound
 from cma.catalogue.models import Campaign, Course
 from cma.catalogue.service import today
 from cma.core.wording import french_day
-from cma.enrolment.exceptions import NotAllocated, OutsideResponsePeriod
+from cma.enrolment.exceptions import OutsideResponsePeriod
 from cma.enrolment.labels import REASON_LABELS, STATUS_LABELS
 from cma.enrolment.models import Application, ApplicationStatus, Reason
 from cma.enrolment.offers import answers_link
-from cma.enrolment.runs import committed
+from cma.enrolment.runs import committed_run
 from cma.enrolment.service import course_context
 from cma.learners.models import Learner
 from cma.notifications import service as notifications
@@ -57,15 +57,17 @@ SELECT (SELECT count(DISTINCT learner_id) FROM applications a
 
 async def send(session: AsyncSession, campaign_id: int) -> int:
     """Queue the answers of the campaign's allocation; returns how many learners get a mail."""
-    campaign = await session.get(Campaign, campaign_id)
+    # Locked until the answers are queued: a calendar edit made meanwhile waits, then meets
+    # the mails (and the database's refusal) instead of slipping in before them.
+    campaign = await session.scalar(
+        select(Campaign).where(Campaign.id == campaign_id).with_for_update(key_share=True)
+    )
     if campaign is None:
         raise CampaignNotFound()
     day = today()
     if not campaign.response_start <= day <= campaign.response_end:
         raise OutsideResponsePeriod()
-    run = await committed(session, campaign.id)
-    if run is None:
-        raise NotAllocated()
+    run = await committed_run(session, campaign.id)
     learners = list(await session.scalars(_CLAIM, {"run": run.id}))
     if not learners:
         return 0
@@ -102,9 +104,7 @@ async def send(session: AsyncSession, campaign_id: int) -> int:
 async def progress(session: AsyncSession, campaign_id: int) -> dict[str, int]:
     """How the answers of the campaign's allocation are leaving: learners still to answer,
     and the mails queued, sent or failed (a mail gone with its erased account is neither)."""
-    run = await committed(session, campaign_id)
-    if run is None:
-        raise NotAllocated()
+    run = await committed_run(session, campaign_id)
     row = (await session.execute(_PROGRESS, {"run": run.id})).one()
     return dict(row._mapping)
 

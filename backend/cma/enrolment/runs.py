@@ -200,9 +200,7 @@ async def replay(
     """The committed allocation decided again from what it stored (tiers, ranks, seed, cap):
     an auditor compares it with each application's `outcome` and `waitlist_rank`, or sees
     what another seed would have done."""
-    run = await committed(session, campaign_id)
-    if run is None:
-        raise NotAllocated()
+    run = await committed_run(session, campaign_id)
     seats = {line["code"]: line["seats"] for line in run.report["courses"]}  # as they were
     rows = await session.execute(
         select(
@@ -217,6 +215,16 @@ async def replay(
         Candidate(row.id, row.learner_id, row.course_code, row.rank, row.tier) for row in rows
     ]
     return allocate(candidates, seats, seed=run.seed if seed is None else seed, cap=run.cap)
+
+
+async def committed_run(session: AsyncSession, campaign_id: int) -> AllocationRun:
+    """The campaign's committed allocation; 404 for no such campaign, 409 before its commit."""
+    run = await committed(session, campaign_id)
+    if run is not None:
+        return run
+    if await session.get(Campaign, campaign_id) is None:
+        raise CampaignNotFound()
+    raise NotAllocated()
 
 
 async def committed(session: AsyncSession, campaign_id: int) -> AllocationRun | None:

@@ -9137,6 +9137,24 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `campaign-not-found`: Campagne introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:campaign-not-found",
+                     *       "title": "Campagne introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette campagne n'existe pas."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `not-allocated`: Affectation non enregistrée */
             409: {
                 headers: {
@@ -9343,6 +9361,24 @@ export interface operations {
                      *       "title": "Jeton CSRF manquant ou invalide",
                      *       "status": 403,
                      *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `campaign-not-found`: Campagne introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:campaign-not-found",
+                     *       "title": "Campagne introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette campagne n'existe pas."
                      *     }
                      */
                     "application/problem+json": unknown;
@@ -9943,6 +9979,24 @@ export interface operations {
                      *       "title": "Jeton CSRF manquant ou invalide",
                      *       "status": 403,
                      *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `campaign-not-found`: Campagne introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:campaign-not-found",
+                     *       "title": "Campagne introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette campagne n'existe pas."
                      *     }
                      */
                     "application/problem+json": unknown;
