@@ -48,13 +48,33 @@ async def test_never_enrolled_completes_the_fiche(
     await page.get_by_label("Mme", exact=True).check()
     await page.get_by_label("Nom *", exact=True).fill("Martin")
     await page.get_by_label("Prénom *").fill("Camille")
-    await page.get_by_label("Date de naissance *").fill("1990-04-12")
+    # Three fields, the same in every browser; each says what is wrong with it.
+    birth = page.get_by_role("group", name="Date de naissance *")
+    await birth.get_by_label("Jour").fill("31")
+    await birth.get_by_label("Mois").fill("2")
+    await birth.get_by_label("Année").fill("1990")
     await page.get_by_label("Pays de naissance *").select_option("FR")
     await page.get_by_label("Adresse *", exact=True).fill("12 rue de la Roquette")
     await page.get_by_label("Code postal *").fill("75011")
     await page.get_by_label("Ville *").fill("Paris")
     await page.get_by_label("Téléphone mobile *").fill("06 12 34 56 78")
     await page.get_by_label("Mairie d'arrondissement").check()
+    await page.get_by_role("button", name="Valider").click()
+    await expect(page.locator("#birth_date-error")).to_have_text(
+        "Cette date n'existe pas : vérifiez le jour et le mois."
+    )
+    await expect(birth.get_by_label("Jour")).to_have_attribute("aria-invalid", "true")
+    await page.locator(".error-summary").get_by_role("link", name="Date de naissance").click()
+    await expect(birth.get_by_label("Jour")).to_be_focused()
+    await birth.get_by_label("Jour").fill("12")
+    await birth.get_by_label("Mois").fill("")
+    await page.get_by_role("button", name="Valider").click()
+    await expect(page.locator("#birth_date-error")).to_have_text(
+        "La date de naissance doit comporter un mois."
+    )
+    await expect(birth.get_by_label("Mois")).to_have_attribute("aria-invalid", "true")
+    await expect(birth.get_by_label("Jour")).not_to_have_attribute("aria-invalid", "true")
+    await birth.get_by_label("Mois").fill("4")
     await page.get_by_role("button", name="Valider").click()
 
     await expect(page.get_by_role("heading", level=1)).to_have_text("Votre fiche est enregistrée")
@@ -65,6 +85,8 @@ async def test_never_enrolled_completes_the_fiche(
     await expect(page.get_by_label("Nom *", exact=True)).to_have_value("Martin")
     # The phone as it was typed, not as the server keeps it (+33…).
     await expect(page.get_by_label("Téléphone mobile *")).to_have_value("06 12 34 56 78")
+    await expect(page.get_by_label("Année")).to_have_value("1990")
+    await expect(page.get_by_label("Mois")).to_have_value("4")
     await check_screen(page, "ma fiche")
 
 

@@ -125,7 +125,9 @@ async def test_sign_up_activate_log_in_fill_the_profile_and_log_out(
     await page.get_by_label("Civilité").select_option("madame")
     await page.get_by_label("Prénom").fill("Camille")
     await page.get_by_label("Nom d'usage").fill("Martin")
-    await page.get_by_label("Date de naissance").fill("1990-04-12")
+    await page.get_by_label("Jour").fill("12")
+    await page.get_by_label("Mois").fill("4")
+    await page.get_by_label("Année").fill("1990")
     await page.get_by_label("Adresse", exact=True).fill("12 rue de la Roquette")
     await page.get_by_label("Code postal de la commune").fill("75011")
     await page.get_by_label("Nom de la commune").fill("Paris")
@@ -137,6 +139,7 @@ async def test_sign_up_activate_log_in_fill_the_profile_and_log_out(
     await expect(page.get_by_label("Prénom")).to_have_value("Camille")
     await expect(page.get_by_label("Civilité")).to_have_value("madame")
     await expect(page.get_by_label("Code postal de la commune")).to_have_value("75011")
+    await expect(page.get_by_label("Jour")).to_have_value("12")
 
     await page.get_by_role("link", name="Mes demandes").click()
     await expect(page.get_by_text("aucune candidature")).to_be_visible()

@@ -112,3 +112,28 @@ describe("the fiche", () => {
     expect(phoneProblem("12")).toBe("Le numéro de téléphone n'est pas valide.");
   });
 });
+
+describe("a date in three fields", () => {
+  const parts = (day: string, month: string, year: string) => ({ day, month, year });
+  it("names the part that is missing or wrong", async () => {
+    const { datePartsProblem } = await import("./rules");
+    const label = "La date de naissance";
+    expect(datePartsProblem(parts("", "", ""), label, true)).toEqual({ message: "Ce champ est obligatoire.", part: null });
+    expect(datePartsProblem(parts("", "", ""), label, false)).toBeNull();
+    expect(datePartsProblem(parts("", "4", "1990"), label, true)).toEqual({ message: "La date de naissance doit comporter un jour.", part: "day" });
+    expect(datePartsProblem(parts("12", "", "1990"), label, true)?.part).toBe("month");
+    expect(datePartsProblem(parts("12", "4", ""), label, true)?.message).toBe("La date de naissance doit comporter une année.");
+    expect(datePartsProblem(parts("32", "4", "1990"), label, true)?.part).toBe("day");
+    expect(datePartsProblem(parts("12", "13", "1990"), label, true)?.message).toBe("Le mois doit être un nombre entre 1 et 12.");
+    expect(datePartsProblem(parts("12", "4", "90"), label, true)?.message).toContain("4 chiffres");
+    expect(datePartsProblem(parts("31", "2", "1990"), label, true)?.message).toContain("n'existe pas");
+    expect(datePartsProblem(parts("29", "2", "2000"), label, true)).toBeNull();
+  });
+  it("turns parts into an ISO date and back", async () => {
+    const { isoOfParts, splitIsoDate } = await import("./rules");
+    expect(isoOfParts(parts(" 1", "4 ", "1990"))).toBe("1990-04-01");
+    expect(isoOfParts(parts("31", "2", "1990"))).toBe("");
+    expect(splitIsoDate("1990-04-01")).toEqual(parts("1", "4", "1990"));
+    expect(splitIsoDate(null)).toEqual(parts("", "", ""));
+  });
+});

@@ -72,6 +72,64 @@ export function postalCodeProblem(value: string): string | null {
   return /^\d{5}$/.test(compact) ? null : "Le code postal doit contenir 5 chiffres.";
 }
 
+/** A date typed in three fields (jour, mois, année), as the best public services ask for it. */
+export interface DateParts {
+  day: string;
+  month: string;
+  year: string;
+}
+
+export type DatePart = keyof DateParts;
+
+/** What is wrong with the parts, and which part it is about (none: the whole date). */
+export interface DatePartsProblem {
+  message: string;
+  part: DatePart | null;
+}
+
+export function splitIsoDate(iso: string | null | undefined): DateParts {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso ?? "");
+  if (!match) return { day: "", month: "", year: "" };
+  return { day: String(Number(match[3])), month: String(Number(match[2])), year: match[1]! };
+}
+
+/** The ISO date of complete, existing parts; "" otherwise. */
+export function isoOfParts(parts: DateParts): string {
+  if (datePartsProblem(parts, "", true)) return "";
+  const day = parts.day.trim().padStart(2, "0");
+  const month = parts.month.trim().padStart(2, "0");
+  return `${parts.year.trim()}-${month}-${day}`;
+}
+
+/** `label` names the date in the messages ("La date de naissance doit comporter un jour."). */
+export function datePartsProblem(
+  parts: DateParts,
+  label: string,
+  required: boolean,
+): DatePartsProblem | null {
+  const day = parts.day.trim();
+  const month = parts.month.trim();
+  const year = parts.year.trim();
+  if (!day && !month && !year) return required ? { message: REQUIRED, part: null } : null;
+  if (!day) return { message: `${label} doit comporter un jour.`, part: "day" };
+  if (!month) return { message: `${label} doit comporter un mois.`, part: "month" };
+  if (!year) return { message: `${label} doit comporter une année.`, part: "year" };
+  if (!/^\d{1,2}$/.test(day) || Number(day) < 1 || Number(day) > 31) {
+    return { message: "Le jour doit être un nombre entre 1 et 31.", part: "day" };
+  }
+  if (!/^\d{1,2}$/.test(month) || Number(month) < 1 || Number(month) > 12) {
+    return { message: "Le mois doit être un nombre entre 1 et 12.", part: "month" };
+  }
+  if (!/^\d{4}$/.test(year)) {
+    return { message: "L'année doit comporter 4 chiffres, par exemple 1990.", part: "year" };
+  }
+  const date = new Date(Number(year), Number(month) - 1, Number(day));
+  if (date.getMonth() !== Number(month) - 1) {
+    return { message: "Cette date n'existe pas : vérifiez le jour et le mois.", part: "day" };
+  }
+  return null;
+}
+
 export function birthDateProblem(value: string, today = new Date()): string | null {
   if (!value) return null;
   const date = new Date(`${value}T00:00:00`);
