@@ -29,8 +29,33 @@ const routes: RouteRecordRaw[] = [
   },
   {
     path: "/donnees-personnelles",
-    component: () => import("./shared/PersonalDataPage.vue"),
+    component: () => import("./legal/PersonalDataPage.vue"),
     meta: { title: "Données personnelles" },
+  },
+  {
+    path: "/mentions-legales",
+    component: () => import("./legal/LegalNoticePage.vue"),
+    meta: { title: "Mentions légales" },
+  },
+  {
+    path: "/conditions-generales-d-utilisation",
+    component: () => import("./legal/TermsPage.vue"),
+    meta: { title: "Conditions générales d'utilisation" },
+  },
+  {
+    path: "/accessibilite",
+    component: () => import("./legal/AccessibilityPage.vue"),
+    meta: { title: "Déclaration d'accessibilité" },
+  },
+  {
+    path: "/plan-du-site",
+    component: () => import("./legal/SiteMapPage.vue"),
+    meta: { title: "Plan du site" },
+  },
+  {
+    path: "/contact",
+    component: () => import("./legal/ContactPage.vue"),
+    meta: { title: "Contact" },
   },
   {
     path: "/connexion",

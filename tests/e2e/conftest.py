@@ -110,8 +110,24 @@ async def page(context: BrowserContext) -> AsyncIterator[Page]:
 
 
 async def check_screen(page: Page, name: str) -> None:
-    """axe-core finds no serious or critical violation; screenshots at desktop and 360 px."""
+    """At desktop size and at 360 px: axe-core finds no serious or critical violation, nothing
+    scrolls sideways, and a screenshot is left."""
     await page.wait_for_load_state("networkidle")
+    await _no_serious_violation(page, name)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    await page.screenshot(path=SCREENSHOTS / f"{slug}-desktop.png", full_page=True)
+    await page.set_viewport_size(PHONE)
+    try:
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{name}: {width}px wide at 360 px (horizontal scrolling)"
+        await _no_serious_violation(page, f"{name} (360 px)")
+        await page.screenshot(path=SCREENSHOTS / f"{slug}-360.png", full_page=True)
+    finally:
+        await page.set_viewport_size(DESKTOP)
+
+
+async def _no_serious_violation(page: Page, name: str) -> None:
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         # Evaluated through the DevTools protocol: the page's CSP stays as strict as it is.
         await page.evaluate(AXE.read_text(encoding="utf-8"))
@@ -130,14 +146,6 @@ async def check_screen(page: Page, name: str) -> None:
         if v["impact"] in {"serious", "critical"}
     ]
     assert serious == [], f"{name}: {json.dumps(serious, ensure_ascii=False)}"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    await page.screenshot(path=SCREENSHOTS / f"{slug}-desktop.png", full_page=True)
-    await page.set_viewport_size(PHONE)
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{name}: {width}px wide at 360 px (horizontal scrolling)"
-    await page.screenshot(path=SCREENSHOTS / f"{slug}-360.png", full_page=True)
-    await page.set_viewport_size(DESKTOP)
 
 
 def on_live_server(link: str, live_url: str) -> str:
