@@ -3,7 +3,8 @@ learner accepts, the accessibility statement, a site map and a contact."""
 
 from playwright.async_api import Page, expect
 
-from tests.e2e.conftest import check_screen
+from cma.notifications.rendering import render
+from tests.e2e.conftest import PHONE, check_screen
 
 FOOTER = {
     "Mentions légales": "Mentions légales",
@@ -59,3 +60,17 @@ async def test_the_terms_to_accept_are_linked_beside_their_checkbox(page: Page) 
     await tab.close()
     # The form is untouched in its own tab.
     await expect(page.get_by_label("Adresse mail")).to_have_value("camille@example.org")
+
+
+async def test_a_mail_fits_a_phone_screen(page: Page) -> None:
+    # The link's fallback is one long word: it must wrap rather than widen the mail.
+    mail = render(
+        "activation",
+        {"activation_url": "https://example.org/activation#" + "a" * 120, "valid_hours": 48},
+    )
+    await page.set_viewport_size(PHONE)
+    await page.set_content(mail.html)
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
+    button = await page.get_by_role("link", name="Cliquez pour activer votre compte").bounding_box()
+    assert button is not None and button["x"] + button["width"] <= PHONE["width"]

@@ -68,7 +68,6 @@ async def test_sign_up_activate_log_in_fill_the_profile_and_log_out(
 ) -> None:
     await page.goto("/")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Cours Municipaux d'Adultes")
-    await check_screen(page, "accueil")
 
     await page.get_by_role("banner").get_by_role("link", name="Se connecter").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter à Mon compte")
