@@ -33,7 +33,7 @@ async def apply_in_the_browser(page: Page, email: str, code: str) -> None:
     await expect(page.get_by_role("heading", level=1)).to_have_text("Mon panier")
     tabs = page.get_by_role("navigation", name="Navigation principale")
     await expect(tabs.get_by_role("link", name="Mon panier : 1 cours")).to_be_visible()
-    await page.get_by_role("button", name="Valider mon panier").click()
+    await page.get_by_role("button", name="Déposer ma candidature").click()
     await expect(page.get_by_role("status")).to_contain_text("Vos candidatures sont déposées")
 
 

@@ -122,7 +122,8 @@ async def test_the_catalogue_works_on_a_phone(page: Page, catalogue: int) -> Non
     assert width <= PHONE["width"]
     # The first result on the first screen: the header and the filters are folded.
     first = await page.locator(".course-card").first.bounding_box()
-    assert first is not None and first["y"] < PHONE["height"], first
+    assert first is not None
+    assert first["y"] < PHONE["height"], first
     await expect(page.get_by_label("Arrondissement")).to_be_hidden()
     filters = page.get_by_role("button", name="Filtres (1 actif)")
     await expect(filters).to_have_attribute("aria-expanded", "false")

@@ -1,5 +1,6 @@
 """Journey F in the browser, the learner's side: a course into the basket, submitted."""
 
+import re
 from datetime import timedelta
 
 from playwright.async_api import Page, expect
@@ -63,11 +64,19 @@ async def test_add_a_course_submit_the_basket_and_see_it_in_mes_demandes(
     await expect(page.get_by_role("heading", level=1)).to_have_text("Mon panier")
     await expect(page.locator(".course-card")).to_have_count(1)
     await check_screen(page, "mon panier")
-    await page.get_by_role("button", name="Valider mon panier").click()
-    await expect(page.get_by_role("status")).to_contain_text("Vos candidatures sont déposées")
-    assert (await mailbox.last_to("auditeur.cma@yopmail.com")).subject == (
-        "Vos candidatures aux Cours Municipaux d'Adultes"
-    )
+    # The button says what it does; the receipt that follows says what was filed and what next.
+    await page.get_by_role("button", name="Déposer ma candidature").click()
+    receipt = page.get_by_role("region", name="Vos candidatures sont déposées")
+    await expect(receipt.get_by_role("heading", level=2)).to_be_focused()
+    reference = (await receipt.locator("dd strong").first.inner_text()).strip()
+    assert re.fullmatch(r"CMA-[A-Z0-9]{4}-[A-Z0-9]{4}", reference), reference
+    await expect(receipt.get_by_role("listitem").first).to_contain_text(f"{title} ({code})")
+    await expect(receipt).to_contain_text("Les réponses vous seront envoyées par mail entre le")
+    await expect(page.get_by_role("button", name="Déposer ma candidature")).to_have_count(0)
+    await check_screen(page, "mon panier recu")
+    mail = await mailbox.last_to("auditeur.cma@yopmail.com")
+    assert mail.subject == "Vos candidatures aux Cours Municipaux d'Adultes"
+    assert f"Numéro de dépôt : {reference}" in mail.body()
 
     await (
         page.get_by_role("navigation", name="Navigation principale")

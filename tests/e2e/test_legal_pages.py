@@ -50,7 +50,9 @@ async def test_the_terms_to_accept_are_linked_beside_their_checkbox(page: Page) 
     await page.goto("/inscription")
     await page.get_by_label("Adresse mail").fill("camille@example.org")
     terms = page.locator(".field--checkbox", has=page.locator("#accept_terms"))
-    link = terms.get_by_role("link", name="Lire les conditions générales d'utilisation (nouvel onglet)")
+    link = terms.get_by_role(
+        "link", name="Lire les conditions générales d'utilisation (nouvel onglet)"
+    )
     async with page.context.expect_page() as opened:
         await link.click()
     tab = await opened.value
@@ -73,4 +75,5 @@ async def test_a_mail_fits_a_phone_screen(page: Page) -> None:
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
     button = await page.get_by_role("link", name="Cliquez pour activer votre compte").bounding_box()
-    assert button is not None and button["x"] + button["width"] <= PHONE["width"]
+    assert button is not None
+    assert button["x"] + button["width"] <= PHONE["width"]

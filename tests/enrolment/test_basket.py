@@ -1,6 +1,7 @@
 """Journey F, the learner's side: "Mon panier", submitting, withdrawing."""
 
 import asyncio
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -289,11 +290,24 @@ async def test_submit_then_resubmit_replaces_the_applications_and_mails_them(
 
     first = await client.post("/api/v1/me/basket/submit", headers=learner)
     assert first.status_code == 200
-    assert [(a["rank"], a["status"]) for a in first.json()] == [(1, "submitted"), (2, "submitted")]
+    receipt = first.json()
+    assert [(a["rank"], a["status"]) for a in receipt["applications"]] == [
+        (1, "submitted"),
+        (2, "submitted"),
+    ]
+    # The receipt: a reference to quote, the courses in order, what comes next and when.
+    assert re.fullmatch(r"CMA-[A-Z0-9]{4}-[A-Z0-9]{4}", receipt["reference"])
+    assert [c["code"] for c in receipt["courses"]] == [c.code for c in courses[:2]]
+    assert receipt["response_start"] > receipt["application_end"]
     mail = await mailbox.last_to("a@yopmail.com")
     assert mail.subject == "Vos candidatures aux Cours Municipaux d'Adultes"
     assert courses[0].title in mail.body()
-    assert (await client.get("/api/v1/me/basket", headers=learner)).json()["submitted"] is True
+    assert f"Numéro de dépôt : {receipt['reference']}" in mail.body()
+    assert "Les réponses vous seront envoyées par mail entre le " in mail.body()
+    basket = (await client.get("/api/v1/me/basket", headers=learner)).json()
+    assert basket["submitted"] is True
+    assert basket["receipt"]["reference"] == receipt["reference"]
+    assert basket["replaces_applications"] is False
 
     # Submitted again as it stands (a second click): the same answer, and no second mail.
     again = await client.post("/api/v1/me/basket/submit", headers=learner)
@@ -303,12 +317,16 @@ async def test_submit_then_resubmit_replaces_the_applications_and_mails_them(
 
     await client.delete(f"/api/v1/me/basket/items/{courses[0].code}", headers=learner)
     await add(client, learner, courses[2].code)
-    assert (await client.get("/api/v1/me/basket", headers=learner)).json()["submitted"] is False
+    changed = (await client.get("/api/v1/me/basket", headers=learner)).json()
+    assert changed["submitted"] is False
+    assert changed["receipt"] is None
+    assert changed["replaces_applications"] is True
     second = await client.post("/api/v1/me/basket/submit", headers=learner)
+    assert second.json()["reference"] != receipt["reference"]
 
     await mailbox.deliver()
     assert [m.subject for m in mailbox.smtp.received].count(mail.subject) == 2
-    states = {a["course"]["code"]: (a["status"], a["rank"]) for a in second.json()}
+    states = {a["course"]["code"]: (a["status"], a["rank"]) for a in second.json()["applications"]}
     assert states[courses[0].code][0] == "withdrawn"
     assert states[courses[1].code] == ("submitted", 1)
     assert states[courses[2].code] == ("submitted", 2)
@@ -340,7 +358,9 @@ async def test_withdraw_until_the_period_ends_and_not_after(
     courses = apart(await open_courses(mailbox), 2)
     for c in courses:
         await add(client, learner, c.code)
-    applications = (await client.post("/api/v1/me/basket/submit", headers=learner)).json()
+    applications = (await client.post("/api/v1/me/basket/submit", headers=learner)).json()[
+        "applications"
+    ]
 
     withdrawn = await client.delete(
         f"/api/v1/me/applications/{applications[0]['id']}", headers=learner
@@ -373,7 +393,9 @@ async def test_nobody_reaches_another_learners_application(
 ) -> None:
     course = (await open_courses(mailbox))[0]
     await add(client, learner, course.code)
-    application = (await client.post("/api/v1/me/basket/submit", headers=learner)).json()[0]
+    application = (await client.post("/api/v1/me/basket/submit", headers=learner)).json()[
+        "applications"
+    ][0]
     other = await learner_headers(client, mailbox, "autre@yopmail.com")
     await client.post("/api/v1/me/learner", json=FICHE, headers=other)
 

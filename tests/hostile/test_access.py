@@ -170,7 +170,7 @@ async def test_nothing_of_one_learner_is_reachable_by_another(
         ).status_code == 201
     [course] = apart(await open_courses(mailbox), 1)
     await client.post("/api/v1/me/basket/items", json={"course_code": course.code}, headers=owner)
-    [mine] = (await client.post("/api/v1/me/basket/submit", headers=owner)).json()
+    [mine] = (await client.post("/api/v1/me/basket/submit", headers=owner)).json()["applications"]
 
     attempts = [
         await client.delete(f"/api/v1/me/applications/{mine['id']}", headers=other),

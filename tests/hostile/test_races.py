@@ -146,7 +146,9 @@ async def test_submits_and_withdrawals_at_once_leave_one_consistent_set(
         await client.post(
             "/api/v1/me/basket/items", json={"course_code": course.code}, headers=auth
         )
-    [first, *_] = (await client.post("/api/v1/me/basket/submit", headers=auth)).json()
+    [first, *_] = (await client.post("/api/v1/me/basket/submit", headers=auth)).json()[
+        "applications"
+    ]
 
     results = await asyncio.gather(
         *(client.post("/api/v1/me/basket/submit", headers=auth) for _ in range(10)),

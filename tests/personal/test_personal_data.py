@@ -129,6 +129,15 @@ async def test_a_fully_used_account_is_all_in_its_export_then_leaves_no_trace(
     assert sent.status_code == 200, sent.text
     await mailbox.deliver()
     client.cookies.clear()
+    # …and files a basket in the open campaign: its receipt is theirs too.
+    courses = (await client.get("/api/v1/courses", params={"open": True})).json()["items"]
+    added = await client.post(
+        "/api/v1/me/basket/items", json={"course_code": courses[0]["code"]}, headers=auth
+    )
+    assert added.status_code == 201, added.text
+    filed = await client.post("/api/v1/me/basket/submit", headers=auth)
+    assert filed.status_code == 200, filed.text
+    reference = filed.json()["reference"]
 
     data = (await client.get("/api/v1/me/export", headers=auth)).json()
 
@@ -148,8 +157,8 @@ async def test_a_fully_used_account_is_all_in_its_export_then_leaves_no_trace(
     assert signed_up["spent_at"] is not None
     # What a sign-up's form said may be a stranger's who typed the address: not exported.
     assert set(signed_up) == {"kind", "created_at", "expires_at", "spent_at"}
-    [application] = data["applications"]
-    assert application["id"] == mine
+    assert [r["reference"] for r in data["receipts"]] == [reference]
+    application = next(a for a in data["applications"] if a["id"] == mine)
     assert application["status"] == "offered"
     assert application["priority_situation"] == "rsa"
     assert data["answers_mailed"][0]["campaign_id"] == campaign.id
@@ -170,7 +179,7 @@ async def test_a_fully_used_account_is_all_in_its_export_then_leaves_no_trace(
 
     assert farewell.subject == "Votre compte parisien a été supprimé"
     left = await _everything(sessionmaker)
-    assert [trace for trace in (*TRACES, old_email, *old_traces) if trace in left] == []
+    assert [trace for trace in (*TRACES, old_email, *old_traces, reference) if trace in left] == []
     async with sessionmaker() as session:
         # The seat passed down the waiting list, as on a decline.
         assert (

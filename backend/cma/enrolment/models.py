@@ -203,3 +203,25 @@ class ResponseMail(CreatedAt, Base):
     message_id: Mapped[int | None] = mapped_column(
         ForeignKey("outbox_messages.id", ondelete="SET NULL")
     )
+
+
+class Receipt(Base):
+    """The proof of a submitted basket: its reference, when, and the courses in their order.
+
+    A new receipt for each submission that changes the applications; the last one of a campaign
+    is what "Mon panier" and the confirmation mail show.
+    """
+
+    __tablename__ = "receipts"
+    __table_args__ = (
+        CheckConstraint(r"reference ~ '^CMA-[A-Z0-9]{4}-[A-Z0-9]{4}$'", name="reference"),
+        CheckConstraint("jsonb_typeof(courses) = 'array'", name="courses"),
+        Index("ix_receipts_learner_campaign", "learner_id", "campaign_id", "submitted_at"),
+    )
+
+    reference: Mapped[str] = mapped_column(String(13), primary_key=True)
+    learner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    submitted_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # [{"rank", "code", "title"}], as they were submitted (a course may be renamed later).
+    courses: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)

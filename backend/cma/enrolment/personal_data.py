@@ -9,8 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cma.catalogue.models import Campaign, Course
 from cma.catalogue.service import today
 from cma.enrolment import offers
-from cma.enrolment.models import HOLDING, AllocationRun, Application, BasketItem, ResponseMail
-from cma.enrolment.service import ANSWER_FIELDS, applications
+from cma.enrolment.models import (
+    HOLDING,
+    AllocationRun,
+    Application,
+    BasketItem,
+    Receipt,
+    ResponseMail,
+)
+from cma.enrolment.service import ANSWER_FIELDS, applications, receipts
 
 
 async def export_of(session: AsyncSession, learner_id: uuid.UUID) -> dict[str, Any]:
@@ -50,6 +57,7 @@ async def export_of(session: AsyncSession, learner_id: uuid.UUID) -> dict[str, A
             }
             for application in await applications(session, learner_id)
         ],
+        "receipts": await receipts(session, learner_id),
         "answers_mailed": [
             {"allocation_run_id": run_id, "campaign_id": campaign_id, "sent_at": at}
             for run_id, campaign_id, at in answered
@@ -69,6 +77,7 @@ async def forget(session: AsyncSession, learner_id: uuid.UUID) -> None:
     )
     await session.execute(delete(ResponseMail).where(ResponseMail.learner_id == learner_id))
     await session.execute(delete(BasketItem).where(BasketItem.learner_id == learner_id))
+    await session.execute(delete(Receipt).where(Receipt.learner_id == learner_id))
     await session.execute(delete(Application).where(Application.learner_id == learner_id))
     await session.flush()
     for code in sorted(set(held)):

@@ -26,7 +26,14 @@ from cma.enrolment.exceptions import (
     PeriodClosed,
     TimeOverlap,
 )
-from cma.enrolment.schemas import ApplicationOut, BasketAdd, BasketIn, BasketOut, HistoryOut
+from cma.enrolment.schemas import (
+    ApplicationOut,
+    BasketAdd,
+    BasketIn,
+    BasketOut,
+    HistoryOut,
+    SubmissionOut,
+)
 from cma.learners import service as learners
 
 router = APIRouter(tags=["enrolment"])
@@ -105,16 +112,18 @@ async def remove_item(code: CourseCode, learner: LearnerDep, db: SessionDep) -> 
 
 @router.post(
     "/me/basket/submit",
-    summary="Valider mon panier : déposer mes candidatures",
-    description="The basket becomes the campaign's applications, in one transaction; a mail "
-    "lists them. Submitting again replaces them. The time of submission never matters.",
+    summary="Déposer mes candidatures (valider mon panier)",
+    description="The basket becomes the campaign's applications, in one transaction; the "
+    "answer is the receipt (a reference, the time, the courses in order, what comes next), "
+    "which the mail repeats. Submitting again replaces them, with a new receipt; submitting "
+    "an unchanged basket gives its receipt again. The time of submission never matters.",
     responses=responses(*ERRORS, InvalidInput, EmptyBasket, PeriodClosed),
 )
-async def submit(learner: LearnerDep, db: SessionDep) -> list[ApplicationOut]:
-    await service.submit(db, learner.account, learner.learner_id)
-    return [
-        ApplicationOut.model_validate(a) for a in await service.applications(db, learner.learner_id)
-    ]
+async def submit(learner: LearnerDep, db: SessionDep) -> SubmissionOut:
+    receipt = await service.submit(db, learner.account, learner.learner_id)
+    return SubmissionOut.model_validate(
+        {**receipt, "applications": await service.applications(db, learner.learner_id)}
+    )
 
 
 @router.get(

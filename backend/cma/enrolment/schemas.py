@@ -99,12 +99,41 @@ class BasketItemOut(Answers):
     course: CourseBrief
 
 
+class ReceiptCourse(BaseModel):
+    rank: int
+    code: str
+    title: str
+
+
+class ReceiptOut(BaseModel):
+    """The proof of a submission, and what comes next."""
+
+    reference: str = Field(
+        examples=["CMA-K7MX-3PTA"], description="To quote when calling the City about it"
+    )
+    submitted_at: datetime
+    campaign_name: str
+    courses: list[ReceiptCourse] = Field(description="As submitted, in order of preference")
+    application_end: date = Field(description="The basket may change until this day (Paris)")
+    response_start: date = Field(description="Answers are mailed from this day")
+    response_end: date
+
+
+class SubmissionOut(ReceiptOut):
+    applications: list["ApplicationOut"]
+
+
 class BasketOut(BaseModel):
     campaign_id: int | None
     campaign_name: str | None
     max_courses: int | None
     items: list[BasketItemOut]
     submitted: bool = Field(description="The applications match the basket as it is.")
+    replaces_applications: bool = Field(
+        description="Applications were filed and the basket has changed since: submitting "
+        "replaces them"
+    )
+    receipt: ReceiptOut | None = Field(description="The last submission's, while it stands")
 
 
 class ApplicationOut(Answers):

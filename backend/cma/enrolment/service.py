@@ -4,6 +4,7 @@ The time of submission never matters: nothing here is first-come-first-served, s
 submitting, resubmitting or withdrawing only changes what the allocation will read.
 """
 
+import secrets
 import uuid
 from datetime import date
 from typing import Any, Protocol, cast
@@ -18,7 +19,7 @@ from cma.catalogue.models import Campaign, Course
 from cma.catalogue.schemas import WEEKDAY_LABELS
 from cma.catalogue.service import today
 from cma.core.problems import FieldError, InvalidInput
-from cma.core.wording import french_day, french_hour
+from cma.core.wording import french_day, french_hour, french_moment
 from cma.enrolment.allocation import TIER_LABELS
 from cma.enrolment.exceptions import (
     AlreadyInBasket,
@@ -32,7 +33,7 @@ from cma.enrolment.exceptions import (
     TimeOverlap,
 )
 from cma.enrolment.labels import REASON_LABELS, STATUS_LABELS
-from cma.enrolment.models import Application, ApplicationStatus, BasketItem, Reason
+from cma.enrolment.models import Application, ApplicationStatus, BasketItem, Reason, Receipt
 from cma.enrolment.schemas import Answers, BasketLine
 from cma.learners import service as learners
 from cma.notifications import service as notifications
@@ -222,6 +223,9 @@ async def basket(
     if items is None:
         items = await _items(session, learner_id, to_change=False)
     campaign = items[0][1].campaign if items else None
+    filed = await _submitted_lines(session, learner_id) if items else set()
+    submitted = bool(items) and _lines(items) == filed
+    last = await _last_receipt(session, learner_id, campaign.id) if campaign and submitted else None
     return {
         "campaign_id": campaign.id if campaign else None,
         "campaign_name": campaign.name if campaign else None,
@@ -234,7 +238,9 @@ async def basket(
             }
             for item, course in items
         ],
-        "submitted": bool(items) and _lines(items) == await _submitted_lines(session, learner_id),
+        "submitted": submitted,
+        "replaces_applications": bool(filed) and not submitted,
+        "receipt": receipt_out(last, campaign) if campaign and submitted and last else None,
     }
 
 
@@ -323,10 +329,11 @@ async def reorder(session: AsyncSession, learner_id: uuid.UUID, lines: list[Bask
     )
 
 
-async def submit(session: AsyncSession, account: Account, learner_id: uuid.UUID) -> None:
+async def submit(session: AsyncSession, account: Account, learner_id: uuid.UUID) -> dict[str, Any]:
     """The basket becomes the applications of its campaign, in one transaction, and a mail
-    lists them; a basket already submitted as it stands changes nothing and sends nothing
-    (a second click, a retried request, or somebody with the session filling the inbox)."""
+    lists them with the receipt's reference; a basket already submitted as it stands changes
+    nothing and sends nothing (a second click, a retried request, or somebody with the session
+    filling the inbox): its receipt is given again."""
     items = await _items(session, learner_id)
     if not items:
         raise EmptyBasket()
@@ -337,12 +344,26 @@ async def submit(session: AsyncSession, account: Account, learner_id: uuid.UUID)
     for item, course in items:
         _check_answers(course, item)
     if _lines(items) == await _submitted_lines(session, learner_id):
-        return
+        last = await _last_receipt(session, learner_id, campaign.id)
+        if last is not None:
+            return receipt_out(last, campaign)
     # Withdraw them all, then put back what the basket holds: ranks never collide midway.
     await session.execute(
         _WITHDRAW_SUBMITTED, {"of_learner": learner_id, "of_campaign": campaign.id}
     )
     await session.execute(_SUBMIT_BASKET, {"of_learner": learner_id})
+    receipt = Receipt(
+        reference=_new_reference(),
+        learner_id=learner_id,
+        campaign_id=campaign.id,
+        courses=[
+            {"rank": item.rank, "code": course.code, "title": course.title}
+            for item, course in items
+        ],
+    )
+    session.add(receipt)
+    await session.flush()
+    await session.refresh(receipt, ["submitted_at"])
     await notifications.enqueue(
         session,
         "applications_submitted",
@@ -350,11 +371,60 @@ async def submit(session: AsyncSession, account: Account, learner_id: uuid.UUID)
         account_id=account.id,
         context={
             "campaign": campaign.name,
+            "reference": receipt.reference,
+            "submitted_at": french_moment(receipt.submitted_at),
             "application_end": french_day(campaign.application_end),
+            "response_start": french_day(campaign.response_start),
+            "response_end": french_day(campaign.response_end),
             "courses": [{"rank": item.rank, **course_context(course)} for item, course in items],
         },
     )
     await session.flush()
+    return receipt_out(receipt, campaign)
+
+
+# Without look-alikes (0/O, 1/I/L, 2/Z, 5/S, 8/B), for a reference read out on the phone.
+_REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+
+
+def _new_reference() -> str:
+    draw = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    return f"CMA-{draw[:4]}-{draw[4:]}"
+
+
+async def _last_receipt(
+    session: AsyncSession, learner_id: uuid.UUID, campaign_id: int
+) -> Receipt | None:
+    return await session.scalar(
+        select(Receipt)
+        .where(Receipt.learner_id == learner_id, Receipt.campaign_id == campaign_id)
+        .order_by(Receipt.submitted_at.desc())
+        .limit(1)
+    )
+
+
+def receipt_out(receipt: Receipt, campaign: Campaign) -> dict[str, Any]:
+    """A receipt with what comes next: until when the basket may change, when answers come."""
+    return {
+        "reference": receipt.reference,
+        "submitted_at": receipt.submitted_at,
+        "campaign_name": campaign.name,
+        "courses": receipt.courses,
+        "application_end": campaign.application_end,
+        "response_start": campaign.response_start,
+        "response_end": campaign.response_end,
+    }
+
+
+async def receipts(session: AsyncSession, learner_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Every receipt of the learner, for their export."""
+    rows = await session.scalars(
+        select(Receipt).where(Receipt.learner_id == learner_id).order_by(Receipt.submitted_at)
+    )
+    return [
+        {"reference": r.reference, "submitted_at": r.submitted_at, "courses": r.courses}
+        for r in rows
+    ]
 
 
 async def history(session: AsyncSession, account: Account, learner_id: uuid.UUID) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from cma.accounts.schemas import ProfileOut, SubscriptionOut
-from cma.enrolment.schemas import ApplicationOut
+from cma.enrolment.schemas import ApplicationOut, ReceiptCourse
 from cma.learners.schemas import LearnerOut
 
 
@@ -154,6 +154,12 @@ class ApplicationPart(BaseModel):
     offer_deadline: date | None
 
 
+class ReceiptPart(BaseModel):
+    reference: str
+    submitted_at: datetime
+    courses: list[ReceiptCourse] = Field(description="As submitted, in order of preference")
+
+
 class AnswersMailedPart(BaseModel):
     allocation_run_id: int
     campaign_id: int
@@ -181,6 +187,7 @@ class PersonalData(BaseModel):
     old_account_attempts_by_others: list[AttemptByOtherPart]
     basket: list[BasketPart]
     applications: list[ApplicationPart]
+    receipts: list[ReceiptPart] = Field(description="Each basket submitted: its receipt")
     answers_mailed: list[AnswersMailedPart]
     read_by_staff: list[datetime] = Field(
         description="When staff opened the fiche in their console (who did is theirs to know)"

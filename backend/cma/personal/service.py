@@ -23,7 +23,7 @@ async def export(session: AsyncSession, account: Account) -> PersonalData:
             **(
                 await enrolment.export_of(session, learner.id)
                 if learner
-                else {"basket": [], "applications": [], "answers_mailed": []}
+                else {"basket": [], "applications": [], "receipts": [], "answers_mailed": []}
             ),
             "read_by_staff": await staff_reads.reads_of(session, learner.id) if learner else [],
         }

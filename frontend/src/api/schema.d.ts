@@ -843,8 +843,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Valider mon panier : déposer mes candidatures
-         * @description The basket becomes the campaign's applications, in one transaction; a mail lists them. Submitting again replaces them. The time of submission never matters.
+         * Déposer mes candidatures (valider mon panier)
+         * @description The basket becomes the campaign's applications, in one transaction; the answer is the receipt (a reference, the time, the courses in order, what comes next), which the mail repeats. Submitting again replaces them, with a new receipt; submitting an unchanged basket gives its receipt again. The time of submission never matters.
          */
         post: operations["submit_api_v1_me_basket_submit_post"];
         delete?: never;
@@ -1598,6 +1598,13 @@ export interface components {
              * @description The applications match the basket as it is.
              */
             submitted: boolean;
+            /**
+             * Replaces Applications
+             * @description Applications were filed and the basket has changed since: submitting replaces them
+             */
+            replaces_applications: boolean;
+            /** @description The last submission's, while it stands */
+            receipt: components["schemas"]["ReceiptOut"] | null;
         };
         /** BasketPart */
         BasketPart: {
@@ -3549,6 +3556,11 @@ export interface components {
             basket: components["schemas"]["BasketPart"][];
             /** Applications */
             applications: components["schemas"]["ApplicationPart"][];
+            /**
+             * Receipts
+             * @description Each basket submitted: its receipt
+             */
+            receipts: components["schemas"]["ReceiptPart"][];
             /** Answers Mailed */
             answers_mailed: components["schemas"]["AnswersMailedPart"][];
             /**
@@ -3766,6 +3778,71 @@ export interface components {
          * @enum {string}
          */
         Reason: "seats_for_all" | "selected" | "course_full" | "cap_reached" | "promoted" | "course_cancelled";
+        /** ReceiptCourse */
+        ReceiptCourse: {
+            /** Rank */
+            rank: number;
+            /** Code */
+            code: string;
+            /** Title */
+            title: string;
+        };
+        /**
+         * ReceiptOut
+         * @description The proof of a submission, and what comes next.
+         */
+        ReceiptOut: {
+            /**
+             * Reference
+             * @description To quote when calling the City about it
+             * @example CMA-K7MX-3PTA
+             */
+            reference: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Campaign Name */
+            campaign_name: string;
+            /**
+             * Courses
+             * @description As submitted, in order of preference
+             */
+            courses: components["schemas"]["ReceiptCourse"][];
+            /**
+             * Application End
+             * Format: date
+             * @description The basket may change until this day (Paris)
+             */
+            application_end: string;
+            /**
+             * Response Start
+             * Format: date
+             * @description Answers are mailed from this day
+             */
+            response_start: string;
+            /**
+             * Response End
+             * Format: date
+             */
+            response_end: string;
+        };
+        /** ReceiptPart */
+        ReceiptPart: {
+            /** Reference */
+            reference: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /**
+             * Courses
+             * @description As submitted, in order of preference
+             */
+            courses: components["schemas"]["ReceiptCourse"][];
+        };
         /** ResponsesProgress */
         ResponsesProgress: {
             /**
@@ -3992,6 +4069,46 @@ export interface components {
             status_label: string;
             /** Sent At */
             sent_at: string | null;
+        };
+        /** SubmissionOut */
+        SubmissionOut: {
+            /**
+             * Reference
+             * @description To quote when calling the City about it
+             * @example CMA-K7MX-3PTA
+             */
+            reference: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Campaign Name */
+            campaign_name: string;
+            /**
+             * Courses
+             * @description As submitted, in order of preference
+             */
+            courses: components["schemas"]["ReceiptCourse"][];
+            /**
+             * Application End
+             * Format: date
+             * @description The basket may change until this day (Paris)
+             */
+            application_end: string;
+            /**
+             * Response Start
+             * Format: date
+             * @description Answers are mailed from this day
+             */
+            response_start: string;
+            /**
+             * Response End
+             * Format: date
+             */
+            response_end: string;
+            /** Applications */
+            applications: components["schemas"]["ApplicationOut"][];
         };
         /** SubscriptionItem */
         SubscriptionItem: {
@@ -8437,7 +8554,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApplicationOut"][];
+                    "application/json": components["schemas"]["SubmissionOut"];
                 };
             };
             /** @description `not-authenticated`: Connexion requise */
