@@ -260,11 +260,16 @@ async def test_export_holds_everything_but_secrets(client: AsyncClient, mailbox:
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]
     data = response.json()
-    assert data["account"]["email"] == EMAIL
-    assert data["account"]["mobile_phone"] == "+33612345678"
-    assert len(data["sessions"]) == 1
-    assert [m["template"] for m in data["messages"]] == ["activation"]
-    assert data["messages"][0]["subject"] == "Confirmation de votre compte Parisien"
+    # The person's own document: French keys and values, Paris time, phones as on the site.
+    assert data["compte"]["adresse_mail"] == EMAIL
+    assert data["compte"]["telephone_mobile"] == "06 12 34 56 78"
+    assert data["compte"]["role"] == "Apprenant"
+    assert data["compte"]["cree_le"].endswith(("+01:00", "+02:00"))
+    assert len(data["connexions"]) == 1
+    assert [m["objet"] for m in data["messages"]] == ["Confirmation de votre compte Parisien"]
+    assert data["messages"][0]["canal"] == "Mail"
+    assert data["messages"][0]["etat"] == "Envoyé"
+    assert "id" not in data["compte"]
     assert "password_hash" not in response.text
     assert "token_hash" not in response.text
     assert auth["Authorization"].removeprefix("Bearer ") not in response.text
@@ -312,11 +317,15 @@ async def test_asking_for_a_taken_address_leaves_the_account_as_a_free_one_would
         )
         await mailbox.deliver()
         export = (await client.get("/api/v1/me/export", headers=auth)).json()
-        changes = [link for link in export["links_sent"] if link["purpose"] == "email_change"]
+        changes = [
+            link
+            for link in export["liens_envoyes"]
+            if link["objet"] == "Confirmer une nouvelle adresse mail"
+        ]
         seen.append(
             (
-                changes[-1]["new_email"] == address,
-                [m["template"] for m in export["messages"]],
+                changes[-1]["nouvelle_adresse_mail"] == address,
+                [m["objet"] for m in export["messages"]],
                 (
                     await client.post(
                         "/api/v1/me/email/confirm", json={"token": mine, "password": "Faux2026x"}

@@ -184,5 +184,5 @@ async def test_my_data_export_holds_the_record(client: AsyncClient, mailbox: Mai
 
     data = (await client.get("/api/v1/me/export", headers=auth)).json()
 
-    assert data["learner"]["last_name"] == "Martin"
-    assert data["training_history"] == []
+    assert data["fiche_cma"]["nom"] == "Martin"
+    assert data["annees_de_formation"] == []

@@ -5,6 +5,8 @@ got a seat in a committed allocation ahead of someone on the waiting list, recei
 """
 
 import asyncio
+import json
+import re
 import uuid
 from pathlib import Path
 
@@ -119,7 +121,7 @@ async def test_a_fully_used_account_is_all_in_its_export_then_leaves_no_trace(
     other_id = await _learner_id(sessionmaker, "+33699887766")
     campaign = await closed_campaign(sessionmaker)
     code = await campaign.course("RZ0001", seats=1)
-    [mine] = await campaign.apply(person_id, code, situation="rsa")
+    await campaign.apply(person_id, code, situation="rsa")
     [theirs] = await campaign.apply(other_id, code)
     seed = next(s for s in range(1, 1000) if draw(s, person_id) < draw(s, other_id))
     async with sessionmaker() as session, session.begin():
@@ -141,33 +143,36 @@ async def test_a_fully_used_account_is_all_in_its_export_then_leaves_no_trace(
 
     data = (await client.get("/api/v1/me/export", headers=auth)).json()
 
-    assert data["account"]["email"] == PERSON
-    assert data["learner"]["last_name"] == "Martel-Quintaine"
-    assert data["old_account"]["email"] == old_email
-    assert data["old_account"]["linked_at"] is not None
-    assert data["training_history"]
-    assert [step["outcome"] for step in data["pairing_trail"]] == ["ticket_issued", "linked"]
-    assert all(step["client_address"] for step in data["pairing_trail"])
+    assert data["compte"]["adresse_mail"] == PERSON
+    assert data["fiche_cma"]["nom"] == "Martel-Quintaine"
+    assert data["ancien_compte_cma"]["adresse_mail"] == old_email
+    assert data["ancien_compte_cma"]["rattache_le"] is not None
+    assert data["annees_de_formation"]
+    assert len(data["rattachement"]) == 2
+    assert all(step["adresse_ip"] for step in data["rattachement"])
     # The other account's attempt on the person's old account: when and how, not from where.
-    [attempt] = data["old_account_attempts_by_others"]
-    assert attempt["outcome"] in {"already_linked", "no_password", "wrong_password"}
-    assert set(attempt) == {"at", "outcome", "outcome_label"}
-    [signed_up] = data["sign_ups"]
-    assert signed_up["kind"] == "sign_up"
-    assert signed_up["spent_at"] is not None
+    [attempt] = data["essais_d_autres_comptes_sur_votre_ancien_compte"]
+    assert set(attempt) == {"le", "resultat"}
+    [signed_up] = data["inscriptions"]
+    assert signed_up["nature"] == "Je crée mon compte"
+    assert signed_up["utilisee_le"] is not None
     # What a sign-up's form said may be a stranger's who typed the address: not exported.
-    assert set(signed_up) == {"kind", "created_at", "expires_at", "spent_at"}
-    assert [r["reference"] for r in data["receipts"]] == [reference]
-    application = next(a for a in data["applications"] if a["id"] == mine)
-    assert application["status"] == "offered"
-    assert application["priority_situation"] == "rsa"
-    assert data["answers_mailed"][0]["campaign_id"] == campaign.id
-    templates = {m["template"] for m in data["messages"]}
-    assert {"activation", "learner_linked", "allocation_responses"} <= templates
+    assert set(signed_up) == {"nature", "cree_le", "expire_le", "utilisee_le"}
+    assert [r["numero_de_depot"] for r in data["recus_de_depot"]] == [reference]
+    application = next(a for a in data["candidatures"] if a["code_du_cours"] == code)
+    assert application["etat"] == "Acceptée, à confirmer"
+    assert application["situation_prioritaire"] == "Bénéficiaire du RSA"
+    assert data["reponses_envoyees"][0]["campagne"] == "Cours annuels et premier semestre"
+    said = {m["objet"]: m["texte"] for m in data["messages"]}
     # What each message said; a link's token, not kept once sent, is shown as withheld.
-    said = {m["template"]: m["text"] for m in data["messages"]}
-    assert "[lien personnel, non conservé]" in said["activation"]
-    assert f"({code})" in said["allocation_responses"]
+    assert "[lien personnel, non conservé]" in said["Confirmation de votre compte Parisien"]
+    assert f"({code})" in said["Réponses à vos candidatures aux Cours Municipaux d'Adultes"]
+    assert "Vos comptes sont connectés" in said
+    # Nothing the person would have to decode: no code in English, no UTC.
+    english = {"offered", "rsa", "sign_up", "linked", "mail", "sent", "learner", "active"}
+    values = re.findall(r'": "([^"]*)"', json.dumps(data, ensure_ascii=False))
+    assert english.isdisjoint(values)
+    assert not [v for v in values if re.fullmatch(r"\d{4}-\d\d-\d\dT.*(Z|\+00:00)", v)]
     assert "password_hash" not in str(data)
     assert "token_hash" not in str(data)
 

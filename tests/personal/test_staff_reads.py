@@ -95,7 +95,7 @@ async def test_a_record_read_by_staff_is_kept_in_the_trail_and_in_the_learners_e
     assert after == (before or 0) + 1
     client.cookies.clear()
     mine = (await client.get("/api/v1/me/export", headers=auth)).json()
-    assert len(mine["read_by_staff"]) == 1
+    assert len(mine["consultations_par_les_agents"]) == 1
 
     journal = await client.get(
         "/api/v1/admin/link-audit", params={"legacy_account_id": number}, headers=staff

@@ -31,8 +31,9 @@ async def export_of(session: AsyncSession, learner_id: uuid.UUID) -> dict[str, A
         .order_by(BasketItem.rank)
     )
     answered = await session.execute(
-        select(ResponseMail.allocation_run_id, AllocationRun.campaign_id, ResponseMail.created_at)
+        select(Campaign.name, ResponseMail.created_at)
         .join(AllocationRun, AllocationRun.id == ResponseMail.allocation_run_id)
+        .join(Campaign, Campaign.id == AllocationRun.campaign_id)
         .where(ResponseMail.learner_id == learner_id)
         .order_by(ResponseMail.created_at)
     )
@@ -58,10 +59,7 @@ async def export_of(session: AsyncSession, learner_id: uuid.UUID) -> dict[str, A
             for application in await applications(session, learner_id)
         ],
         "receipts": await receipts(session, learner_id),
-        "answers_mailed": [
-            {"allocation_run_id": run_id, "campaign_id": campaign_id, "sent_at": at}
-            for run_id, campaign_id, at in answered
-        ],
+        "answers_mailed": [{"campaign_name": name, "sent_at": at} for name, at in answered],
     }
 
 

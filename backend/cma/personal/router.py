@@ -72,7 +72,8 @@ async def delete_me(
     "/me/export",
     summary="Télécharger mes données",
     description="Everything kept about the person, as one JSON document (GDPR rights of "
-    "access and portability), secrets excepted.",
+    "access and portability), secrets excepted. It is the person's own document: its keys and "
+    "values are French, its moments in Paris time, its codes given as their labels.",
     responses=responses(*AUTH_ERRORS),
 )
 async def export(auth: AuthDep, db: SessionDep, response: Response) -> PersonalData:

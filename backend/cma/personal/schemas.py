@@ -1,100 +1,296 @@
-"""The export of a person's data: one JSON document, every part of it documented here."""
+"""The export of a person's data, and the staff console's reads of a learner.
+
+The export is the person's own document: one JSON file, its keys and values in French, its
+moments in Paris time, no internal code or number (a code goes out as its label). Every key is
+named in `FRENCH_KEYS`; a field without a French name fails at import, so none slips out in
+English.
+"""
 
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import (
+    AliasGenerator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
+from cma.accounts.models import AccountStatus, Role, SecurityEventKind, SignupKind, TokenPurpose
 from cma.accounts.schemas import ProfileOut, SubscriptionOut
-from cma.enrolment.schemas import ApplicationOut, ReceiptCourse
-from cma.learners.schemas import LearnerOut
+from cma.core.countries import french_names
+from cma.core.wording import PARIS, french_phone
+from cma.enrolment.schemas import PRIORITY_LABELS, ApplicationOut
+from cma.learners.schemas import HEARD_FROM_LABELS, LearnerOut
+from cma.notifications.models import Channel, OutboxStatus
+
+FRENCH_KEYS = {
+    "account": "compte",
+    "activated_at": "active_le",
+    "added_at": "ajoute_le",
+    "address": "adresse",
+    "address_2": "complement_adresse_1",
+    "address_3": "complement_adresse_2",
+    "address_complement": "complement_adresse",
+    "answers_mailed": "reponses_envoyees",
+    "applications": "candidatures",
+    "at": "le",
+    "basket": "panier",
+    "birth_country": "pays_de_naissance",
+    "birth_country_label": "pays_de_naissance",
+    "birth_date": "date_de_naissance",
+    "birth_name": "nom_de_naissance",
+    "by": "par",
+    "campaign_name": "campagne",
+    "channel": "canal",
+    "city": "ville",
+    "civility_label": "civilite",
+    "client_address": "adresse_ip",
+    "code": "code",
+    "course_code": "code_du_cours",
+    "course_title": "intitule_du_cours",
+    "courses": "cours",
+    "created_at": "cree_le",
+    "detail": "detail",
+    "email": "adresse_mail",
+    "email_changed_at": "adresse_mail_modifiee_le",
+    "expires_at": "expire_le",
+    "first_name": "prenom",
+    "generated_at": "genere_le",
+    "heard_from": "connu_par",
+    "heard_from_label": "connu_par",
+    "kind": "nature",
+    "label": "libelle",
+    "landline_phone": "telephone_fixe",
+    "last_name": "nom",
+    "last_seen_at": "derniere_activite_le",
+    "learner": "fiche_cma",
+    "legacy_number": "numero",
+    "linked_at": "rattache_le",
+    "links_sent": "liens_envoyes",
+    "messages": "messages",
+    "mobile_phone": "telephone_mobile",
+    "motivation": "motivation",
+    "new_email": "nouvelle_adresse_mail",
+    "offer_deadline": "date_limite_de_confirmation",
+    "old_account": "ancien_compte_cma",
+    "old_account_attempts_by_others": "essais_d_autres_comptes_sur_votre_ancien_compte",
+    "outcome_label": "resultat",
+    "paired_with_legacy_account": "rattachee_a_un_ancien_compte",
+    "pairing_trail": "rattachement",
+    "password_changed_at": "mot_de_passe_modifie_le",
+    "postal_code": "code_postal",
+    "previous_level": "niveau_precedent",
+    "priority_situation": "situation_prioritaire",
+    "profile": "profil",
+    "purpose": "objet",
+    "rank": "choix",
+    "read_by_staff": "consultations_par_les_agents",
+    "reason_label": "motif",
+    "receipts": "recus_de_depot",
+    "recipient": "destinataire",
+    "reference": "numero_de_depot",
+    "result": "resultat",
+    "revoked_at": "fermee_le",
+    "role": "role",
+    "school_year": "annee_scolaire",
+    "security_events": "droits_d_agent",
+    "sent_at": "envoye_le",
+    "sessions": "connexions",
+    "sign_ups": "inscriptions",
+    "since": "depuis",
+    "spent_at": "utilisee_le",
+    "status": "etat",
+    "status_label": "etat",
+    "subject": "objet",
+    "submitted_at": "deposee_le",
+    "subscribed": "abonne",
+    "subscriptions": "abonnements",
+    "terms_accepted_at": "conditions_acceptees_le",
+    "terms_version": "version_des_conditions",
+    "text": "texte",
+    "tier_label": "priorite",
+    "title": "titre",
+    "training_history": "annees_de_formation",
+    "updated_at": "modifie_le",
+    "usage_name": "nom_d_usage",
+    "used_or_retired_at": "utilise_ou_retire_le",
+    "user_agent": "navigateur",
+    "waitlist_position": "position_sur_la_liste_d_attente",
+    "withdrawn_at": "retiree_le",
+    "year": "annee",
+}
 
 
-class AccountPart(BaseModel):
-    id: uuid.UUID
+# Codes that their labels stand for in the export, never written out themselves.
+_NOT_WRITTEN = frozenset({"civility", "topic"})
+
+
+def _french_key(name: str) -> str:
+    return name if name in _NOT_WRITTEN else FRENCH_KEYS[name]
+
+
+class Exported(BaseModel):
+    """A part of the export: French keys out, whatever the field is called here."""
+
+    model_config = ConfigDict(alias_generator=AliasGenerator(serialization_alias=_french_key))
+
+
+def _in_paris(moment: datetime) -> str:
+    return moment.astimezone(PARIS).isoformat()
+
+
+# A moment as Paris read it: "2026-12-04T20:04:00+01:00", not UTC.
+ParisTime = Annotated[
+    datetime,
+    PlainSerializer(_in_paris, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
+
+
+# A phone as the site shows it: "06 12 34 56 78".
+Phone = Annotated[str, PlainSerializer(french_phone, return_type=str)]
+
+
+def _label(labels: Mapping[Any, str]) -> Any:
+    """A code read in, its French label written out (an unknown code is a bug: it fails)."""
+    keys = {str(code): label for code, label in labels.items()}
+    return Annotated[str, BeforeValidator(lambda code: keys[str(code)])]
+
+
+ACCOUNT_STATUS_LABELS = {AccountStatus.ACTIVE: "Actif"}
+ROLE_LABELS = {Role.LEARNER: "Apprenant", Role.STAFF: "Agent de la Ville"}
+PURPOSE_LABELS = {
+    TokenPurpose.PASSWORD_RESET: "Choisir un nouveau mot de passe",
+    TokenPurpose.EMAIL_CHANGE: "Confirmer une nouvelle adresse mail",
+}
+SIGNUP_KIND_LABELS = {
+    SignupKind.SIGN_UP: "Je crée mon compte",
+    SignupKind.INVITATION: "Invitation d'un agent",
+}
+SECURITY_EVENT_LABELS = {
+    SecurityEventKind.STAFF_GRANTED: "Droits d'agent donnés",
+    SecurityEventKind.STAFF_INVITED: "Invitation d'agent envoyée",
+    SecurityEventKind.INVITATION_ACCEPTED: "Invitation d'agent acceptée",
+    SecurityEventKind.STAFF_REVOKED: "Droits d'agent retirés",
+}
+MESSAGE_STATUS_LABELS = {
+    OutboxStatus.PENDING: "En attente d'envoi",
+    OutboxStatus.SENT: "Envoyé",
+    OutboxStatus.FAILED: "En échec",
+}
+CHANNEL_LABELS = {Channel.MAIL: "Mail", Channel.SMS: "SMS"}
+
+
+class AccountPart(Exported):
     email: str
-    status: str
-    role: str
-    mobile_phone: str | None
-    created_at: datetime
-    activated_at: datetime
+    status: _label(ACCOUNT_STATUS_LABELS)  # type: ignore[valid-type]
+    role: _label(ROLE_LABELS)  # type: ignore[valid-type]
+    mobile_phone: Phone | None
+    created_at: ParisTime
+    activated_at: ParisTime
     terms_version: str
-    terms_accepted_at: datetime
-    password_changed_at: datetime
-    email_changed_at: datetime
+    terms_accepted_at: ParisTime
+    password_changed_at: ParisTime
+    email_changed_at: ParisTime
 
 
-class SessionPart(BaseModel):
-    created_at: datetime
-    last_seen_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
+class ProfilePart(ProfileOut, Exported):
+    civility: Any = Field(exclude=True)
+    mobile_phone: Phone | None
+    updated_at: ParisTime | None
+
+
+class SubscriptionPart(SubscriptionOut, Exported):
+    topic: Any = Field(exclude=True)
+    since: ParisTime | None
+
+
+class SessionPart(Exported):
+    created_at: ParisTime
+    last_seen_at: ParisTime
+    expires_at: ParisTime
+    revoked_at: ParisTime | None
     client_address: str | None
     user_agent: str | None
 
 
-class LinkPart(BaseModel):
-    purpose: str = Field(description="`password_reset` or `email_change`")
-    created_at: datetime
-    expires_at: datetime
-    used_or_retired_at: datetime | None
+class LinkPart(Exported):
+    purpose: _label(PURPOSE_LABELS)  # type: ignore[valid-type]
+    created_at: ParisTime
+    expires_at: ParisTime
+    used_or_retired_at: ParisTime | None
     new_email: str | None
 
 
-class SecurityEventPart(BaseModel):
-    at: datetime
-    kind: str
+class SecurityEventPart(Exported):
+    at: ParisTime
+    kind: _label(SECURITY_EVENT_LABELS)  # type: ignore[valid-type]
     by: str
     detail: str
 
 
-class SignupPart(BaseModel):
+class SignupPart(Exported):
     """A sign-up (or a staff invitation) of the person's address, spent when the account was
     opened: the one whose link opened it, and any other made with the address. Kept until a
     day after its link's end."""
 
-    kind: str = Field(description="`sign_up` or `invitation`")
-    created_at: datetime
-    expires_at: datetime
-    spent_at: datetime
+    kind: _label(SIGNUP_KIND_LABELS)  # type: ignore[valid-type]
+    created_at: ParisTime
+    expires_at: ParisTime
+    spent_at: ParisTime
 
 
-class MessagePart(BaseModel):
-    channel: str = Field(description="`mail` or `sms`")
-    template: str
+class MessagePart(Exported):
+    channel: _label(CHANNEL_LABELS)  # type: ignore[valid-type]
     subject: str
     text: str = Field(
         description="What the message said (a mail's plain-text part); the personal link it "
         "carried is not kept once sent, and is shown as withheld"
     )
     recipient: str
-    created_at: datetime
-    status: str
-    sent_at: datetime | None
+    created_at: ParisTime
+    status: _label(MESSAGE_STATUS_LABELS)  # type: ignore[valid-type]
+    sent_at: ParisTime | None
 
 
-class OldAccountPart(BaseModel):
+class FichePart(LearnerOut, Exported):
+    birth_country: Any = Field(exclude=True)
+    heard_from: Any = Field(exclude=True)
+    mobile_phone: Phone | None
+    landline_phone: Phone | None
+    updated_at: ParisTime
+
+
+class OldAccountPart(Exported):
     """The old CMA site's account, as its export gave it (paired: its password is gone)."""
 
-    id: int
+    legacy_number: int = Field(description="The old account's number")
     email: str
     title: str | None
     last_name: str | None
     birth_name: str | None
     first_name: str | None
     birth_date: date | None
-    birth_country: str | None
+    birth_country: Annotated[
+        str | None, BeforeValidator(lambda code: code and french_names().get(code, code))
+    ]
     address: str | None
     address_2: str | None
     address_3: str | None
     postal_code: str | None
     city: str | None
-    mobile_phone: str | None
-    landline_phone: str | None
-    heard_from: str | None
-    linked_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    mobile_phone: Phone | None
+    landline_phone: Phone | None
+    heard_from: _label(HEARD_FROM_LABELS) | None  # type: ignore[valid-type]
+    linked_at: ParisTime | None
+    created_at: ParisTime
+    updated_at: ParisTime
 
 
 class HistoryPart(BaseModel):
@@ -111,85 +307,93 @@ class PairingPart(BaseModel):
     client_address: str | None
 
 
-class AttemptByOtherPart(BaseModel):
+class YearPart(HistoryPart, Exported):
+    pass
+
+
+class PairingStepPart(Exported):
+    at: ParisTime
+    outcome_label: str
+    client_address: str | None
+
+
+class AttemptByOtherPart(Exported):
     """Someone signed in to another Paris account tried the person's old account."""
 
-    at: datetime
-    outcome: str
+    at: ParisTime
     outcome_label: str
 
 
-class BasketPart(BaseModel):
-    campaign_id: int
+class BasketPart(Exported):
     campaign_name: str
     course_code: str
     course_title: str
     rank: int
-    priority_situation: str | None
+    priority_situation: _label(PRIORITY_LABELS) | None  # type: ignore[valid-type]
     previous_level: str | None
     motivation: str | None
-    added_at: datetime
+    added_at: ParisTime
 
 
-class ApplicationPart(BaseModel):
-    id: int
-    campaign_id: int
+class ApplicationPart(Exported):
     campaign_name: str
     school_year: str
     course_code: str
     course_title: str
     rank: int
-    priority_situation: str | None
+    priority_situation: _label(PRIORITY_LABELS) | None  # type: ignore[valid-type]
     previous_level: str | None
     motivation: str | None
-    submitted_at: datetime
-    withdrawn_at: datetime | None
-    status: str
+    submitted_at: ParisTime
+    withdrawn_at: ParisTime | None
     status_label: str
-    reason: str | None
     reason_label: str | None
-    tier: int | None
     tier_label: str | None
     waitlist_position: int | None
     offer_deadline: date | None
 
 
-class ReceiptPart(BaseModel):
+class ReceiptCoursePart(Exported):
+    rank: int
+    code: str
+    title: str = Field(serialization_alias="intitule")
+
+
+class ReceiptPart(Exported):
     reference: str
-    submitted_at: datetime
-    courses: list[ReceiptCourse] = Field(description="As submitted, in order of preference")
+    submitted_at: ParisTime
+    courses: list[ReceiptCoursePart] = Field(description="As submitted, in order of preference")
 
 
-class AnswersMailedPart(BaseModel):
-    allocation_run_id: int
-    campaign_id: int
-    sent_at: datetime
+class AnswersMailedPart(Exported):
+    campaign_name: str
+    sent_at: ParisTime
 
 
-class PersonalData(BaseModel):
+class PersonalData(Exported):
     """Everything the service keeps about the person, secrets (password and token hashes)
     excepted. An allocation's outcome shows from the first day of its response period, as on
     the site."""
 
-    generated_at: datetime
+    generated_at: ParisTime
     account: AccountPart
-    profile: ProfileOut
-    subscriptions: list[SubscriptionOut]
+    profile: ProfilePart
+    subscriptions: list[SubscriptionPart]
     sessions: list[SessionPart]
     sign_ups: list[SignupPart]
     links_sent: list[LinkPart]
     security_events: list[SecurityEventPart]
     messages: list[MessagePart] = Field(description="Mails and SMS sent to the person")
-    learner: LearnerOut | None = Field(description="The fiche CMA")
+    learner: FichePart | None = Field(description="The fiche CMA")
     old_account: OldAccountPart | None
-    training_history: list[HistoryPart]
-    pairing_trail: list[PairingPart]
+    training_history: list[YearPart]
+    pairing_trail: list[PairingStepPart]
     old_account_attempts_by_others: list[AttemptByOtherPart]
     basket: list[BasketPart]
     applications: list[ApplicationPart]
     receipts: list[ReceiptPart] = Field(description="Each basket submitted: its receipt")
     answers_mailed: list[AnswersMailedPart]
-    read_by_staff: list[datetime] = Field(
+    read_by_staff: list[ParisTime] = Field(
         description="When staff opened the fiche in their console (who did is theirs to know)"
     )
 

@@ -16,13 +16,7 @@ from cma.learners.exceptions import LearnerRecordNotFound
 from cma.learners.models import Learner
 from cma.notifications import service as notifications
 from cma.notifications.models import Channel, OutboxStatus
-
-MESSAGE_STATUS_LABELS = {
-    OutboxStatus.PENDING: "En attente d'envoi",
-    OutboxStatus.SENT: "Envoyé",
-    OutboxStatus.FAILED: "En échec",
-}
-CHANNEL_LABELS = {Channel.MAIL: "Mail", Channel.SMS: "SMS"}
+from cma.personal.schemas import CHANNEL_LABELS, MESSAGE_STATUS_LABELS
 
 # Every word typed is found in the learner's names, address, city or mail address (accents
 # and case aside); a number alone is also an old CMA account's.

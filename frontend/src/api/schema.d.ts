@@ -380,7 +380,7 @@ export interface paths {
         };
         /**
          * Télécharger mes données
-         * @description Everything kept about the person, as one JSON document (GDPR rights of access and portability), secrets excepted.
+         * @description Everything kept about the person, as one JSON document (GDPR rights of access and portability), secrets excepted. It is the person's own document: its keys and values are French, its moments in Paris time, its codes given as their labels.
          */
         get: operations["export_api_v1_me_export_get"];
         put?: never;
@@ -1197,46 +1197,41 @@ export interface components {
         };
         /** AccountPart */
         AccountPart: {
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /** Email */
-            email: string;
-            /** Status */
-            status: string;
+            /** Adresse Mail */
+            adresse_mail: string;
+            /** Etat */
+            etat: string;
             /** Role */
             role: string;
-            /** Mobile Phone */
-            mobile_phone: string | null;
+            /** Telephone Mobile */
+            telephone_mobile: string | null;
             /**
-             * Created At
+             * Cree Le
              * Format: date-time
              */
-            created_at: string;
+            cree_le: string;
             /**
-             * Activated At
+             * Active Le
              * Format: date-time
              */
-            activated_at: string;
-            /** Terms Version */
-            terms_version: string;
+            active_le: string;
+            /** Version Des Conditions */
+            version_des_conditions: string;
             /**
-             * Terms Accepted At
+             * Conditions Acceptees Le
              * Format: date-time
              */
-            terms_accepted_at: string;
+            conditions_acceptees_le: string;
             /**
-             * Password Changed At
+             * Mot De Passe Modifie Le
              * Format: date-time
              */
-            password_changed_at: string;
+            mot_de_passe_modifie_le: string;
             /**
-             * Email Changed At
+             * Adresse Mail Modifiee Le
              * Format: date-time
              */
-            email_changed_at: string;
+            adresse_mail_modifiee_le: string;
         };
         /**
          * ActivationRequest
@@ -1326,15 +1321,13 @@ export interface components {
         };
         /** AnswersMailedPart */
         AnswersMailedPart: {
-            /** Allocation Run Id */
-            allocation_run_id: number;
-            /** Campaign Id */
-            campaign_id: number;
+            /** Campagne */
+            campagne: string;
             /**
-             * Sent At
+             * Envoye Le
              * Format: date-time
              */
-            sent_at: string;
+            envoye_le: string;
         };
         /**
          * ApplicationOut
@@ -1410,49 +1403,39 @@ export interface components {
         };
         /** ApplicationPart */
         ApplicationPart: {
-            /** Id */
-            id: number;
-            /** Campaign Id */
-            campaign_id: number;
-            /** Campaign Name */
-            campaign_name: string;
-            /** School Year */
-            school_year: string;
-            /** Course Code */
-            course_code: string;
-            /** Course Title */
-            course_title: string;
-            /** Rank */
-            rank: number;
-            /** Priority Situation */
-            priority_situation: string | null;
-            /** Previous Level */
-            previous_level: string | null;
+            /** Campagne */
+            campagne: string;
+            /** Annee Scolaire */
+            annee_scolaire: string;
+            /** Code Du Cours */
+            code_du_cours: string;
+            /** Intitule Du Cours */
+            intitule_du_cours: string;
+            /** Choix */
+            choix: number;
+            /** Situation Prioritaire */
+            situation_prioritaire: string | null;
+            /** Niveau Precedent */
+            niveau_precedent: string | null;
             /** Motivation */
             motivation: string | null;
             /**
-             * Submitted At
+             * Deposee Le
              * Format: date-time
              */
-            submitted_at: string;
-            /** Withdrawn At */
-            withdrawn_at: string | null;
-            /** Status */
-            status: string;
-            /** Status Label */
-            status_label: string;
-            /** Reason */
-            reason: string | null;
-            /** Reason Label */
-            reason_label: string | null;
-            /** Tier */
-            tier: number | null;
-            /** Tier Label */
-            tier_label: string | null;
-            /** Waitlist Position */
-            waitlist_position: number | null;
-            /** Offer Deadline */
-            offer_deadline: string | null;
+            deposee_le: string;
+            /** Retiree Le */
+            retiree_le: string | null;
+            /** Etat */
+            etat: string;
+            /** Motif */
+            motif: string | null;
+            /** Priorite */
+            priorite: string | null;
+            /** Position Sur La Liste D Attente */
+            position_sur_la_liste_d_attente: number | null;
+            /** Date Limite De Confirmation */
+            date_limite_de_confirmation: string | null;
         };
         /**
          * ApplicationStatus
@@ -1466,14 +1449,12 @@ export interface components {
          */
         AttemptByOtherPart: {
             /**
-             * At
+             * Le
              * Format: date-time
              */
-            at: string;
-            /** Outcome */
-            outcome: string;
-            /** Outcome Label */
-            outcome_label: string;
+            le: string;
+            /** Resultat */
+            resultat: string;
         };
         /** AuditRow */
         AuditRow: {
@@ -1608,27 +1589,25 @@ export interface components {
         };
         /** BasketPart */
         BasketPart: {
-            /** Campaign Id */
-            campaign_id: number;
-            /** Campaign Name */
-            campaign_name: string;
-            /** Course Code */
-            course_code: string;
-            /** Course Title */
-            course_title: string;
-            /** Rank */
-            rank: number;
-            /** Priority Situation */
-            priority_situation: string | null;
-            /** Previous Level */
-            previous_level: string | null;
+            /** Campagne */
+            campagne: string;
+            /** Code Du Cours */
+            code_du_cours: string;
+            /** Intitule Du Cours */
+            intitule_du_cours: string;
+            /** Choix */
+            choix: number;
+            /** Situation Prioritaire */
+            situation_prioritaire: string | null;
+            /** Niveau Precedent */
+            niveau_precedent: string | null;
             /** Motivation */
             motivation: string | null;
             /**
-             * Added At
+             * Ajoute Le
              * Format: date-time
              */
-            added_at: string;
+            ajoute_le: string;
         };
         /** CampaignApplications */
         CampaignApplications: {
@@ -2531,6 +2510,57 @@ export interface components {
              */
             password: string;
         };
+        /** FichePart */
+        FichePart: {
+            /**
+             * Adresse Mail
+             * @description Compte d'accès (Email): the Paris account's address
+             */
+            adresse_mail: string;
+            titre: components["schemas"]["Title"];
+            /** Nom */
+            nom: string;
+            /** Nom De Naissance */
+            nom_de_naissance: string | null;
+            /** Prenom */
+            prenom: string;
+            /**
+             * Date De Naissance
+             * Format: date
+             */
+            date_de_naissance: string;
+            /**
+             * Pays De Naissance
+             * @example France
+             */
+            pays_de_naissance: string;
+            /** Adresse */
+            adresse: string;
+            /** Complement Adresse 1 */
+            complement_adresse_1: string | null;
+            /** Complement Adresse 2 */
+            complement_adresse_2: string | null;
+            /** Code Postal */
+            code_postal: string;
+            /** Ville */
+            ville: string;
+            /** Telephone Mobile */
+            telephone_mobile: string | null;
+            /** Telephone Fixe */
+            telephone_fixe: string | null;
+            /**
+             * Connu Par
+             * @example Mairie d'arrondissement
+             */
+            connu_par: string;
+            /** Rattachee A Un Ancien Compte */
+            rattachee_a_un_ancien_compte: boolean;
+            /**
+             * Modifie Le
+             * Format: date-time
+             */
+            modifie_le: string;
+        };
         /** FieldError */
         FieldError: {
             /**
@@ -2960,25 +2990,22 @@ export interface components {
         LinkOutcome: "wrong_password" | "throttled" | "no_password" | "already_linked" | "ticket_issued" | "ticket_invalid" | "linked" | "conflict";
         /** LinkPart */
         LinkPart: {
+            /** Objet */
+            objet: string;
             /**
-             * Purpose
-             * @description `password_reset` or `email_change`
-             */
-            purpose: string;
-            /**
-             * Created At
+             * Cree Le
              * Format: date-time
              */
-            created_at: string;
+            cree_le: string;
             /**
-             * Expires At
+             * Expire Le
              * Format: date-time
              */
-            expires_at: string;
-            /** Used Or Retired At */
-            used_or_retired_at: string | null;
-            /** New Email */
-            new_email: string | null;
+            expire_le: string;
+            /** Utilise Ou Retire Le */
+            utilise_ou_retire_le: string | null;
+            /** Nouvelle Adresse Mail */
+            nouvelle_adresse_mail: string | null;
         };
         /**
          * LoginRequest
@@ -3106,31 +3133,26 @@ export interface components {
         };
         /** MessagePart */
         MessagePart: {
+            /** Canal */
+            canal: string;
+            /** Objet */
+            objet: string;
             /**
-             * Channel
-             * @description `mail` or `sms`
-             */
-            channel: string;
-            /** Template */
-            template: string;
-            /** Subject */
-            subject: string;
-            /**
-             * Text
+             * Texte
              * @description What the message said (a mail's plain-text part); the personal link it carried is not kept once sent, and is shown as withheld
              */
-            text: string;
-            /** Recipient */
-            recipient: string;
+            texte: string;
+            /** Destinataire */
+            destinataire: string;
             /**
-             * Created At
+             * Cree Le
              * Format: date-time
              */
-            created_at: string;
-            /** Status */
-            status: string;
-            /** Sent At */
-            sent_at: string | null;
+            cree_le: string;
+            /** Etat */
+            etat: string;
+            /** Envoye Le */
+            envoye_le: string | null;
         };
         /** MessagePreview */
         MessagePreview: {
@@ -3279,50 +3301,53 @@ export interface components {
          * @description The old CMA site's account, as its export gave it (paired: its password is gone).
          */
         OldAccountPart: {
-            /** Id */
-            id: number;
-            /** Email */
-            email: string;
-            /** Title */
-            title: string | null;
-            /** Last Name */
-            last_name: string | null;
-            /** Birth Name */
-            birth_name: string | null;
-            /** First Name */
-            first_name: string | null;
-            /** Birth Date */
-            birth_date: string | null;
-            /** Birth Country */
-            birth_country: string | null;
-            /** Address */
-            address: string | null;
-            /** Address 2 */
-            address_2: string | null;
-            /** Address 3 */
-            address_3: string | null;
-            /** Postal Code */
-            postal_code: string | null;
-            /** City */
-            city: string | null;
-            /** Mobile Phone */
-            mobile_phone: string | null;
-            /** Landline Phone */
-            landline_phone: string | null;
-            /** Heard From */
-            heard_from: string | null;
-            /** Linked At */
-            linked_at: string | null;
             /**
-             * Created At
+             * Numero
+             * @description The old account's number
+             */
+            numero: number;
+            /** Adresse Mail */
+            adresse_mail: string;
+            /** Titre */
+            titre: string | null;
+            /** Nom */
+            nom: string | null;
+            /** Nom De Naissance */
+            nom_de_naissance: string | null;
+            /** Prenom */
+            prenom: string | null;
+            /** Date De Naissance */
+            date_de_naissance: string | null;
+            /** Pays De Naissance */
+            pays_de_naissance: string | null;
+            /** Adresse */
+            adresse: string | null;
+            /** Complement Adresse 1 */
+            complement_adresse_1: string | null;
+            /** Complement Adresse 2 */
+            complement_adresse_2: string | null;
+            /** Code Postal */
+            code_postal: string | null;
+            /** Ville */
+            ville: string | null;
+            /** Telephone Mobile */
+            telephone_mobile: string | null;
+            /** Telephone Fixe */
+            telephone_fixe: string | null;
+            /** Connu Par */
+            connu_par: string | null;
+            /** Rattache Le */
+            rattache_le: string | null;
+            /**
+             * Cree Le
              * Format: date-time
              */
-            created_at: string;
+            cree_le: string;
             /**
-             * Updated At
+             * Modifie Le
              * Format: date-time
              */
-            updated_at: string;
+            modifie_le: string;
         };
         /**
          * OutcomeLine
@@ -3435,6 +3460,18 @@ export interface components {
             /** Client Address */
             client_address: string | null;
         };
+        /** PairingStepPart */
+        PairingStepPart: {
+            /**
+             * Le
+             * Format: date-time
+             */
+            le: string;
+            /** Resultat */
+            resultat: string;
+            /** Adresse Ip */
+            adresse_ip: string | null;
+        };
         /** PairingTicketOut */
         PairingTicketOut: {
             /**
@@ -3522,52 +3559,52 @@ export interface components {
          */
         PersonalData: {
             /**
-             * Generated At
+             * Genere Le
              * Format: date-time
              */
-            generated_at: string;
-            account: components["schemas"]["AccountPart"];
-            profile: components["schemas"]["ProfileOut"];
-            /** Subscriptions */
-            subscriptions: components["schemas"]["SubscriptionOut"][];
-            /** Sessions */
-            sessions: components["schemas"]["SessionPart"][];
-            /** Sign Ups */
-            sign_ups: components["schemas"]["SignupPart"][];
-            /** Links Sent */
-            links_sent: components["schemas"]["LinkPart"][];
-            /** Security Events */
-            security_events: components["schemas"]["SecurityEventPart"][];
+            genere_le: string;
+            compte: components["schemas"]["AccountPart"];
+            profil: components["schemas"]["ProfilePart"];
+            /** Abonnements */
+            abonnements: components["schemas"]["SubscriptionPart"][];
+            /** Connexions */
+            connexions: components["schemas"]["SessionPart"][];
+            /** Inscriptions */
+            inscriptions: components["schemas"]["SignupPart"][];
+            /** Liens Envoyes */
+            liens_envoyes: components["schemas"]["LinkPart"][];
+            /** Droits D Agent */
+            droits_d_agent: components["schemas"]["SecurityEventPart"][];
             /**
              * Messages
              * @description Mails and SMS sent to the person
              */
             messages: components["schemas"]["MessagePart"][];
             /** @description The fiche CMA */
-            learner: components["schemas"]["LearnerOut"] | null;
-            old_account: components["schemas"]["OldAccountPart"] | null;
-            /** Training History */
-            training_history: components["schemas"]["HistoryPart"][];
-            /** Pairing Trail */
-            pairing_trail: components["schemas"]["PairingPart"][];
-            /** Old Account Attempts By Others */
-            old_account_attempts_by_others: components["schemas"]["AttemptByOtherPart"][];
-            /** Basket */
-            basket: components["schemas"]["BasketPart"][];
-            /** Applications */
-            applications: components["schemas"]["ApplicationPart"][];
+            fiche_cma: components["schemas"]["FichePart"] | null;
+            ancien_compte_cma: components["schemas"]["OldAccountPart"] | null;
+            /** Annees De Formation */
+            annees_de_formation: components["schemas"]["YearPart"][];
+            /** Rattachement */
+            rattachement: components["schemas"]["PairingStepPart"][];
+            /** Essais D Autres Comptes Sur Votre Ancien Compte */
+            essais_d_autres_comptes_sur_votre_ancien_compte: components["schemas"]["AttemptByOtherPart"][];
+            /** Panier */
+            panier: components["schemas"]["BasketPart"][];
+            /** Candidatures */
+            candidatures: components["schemas"]["ApplicationPart"][];
             /**
-             * Receipts
+             * Recus De Depot
              * @description Each basket submitted: its receipt
              */
-            receipts: components["schemas"]["ReceiptPart"][];
-            /** Answers Mailed */
-            answers_mailed: components["schemas"]["AnswersMailedPart"][];
+            recus_de_depot: components["schemas"]["ReceiptPart"][];
+            /** Reponses Envoyees */
+            reponses_envoyees: components["schemas"]["AnswersMailedPart"][];
             /**
-             * Read By Staff
+             * Consultations Par Les Agents
              * @description When staff opened the fiche in their console (who did is theirs to know)
              */
-            read_by_staff: string[];
+            consultations_par_les_agents: string[];
         };
         /**
          * Phase
@@ -3754,6 +3791,72 @@ export interface components {
             /** Updated At */
             updated_at: string | null;
         };
+        /**
+         * ProfilePart
+         * @example {
+         *       "address": "12 rue de la Roquette",
+         *       "address_complement": "Bâtiment B",
+         *       "birth_date": "1990-04-12",
+         *       "birth_name": "Durand",
+         *       "city": "Paris",
+         *       "civility": "madame",
+         *       "first_name": "Camille",
+         *       "mobile_phone": "+33612345678",
+         *       "postal_code": "75011",
+         *       "usage_name": "Martin"
+         *     }
+         */
+        ProfilePart: {
+            /**
+             * Nom D Usage
+             * @description Nom d'usage
+             */
+            nom_d_usage?: string | null;
+            /**
+             * Nom De Naissance
+             * @description Nom de naissance
+             */
+            nom_de_naissance?: string | null;
+            /**
+             * Prenom
+             * @description Prénom
+             */
+            prenom?: string | null;
+            /**
+             * Date De Naissance
+             * @description Date de naissance (AAAA-MM-JJ)
+             */
+            date_de_naissance?: string | null;
+            /**
+             * Adresse
+             * @description Adresse
+             */
+            adresse?: string | null;
+            /**
+             * Complement Adresse
+             * @description Complément d'adresse
+             */
+            complement_adresse?: string | null;
+            /**
+             * Code Postal
+             * @description Code postal de la commune
+             */
+            code_postal?: string | null;
+            /**
+             * Ville
+             * @description Nom de la commune
+             */
+            ville?: string | null;
+            /** Telephone Mobile */
+            telephone_mobile: string | null;
+            /**
+             * Civilite
+             * @example Non précisée
+             */
+            civilite: string;
+            /** Modifie Le */
+            modifie_le: string | null;
+        };
         /** ReachedLearner */
         ReachedLearner: {
             /**
@@ -3786,6 +3889,15 @@ export interface components {
             code: string;
             /** Title */
             title: string;
+        };
+        /** ReceiptCoursePart */
+        ReceiptCoursePart: {
+            /** Choix */
+            choix: number;
+            /** Code */
+            code: string;
+            /** Intitule */
+            intitule: string;
         };
         /**
          * ReceiptOut
@@ -3830,18 +3942,18 @@ export interface components {
         };
         /** ReceiptPart */
         ReceiptPart: {
-            /** Reference */
-            reference: string;
+            /** Numero De Depot */
+            numero_de_depot: string;
             /**
-             * Submitted At
+             * Deposee Le
              * Format: date-time
              */
-            submitted_at: string;
+            deposee_le: string;
             /**
-             * Courses
+             * Cours
              * @description As submitted, in order of preference
              */
-            courses: components["schemas"]["ReceiptCourse"][];
+            cours: components["schemas"]["ReceiptCoursePart"][];
         };
         /** ResponsesProgress */
         ResponsesProgress: {
@@ -3860,40 +3972,40 @@ export interface components {
         /** SecurityEventPart */
         SecurityEventPart: {
             /**
-             * At
+             * Le
              * Format: date-time
              */
-            at: string;
-            /** Kind */
-            kind: string;
-            /** By */
-            by: string;
+            le: string;
+            /** Nature */
+            nature: string;
+            /** Par */
+            par: string;
             /** Detail */
             detail: string;
         };
         /** SessionPart */
         SessionPart: {
             /**
-             * Created At
+             * Cree Le
              * Format: date-time
              */
-            created_at: string;
+            cree_le: string;
             /**
-             * Last Seen At
+             * Derniere Activite Le
              * Format: date-time
              */
-            last_seen_at: string;
+            derniere_activite_le: string;
             /**
-             * Expires At
+             * Expire Le
              * Format: date-time
              */
-            expires_at: string;
-            /** Revoked At */
-            revoked_at: string | null;
-            /** Client Address */
-            client_address: string | null;
-            /** User Agent */
-            user_agent: string | null;
+            expire_le: string;
+            /** Fermee Le */
+            fermee_le: string | null;
+            /** Adresse Ip */
+            adresse_ip: string | null;
+            /** Navigateur */
+            navigateur: string | null;
         };
         /**
          * SignupPart
@@ -3902,26 +4014,23 @@ export interface components {
          *     day after its link's end.
          */
         SignupPart: {
+            /** Nature */
+            nature: string;
             /**
-             * Kind
-             * @description `sign_up` or `invitation`
-             */
-            kind: string;
-            /**
-             * Created At
+             * Cree Le
              * Format: date-time
              */
-            created_at: string;
+            cree_le: string;
             /**
-             * Expires At
+             * Expire Le
              * Format: date-time
              */
-            expires_at: string;
+            expire_le: string;
             /**
-             * Spent At
+             * Utilisee Le
              * Format: date-time
              */
-            spent_at: string;
+            utilisee_le: string;
         };
         /**
          * SignupRequest
@@ -4129,6 +4238,18 @@ export interface components {
             /** Since */
             since: string | null;
         };
+        /** SubscriptionPart */
+        SubscriptionPart: {
+            /** Abonne */
+            abonne: boolean;
+            /**
+             * Libelle
+             * @example J'accepte de recevoir des informations de la part de la Mairie de Paris
+             */
+            libelle: string;
+            /** Depuis */
+            depuis: string | null;
+        };
         /**
          * SubscriptionsIn
          * @example {
@@ -4212,6 +4333,17 @@ export interface components {
              * @example 11
              */
             arrondissement: number;
+        };
+        /** YearPart */
+        YearPart: {
+            /** Annee */
+            annee: number;
+            /** Code Du Cours */
+            code_du_cours: string;
+            /** Intitule Du Cours */
+            intitule_du_cours: string;
+            /** Resultat */
+            resultat: string | null;
         };
     };
     responses: never;
