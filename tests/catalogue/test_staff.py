@@ -274,3 +274,45 @@ async def test_a_price_is_read_only_as_plain_digits(
         == errors["seats"]
         == ("Ce champ doit être un nombre écrit en chiffres (exemple : 142.50).")
     )
+
+
+async def test_a_course_s_days_and_reduced_fee_are_checked_and_shown(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int
+) -> None:
+    staff = await staff_headers(client, mailbox)
+    body = await _new_course(client)
+
+    backwards = await client.post(
+        "/api/v1/admin/courses",
+        json={**body, "starts_on": "2027-06-15", "ends_on": "2026-09-15"},
+        headers=staff,
+    )
+    half = await client.post(
+        "/api/v1/admin/courses", json={**body, "starts_on": "2026-09-15"}, headers=staff
+    )
+    dearer = await client.post(
+        "/api/v1/admin/courses", json={**body, "reduced_fee": "130.00"}, headers=staff
+    )
+    created = await client.post(
+        "/api/v1/admin/courses",
+        json={**body, "starts_on": "2026-09-16", "ends_on": "2027-06-16", "reduced_fee": "60.00"},
+        headers=staff,
+    )
+
+    assert field_errors(backwards) == {
+        "ends_on": "Le dernier jour de cours doit être après le premier."
+    }
+    assert field_errors(half) == {
+        "ends_on": "Indiquez le premier et le dernier jour de cours, ou aucun des deux."
+    }
+    assert field_errors(dearer) == {"reduced_fee": "Le tarif réduit ne peut pas dépasser le tarif."}
+    assert created.status_code == 201, created.text
+    shown = (await client.get(f"/api/v1/courses/{body['code']}")).json()
+    assert (shown["starts_on"], shown["ends_on"], shown["reduced_fee"]) == (
+        "2026-09-16",
+        "2027-06-16",
+        "60.00",
+    )
+    # The demo venues say how to get there and whether there are steps.
+    assert shown["venue"]["access"].startswith("Métro ")
+    assert shown["venue"]["step_free"] in {True, False, None}

@@ -9,6 +9,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from faker import Faker
 from sqlalchemy import select, text
@@ -33,6 +34,8 @@ DOMAINS = [
     ("metiers-de-l-informatique", "Métiers de l'informatique", "MI"),
     ("sanitaire-et-social", "Sanitaire et social", "SS"),
 ]
+
+CENT = Decimal("0.01")
 
 # The seed's blue links on the home page.
 PAGES = [
@@ -502,7 +505,23 @@ async def _upsert_campaigns(session: AsyncSession, day: date) -> dict[tuple[str,
     return ids
 
 
+# Plausible stations by arrondissement, for the venues' "access" line.
+STATIONS = {
+    1: "Châtelet (lignes 1, 4, 7, 11, 14)", 2: "Bourse (ligne 3)",
+    3: "Arts et Métiers (lignes 3, 11)",
+    4: "Saint-Paul (ligne 1)", 5: "Place Monge (ligne 7)", 6: "Saint-Placide (ligne 4)",
+    7: "École Militaire (ligne 8)", 8: "Saint-Lazare (lignes 3, 12, 13, 14)",
+    9: "Cadet (ligne 7)", 10: "Château-Landon (ligne 7)", 11: "Parmentier (ligne 3)",
+    12: "Daumesnil (lignes 6, 8)", 13: "Place d'Italie (lignes 5, 6, 7)",
+    14: "Alésia (ligne 4)", 15: "Vaugirard (ligne 12)", 16: "Passy (ligne 6)",
+    17: "Brochant (ligne 13)", 18: "Marcadet-Poissonniers (lignes 4, 12)",
+    19: "Laumière (ligne 5)", 20: "Gambetta (lignes 3, 3bis)",
+}  # fmt: skip
+
+
 def _venues(rng: random.Random, fake: Faker) -> list[dict[str, object]]:
+    # The venues' access is drawn apart, so that the rest of the demo stays as it was.
+    access = random.Random(len(STATIONS))  # noqa: S311 - demo data
     venues: dict[str, dict[str, object]] = {}
     for arrondissement in range(1, 21):
         for _ in range(3):
@@ -516,8 +535,28 @@ def _venues(rng: random.Random, fake: Faker) -> list[dict[str, object]]:
                 "address": f"{rng.randint(1, 120)} {street}",
                 "postal_code": f"750{arrondissement:02d}",
                 "arrondissement": arrondissement,
+                "step_free": access.choice([True, True, False, None]),
+                "access": f"Métro {STATIONS[arrondissement]}",
             }
     return list(venues.values())
+
+
+def _first_weekday(day: date, weekday: int, step: int) -> date:
+    """`day` or the nearest ISO `weekday` after it (step 1) or before it (step -1)."""
+    while day.isoweekday() != weekday:
+        day += timedelta(days=step)
+    return day
+
+
+def class_days(school_year: str, period: str, weekday: int) -> tuple[date, date]:
+    """The first and last day of classes of a course given on `weekday` in `period`."""
+    start_year = int(school_year[:4])
+    first, last = {
+        "annual": (date(start_year, 9, 14), date(start_year + 1, 6, 19)),
+        "first_semester": (date(start_year, 9, 14), date(start_year + 1, 1, 29)),
+        "second_semester": (date(start_year + 1, 2, 8), date(start_year + 1, 6, 19)),
+    }[period]
+    return _first_weekday(first, weekday, 1), _first_weekday(last, weekday, -1)
 
 
 async def seed(session: AsyncSession, *, courses: int = 1200, random_seed: int = 2016) -> int:
@@ -576,41 +615,42 @@ async def seed(session: AsyncSession, *, courses: int = 1200, random_seed: int =
             if level != "tous_niveaux":
                 suffix = LANGUAGE_LEVELS.get(level) if slug == "langues-etrangeres-bis" else None
                 title += f" — niveau {LEVEL_TITLES[level]}" + (f" ({suffix})" if suffix else "")
-            rows.append(
-                {
-                    "code": f"{prefixes[slug]}{number:04d}",
-                    "title": title,
-                    "description": family.description
-                    + " "
-                    + rng.choice(
-                        [
-                            "Travail en petits groupes.",
-                            "Exercices pratiques à chaque séance.",
-                            "Un suivi personnalisé de vos progrès.",
-                            "Des supports fournis à chaque séance.",
-                        ]
-                    ),
-                    "domain_id": domain.id,
-                    "level": level,
-                    "prerequisites": None
-                    if level in ("debutant", "tous_niveaux")
-                    else "Avoir suivi le niveau précédent ou passer un test de positionnement.",
-                    "venue_id": venue.id,
-                    "campaign_id": campaigns[(year, covers)],
-                    "weekday": 6 if saturday else rng.randint(1, 5),
-                    "start_time": start,
-                    "end_time": end,
-                    "period": period,
-                    "hours": hours,
-                    "fee": Decimal(hours * rng.choice([2, 2, 3])).quantize(Decimal("0.01")),
-                    "seats": rng.choice([12, 15, 16, 18, 20, 24, 25]),
-                    "is_new": rng.random() < 0.06,
-                    "needs_motivation": family.motivation,
-                    "needs_priority_situation": family.priority,
-                    "search_extra": search_extra(domain, venue),
-                    "retired_at": None,
-                }
-            )
+            row: dict[str, Any] = {
+                "code": f"{prefixes[slug]}{number:04d}",
+                "title": title,
+                "description": family.description
+                + " "
+                + rng.choice(
+                    [
+                        "Travail en petits groupes.",
+                        "Exercices pratiques à chaque séance.",
+                        "Un suivi personnalisé de vos progrès.",
+                        "Des supports fournis à chaque séance.",
+                    ]
+                ),
+                "domain_id": domain.id,
+                "level": level,
+                "prerequisites": None
+                if level in ("debutant", "tous_niveaux")
+                else "Avoir suivi le niveau précédent ou passer un test de positionnement.",
+                "venue_id": venue.id,
+                "campaign_id": campaigns[(year, covers)],
+                "weekday": 6 if saturday else rng.randint(1, 5),
+                "start_time": start,
+                "end_time": end,
+                "period": period,
+                "hours": hours,
+                "fee": (fee := Decimal(hours * rng.choice([2, 2, 3])).quantize(CENT)),
+                "reduced_fee": (fee / 2).quantize(CENT),
+                "seats": rng.choice([12, 15, 16, 18, 20, 24, 25]),
+                "is_new": rng.random() < 0.06,
+                "needs_motivation": family.motivation,
+                "needs_priority_situation": family.priority,
+                "search_extra": search_extra(domain, venue),
+                "retired_at": None,
+            }
+            row["starts_on"], row["ends_on"] = class_days(year, period, row["weekday"])
+            rows.append(row)
     for offset in range(0, len(rows), 500):
         batch = rows[offset : offset + 500]
         statement = insert(Course).values(batch)

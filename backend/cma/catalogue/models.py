@@ -63,6 +63,7 @@ class Venue(Base):
     __table_args__ = (
         CheckConstraint("arrondissement BETWEEN 1 AND 20", name="arrondissement"),
         CheckConstraint(r"postal_code ~ '^750[0-9]{2}$'", name="postal_code"),
+        CheckConstraint("btrim(access) <> '' AND access !~ '[[:cntrl:]]'", name="access_text"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +71,9 @@ class Venue(Base):
     address: Mapped[str] = mapped_column(String(200))
     postal_code: Mapped[str] = mapped_column(String(5))
     arrondissement: Mapped[int] = mapped_column(SmallInteger)
+    # Whether a wheelchair reaches the classrooms without steps; None: not known.
+    step_free: Mapped[bool | None]
+    access: Mapped[str | None] = mapped_column(String(300))  # "Métro Bastille (1, 5, 8)"
 
 
 class Campaign(CreatedAt, Base):
@@ -151,6 +155,10 @@ class Course(CreatedAt, Base):
         CheckConstraint("fee BETWEEN 0 AND 10000", name="fee"),
         CheckConstraint("seats BETWEEN 1 AND 500", name="seats"),
         CheckConstraint(
+            "(starts_on IS NULL) = (ends_on IS NULL) AND starts_on <= ends_on", name="dates"
+        ),
+        CheckConstraint("reduced_fee BETWEEN 0 AND fee", name="reduced_fee"),
+        CheckConstraint(
             "btrim(title) <> '' AND title !~ '[[:cntrl:]]' "
             "AND char_length(description) BETWEEN 1 AND 5000 "
             "AND char_length(prerequisites) <= 2000",
@@ -178,6 +186,10 @@ class Course(CreatedAt, Base):
     period: Mapped[str] = mapped_column(String(16))
     hours: Mapped[int] = mapped_column(Integer)
     fee: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    # What a learner entitled to the reduced rate pays; None: no reduced rate.
+    reduced_fee: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    starts_on: Mapped[date | None]  # first and last day of classes
+    ends_on: Mapped[date | None]
     seats: Mapped[int] = mapped_column(Integer)
     is_new: Mapped[bool] = mapped_column(server_default="false")
     needs_motivation: Mapped[bool] = mapped_column(server_default="false")

@@ -61,6 +61,8 @@ class VenueOut(BaseModel):
     address: str = Field(examples=["14 rue Keller"])
     postal_code: str = Field(examples=["75011"])
     arrondissement: int = Field(examples=[11])
+    step_free: bool | None = Field(description="Classrooms reached without steps (None: not known)")
+    access: str | None = Field(examples=["Métro Parmentier (ligne 3)"])
 
 
 class CampaignOut(BaseModel):
@@ -119,6 +121,11 @@ class CourseDetail(CourseSummary):
     cancelled: bool
     teacher: str | None = Field(examples=["Mme Martin"])
     hours: int = Field(examples=[60], description="Hours of teaching in the period")
+    starts_on: date | None = Field(examples=["2026-09-15"], description="First day of classes")
+    ends_on: date | None = Field(examples=["2027-06-15"], description="Last day of classes")
+    reduced_fee: Decimal | None = Field(
+        examples=["71.00"], description="Euros for a learner entitled to the reduced rate"
+    )
     campaign: CampaignRef
     needs_motivation: bool
     needs_priority_situation: bool
@@ -169,6 +176,9 @@ class CourseIn(Input):
                     "period": "annual",
                     "hours": 60,
                     "fee": "142.00",
+                    "reduced_fee": "71.00",
+                    "starts_on": "2016-09-19",
+                    "ends_on": "2017-06-12",
                     "seats": 20,
                     "is_new": False,
                     "needs_motivation": False,
@@ -195,6 +205,11 @@ class CourseIn(Input):
     period: Period
     hours: int = Field(gt=0, le=2000)
     fee: Decimal = Field(ge=0, le=10000, decimal_places=2)
+    reduced_fee: Decimal | None = Field(default=None, ge=0, le=10000, decimal_places=2)
+    starts_on: IsoDate | None = Field(default=None, description="First day of classes")
+    ends_on: IsoDate | None = Field(
+        default=None, validate_default=True, description="Last day of classes"
+    )
     seats: int = Field(gt=0, le=500)
     is_new: StrictBool = False
     needs_motivation: StrictBool = False
@@ -206,6 +221,24 @@ class CourseIn(Input):
         start = info.data.get("start_time")
         if start is not None and value <= start:
             raise ValueError("L'heure de fin doit être après l'heure de début.")
+        return value
+
+    @field_validator("reduced_fee")
+    @classmethod
+    def _reduced_below_fee(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        fee = info.data.get("fee")
+        if value is not None and fee is not None and value > fee:
+            raise ValueError("Le tarif réduit ne peut pas dépasser le tarif.")
+        return value
+
+    @field_validator("ends_on")
+    @classmethod
+    def _last_day_after_first(cls, value: date | None, info: ValidationInfo) -> date | None:
+        first = info.data.get("starts_on")
+        if (value is None) != (first is None) and "starts_on" in info.data:
+            raise ValueError("Indiquez le premier et le dernier jour de cours, ou aucun des deux.")
+        if value is not None and first is not None and value < first:
+            raise ValueError("Le dernier jour de cours doit être après le premier.")
         return value
 
 

@@ -136,6 +136,8 @@ def _venue(venue: Venue) -> dict[str, Any]:
         "address": venue.address,
         "postal_code": venue.postal_code,
         "arrondissement": venue.arrondissement,
+        "step_free": venue.step_free,
+        "access": venue.access,
     }
 
 
@@ -173,6 +175,9 @@ def _detail(course: Course, day: date) -> dict[str, Any]:
         "description": course.description,
         "prerequisites": course.prerequisites,
         "prerequisite_codes": course.prerequisite_codes,
+        "starts_on": course.starts_on,
+        "ends_on": course.ends_on,
+        "reduced_fee": course.reduced_fee,
         "cancelled": course.cancelled_at is not None,
         "teacher": course.teacher,
         "hours": course.hours,
@@ -323,6 +328,9 @@ def _apply(course: Course, data: CourseIn, domain: Domain, venue: Venue) -> None
         "end_time",
         "hours",
         "fee",
+        "reduced_fee",
+        "starts_on",
+        "ends_on",
         "seats",
         "is_new",
         "needs_motivation",

@@ -2216,6 +2216,24 @@ export interface components {
              * @example 60
              */
             hours: number;
+            /**
+             * Starts On
+             * @description First day of classes
+             * @example 2026-09-15
+             */
+            starts_on: string | null;
+            /**
+             * Ends On
+             * @description Last day of classes
+             * @example 2027-06-15
+             */
+            ends_on: string | null;
+            /**
+             * Reduced Fee
+             * @description Euros for a learner entitled to the reduced rate
+             * @example 71.00
+             */
+            reduced_fee: string | null;
             campaign: components["schemas"]["CampaignRef"];
             /** Needs Motivation */
             needs_motivation: boolean;
@@ -2230,6 +2248,7 @@ export interface components {
          *       "description": "Consolider les bases et gagner en aisance à l'oral.",
          *       "domain": "langues-etrangeres-bis",
          *       "end_time": "20:30",
+         *       "ends_on": "2017-06-12",
          *       "fee": "142.00",
          *       "hours": 60,
          *       "is_new": false,
@@ -2238,8 +2257,10 @@ export interface components {
          *       "needs_priority_situation": false,
          *       "period": "annual",
          *       "prerequisites": "Avoir suivi le niveau A2 ou test de positionnement.",
+         *       "reduced_fee": "71.00",
          *       "seats": 20,
          *       "start_time": "18:30",
+         *       "starts_on": "2016-09-19",
          *       "teacher": "Mme Martin",
          *       "title": "Anglais — niveau intermédiaire (B1)",
          *       "venue": "École élémentaire Keller",
@@ -2289,6 +2310,18 @@ export interface components {
             hours: number;
             /** Fee */
             fee: number | string;
+            /** Reduced Fee */
+            reduced_fee?: number | string | null;
+            /**
+             * Starts On
+             * @description First day of classes
+             */
+            starts_on?: string | null;
+            /**
+             * Ends On
+             * @description Last day of classes
+             */
+            ends_on?: string | null;
             /** Seats */
             seats: number;
             /**
@@ -3173,6 +3206,7 @@ export interface components {
          *       "description": "Consolider les bases et gagner en aisance à l'oral.",
          *       "domain": "langues-etrangeres-bis",
          *       "end_time": "20:30",
+         *       "ends_on": "2017-06-12",
          *       "fee": "142.00",
          *       "hours": 60,
          *       "is_new": false,
@@ -3181,8 +3215,10 @@ export interface components {
          *       "needs_priority_situation": false,
          *       "period": "annual",
          *       "prerequisites": "Avoir suivi le niveau A2 ou test de positionnement.",
+         *       "reduced_fee": "71.00",
          *       "seats": 20,
          *       "start_time": "18:30",
+         *       "starts_on": "2016-09-19",
          *       "teacher": "Mme Martin",
          *       "title": "Anglais — niveau intermédiaire (B1)",
          *       "venue": "École élémentaire Keller",
@@ -3232,6 +3268,18 @@ export interface components {
             hours: number;
             /** Fee */
             fee: number | string;
+            /** Reduced Fee */
+            reduced_fee?: number | string | null;
+            /**
+             * Starts On
+             * @description First day of classes
+             */
+            starts_on?: string | null;
+            /**
+             * Ends On
+             * @description Last day of classes
+             */
+            ends_on?: string | null;
             /** Seats */
             seats: number;
             /**
@@ -4333,6 +4381,16 @@ export interface components {
              * @example 11
              */
             arrondissement: number;
+            /**
+             * Step Free
+             * @description Classrooms reached without steps (None: not known)
+             */
+            step_free: boolean | null;
+            /**
+             * Access
+             * @example Métro Parmentier (ligne 3)
+             */
+            access: string | null;
         };
         /** YearPart */
         YearPart: {
