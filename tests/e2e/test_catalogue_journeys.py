@@ -85,7 +85,7 @@ async def test_search_anglais_open_a_course_and_see_where_and_when(
     await expect(where.get_by_text(re.compile("^(Salles|Non renseignée)"))).to_be_visible()
     about = page.get_by_role("region", name="La formation")
     # When it starts and ends, what the reduced rate is and for whom, what "Places" counts.
-    await expect(about).to_contain_text(re.compile(r"Du \w+ \d+(er)? \w+ 20\d\d au \w+ \d+"))
+    await expect(about).to_contain_text(re.compile(r"Du \S+ \d+(er)? \S+ 20\d\d au \S+ \d+"))
     await expect(about).to_contain_text(re.compile(r"Tarif réduit : \d+,\d\d\u00a0€, pour"))
     await expect(about).to_contain_text("places au total")
     await check_screen(page, "fiche du cours")

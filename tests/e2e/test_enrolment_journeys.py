@@ -86,6 +86,13 @@ async def test_add_a_course_submit_the_basket_and_see_it_in_mes_demandes(
     await page.get_by_role("link", name="Mes demandes").click()
     await expect(page.locator(".course-card")).to_contain_text("Déposée")
     await check_screen(page, "mes demandes candidature")
+    # Before the answers: when they will come.
+    await page.get_by_role("link", name="Réponses aux candidatures").click()
+    awaited = page.get_by_role("region", name="Réponses à venir")
+    await expect(awaited).to_contain_text(
+        re.compile(r"vos réponses arriveront par mail entre le \S+ \d+(er)? \S+ 20\d\d et le")
+    )
+    await check_screen(page, "reponses a venir")
 
 
 async def test_a_session_about_to_end_warns_and_keeps_what_was_typed(
