@@ -73,6 +73,8 @@ async def test_add_a_course_submit_the_basket_and_see_it_in_mes_demandes(
     await expect(receipt.get_by_role("listitem").first).to_contain_text(f"{title} ({code})")
     await expect(receipt).to_contain_text("Les réponses vous seront envoyées par mail entre le")
     await expect(page.get_by_role("button", name="Déposer ma candidature")).to_have_count(0)
+    steps = page.get_by_role("navigation", name=re.compile("^Vos démarches"))
+    await expect(steps.get_by_role("heading")).to_have_text("Vos démarches : étape 4 sur 4")
     await check_screen(page, "mon panier recu")
     mail = await mailbox.last_to("auditeur.cma@yopmail.com")
     assert mail.subject == "Vos candidatures aux Cours Municipaux d'Adultes"

@@ -1,5 +1,6 @@
 """Journey D in the browser: from the Paris account's first login to a record, both paths."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,11 @@ async def test_never_enrolled_completes_the_fiche(
     await log_in(page)
 
     await expect(page.get_by_role("heading", level=1)).to_have_text("Rattacher votre compte CMA")
+    # Where the learner stands: the account is done, the fiche is the step now.
+    steps = page.get_by_role("navigation", name=re.compile("^Vos démarches"))
+    await expect(steps.get_by_role("heading")).to_have_text("Vos démarches : étape 2 sur 4")
+    await expect(steps.locator("[aria-current=step]")).to_contain_text("Votre fiche")
+    await expect(steps.get_by_role("listitem").first).to_contain_text("(fait)")
     await check_screen(page, "premiere connexion choix")
     await page.get_by_role("link", name="Compléter votre fiche").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Compléter votre fiche")
