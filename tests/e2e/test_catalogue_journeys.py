@@ -155,3 +155,38 @@ async def test_the_catalogue_works_on_a_phone(page: Page, catalogue: int) -> Non
     await expect(navigation).to_be_hidden()
     await page.goto("/catalogue?domaine=bureautique-et-internet")
     await check_screen(page, "catalogue par domaine")
+
+
+async def test_the_information_pages_lead_where_a_learner_goes_next(
+    page: Page, catalogue: int
+) -> None:
+    await page.goto("/")
+    links = page.get_by_role("navigation", name="Informations")
+    for title in (
+        "Outils d'orientation",
+        "La brochure",
+        "Les nouvelles formations",
+        "Document d'information rapide",
+        "Informations importantes",
+        "Réponses aux candidatures",
+        "Liens utiles et assistance",
+    ):
+        await page.goto("/")
+        await links.get_by_role("link", name=title).click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text(title)
+        await check_screen(page, f"information {title}")
+
+    await page.goto("/informations/la-brochure")
+    brochure = page.get_by_role("link", name="Télécharger la brochure de l'année (PDF)")
+    assert await brochure.get_attribute("href") == "/api/v1/brochure"
+    pdf = await page.request.get("/api/v1/brochure")
+    assert pdf.headers["content-type"] == "application/pdf"
+
+    # The page's links to the site go through the router, to the learner's own answers too.
+    await page.goto("/informations/reponses-aux-candidatures")
+    await page.get_by_role("link", name="Mon compte › Réponses aux candidatures").click()
+    await expect(page).to_have_url(re.compile("/connexion|/mon-compte/reponses"))
+    await page.goto("/informations/les-nouvelles-formations")
+    await page.get_by_role("link", name="Voir toutes les nouvelles formations").click()
+    await expect(page).to_have_url(re.compile(r"/catalogue\?nouveautes=1"))
+    await expect(page.locator(".course-card").first).to_contain_text("Nouveau")

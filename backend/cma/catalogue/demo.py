@@ -9,6 +9,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from faker import Faker
@@ -37,67 +38,18 @@ DOMAINS = [
 
 CENT = Decimal("0.01")
 
-# The seed's blue links on the home page.
-PAGES = [
-    (
-        "aide-a-l-inscription",
-        "Aide à l'inscription",
-        "## Comment déposer vos candidatures\n\n"
-        "1. Créez votre **compte parisien** (bouton « Se connecter », puis « Créer un compte "
-        "parisien »), et activez-le avec le lien reçu par mail.\n"
-        "2. Connectez-vous. Si vous aviez déjà été inscrit aux Cours Municipaux d'Adultes, "
-        "rattachez votre ancien compte CMA pour conserver votre historique de formation.\n"
-        "3. Pendant la période d'inscription, choisissez jusqu'à trois cours dans le "
-        "catalogue, classez-les par ordre de préférence et validez votre panier.\n\n"
-        "La date de dépôt ne compte pas : toutes les candidatures reçues pendant la période "
-        "sont examinées ensemble.",
-    ),
-    (
-        "outils-d-orientation",
-        "Outils d'orientation",
-        "Pour choisir le bon niveau, des **tests de positionnement** sont proposés en langues "
-        "et en bureautique. Les prérequis de chaque cours sont indiqués sur sa fiche.",
-    ),
-    (
-        "la-brochure",
-        "La brochure",
-        "La brochure présente l'ensemble des formations des Cours Municipaux d'Adultes, "
-        "domaine par domaine. Le catalogue en ligne en est la version à jour.",
-    ),
-    (
-        "les-nouvelles-formations",
-        "Les nouvelles formations",
-        "Les formations proposées pour la première fois cette année sont signalées par la "
-        "mention **Nouveau** dans le catalogue.",
-    ),
-    (
-        "document-d-information-rapide",
-        "Document d'information rapide",
-        "- Les cours ont lieu le soir en semaine et le samedi, dans des écoles de Paris.\n"
-        "- Ils sont ouverts aux adultes de 18 ans et plus.\n"
-        "- Les droits d'inscription dépendent du nombre d'heures de cours.",
-    ),
-    (
-        "informations-importantes",
-        "Informations importantes",
-        "Indiquez un **numéro de téléphone portable** : il est indispensable pour être "
-        "prévenu d'une annulation éventuelle d'un cours.",
-    ),
-    (
-        "reponses-aux-candidatures",
-        "Réponses aux candidatures",
-        "Les réponses sont envoyées par mail pendant la période d'envoi des réponses indiquée "
-        "dans le calendrier des inscriptions. Une place proposée doit être confirmée avant la "
-        "date indiquée, faute de quoi elle est proposée à la personne suivante sur la liste "
-        "d'attente.",
-    ),
-    (
-        "liens-utiles-et-assistance",
-        "Liens utiles et assistance",
-        "Pour toute question sur votre compte parisien ou vos candidatures, contactez "
-        "l'assistance des Cours Municipaux d'Adultes depuis le site de la Ville de Paris.",
-    ),
-]
+# The seed's blue links on the home page, in their order: one Markdown file each, named
+# "<position>-<slug>.md", its first line the title ("# Aide à l'inscription").
+PAGES_DIR = Path(__file__).parent / "demo_pages"
+
+
+def demo_pages() -> list[tuple[str, str, str]]:
+    """(slug, title, body) of each page, in the order of the home page."""
+    pages = []
+    for path in sorted(PAGES_DIR.glob("*.md"), key=lambda p: int(p.stem.split("-", 1)[0])):
+        title, body = path.read_text(encoding="utf-8").split("\n", 1)
+        pages.append((path.stem.split("-", 1)[1], title.removeprefix("# "), body.strip() + "\n"))
+    return pages
 
 
 @dataclass(frozen=True)
@@ -573,7 +525,7 @@ async def seed(session: AsyncSession, *, courses: int = 1200, random_seed: int =
                 index_elements=[Domain.slug], set_={"name": name, "position": position}
             )
         )
-    for position, (slug, title, body) in enumerate(PAGES, start=1):
+    for position, (slug, title, body) in enumerate(demo_pages(), start=1):
         await session.execute(
             insert(Page)
             .values(slug=slug, title=title, body=body, position=position)

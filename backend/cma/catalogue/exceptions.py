@@ -64,3 +64,20 @@ class ApplicationsNotOpen(ProblemError):
         "Les inscriptions de cette campagne ne sont pas ouvertes aujourd'hui : il n'y a rien "
         "à clore."
     )
+
+
+class NoBrochure(ProblemError):
+    status = 404
+    code = "no-brochure"
+    title = "Pas encore de brochure"
+    detail = "Aucune campagne n'est encore publiée : la brochure paraîtra avec la première."
+
+
+class BrochureUnavailable(ProblemError):
+    status = 503
+    code = "brochure-unavailable"
+    title = "Brochure indisponible"
+    detail = (
+        "La brochure ne peut pas être produite pour le moment. Le catalogue en ligne contient "
+        "les mêmes informations."
+    )

@@ -1,5 +1,6 @@
 """HTTP routes of the catalogue: cached public reads, and staff writes under /admin."""
 
+import asyncio
 import math
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -9,14 +10,16 @@ from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cma.accounts.dependencies import StaffDep
-from cma.catalogue import service
+from cma.catalogue import brochure, service
 from cma.catalogue.cache import Entry, ReadCache, cache_key, etag_for
 from cma.catalogue.exceptions import (
     ApplicationsNotOpen,
+    BrochureUnavailable,
     CampaignNotFound,
     CourseConflict,
     CourseInUse,
     CourseNotFound,
+    NoBrochure,
     PageNotFound,
     SeatsHeld,
 )
@@ -204,6 +207,40 @@ async def list_campaigns(
         return await service.campaigns(session, school_year)
 
     return await _cached(request, _read(request, read, _encode_campaigns))
+
+
+@router.get(
+    "/brochure",
+    summary="La brochure (PDF)",
+    description="The latest school year's catalogue as a tagged PDF, domain by domain: each "
+    "course's schedule, dates, venue, level and fees. Drawn from the catalogue and kept until "
+    "it changes.",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+        **responses(NoBrochure, BrochureUnavailable),
+    },
+)
+async def get_brochure(request: Request) -> Response:
+    day = service.today()
+
+    async def compute() -> Entry:
+        async with request.app.state.sessionmaker() as session:
+            edition = await brochure.edition(session, day)
+        if edition is None:
+            raise NoBrochure()
+        body = await asyncio.to_thread(brochure.render, edition, day)
+        return Entry(body=body, etag=etag_for(body))
+
+    entry = await _cache(request).get(f"brochure {day.isoformat()}", compute)
+    headers = {**READ_HEADERS, "ETag": entry.etag}
+    if entry.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(
+        entry.body,
+        media_type="application/pdf",
+        headers={**headers, "Content-Disposition": 'inline; filename="brochure-cma.pdf"'},
+    )
 
 
 @router.get(

@@ -465,6 +465,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/brochure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * La brochure (PDF)
+         * @description The latest school year's catalogue as a tagged PDF, domain by domain: each course's schedule, dates, venue, level and fees. Drawn from the catalogue and kept until it changes.
+         */
+        get: operations["get_brochure_api_v1_brochure_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/pages": {
         parameters: {
             query?: never;
@@ -6369,6 +6389,62 @@ export interface operations {
                      *       "title": "Données invalides",
                      *       "status": 422,
                      *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_brochure_api_v1_brochure_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description `no-brochure`: Pas encore de brochure */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:no-brochure",
+                     *       "title": "Pas encore de brochure",
+                     *       "status": 404,
+                     *       "detail": "Aucune campagne n'est encore publiée : la brochure paraîtra avec la première."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `brochure-unavailable`: Brochure indisponible */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:brochure-unavailable",
+                     *       "title": "Brochure indisponible",
+                     *       "status": 503,
+                     *       "detail": "La brochure ne peut pas être produite pour le moment. Le catalogue en ligne contient les mêmes informations."
                      *     }
                      */
                     "application/problem+json": unknown;

@@ -1,0 +1,54 @@
+""" "La brochure": the school year's catalogue as a PDF drawn from the catalogue itself."""
+
+import io
+
+from httpx import AsyncClient
+from pypdf import PdfReader
+
+from tests.catalogue.test_staff import _new_course
+from tests.support import Mailbox, staff_headers
+
+
+def _text(pdf: bytes) -> str:
+    """The words of the PDF, however its lines break."""
+    pages = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    return " ".join(pages.split())
+
+
+async def test_the_brochure_lists_every_course_by_domain_and_follows_the_catalogue(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int
+) -> None:
+    first = await client.get("/api/v1/brochure")
+
+    assert first.status_code == 200
+    assert first.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(first.content))
+    assert reader.trailer["/Root"]["/MarkInfo"]["/Marked"]  # a tagged PDF, for screen readers
+    assert reader.trailer["/Root"]["/Lang"] == "fr"
+    text = _text(first.content)
+    course = (await client.get("/api/v1/courses", params={"open": True})).json()["items"][0]
+    detail = (await client.get(f"/api/v1/courses/{course['code']}")).json()
+    assert f"Code {course['code']}" in text
+    assert detail["domain"]["name"] in text
+    assert "Calendrier des inscriptions" in text
+    assert "réduit : " + detail["reduced_fee"].replace(".", ",") + " €" in text
+    # The same bytes until the catalogue changes: a client revalidates for nothing.
+    again = await client.get("/api/v1/brochure", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+
+    staff = await staff_headers(client, mailbox)
+    body = await _new_course(client)
+    created = await client.post(
+        "/api/v1/admin/courses", json={**body, "title": "Breton pour la brochure"}, headers=staff
+    )
+    assert created.status_code == 201, created.text
+    changed = await client.get("/api/v1/brochure", headers={"If-None-Match": first.headers["etag"]})
+    assert changed.status_code == 200
+    assert "Breton pour la brochure" in _text(changed.content)
+
+
+async def test_no_brochure_before_any_campaign(client: AsyncClient) -> None:
+    response = await client.get("/api/v1/brochure")
+
+    assert response.status_code == 404
+    assert response.json()["type"] == "urn:cma:problem:no-brochure"
