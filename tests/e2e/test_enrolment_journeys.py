@@ -3,12 +3,12 @@
 import re
 from datetime import timedelta
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 from sqlalchemy import func, select, update
 
 from cma.accounts.models import LoginSession
 from cma.catalogue.models import Campaign, Course
-from tests.e2e.conftest import check_screen
+from tests.e2e.conftest import PHONE, check_screen
 from tests.e2e.test_catalogue_journeys import catalogue  # noqa: F401 - fixture
 from tests.e2e.test_paris_account_journeys import log_in, sign_up_and_activate
 from tests.learners.test_fiche import FICHE
@@ -179,3 +179,66 @@ async def test_reordering_and_removing_keep_the_focus_on_the_basket(
     await page.get_by_role("button", name=f"Retirer {second_title}").click()
     await expect(page.get_by_role("status")).to_have_text("Le cours a été retiré de votre panier.")
     await expect(page.locator(f"#remove-{third}")).to_be_focused()
+
+
+async def tab_to(page: Page, target: Locator) -> None:
+    """Press Tab until `target` has the focus, as a keyboard user would (at most 80 times)."""
+    for _ in range(80):
+        if await target.evaluate("element => element === document.activeElement"):
+            return
+        await page.keyboard.press("Tab")
+    raise AssertionError(f"{target} never got the focus by Tab")
+
+
+async def test_a_phone_user_applies_with_the_keyboard_alone(
+    page: Page,
+    mailbox: Mailbox,
+    live_url: str,
+    catalogue: int,  # noqa: F811
+) -> None:
+    await a_learner_with_a_fiche(page, mailbox, live_url)
+    async with mailbox.sessionmaker() as session:
+        code, title = (
+            await session.execute(
+                select(Course.code, Course.title)
+                .where(
+                    Course.period != "second_semester",
+                    Course.needs_motivation.is_(False),
+                    Course.needs_priority_situation.is_(False),
+                )
+                .order_by(Course.code.desc())
+                .limit(1)
+            )
+        ).one()
+    await page.set_viewport_size(PHONE)
+    await page.goto("/")
+
+    menu = page.get_by_role("button", name="Menu")
+    await tab_to(page, menu)
+    await page.keyboard.press("Enter")
+    catalogue_tab = page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Catalogue"
+    )
+    await tab_to(page, catalogue_tab)
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Catalogue")
+
+    await tab_to(page, page.get_by_label("Rechercher une formation"))
+    await page.keyboard.type(title)
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("status")).to_contain_text("trouvée")
+    await tab_to(page, page.locator(".course-card", has_text=code).get_by_role("link"))
+    await page.keyboard.press("Enter")
+    await tab_to(page, page.get_by_role("button", name="Ajouter à mon panier"))
+    await page.keyboard.press("Enter")
+    confirmation = page.get_by_role("status")
+    await expect(confirmation).to_be_focused()
+    await tab_to(page, page.get_by_role("link", name="Voir mon panier"))
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Mon panier")
+    await tab_to(page, page.get_by_role("button", name="Déposer ma candidature"))
+    await page.keyboard.press("Enter")
+    receipt = page.get_by_role("region", name="Vos candidatures sont déposées")
+    await expect(receipt.get_by_role("heading", level=2)).to_be_focused()
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]

@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.learners.legacy_generate import generate
 from cma.learners.legacy_import import import_legacy
-from tests.e2e.conftest import check_screen
+from tests.e2e.conftest import check_screen, on_live_server
 from tests.e2e.test_paris_account_journeys import log_in, sign_up_and_activate
-from tests.support import Mailbox
+from tests.support import Mailbox, link_in
 
 
 @pytest.fixture
@@ -133,3 +133,40 @@ async def test_already_enrolled_pairs_the_old_account(
         page.get_by_role("heading", name="Années de formation de votre ancien compte CMA")
     ).to_be_visible()
     await check_screen(page, "mon historique")
+
+
+async def test_an_old_password_forgotten_is_chosen_again_then_the_account_paired(
+    page: Page, mailbox: Mailbox, live_url: str, old_login: tuple[str, str]
+) -> None:
+    old_email, _ = old_login
+    await sign_up_and_activate(page, mailbox, live_url)
+    await page.goto("/connexion")
+    await log_in(page)
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Rattacher votre compte CMA")
+
+    await page.get_by_role("link", name="Mot de passe oublié ?").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Mot de passe oublié de votre ancien compte CMA"
+    )
+    await page.get_by_label("Courriel de l'ancien compte CMA").fill(old_email)
+    await page.get_by_role("button", name="Valider").click()
+    await expect(page.get_by_role("status")).not_to_be_empty()
+    await check_screen(page, "ancien compte mot de passe oublie")
+
+    mail = await mailbox.last_to(old_email)
+    await page.goto(on_live_server(link_in(mail), live_url))
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Nouveau mot de passe de votre ancien compte CMA"
+    )
+    await check_screen(page, "ancien compte nouveau mot de passe")
+    await page.get_by_label(re.compile("^Nouveau mot de passe")).fill("Bruyere9Saule")
+    await page.get_by_label(re.compile("^Confirmation du mot de passe")).fill("Bruyere9Saule")
+    await page.get_by_role("button", name="Valider").click()
+    await page.get_by_role("link", name="Rattacher mon ancien compte").click()
+
+    await page.get_by_label("Courriel :").fill(old_email)
+    await page.get_by_label("Mot de passe :").fill("Bruyere9Saule")
+    await page.get_by_role("button", name="Valider").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Appairage de votre compte parisien avec votre ancien compte CMA"
+    )
