@@ -67,6 +67,7 @@ lint: install
 	$(BIN)/ruff check backend tests bench
 	$(BIN)/ruff format --check backend tests bench
 	$(BIN)/mypy
+	cd backend && ../$(BIN)/lint-imports --no-cache ../pyproject.toml
 	cd frontend && npm run typecheck --silent
 
 ## openapi: regenerate openapi/openapi.json and the SPA's typed client from the application

@@ -19,11 +19,11 @@ from cma.accounts.router import LOGIN_PATHS
 from cma.accounts.router import router as accounts_router
 from cma.accounts.service import Rules
 from cma.background import run_background
-from cma.catalogue import service as catalogue
 from cma.catalogue.cache import CachedReads, ReadCache
 from cma.catalogue.router import CACHED_PREFIXES
 from cma.catalogue.router import admin as catalogue_admin_router
 from cma.catalogue.router import router as catalogue_router
+from cma.core import clock
 from cma.core.database import create_engine, create_sessionmaker
 from cma.core.departure import WatchDeparture
 from cma.core.logs import mask_access_log_secrets
@@ -273,7 +273,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     spa.mount(app)
     app.add_middleware(
-        CachedReads, prefixes=CACHED_PREFIXES, today=lambda: catalogue.today().isoformat()
+        CachedReads, prefixes=CACHED_PREFIXES, today=lambda: clock.today().isoformat()
     )
     # Inside the body's limit: a login too large is refused 413 at once, even when it would
     # otherwise have been shed, and a shed login's body is drained only up to the limit.

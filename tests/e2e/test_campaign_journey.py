@@ -8,7 +8,7 @@ from playwright.async_api import Browser, Page, expect
 from sqlalchemy import update
 
 from cma.catalogue.models import Campaign
-from cma.catalogue.service import today
+from cma.core.clock import today
 from tests.e2e.conftest import DESKTOP, check_screen, on_live_server
 from tests.e2e.test_catalogue_journeys import catalogue  # noqa: F401 - fixture
 from tests.enrolment.campaigns import closed_campaign

@@ -13,7 +13,7 @@ from playwright.async_api import Page, expect
 from sqlalchemy import select, update
 
 from cma.catalogue.demo import school_year_of
-from cma.catalogue.service import today
+from cma.core.clock import today
 from cma.enrolment.models import Application
 from tests.e2e.conftest import check_screen
 from tests.e2e.test_catalogue_journeys import catalogue  # noqa: F401 - fixture

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.catalogue.demo import school_year_of
 from cma.catalogue.models import Campaign, Course, Domain, Venue
-from cma.catalogue.service import today
+from cma.core.clock import today
 from cma.enrolment.models import Application
 from cma.learners.models import Learner, LegacyAccount, TrainingHistory
 

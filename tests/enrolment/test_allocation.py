@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.catalogue.models import Campaign, Course
-from cma.catalogue.service import today
+from cma.core.clock import today
 from cma.core.problems import ProblemError
 from cma.enrolment import generate, runs
 from cma.enrolment.allocation import draw

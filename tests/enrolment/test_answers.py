@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.catalogue.models import Campaign
-from cma.catalogue.service import today
+from cma.core.clock import today
 from cma.enrolment import offers, runs
 from cma.enrolment.models import Application
 from cma.learners.models import Learner

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from cma.catalogue.models import Campaign, Course
-from cma.catalogue.service import today
+from cma.core.clock import today
 from cma.core.wording import french_day
 from cma.enrolment.models import Application, BasketItem
 from tests.learners.test_fiche import FICHE, learner_headers

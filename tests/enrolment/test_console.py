@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.catalogue.demo import school_year_of
 from cma.catalogue.models import Campaign, Course
-from cma.catalogue.service import today
+from cma.core.clock import today
 from cma.enrolment import responses as answers
 from tests.enrolment.campaigns import Closed, closed_campaign
 from tests.enrolment.test_answers import allocate, applicants

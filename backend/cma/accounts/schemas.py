@@ -20,6 +20,7 @@ from pydantic import (
 from cma.accounts.attempts import CaptchaAnswer
 from cma.accounts.models import Civility, Topic
 from cma.accounts.passwords import COMMON, POLICY_TEXT, current_policy, too_common
+from cma.core.clock import today
 from cma.core.validation import (
     Input,
     IsoDate,
@@ -42,7 +43,7 @@ def _accepted(value: bool) -> bool:
 
 
 def _past_birth_date(value: date) -> date:
-    if value >= date.today():
+    if value >= today():
         raise ValueError("La date de naissance doit être dans le passé.")
     if value.year < 1900:
         raise ValueError("La date de naissance n'est pas plausible.")

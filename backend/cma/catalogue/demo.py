@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cma.catalogue.models import Campaign, Course, Covers, Domain, Page, Venue
-from cma.catalogue.service import search_extra, today
+from cma.catalogue.service import search_extra
+from cma.core.clock import today
 
 # The seed's "Recherche par domaine", in its order and wording.
 DOMAINS = [

@@ -39,6 +39,7 @@ from cma.catalogue.schemas import (
     TimeOfDay,
     VenueOut,
 )
+from cma.core.clock import today
 from cma.core.database import SessionDep
 from cma.core.params import SLUG_QUERY, CourseCode, PageSlug, RowId
 from cma.core.problems import CsrfRefused, Forbidden, InvalidInput, NotAuthenticated, responses
@@ -79,7 +80,7 @@ async def _summaries(request: Request) -> dict[str, bytes]:
 
 async def _cached(request: Request, produce: Callable[[], Awaitable[bytes]]) -> Response:
     """Answer from the process's cache, producing the bytes at most once per catalogue version."""
-    key = cache_key(request.scope, service.today().isoformat())
+    key = cache_key(request.scope, today().isoformat())
 
     async def compute() -> Entry:
         body = await produce()
@@ -159,7 +160,7 @@ async def list_courses(
 
     async def produce() -> bytes:
         fragments = await cache.get(
-            f"{service.today().isoformat()} course-summaries", lambda: _summaries(request)
+            f"{today().isoformat()} course-summaries", lambda: _summaries(request)
         )
         # A plain connection: the ORM session has nothing to add to a query of codes.
         async with request.app.state.engine.connect() as connection:
@@ -222,7 +223,7 @@ async def list_campaigns(
     },
 )
 async def get_brochure(request: Request) -> Response:
-    day = service.today()
+    day = today()
 
     async def compute() -> Entry:
         async with request.app.state.sessionmaker() as session:

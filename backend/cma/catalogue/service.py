@@ -3,9 +3,8 @@
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from markdown_it import MarkdownIt
 from sqlalchemy import Select, delete, func, select
@@ -33,9 +32,9 @@ from cma.catalogue.schemas import (
     PageIn,
     TimeOfDay,
 )
+from cma.core.clock import today
 from cma.core.problems import FieldError, InvalidInput
 
-PARIS = ZoneInfo("Europe/Paris")
 TIMES_OF_DAY: dict[str, tuple[time, time]] = {
     "matin": (time(0, 0), time(12, 0)),
     "apres-midi": (time(12, 0), time(18, 0)),
@@ -43,11 +42,6 @@ TIMES_OF_DAY: dict[str, tuple[time, time]] = {
 }
 # Safe Markdown: raw HTML is escaped, links with a javascript: (or similar) target are refused.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False})
-
-
-def today() -> date:
-    """The calendar day in Paris: campaign dates are Paris dates."""
-    return datetime.now(PARIS).date()
 
 
 def fold(text: str) -> str:

@@ -3,9 +3,9 @@ janvier 2027", "vendredi 1er janvier 2027 à 18 h 30", Paris time, "06 12 34 56 
 
 import re
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from cma.core.clock import PARIS
+
 _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _MONTHS = (
     "janvier",

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from cma.accounts.models import Account
 from cma.catalogue.models import Campaign, Course
-from cma.catalogue.service import today
+from cma.core.clock import today
 from cma.core.settings import get_settings
 from cma.core.wording import french_day
 from cma.enrolment.exceptions import NotAnOffer, OfferExpired

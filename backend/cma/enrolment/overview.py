@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cma.catalogue.exceptions import CampaignNotFound, CourseNotFound
 from cma.catalogue.models import Campaign
 from cma.catalogue.schemas import WEEKDAY_LABELS
-from cma.catalogue.service import PARIS, campaign_out, search_query, today
+from cma.catalogue.service import campaign_out, search_query
+from cma.core.clock import PARIS, today
 
 
 class Phase(StrEnum):

@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cma.catalogue.models import Campaign, Course
-from cma.catalogue.service import today
+from cma.core.clock import today
 from cma.enrolment import offers
 from cma.enrolment.models import (
     HOLDING,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from cma.accounts.models import Account
 from cma.catalogue.exceptions import CampaignNotFound
 from cma.catalogue.models import Campaign, Course
-from cma.catalogue.service import today
+from cma.core.clock import today
 from cma.core.wording import french_day
 from cma.enrolment.exceptions import OutsideResponsePeriod
 from cma.enrolment.labels import REASON_LABELS, STATUS_LABELS

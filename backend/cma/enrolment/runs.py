@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cma.catalogue.exceptions import CampaignNotFound
 from cma.catalogue.models import Campaign, Course
-from cma.catalogue.service import today
+from cma.core.clock import today
 from cma.enrolment.allocation import Candidate, Decision, allocate, report, tier
 from cma.enrolment.exceptions import (
     AlreadyAllocated,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased, joinedload
 from cma.accounts.models import Account
 from cma.catalogue.models import Campaign, Course
 from cma.catalogue.schemas import WEEKDAY_LABELS
-from cma.catalogue.service import today
+from cma.core.clock import today
 from cma.core.problems import FieldError, InvalidInput
 from cma.core.wording import french_day, french_hour, french_moment
 from cma.enrolment.allocation import TIER_LABELS

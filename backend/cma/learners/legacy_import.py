@@ -38,6 +38,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cma.core.clock import today
 from cma.core.countries import check_country
 from cma.core.validation import (
     check_postal_code,
@@ -90,7 +91,7 @@ def _date(value: str) -> date | None:
             parsed = datetime.strptime(value, pattern).date()
         except ValueError:
             continue
-        if not 1900 <= parsed.year <= date.today().year:
+        if not 1900 <= parsed.year <= today().year:
             raise ValueError(f"date de naissance invraisemblable : {value}")
         return parsed
     raise ValueError(f"date de naissance illisible : {value}")

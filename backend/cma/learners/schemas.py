@@ -14,6 +14,7 @@ from pydantic import (
 )
 
 from cma.accounts.schemas import CaptchaProof
+from cma.core.clock import today
 from cma.core.countries import check_country
 from cma.core.validation import (
     Input,
@@ -43,12 +44,12 @@ ONE_PHONE = (
 
 
 def _adult(value: date) -> date:
-    today = date.today()
-    if value >= today:
+    day = today()
+    if value >= day:
         raise ValueError("La date de naissance doit être dans le passé.")
     if value.year < 1900:
         raise ValueError("La date de naissance n'est pas plausible.")
-    age = today.year - value.year - ((today.month, today.day) < (value.month, value.day))
+    age = day.year - value.year - ((day.month, day.day) < (value.month, value.day))
     if age < ADULT_AGE:
         raise ValueError(
             "Les Cours Municipaux d'Adultes sont ouverts aux personnes de 18 ans et plus."
