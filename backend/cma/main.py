@@ -26,7 +26,7 @@ from cma.catalogue.router import router as catalogue_router
 from cma.core import clock
 from cma.core.database import create_engine, create_sessionmaker
 from cma.core.departure import WatchDeparture
-from cma.core.logs import mask_access_log_secrets
+from cma.core.logs import request_id
 from cma.core.params import plain_parameters
 from cma.core.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -37,6 +37,7 @@ from cma.core.problems import (
     responses,
 )
 from cma.core.ratelimit import create_throttle
+from cma.core.request_log import RequestLog, route_templates
 from cma.core.security import close_hasher, hasher
 from cma.core.settings import Environment, Settings, get_settings
 from cma.core.shedding import ShedLogins
@@ -49,6 +50,7 @@ from cma.learners.service import legacy_rules
 from cma.notifications import mailbox
 from cma.personal.router import admin as personal_admin_router
 from cma.personal.router import router as personal_router
+from cma.sampling import sample
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +130,7 @@ class BodyLimit:
                 "status": BodyTooLarge.status,
                 "detail": BodyTooLarge.detail,
                 "instance": scope["path"],
+                "request_id": request_id.get(),
             },
             status_code=BodyTooLarge.status,
             media_type=PROBLEM_MEDIA_TYPE,
@@ -200,7 +203,6 @@ def _health_router() -> APIRouter:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    mask_access_log_secrets()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -225,6 +227,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.sessionmaker, refresh_seconds=settings.catalogue_refresh_seconds
         )
         app.state.catalogue_cache.start()
+        route_templates(app)  # now, not in the first request's time
         await hasher().warm()
         stop = asyncio.Event()
         background = None
@@ -232,12 +235,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             background = asyncio.create_task(
                 run_background(app.state.sessionmaker, app.state.throttle, settings, stop)
             )
+        sampler = None
+        if settings.metrics_port is not None:
+            sampler = asyncio.create_task(
+                sample(app.state.sessionmaker, [engine, side_engine], stop)
+            )
         try:
             yield
         finally:
             stop.set()
             if background is not None:
                 await background
+            if sampler is not None:
+                await sampler
             await app.state.catalogue_cache.stop()
             await engine.dispose()
             await side_engine.dispose()
@@ -282,4 +292,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(IdleLeftHeader)
     app.add_middleware(WatchDeparture)
     app.add_middleware(SecurityHeaders, hsts=settings.env == Environment.PRODUCTION)
+    # Outermost: every answer, even a refusal of the layers above, has its id and its line.
+    app.add_middleware(RequestLog)
     return app

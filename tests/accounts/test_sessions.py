@@ -6,7 +6,7 @@ from httpx import AsyncClient
 from sqlalchemy import func, select, update
 
 from cma.accounts.models import LoginSession
-from tests.support import PASSWORD, Mailbox, active_account, bearer, log_in, sign_up
+from tests.support import PASSWORD, Mailbox, active_account, bearer, log_in, sign_up, told
 
 
 async def test_log_in_returns_a_bearer_token_and_sets_safe_cookies(
@@ -47,7 +47,7 @@ async def test_wrong_email_and_wrong_password_get_one_generic_error(
     )
 
     assert wrong_password.status_code == unknown_email.status_code == 401
-    assert wrong_password.json() == unknown_email.json()
+    assert told(wrong_password) == told(unknown_email)
     assert wrong_password.json()["detail"] == "L'adresse mail ou le mot de passe est incorrect."
 
 
@@ -66,7 +66,7 @@ async def test_logging_in_before_activation_is_answered_like_a_wrong_password(
     # Told apart, "not activated yet" would tell anyone who signs an address up whether it
     # already has an account. Every refusal offers the way to activate instead.
     assert response.status_code == wrong.status_code == 401
-    assert response.json() == wrong.json()
+    assert told(response) == told(wrong)
     assert response.json()["activation_hint"].startswith("Vous venez de créer votre compte ?")
     assert response.json()["resend"] == "/api/v1/accounts/activation/resend"
 
@@ -85,7 +85,7 @@ async def test_signing_up_an_address_tells_nothing_when_logging_in_with_it(
     ]
 
     assert answers[0].status_code == answers[1].status_code == 401
-    assert answers[0].json() == answers[1].json()
+    assert told(answers[0]) == told(answers[1])
 
 
 async def test_the_session_works_by_bearer_and_by_cookie(

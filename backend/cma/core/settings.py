@@ -129,6 +129,17 @@ class Settings(BaseSettings):
         "sending it leaves it to be sent again after it.",
     )
 
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Serve Prometheus metrics on this port (of METRICS_HOST), apart from the "
+        "public one; unset: no metrics endpoint.",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Where the metrics port listens (keep it private)."
+    )
+
     catalogue_refresh_seconds: float = Field(
         default=1.0, description="How often each process checks for catalogue changes."
     )

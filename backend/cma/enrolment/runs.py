@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cma.catalogue.exceptions import CampaignNotFound
 from cma.catalogue.models import Campaign, Course
 from cma.core.clock import today
+from cma.core.metrics import ALLOCATION_RUNS, ALLOCATION_SECONDS
 from cma.enrolment.allocation import Candidate, Decision, allocate, report, tier
 from cma.enrolment.exceptions import (
     AlreadyAllocated,
@@ -151,7 +152,9 @@ async def preview_decisions(
     if await committed(session, campaign.id) is not None:
         raise AlreadyAllocated()  # its applications are decided: nothing left to preview
     chosen = new_seed() if seed is None else seed
-    decisions, seats, titles = await _decide(session, campaign, chosen)
+    with ALLOCATION_SECONDS.labels("preview").time():
+        decisions, seats, titles = await _decide(session, campaign, chosen)
+    ALLOCATION_RUNS.labels("preview").inc()
     return {**_report(campaign, chosen, decisions, seats, titles), "committed": False}, decisions
 
 
@@ -165,7 +168,9 @@ async def commit(
     ):
         raise AlreadyAllocated()
     chosen = new_seed() if seed is None else seed
-    decisions, seats, titles = await _decide(session, campaign, chosen)
+    with ALLOCATION_SECONDS.labels("commit").time():
+        decisions, seats, titles = await _decide(session, campaign, chosen)
+    ALLOCATION_RUNS.labels("commit").inc()
     summary = _report(campaign, chosen, decisions, seats, titles)
     run = AllocationRun(
         campaign_id=campaign.id,

@@ -130,3 +130,18 @@ async def forget(session: AsyncSession, account_id: uuid.UUID, recipients: list[
             (OutboxMessage.account_id == account_id) | OutboxMessage.recipient.in_(recipients)
         )
     )
+
+
+async def backlog(session: AsyncSession) -> tuple[int, float]:
+    """How many messages wait to be sent, and for how many seconds the oldest has."""
+    count, oldest = (
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(
+                    func.extract("epoch", func.now() - func.min(OutboxMessage.created_at)), 0
+                ),
+            ).where(OutboxMessage.status == OutboxStatus.PENDING)
+        )
+    ).one()
+    return int(count), float(oldest)

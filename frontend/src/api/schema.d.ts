@@ -3712,6 +3712,12 @@ export interface components {
              * @example /api/v1/sessions
              */
             instance?: string | null;
+            /**
+             * Request Id
+             * @description The request's id (also in its `X-Request-ID` header and in the server's log): what to quote when asking why it failed
+             * @example 3f2b9c0e5d4a4e1f9b8c7d6e5f4a3b2c
+             */
+            request_id?: string | null;
             /** Errors */
             errors?: components["schemas"]["FieldError"][] | null;
         } & {
