@@ -107,6 +107,13 @@ async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     if "sessionmaker" not in request.fixturenames:
         return
     maker: async_sessionmaker[AsyncSession] = request.getfixturevalue("sessionmaker")
+    if "app" in request.fixturenames:
+        # The app lives for the session: the brochure it rendered goes with this test's data.
+        app = request.getfixturevalue("app")
+        brochures = getattr(app.state, "brochures", None)
+        if brochures is not None:
+            await brochures.settle()
+            app.state.brochures = None
     async with maker() as session, session.begin():
         tables = (
             await session.execute(

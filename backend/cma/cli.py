@@ -284,8 +284,8 @@ def _operator() -> str:
     try:
         user = getpass.getuser()
     except OSError:
-        user = "unknown user"
-    return f"cma command line, {user}@{socket.gethostname()}"
+        user = "utilisateur inconnu"
+    return f"ligne de commande cma, {user}@{socket.gethostname()}"
 
 
 def create_staff(email: str) -> Report:

@@ -2,12 +2,18 @@
 
 import asyncio
 import time
+from datetime import date, timedelta
 
 import pytest
 from httpx import ASGITransport, AsyncClient
 
 from cma.core.settings import Settings
 from tests.support import Mailbox, active_account, bearer, field_errors, log_in, staff_headers
+
+
+def _year(campaigns: list[dict], body: dict) -> str:  # type: ignore[type-arg]
+    return next(c for c in campaigns if c["id"] == body["campaign_id"])["school_year"]
+
 
 COURSE = {
     "code": "LE9001",
@@ -281,36 +287,64 @@ async def test_a_course_s_days_and_reduced_fee_are_checked_and_shown(
 ) -> None:
     staff = await staff_headers(client, mailbox)
     body = await _new_course(client)
+    campaign = (await client.get("/api/v1/campaigns")).json()
+    closes = date.fromisoformat(
+        next(c for c in campaign if c["id"] == body["campaign_id"])["application_end"]
+    )
+    # A Wednesday (the course's day) after the applications, and one later in the year.
+    first = closes + timedelta(days=1 + (3 - (closes + timedelta(days=1)).isoweekday()) % 7)
+    last = first + timedelta(weeks=20)
 
-    backwards = await client.post(
-        "/api/v1/admin/courses",
-        json={**body, "starts_on": "2027-06-15", "ends_on": "2026-09-15"},
-        headers=staff,
-    )
-    half = await client.post(
-        "/api/v1/admin/courses", json={**body, "starts_on": "2026-09-15"}, headers=staff
-    )
-    dearer = await client.post(
-        "/api/v1/admin/courses", json={**body, "reduced_fee": "130.00"}, headers=staff
-    )
+    def days(**values: object) -> dict[str, object]:
+        return {**body, **values}
+
+    answers = {
+        "reversed": days(starts_on=str(last), ends_on=str(first)),
+        "only the first": days(starts_on=str(first)),
+        "only the last": days(ends_on=str(last)),
+        "another year": days(starts_on="2030-09-18", ends_on="2031-06-18"),
+        "before the applications end": days(starts_on=str(closes), ends_on=str(last)),
+        "not the course's day": days(starts_on=str(first + timedelta(days=1)), ends_on=str(last)),
+        "a reduced fee above the fee": days(reduced_fee="130.00"),
+    }
+    refused = {
+        case: field_errors(await client.post("/api/v1/admin/courses", json=answer, headers=staff))
+        for case, answer in answers.items()
+    }
     created = await client.post(
         "/api/v1/admin/courses",
-        json={**body, "starts_on": "2026-09-16", "ends_on": "2027-06-16", "reduced_fee": "60.00"},
+        json=days(starts_on=str(first), ends_on=str(last), reduced_fee="60.00"),
         headers=staff,
     )
 
-    assert field_errors(backwards) == {
-        "ends_on": "Le dernier jour de cours doit être après le premier."
+    too_early = refused.pop("before the applications end")
+    assert too_early["starts_on"].startswith(
+        "Le premier jour de cours doit suivre la fin des inscriptions"
+    )
+    assert refused == {
+        "reversed": {"ends_on": "Le dernier jour de cours doit être après le premier."},
+        "only the first": {
+            "ends_on": "Indiquez aussi le dernier jour de cours (ou aucun des deux)."
+        },
+        "only the last": {
+            "starts_on": "Indiquez aussi le premier jour de cours (ou aucun des deux)."
+        },
+        "another year": {
+            "starts_on": "Le premier jour de cours doit être dans l'année scolaire "
+            f"{_year(campaign, body)} de la campagne."
+        },
+        "not the course's day": {
+            "starts_on": "Le premier jour de cours doit être un mercredi, le jour du cours."
+        },
+        "a reduced fee above the fee": {
+            "reduced_fee": "Le tarif réduit ne peut pas dépasser le tarif."
+        },
     }
-    assert field_errors(half) == {
-        "ends_on": "Indiquez le premier et le dernier jour de cours, ou aucun des deux."
-    }
-    assert field_errors(dearer) == {"reduced_fee": "Le tarif réduit ne peut pas dépasser le tarif."}
     assert created.status_code == 201, created.text
     shown = (await client.get(f"/api/v1/courses/{body['code']}")).json()
     assert (shown["starts_on"], shown["ends_on"], shown["reduced_fee"]) == (
-        "2026-09-16",
-        "2027-06-16",
+        str(first),
+        str(last),
         "60.00",
     )
     # The demo venues say how to get there and whether there are steps.

@@ -110,3 +110,30 @@ async def test_a_record_read_by_staff_is_kept_in_the_trail_and_in_the_learners_e
         subjects = set(await session.scalars(select(StaffRead.subject)))
     # Lists are kept too, naming what was read and nobody in it.
     assert {"fiche", "journal des appairages", "recherche d'apprenants, 1 résultat"} <= subjects
+
+
+async def test_staff_find_a_learner_by_the_receipt_they_quote(
+    client: AsyncClient, mailbox: Mailbox, catalogue: int
+) -> None:
+    auth = await learner_headers(client, mailbox, "paul@yopmail.com")
+    await client.post("/api/v1/me/learner", json={**FICHE, "first_name": "Paul"}, headers=auth)
+    [course] = (await client.get("/api/v1/courses", params={"open": True})).json()["items"][:1]
+    await client.post("/api/v1/me/basket/items", json={"course_code": course["code"]}, headers=auth)
+    reference = (await client.post("/api/v1/me/basket/submit", headers=auth)).json()["reference"]
+    staff = await staff_headers(client, mailbox)
+
+    async def found(q: str) -> list[str]:
+        response = await client.get("/api/v1/admin/learners", params={"q": q}, headers=staff)
+        return [hit["email"] for hit in response.json()]
+
+    # As it is written in the mail, as it is read out on the phone.
+    assert await found(reference) == ["paul@yopmail.com"]
+    assert await found(reference.removeprefix("CMA-").replace("-", "").lower()) == [
+        "paul@yopmail.com"
+    ]
+    assert await found("CMA-AAAA-AAAA") == []
+    [hit] = (
+        await client.get("/api/v1/admin/learners", params={"q": reference}, headers=staff)
+    ).json()
+    record = (await client.get(f"/api/v1/admin/learners/{hit['id']}", headers=staff)).json()
+    assert [r["reference"] for r in record["receipts"]] == [reference]

@@ -693,6 +693,8 @@ async def export(session: AsyncSession, account: Account) -> dict[str, Any]:
         .where(AccountToken.account_id == account.id)
         .order_by(AccountToken.created_at)
     )
+    # Not the mail that went to an address the person asked to move to: whether one went at
+    # all says whether the address is someone else's (the change itself is in the links).
     mails = await notifications.list_for_account(session, account.id)
     events = await session.scalars(
         select(SecurityEvent)

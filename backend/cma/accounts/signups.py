@@ -330,7 +330,7 @@ async def grant_staff(session: AsyncSession, email: str, *, actor: str) -> Staff
                 email,
                 account.id,
                 actor,
-                "already staff" if already else "learner account made staff",
+                "déjà agent" if already else "compte d'apprenant devenu compte d'agent",
             )
         )
         await session.flush()
@@ -362,7 +362,9 @@ async def grant_staff(session: AsyncSession, email: str, *, actor: str) -> Staff
         context={"valid_days": settings.invitation_ttl.days},
         secrets={"invitation_url": links.link("/invitation", raw)},
     )
-    session.add(_event(SecurityEventKind.STAFF_INVITED, email, None, actor, "invitation mailed"))
+    session.add(
+        _event(SecurityEventKind.STAFF_INVITED, email, None, actor, "invitation envoyée par mail")
+    )
     await session.flush()
     await session.refresh(invitation, ["expires_at"])
     return StaffGrant("invited", email, expires_at=invitation.expires_at)
@@ -385,7 +387,7 @@ async def revoke_staff(session: AsyncSession, email: str, *, actor: str) -> bool
         .values(revoked_at=func.now())
     )
     session.add(
-        _event(SecurityEventKind.STAFF_REVOKED, email, account_id, actor, "staff role removed")
+        _event(SecurityEventKind.STAFF_REVOKED, email, account_id, actor, "droits d'agent retirés")
     )
     return True
 
@@ -404,8 +406,8 @@ async def accept_invitation(session: AsyncSession, raw: str, password: str) -> A
             SecurityEventKind.INVITATION_ACCEPTED,
             account.email,
             account.id,
-            invitation.invited_by or "unknown",
-            "staff account created by its owner",
+            invitation.invited_by or "inconnu",
+            "compte d'agent créé par son titulaire",
         )
     )
     return account

@@ -501,15 +501,20 @@ def _first_weekday(day: date, weekday: int, step: int) -> date:
     return day
 
 
-def class_days(school_year: str, period: str, weekday: int) -> tuple[date, date]:
-    """The first and last day of classes of a course given on `weekday` in `period`."""
+def class_days(school_year: str, period: str, weekday: int, answered: date) -> tuple[date, date]:
+    """The first and last day of classes of a course given on `weekday` in `period`: the
+    period's usual days, but never before a week after the answers (`answered`), at least ten
+    weeks long, and within the school year."""
     start_year = int(school_year[:4])
     first, last = {
         "annual": (date(start_year, 9, 14), date(start_year + 1, 6, 19)),
         "first_semester": (date(start_year, 9, 14), date(start_year + 1, 1, 29)),
         "second_semester": (date(start_year + 1, 2, 8), date(start_year + 1, 6, 19)),
     }[period]
-    return _first_weekday(first, weekday, 1), _first_weekday(last, weekday, -1)
+    begins = _first_weekday(max(first, answered + timedelta(days=7)), weekday, 1)
+    year_end = _first_weekday(date(start_year + 1, 7, 31), weekday, -1)
+    ends = min(_first_weekday(max(last, begins + timedelta(weeks=10)), weekday, -1), year_end)
+    return begins, max(begins, ends)
 
 
 async def seed(session: AsyncSession, *, courses: int = 1200, random_seed: int = 2016) -> int:
@@ -543,6 +548,10 @@ async def seed(session: AsyncSession, *, courses: int = 1200, random_seed: int =
         )
     day = today()
     campaigns = await _upsert_campaigns(session, day)
+    answered = {
+        row.id: row.response_end
+        for row in await session.execute(select(Campaign.id, Campaign.response_end))
+    }
     year = school_year_of(day)
     domains = {d.slug: d for d in await session.scalars(select(Domain))}
     venues = list(await session.scalars(select(Venue).order_by(Venue.name)))
@@ -602,7 +611,9 @@ async def seed(session: AsyncSession, *, courses: int = 1200, random_seed: int =
                 "search_extra": search_extra(domain, venue),
                 "retired_at": None,
             }
-            row["starts_on"], row["ends_on"] = class_days(year, period, row["weekday"])
+            row["starts_on"], row["ends_on"] = class_days(
+                year, period, row["weekday"], answered[row["campaign_id"]]
+            )
             rows.append(row)
     for offset in range(0, len(rows), 500):
         batch = rows[offset : offset + 500]

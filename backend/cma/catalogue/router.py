@@ -1,6 +1,5 @@
 """HTTP routes of the catalogue: cached public reads, and staff writes under /admin."""
 
-import asyncio
 import math
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -210,6 +209,7 @@ async def list_campaigns(
     return await _cached(request, _read(request, read, _encode_campaigns))
 
 
+@router.head("/brochure", include_in_schema=False)
 @router.get(
     "/brochure",
     summary="La brochure (PDF)",
@@ -223,25 +223,27 @@ async def list_campaigns(
     },
 )
 async def get_brochure(request: Request) -> Response:
-    day = today()
-
-    async def compute() -> Entry:
-        async with request.app.state.sessionmaker() as session:
-            edition = await brochure.edition(session, day)
-        if edition is None:
-            raise NoBrochure()
-        body = await asyncio.to_thread(brochure.render, edition, day)
-        return Entry(body=body, etag=etag_for(body))
-
-    entry = await _cache(request).get(f"brochure {day.isoformat()}", compute)
+    entry = await _brochures(request).current(request.app.state.sessionmaker, _cache(request))
     headers = {**READ_HEADERS, "ETag": entry.etag}
-    if entry.etag in request.headers.get("if-none-match", ""):
+    if_none_match = request.headers.get("if-none-match", "")
+    if entry.etag in if_none_match or if_none_match.strip() == "*":
         return Response(status_code=304, headers=headers)
     return Response(
-        entry.body,
+        b"" if request.method == "HEAD" else entry.body,
         media_type="application/pdf",
-        headers={**headers, "Content-Disposition": 'inline; filename="brochure-cma.pdf"'},
+        headers={
+            **headers,
+            "Content-Disposition": 'inline; filename="brochure-cma.pdf"',
+            "Content-Length": str(len(entry.body)),
+        },
     )
+
+
+def _brochures(request: Request) -> brochure.Brochures:
+    found: brochure.Brochures | None = getattr(request.app.state, "brochures", None)
+    if found is None:
+        found = request.app.state.brochures = brochure.Brochures()
+    return found
 
 
 @router.get(

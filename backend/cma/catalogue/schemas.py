@@ -208,7 +208,8 @@ class CourseIn(Input):
     reduced_fee: Decimal | None = Field(default=None, ge=0, le=10000, decimal_places=2)
     starts_on: IsoDate | None = Field(default=None, description="First day of classes")
     ends_on: IsoDate | None = Field(
-        default=None, validate_default=True, description="Last day of classes"
+        default=None,
+        description="Last day of classes; with the first, or neither (checked with the campaign)",
     )
     seats: int = Field(gt=0, le=500)
     is_new: StrictBool = False
@@ -229,16 +230,6 @@ class CourseIn(Input):
         fee = info.data.get("fee")
         if value is not None and fee is not None and value > fee:
             raise ValueError("Le tarif réduit ne peut pas dépasser le tarif.")
-        return value
-
-    @field_validator("ends_on")
-    @classmethod
-    def _last_day_after_first(cls, value: date | None, info: ValidationInfo) -> date | None:
-        first = info.data.get("starts_on")
-        if (value is None) != (first is None) and "starts_on" in info.data:
-            raise ValueError("Indiquez le premier et le dernier jour de cours, ou aucun des deux.")
-        if value is not None and first is not None and value < first:
-            raise ValueError("Le dernier jour de cours doit être après le premier.")
         return value
 
 

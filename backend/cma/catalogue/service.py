@@ -34,6 +34,7 @@ from cma.catalogue.schemas import (
 )
 from cma.core.clock import today
 from cma.core.problems import FieldError, InvalidInput
+from cma.core.wording import french_day
 
 TIMES_OF_DAY: dict[str, tuple[time, time]] = {
     "matin": (time(0, 0), time(12, 0)),
@@ -306,7 +307,42 @@ async def _resolve(session: AsyncSession, data: CourseIn) -> tuple[Domain, Venue
     assert domain is not None
     assert venue is not None
     assert campaign is not None
+    _check_days(data, campaign)
     return domain, venue, campaign
+
+
+def _check_days(data: CourseIn, campaign: Campaign) -> None:
+    """The first and last day of classes: both or neither, in order, in the campaign's school
+    year and after its applications, the first on the course's weekday. A refusal names the
+    day that is wrong (or missing)."""
+    first, last = data.starts_on, data.ends_on
+    if first is None and last is None:
+        return
+    if first is None or last is None:
+        missing = "starts_on" if first is None else "ends_on"
+        word = "premier" if first is None else "dernier"
+        raise InvalidInput.for_field(
+            missing, f"Indiquez aussi le {word} jour de cours (ou aucun des deux)."
+        )
+    start_year = int(campaign.school_year[:4])
+    opens, closes = date(start_year, 8, 1), date(start_year + 1, 7, 31)
+    problem = None
+    if not opens <= first <= closes:
+        problem = ("starts_on", f"Le premier jour de cours doit être dans l'année scolaire "
+                   f"{campaign.school_year} de la campagne.")  # fmt: skip
+    elif not opens <= last <= closes:
+        problem = ("ends_on", f"Le dernier jour de cours doit être dans l'année scolaire "
+                   f"{campaign.school_year} de la campagne.")  # fmt: skip
+    elif last < first:
+        problem = ("ends_on", "Le dernier jour de cours doit être après le premier.")
+    elif first <= campaign.application_end:
+        problem = ("starts_on", "Le premier jour de cours doit suivre la fin des inscriptions "
+                   f"({french_day(campaign.application_end)}).")  # fmt: skip
+    elif first.isoweekday() != data.weekday:
+        problem = ("starts_on", "Le premier jour de cours doit être un "
+                   f"{WEEKDAY_LABELS[data.weekday].lower()}, le jour du cours.")  # fmt: skip
+    if problem is not None:
+        raise InvalidInput.for_field(*problem)
 
 
 def _apply(course: Course, data: CourseIn, domain: Domain, venue: Venue) -> None:

@@ -119,6 +119,15 @@ class ReceiptOut(BaseModel):
     response_end: date
 
 
+class ReceiptSummary(BaseModel):
+    """A receipt as staff read it on a learner's record."""
+
+    reference: str = Field(examples=["CMA-K7MX-3PTA"])
+    submitted_at: datetime
+    campaign_name: str
+    courses: list[ReceiptCourse]
+
+
 class SubmissionOut(ReceiptOut):
     applications: list["ApplicationOut"]
 
@@ -133,7 +142,10 @@ class BasketOut(BaseModel):
         description="Applications were filed and the basket has changed since: submitting "
         "replaces them"
     )
-    receipt: ReceiptOut | None = Field(description="The last submission's, while it stands")
+    receipt: ReceiptOut | None = Field(
+        description="The last submission's, while its applications stand (the basket may have "
+        "changed since: see `submitted`)"
+    )
 
 
 class ApplicationOut(Answers):

@@ -223,9 +223,9 @@ async def basket(
     if items is None:
         items = await _items(session, learner_id, to_change=False)
     campaign = items[0][1].campaign if items else None
-    filed = await _submitted_lines(session, learner_id) if items else set()
+    filed = await _submitted_lines(session, learner_id)
     submitted = bool(items) and _lines(items) == filed
-    last = await _last_receipt(session, learner_id, campaign.id) if campaign and submitted else None
+    standing = await _standing_receipt(session, learner_id) if filed else None
     return {
         "campaign_id": campaign.id if campaign else None,
         "campaign_name": campaign.name if campaign else None,
@@ -240,7 +240,7 @@ async def basket(
         ],
         "submitted": submitted,
         "replaces_applications": bool(filed) and not submitted,
-        "receipt": receipt_out(last, campaign) if campaign and submitted and last else None,
+        "receipt": receipt_out(*standing) if standing else None,
     }
 
 
@@ -403,6 +403,31 @@ async def _last_receipt(
     )
 
 
+async def _standing_receipt(
+    session: AsyncSession, learner_id: uuid.UUID
+) -> tuple[Receipt, Campaign] | None:
+    """The last receipt of a campaign where the learner's applications still stand."""
+    found = (
+        await session.execute(
+            select(Receipt, Campaign)
+            .join(Campaign, Campaign.id == Receipt.campaign_id)
+            .where(
+                Receipt.learner_id == learner_id,
+                select(Application.id)
+                .where(
+                    Application.learner_id == learner_id,
+                    Application.campaign_id == Receipt.campaign_id,
+                    Application.status == ApplicationStatus.SUBMITTED,
+                )
+                .exists(),
+            )
+            .order_by(Receipt.submitted_at.desc())
+            .limit(1)
+        )
+    ).first()
+    return (found[0], found[1]) if found else None
+
+
 def receipt_out(receipt: Receipt, campaign: Campaign) -> dict[str, Any]:
     """A receipt with what comes next: until when the basket may change, when answers come."""
     return {
@@ -417,13 +442,21 @@ def receipt_out(receipt: Receipt, campaign: Campaign) -> dict[str, Any]:
 
 
 async def receipts(session: AsyncSession, learner_id: uuid.UUID) -> list[dict[str, Any]]:
-    """Every receipt of the learner, for their export."""
-    rows = await session.scalars(
-        select(Receipt).where(Receipt.learner_id == learner_id).order_by(Receipt.submitted_at)
+    """Every receipt of the learner, oldest first (their export, staff's view of them)."""
+    rows = await session.execute(
+        select(Receipt, Campaign.name)
+        .join(Campaign, Campaign.id == Receipt.campaign_id)
+        .where(Receipt.learner_id == learner_id)
+        .order_by(Receipt.submitted_at)
     )
     return [
-        {"reference": r.reference, "submitted_at": r.submitted_at, "courses": r.courses}
-        for r in rows
+        {
+            "reference": r.reference,
+            "submitted_at": r.submitted_at,
+            "campaign_name": name,
+            "courses": r.courses,
+        }
+        for r, name in rows
     ]
 
 

@@ -479,11 +479,7 @@ async def export_of(session: AsyncSession, account: Account) -> dict[str, Any]:
     )
     return {
         "learner": record_out(learner, account) if learner else None,
-        "old_account": (
-            {"legacy_number": legacy.id, **{f: getattr(legacy, f) for f in _OLD_ACCOUNT_FIELDS}}
-            if legacy
-            else None
-        ),
+        "old_account": ({f: getattr(legacy, f) for f in _OLD_ACCOUNT_FIELDS} if legacy else None),
         "training_history": [
             {
                 "year": h.year,

@@ -25,7 +25,7 @@ from cma.accounts.models import AccountStatus, Role, SecurityEventKind, SignupKi
 from cma.accounts.schemas import ProfileOut, SubscriptionOut
 from cma.core.countries import french_names
 from cma.core.wording import PARIS, french_phone
-from cma.enrolment.schemas import PRIORITY_LABELS, ApplicationOut
+from cma.enrolment.schemas import PRIORITY_LABELS, ApplicationOut, ReceiptSummary
 from cma.learners.schemas import HEARD_FROM_LABELS, LearnerOut
 from cma.notifications.models import Channel, OutboxStatus
 
@@ -70,7 +70,6 @@ FRENCH_KEYS = {
     "last_name": "nom",
     "last_seen_at": "derniere_activite_le",
     "learner": "fiche_cma",
-    "legacy_number": "numero",
     "linked_at": "rattache_le",
     "links_sent": "liens_envoyes",
     "messages": "messages",
@@ -270,7 +269,6 @@ class FichePart(LearnerOut, Exported):
 class OldAccountPart(Exported):
     """The old CMA site's account, as its export gave it (paired: its password is gone)."""
 
-    legacy_number: int = Field(description="The old account's number")
     email: str
     title: str | None
     last_name: str | None
@@ -289,7 +287,8 @@ class OldAccountPart(Exported):
     landline_phone: Phone | None
     heard_from: _label(HEARD_FROM_LABELS) | None  # type: ignore[valid-type]
     linked_at: ParisTime | None
-    created_at: ParisTime
+    # When the old site's export brought it here (the old site did not say when it was made).
+    created_at: ParisTime = Field(serialization_alias="importe_le")
     updated_at: ParisTime
 
 
@@ -362,6 +361,7 @@ class ReceiptCoursePart(Exported):
 class ReceiptPart(Exported):
     reference: str
     submitted_at: ParisTime
+    campaign_name: str
     courses: list[ReceiptCoursePart] = Field(description="As submitted, in order of preference")
 
 
@@ -431,4 +431,5 @@ class LearnerView(BaseModel):
     training_history: list[HistoryPart]
     pairing_trail: list[PairingPart]
     applications: list[ApplicationOut]
+    receipts: list[ReceiptSummary] = Field(description="Each basket submitted: its receipt")
     messages: list[StaffMessage]

@@ -34,6 +34,10 @@ _HAYSTACK = (
 )
 
 
+_BY_RECEIPT = "SELECT learner_id FROM receipts WHERE reference = :reference"
+_RECEIPT = re.compile(r"(?:CMA-?)?([A-Z0-9]{4})-?([A-Z0-9]{4})")
+
+
 def _like(word: str) -> str:
     return "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
 
@@ -51,6 +55,11 @@ async def search(session: AsyncSession, q: str, limit: int = 50) -> list[dict[st
     if len(words) == 1 and words[0].isdigit() and len(words[0]) <= 18:
         params["number"] = int(words[0])
         where = f"({where}) OR l.legacy_account_id = :number"
+    # The reference of a receipt, which a learner is told to quote: with or without "CMA-".
+    receipt = _RECEIPT.fullmatch(words[0].upper()) if len(words) == 1 else None
+    if receipt is not None:
+        params["reference"] = f"CMA-{receipt[1]}-{receipt[2]}"
+        where = f"({where}) OR l.id IN ({_BY_RECEIPT})"
     rows = await session.execute(text(_SEARCH.format(where=where)), params)
     return [dict(row._mapping) for row in rows]
 
@@ -81,6 +90,7 @@ async def read(session: AsyncSession, learner_id: uuid.UUID, staff: uuid.UUID) -
         ],
         "pairing_trail": await learners.pairing_trail(session, account.id),
         "applications": await enrolment.applications(session, learner.id, for_staff=True),
+        "receipts": await enrolment.receipts(session, learner.id),
         "messages": [
             {
                 "channel_label": CHANNEL_LABELS[Channel(m.channel)],

@@ -1604,7 +1604,7 @@ export interface components {
              * @description Applications were filed and the basket has changed since: submitting replaces them
              */
             replaces_applications: boolean;
-            /** @description The last submission's, while it stands */
+            /** @description The last submission's, while its applications stand (the basket may have changed since: see `submitted`) */
             receipt: components["schemas"]["ReceiptOut"] | null;
         };
         /** BasketPart */
@@ -2339,7 +2339,7 @@ export interface components {
             starts_on?: string | null;
             /**
              * Ends On
-             * @description Last day of classes
+             * @description Last day of classes; with the first, or neither (checked with the campaign)
              */
             ends_on?: string | null;
             /** Seats */
@@ -2913,6 +2913,11 @@ export interface components {
             pairing_trail: components["schemas"]["PairingPart"][];
             /** Applications */
             applications: components["schemas"]["ApplicationOut"][];
+            /**
+             * Receipts
+             * @description Each basket submitted: its receipt
+             */
+            receipts: components["schemas"]["ReceiptSummary"][];
             /** Messages */
             messages: components["schemas"]["StaffMessage"][];
         };
@@ -3297,7 +3302,7 @@ export interface components {
             starts_on?: string | null;
             /**
              * Ends On
-             * @description Last day of classes
+             * @description Last day of classes; with the first, or neither (checked with the campaign)
              */
             ends_on?: string | null;
             /** Seats */
@@ -3369,11 +3374,6 @@ export interface components {
          * @description The old CMA site's account, as its export gave it (paired: its password is gone).
          */
         OldAccountPart: {
-            /**
-             * Numero
-             * @description The old account's number
-             */
-            numero: number;
             /** Adresse Mail */
             adresse_mail: string;
             /** Titre */
@@ -3407,10 +3407,10 @@ export interface components {
             /** Rattache Le */
             rattache_le: string | null;
             /**
-             * Cree Le
+             * Importe Le
              * Format: date-time
              */
-            cree_le: string;
+            importe_le: string;
             /**
              * Modifie Le
              * Format: date-time
@@ -4023,11 +4023,33 @@ export interface components {
              * Format: date-time
              */
             deposee_le: string;
+            /** Campagne */
+            campagne: string;
             /**
              * Cours
              * @description As submitted, in order of preference
              */
             cours: components["schemas"]["ReceiptCoursePart"][];
+        };
+        /**
+         * ReceiptSummary
+         * @description A receipt as staff read it on a learner's record.
+         */
+        ReceiptSummary: {
+            /**
+             * Reference
+             * @example CMA-K7MX-3PTA
+             */
+            reference: string;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Campaign Name */
+            campaign_name: string;
+            /** Courses */
+            courses: components["schemas"]["ReceiptCourse"][];
         };
         /** ResponsesProgress */
         ResponsesProgress: {

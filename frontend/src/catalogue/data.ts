@@ -41,8 +41,19 @@ export const domains = () => call(api.GET("/api/v1/domains"));
 export const pages = () => call(api.GET("/api/v1/pages"));
 
 /** The calendar of the latest school year, as the home page shows it. */
+export const allCampaigns = () => call(api.GET("/api/v1/campaigns"));
+
+/** Today in Paris, as the API writes a day ("2026-12-04"). */
+export function parisToday(): string {
+  return new Intl.DateTimeFormat("sv-SE", { timeZone: "Europe/Paris" }).format(new Date());
+}
+
+/** The school year a learner applies for now: the earliest with a campaign not over yet (a
+ *  next year staff are preparing waits until this one ends), else the latest. */
 export async function currentCalendar(): Promise<Campaign[]> {
-  const all = await call(api.GET("/api/v1/campaigns"));
-  const latest = all.reduce((year, c) => (c.school_year > year ? c.school_year : year), "");
-  return all.filter((c) => c.school_year === latest);
+  const all = await allCampaigns();
+  const today = parisToday();
+  const running = all.filter((c) => c.response_end >= today).map((c) => c.school_year).sort();
+  const year = running[0] ?? all.reduce((latest, c) => (c.school_year > latest ? c.school_year : latest), "");
+  return all.filter((c) => c.school_year === year);
 }

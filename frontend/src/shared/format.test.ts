@@ -21,7 +21,7 @@ describe("French wording", () => {
   });
 
   it("writes the first of the month as 1er", () => {
-    expect(responsePeriod("2026-12-10", "2027-01-01")).toBe("Du 10 décembre au 1er janvier 2027");
+    expect(responsePeriod("2026-12-10", "2027-01-01")).toBe("Du 10 décembre 2026 au 1er janvier 2027");
     expect(applicationPeriod("2027-03-01", "2027-03-11")).toBe(
       "Du lundi 1er mars au jeudi 11 mars 2027",
     );
@@ -64,5 +64,16 @@ describe("French wording", () => {
     expect(counted(0, "candidature")).toBe("0 candidature");
     expect(counted(1, "candidature")).toBe("1 candidature");
     expect(counted(2, "non retenue", "non retenues")).toBe("2 non retenues");
+  });
+});
+
+describe("a period across a new year", () => {
+  it("gives the year of each end", async () => {
+    const { applicationPeriod, responsePeriod } = await import("./format");
+    expect(responsePeriod("2026-12-16", "2027-01-07")).toBe("Du 16 décembre 2026 au 7 janvier 2027");
+    expect(applicationPeriod("2026-12-31", "2027-01-02")).toBe(
+      "Du jeudi 31 décembre 2026 au samedi 2 janvier 2027",
+    );
+    expect(responsePeriod("2016-09-08", "2016-09-30")).toBe("Du 8 septembre au 30 septembre 2016");
   });
 });

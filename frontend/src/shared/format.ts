@@ -20,14 +20,20 @@ function day(iso: string): Date {
   return new Date(`${iso}T00:00:00Z`);
 }
 
-/** "Du mardi 23 août au mercredi 7 septembre 2016". */
-export function applicationPeriod(start: string, end: string): string {
-  return `Du ${ordinal(LONG.format(day(start)))} au ${ordinal(LONG.format(day(end)))} ${YEAR.format(day(end))}`;
+/** The start of a period, with its year when the period ends in another. */
+function from(start: string, end: string, format: Intl.DateTimeFormat): string {
+  const year = YEAR.format(day(start));
+  return ordinal(format.format(day(start))) + (year === YEAR.format(day(end)) ? "" : ` ${year}`);
 }
 
-/** "Du 8 septembre au 30 septembre 2016". */
+/** "Du mardi 23 août au mercredi 7 septembre 2016" ("… 2026 au … 2027" across a new year). */
+export function applicationPeriod(start: string, end: string): string {
+  return `Du ${from(start, end, LONG)} au ${ordinal(LONG.format(day(end)))} ${YEAR.format(day(end))}`;
+}
+
+/** "Du 8 septembre au 30 septembre 2016" ("Du 16 décembre 2026 au 7 janvier 2027"). */
 export function responsePeriod(start: string, end: string): string {
-  return `Du ${ordinal(SHORT.format(day(start)))} au ${ordinal(SHORT.format(day(end)))} ${YEAR.format(day(end))}`;
+  return `Du ${from(start, end, SHORT)} au ${ordinal(SHORT.format(day(end)))} ${YEAR.format(day(end))}`;
 }
 
 /** "18:30:00" -> "18 h 30". */

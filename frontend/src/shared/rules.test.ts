@@ -132,6 +132,8 @@ describe("a date in three fields", () => {
   it("turns parts into an ISO date and back", async () => {
     const { isoOfParts, splitIsoDate } = await import("./rules");
     expect(isoOfParts(parts(" 1", "4 ", "1990"))).toBe("1990-04-01");
+    // What people put around numbers is not an error: spaces, a dot.
+    expect(isoOfParts(parts("12.", " 4.", " 1990 "))).toBe("1990-04-12");
     expect(isoOfParts(parts("31", "2", "1990"))).toBe("");
     expect(splitIsoDate("1990-04-01")).toEqual(parts("1", "4", "1990"));
     expect(splitIsoDate(null)).toEqual(parts("", "", ""));

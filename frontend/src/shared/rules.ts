@@ -93,12 +93,17 @@ export function splitIsoDate(iso: string | null | undefined): DateParts {
   return { day: String(Number(match[3])), month: String(Number(match[2])), year: match[1]! };
 }
 
+/** A part as typed, less what people put around numbers (spaces, a dot: "12.", " 4 "). */
+function digitsOf(part: string): string {
+  return part.replace(/[\s.]/g, "");
+}
+
 /** The ISO date of complete, existing parts; "" otherwise. */
 export function isoOfParts(parts: DateParts): string {
   if (datePartsProblem(parts, "", true)) return "";
-  const day = parts.day.trim().padStart(2, "0");
-  const month = parts.month.trim().padStart(2, "0");
-  return `${parts.year.trim()}-${month}-${day}`;
+  const day = digitsOf(parts.day).padStart(2, "0");
+  const month = digitsOf(parts.month).padStart(2, "0");
+  return `${digitsOf(parts.year)}-${month}-${day}`;
 }
 
 /** `label` names the date in the messages ("La date de naissance doit comporter un jour."). */
@@ -106,10 +111,11 @@ export function datePartsProblem(
   parts: DateParts,
   label: string,
   required: boolean,
+  yearExample = "1990",
 ): DatePartsProblem | null {
-  const day = parts.day.trim();
-  const month = parts.month.trim();
-  const year = parts.year.trim();
+  const day = digitsOf(parts.day);
+  const month = digitsOf(parts.month);
+  const year = digitsOf(parts.year);
   if (!day && !month && !year) return required ? { message: REQUIRED, part: null } : null;
   if (!day) return { message: `${label} doit comporter un jour.`, part: "day" };
   if (!month) return { message: `${label} doit comporter un mois.`, part: "month" };
@@ -121,7 +127,7 @@ export function datePartsProblem(
     return { message: "Le mois doit être un nombre entre 1 et 12.", part: "month" };
   }
   if (!/^\d{4}$/.test(year)) {
-    return { message: "L'année doit comporter 4 chiffres, par exemple 1990.", part: "year" };
+    return { message: `L'année doit comporter 4 chiffres, par exemple ${yearExample}.`, part: "year" };
   }
   const date = new Date(Number(year), Number(month) - 1, Number(day));
   if (date.getMonth() !== Number(month) - 1) {

@@ -57,8 +57,10 @@ export function useForm(formRef = "form") {
       return false;
     }
     state.busy = true;
+    let sent = false;
     try {
       await send();
+      sent = true;
       return true;
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
@@ -69,7 +71,17 @@ export function useForm(formRef = "form") {
       return false;
     } finally {
       state.busy = false;
+      if (sent) await keepFocus();
     }
+  }
+
+  /** The submit button was disabled while the form was sent, which drops the focus to the
+   *  page's body: give it back, unless the page has moved on (a new page focuses its title). */
+  async function keepFocus(): Promise<void> {
+    await nextTick();
+    const form = formEl.value;
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (form?.isConnected && lost) form.querySelector<HTMLElement>("button[type=submit]")?.focus();
   }
 
   return { state, submit, clear, focusSummary };
