@@ -205,7 +205,9 @@ async def test_staff_run_a_whole_campaign_from_the_console(
 
     # Apprenants: a learner found by their address, read with their applications and mails.
     await page.get_by_role("link", name="Apprenants").click()
-    await page.get_by_label("Nom, adresse, mail, numéro de dépôt (CMA-…) ou de l'ancien compte CMA").fill("dora.cma")
+    await page.get_by_label(
+        "Nom, adresse, mail, numéro de dépôt (CMA-…) ou de l'ancien compte CMA"
+    ).fill("dora.cma")
     await page.get_by_role("button", name="Rechercher").click()
     await expect(page.get_by_role("status")).to_have_text("1 personne")
     await check_screen(page, "agents apprenants")
