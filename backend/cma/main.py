@@ -6,10 +6,8 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import cma.models  # noqa: F401 - registers every table
 from cma import spa
@@ -24,14 +22,11 @@ from cma.catalogue.router import CACHED_PREFIXES
 from cma.catalogue.router import admin as catalogue_admin_router
 from cma.catalogue.router import router as catalogue_router
 from cma.core import clock
+from cma.core.body_limit import BodyLimit
 from cma.core.database import create_engine, create_sessionmaker
 from cma.core.departure import WatchDeparture
-from cma.core.logs import request_id
 from cma.core.params import plain_parameters
 from cma.core.problems import (
-    PROBLEM_MEDIA_TYPE,
-    TYPE_PREFIX,
-    BodyTooLarge,
     ServiceUnavailable,
     install_handlers,
     responses,
@@ -39,6 +34,7 @@ from cma.core.problems import (
 from cma.core.ratelimit import create_throttle
 from cma.core.request_log import RequestLog, route_templates
 from cma.core.security import close_hasher, hasher
+from cma.core.security_headers import SecurityHeaders
 from cma.core.settings import Environment, Settings, get_settings
 from cma.core.shedding import ShedLogins
 from cma.core.slow_clients import MAX_BODY_BYTES
@@ -71,106 +67,6 @@ of Paris and of the **compte parisien** it signs people in with.
 * Sign-up needs a verification code: `POST /api/v1/captchas`, then read its image or listen to
   its audio.
 """
-
-SECURITY_HEADERS = {
-    b"content-security-policy": spa.CONTENT_SECURITY_POLICY.encode(),
-    b"x-content-type-options": b"nosniff",
-    # The SPA's own requests need no Referer (the CSRF check is a header), and a page opened
-    # from a mailed link must never pass that link on.
-    b"referrer-policy": b"no-referrer",
-    b"x-frame-options": b"DENY",
-}
-
-
-class SecurityHeaders:
-    """Headers every response carries, whatever produced it."""
-
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
-        self.app = app
-        self.headers = dict(SECURITY_HEADERS)
-        if hsts:
-            self.headers[b"strict-transport-security"] = b"max-age=31536000; includeSubDomains"
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        api = scope["path"].startswith("/api/")
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in self.headers.items() if k not in present]
-                if api and b"cache-control" not in present:
-                    # Personal answers never sit in a shared or browser cache; the catalogue's
-                    # public reads say otherwise themselves.
-                    extra.append((b"cache-control", b"no-store"))
-                message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class BodyLimit:
-    """Refuse a body over the limit, as a problem: at once when its length is announced,
-    otherwise as soon as the bytes read go past it (the application is then told the client
-    left, and whatever it answers is dropped)."""
-
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    @staticmethod
-    def _problem(scope: Scope) -> JSONResponse:
-        return JSONResponse(
-            {
-                "type": TYPE_PREFIX + BodyTooLarge.code,
-                "title": BodyTooLarge.title,
-                "status": BodyTooLarge.status,
-                "detail": BodyTooLarge.detail,
-                "instance": scope["path"],
-                "request_id": request_id.get(),
-            },
-            status_code=BodyTooLarge.status,
-            media_type=PROBLEM_MEDIA_TYPE,
-            # The body was not read: what the client sends next on this connection would be
-            # taken for its rest. It is closed after this answer.
-            headers={"Connection": "close"},
-        )
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._problem(scope)(scope, receive, send)
-            return
-        read = 0
-        refused = False
-
-        async def counted() -> Message:
-            nonlocal read, refused
-            if refused:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            read += len(message.get("body", b""))
-            if read > self.max_bytes:
-                refused = True
-                await self._problem(scope)(scope, receive, send)
-                return {"type": "http.disconnect"}
-            return message
-
-        async def unless_refused(message: Message) -> None:
-            if not refused:
-                await send(message)
-
-        try:
-            await self.app(scope, counted, unless_refused)
-        except Exception:
-            if not refused:  # an error of the application's own: not ours to hide
-                raise
 
 
 class Health(BaseModel):
@@ -291,7 +187,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(IdleLeftHeader)
     app.add_middleware(WatchDeparture)
-    app.add_middleware(SecurityHeaders, hsts=settings.env == Environment.PRODUCTION)
+    app.add_middleware(
+        SecurityHeaders,
+        content_security_policy=spa.CONTENT_SECURITY_POLICY,
+        hsts=settings.env == Environment.PRODUCTION,
+    )
     # Outermost: every answer, even a refusal of the layers above, has its id and its line.
     app.add_middleware(RequestLog)
     return app

@@ -6,8 +6,7 @@ import io
 from httpx import AsyncClient
 from pypdf import PdfReader
 
-from tests.catalogue.test_staff import _new_course
-from tests.support import Mailbox, staff_headers
+from tests.support import Mailbox, new_course, staff_headers
 
 
 def _text(pdf: bytes) -> str:
@@ -38,7 +37,7 @@ async def test_the_brochure_lists_every_course_by_domain_and_follows_the_catalog
     assert again.status_code == 304
 
     staff = await staff_headers(client, mailbox)
-    body = await _new_course(client)
+    body = await new_course(client)
     created = await client.post(
         "/api/v1/admin/courses", json={**body, "title": "Breton pour la brochure"}, headers=staff
     )

@@ -8,41 +8,25 @@ import pytest
 from httpx import ASGITransport, AsyncClient
 
 from cma.core.settings import Settings
-from tests.support import Mailbox, active_account, bearer, field_errors, log_in, staff_headers
+from tests.support import (
+    Mailbox,
+    active_account,
+    bearer,
+    field_errors,
+    log_in,
+    new_course,
+    staff_headers,
+)
 
 
 def _year(campaigns: list[dict], body: dict) -> str:  # type: ignore[type-arg]
     return next(c for c in campaigns if c["id"] == body["campaign_id"])["school_year"]
 
 
-COURSE = {
-    "code": "LE9001",
-    "title": "Breton — niveau débutant",
-    "description": "Découvrir la langue bretonne.",
-    "domain": "langues-etrangeres-bis",
-    "level": "debutant",
-    "venue": None,
-    "campaign_id": None,
-    "weekday": 3,
-    "start_time": "18:30",
-    "end_time": "20:30",
-    "period": "annual",
-    "hours": 60,
-    "fee": "120.00",
-    "seats": 18,
-}
-
-
-async def _new_course(client: AsyncClient) -> dict:  # type: ignore[type-arg]
-    some = (await client.get("/api/v1/courses", params={"open": True, "page_size": 1})).json()
-    detail = (await client.get(f"/api/v1/courses/{some['items'][0]['code']}")).json()
-    return {**COURSE, "venue": detail["venue"]["name"], "campaign_id": detail["campaign"]["id"]}
-
-
 async def test_admin_routes_are_for_staff_only(
     client: AsyncClient, mailbox: Mailbox, catalogue: int
 ) -> None:
-    body = await _new_course(client)
+    body = await new_course(client)
     anonymous = await client.post("/api/v1/admin/courses", json=body)
     await active_account(client, mailbox, "learner@yopmail.com")
     learner = await client.post(
@@ -65,7 +49,7 @@ async def test_a_staff_edit_is_visible_to_readers_right_after(
     client: AsyncClient, mailbox: Mailbox, catalogue: int
 ) -> None:
     staff = await staff_headers(client, mailbox)
-    body = await _new_course(client)
+    body = await new_course(client)
     before = await client.get("/api/v1/courses", params={"q": "breton"})
     assert before.json()["total"] == 0  # and now cached
 
@@ -99,7 +83,7 @@ async def test_another_server_process_sees_a_staff_edit_within_seconds(
                 "code"
             ]
             old = (await other.get(f"/api/v1/courses/{code}")).json()  # cached over there
-            body = await _new_course(client)
+            body = await new_course(client)
             edit = {
                 **body,
                 "title": "Titre modifié par un agent",
@@ -124,7 +108,7 @@ async def test_course_and_campaign_rules_are_checked(
     client: AsyncClient, mailbox: Mailbox, catalogue: int
 ) -> None:
     staff = await staff_headers(client, mailbox)
-    body = await _new_course(client)
+    body = await new_course(client)
 
     reversed_hours = await client.post(
         "/api/v1/admin/courses",
@@ -248,7 +232,7 @@ async def test_a_course_with_a_number_for_an_hour_or_a_boolean_for_a_number_is_r
     client: AsyncClient, mailbox: Mailbox, catalogue: int
 ) -> None:
     staff = await staff_headers(client, mailbox)
-    body = await _new_course(client)
+    body = await new_course(client)
 
     response = await client.post(
         "/api/v1/admin/courses",
@@ -267,7 +251,7 @@ async def test_a_price_is_read_only_as_plain_digits(
     client: AsyncClient, mailbox: Mailbox, catalogue: int, written: str
 ) -> None:
     staff = await staff_headers(client, mailbox)
-    body = await _new_course(client)
+    body = await new_course(client)
 
     response = await client.post(
         "/api/v1/admin/courses", json={**body, "fee": written, "seats": written}, headers=staff
@@ -286,7 +270,7 @@ async def test_a_course_s_days_and_reduced_fee_are_checked_and_shown(
     client: AsyncClient, mailbox: Mailbox, catalogue: int
 ) -> None:
     staff = await staff_headers(client, mailbox)
-    body = await _new_course(client)
+    body = await new_course(client)
     campaign = (await client.get("/api/v1/campaigns")).json()
     closes = date.fromisoformat(
         next(c for c in campaign if c["id"] == body["campaign_id"])["application_end"]

@@ -211,6 +211,7 @@ async def test_a_refused_login_costs_nothing_but_its_answer(
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert answer.json() == {
+            "request_id": answer.headers["x-request-id"],
             "type": "urn:cma:problem:busy",
             "title": "Service très sollicité",
             "status": 503,
