@@ -10,7 +10,7 @@ FRONTEND_STAMP := frontend/node_modules/.installed
 FRONTEND_BUILD := frontend/dist/index.html
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts
 
-.PHONY: install run test test-backend test-frontend test-hostile fuzz audit browser lint openapi bench-catalogue bench-legacy bench-allocation bench-rush bench-captcha clean
+.PHONY: wheel install run test test-backend test-frontend test-hostile fuzz audit browser lint openapi bench-catalogue bench-legacy bench-allocation bench-rush bench-captcha clean
 
 ## install: the venv in .venv, the npm packages, the built SPA
 install: $(STAMP) $(FRONTEND_BUILD)
@@ -34,6 +34,11 @@ $(FRONTEND_BUILD): $(FRONTEND_STAMP) $(FRONTEND_SOURCES)
 ## run: everything a developer needs on http://127.0.0.1:8000 (Ctrl-C stops it all)
 run: install
 	$(BIN)/cma dev --host $(HOST) --port $(PORT)
+
+## wheel: dist/cma-*.whl, with the migrations and the built SPA inside (what an operator installs)
+wheel: install
+	rm -rf backend/cma/web && cp -r frontend/dist backend/cma/web
+	$(BIN)/pip wheel --quiet --no-deps --no-build-isolation -w dist . ; status=$$?; rm -rf backend/cma/web build; exit $$status
 
 ## test: the whole suite: unit tests of the SPA, then the API and the browser journeys against
 ## real PostgreSQL, a real SMTP server on loopback and headless Chromium

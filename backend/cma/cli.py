@@ -32,7 +32,8 @@ from cma.core.wording import french_day, french_moment
 logger = logging.getLogger("cma")
 T = TypeVar("T")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-MIGRATIONS = PROJECT_ROOT / "backend" / "migrations"
+# Shipped inside the package, so that an installed wheel migrates as the checkout does.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DATA_DIR = Path(os.environ.get("CMA_DATA_DIR") or PROJECT_ROOT / ".data")
 # What `make run` (cma dev) started, for the commands typed in another terminal meanwhile:
 # they work on its database and queue mails with its address.

@@ -14,7 +14,14 @@ from starlette.types import Scope
 
 logger = logging.getLogger(__name__)
 
-DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
+# The built SPA: inside the package when installed from a wheel (`make wheel` puts it there),
+# the checkout's build otherwise.
+_PACKAGED = Path(__file__).resolve().parent / "web"
+DIST = (
+    _PACKAGED
+    if (_PACKAGED / "index.html").is_file()
+    else (Path(__file__).resolve().parents[2] / "frontend" / "dist")
+)
 API_PREFIXES = ("api/", "docs", "openapi.json", "dev/")
 NO_CACHE = {"Cache-Control": "no-cache"}
 

@@ -238,7 +238,7 @@ async def test_a_failing_migration_leaves_the_data_as_it_was(
             )
         )
     migrations = tmp_path / "migrations"
-    shutil.copytree(ROOT / "backend" / "migrations", migrations)
+    shutil.copytree(ROOT / "backend" / "cma" / "migrations", migrations)
     head = ScriptDirectory(str(migrations)).get_current_head()
     broken = BROKEN_MIGRATION.replace("<head>", head or "")
     (migrations / "versions" / "99999999_9999_broken.py").write_text(broken, encoding="utf-8")
