@@ -1,5 +1,6 @@
 // Reads of the catalogue, shared by its pages.
 import { api, call, type Schemas } from "../api/client";
+import type { paths } from "../api/schema";
 
 export type Domain = Schemas["DomainOut"];
 export type Campaign = Schemas["CampaignOut"];
@@ -7,14 +8,18 @@ export type CourseSummary = Schemas["CourseSummary"];
 export type CourseDetail = Schemas["CourseDetail"];
 export type PageSummary = Schemas["PageSummary"];
 
-export const LEVELS: Record<string, string> = {
+// The French words of the API's codes, typed from the generated schema: a code added or
+// renamed there and not here fails `npm run typecheck`.
+type CourseQuery = NonNullable<paths["/api/v1/courses"]["get"]["parameters"]["query"]>;
+
+export const LEVELS: Record<Schemas["Level"], string> = {
   tous_niveaux: "Tous niveaux",
   debutant: "Débutant",
   elementaire: "Élémentaire",
   intermediaire: "Intermédiaire",
   avance: "Avancé",
 };
-export const PERIODS: Record<string, string> = {
+export const PERIODS: Record<Schemas["Period"], string> = {
   annual: "Cours annuel",
   first_semester: "Premier semestre",
   second_semester: "Second semestre",
@@ -23,7 +28,7 @@ export const COVERS: Record<Schemas["Covers"], string> = {
   annual_and_first_semester: "Cours annuels et premier semestre",
   second_semester: "Cours du second semestre",
 };
-export const WEEKDAYS: Record<string, string> = {
+export const WEEKDAYS: Record<"1" | "2" | "3" | "4" | "5" | "6", string> = {
   "1": "Lundi",
   "2": "Mardi",
   "3": "Mercredi",
@@ -31,7 +36,7 @@ export const WEEKDAYS: Record<string, string> = {
   "5": "Vendredi",
   "6": "Samedi",
 };
-export const TIMES_OF_DAY: Record<string, string> = {
+export const TIMES_OF_DAY: Record<NonNullable<CourseQuery["time_of_day"]>, string> = {
   matin: "Matin",
   "apres-midi": "Après-midi",
   soir: "Soir",
@@ -40,7 +45,6 @@ export const TIMES_OF_DAY: Record<string, string> = {
 export const domains = () => call(api.GET("/api/v1/domains"));
 export const pages = () => call(api.GET("/api/v1/pages"));
 
-/** The calendar of the latest school year, as the home page shows it. */
 export const allCampaigns = () => call(api.GET("/api/v1/campaigns"));
 
 /** Today in Paris, as the API writes a day ("2026-12-04"). */
