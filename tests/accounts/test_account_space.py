@@ -1,5 +1,7 @@
 """Journey C: "Mon compte" — MON PROFIL, MES ABONNEMENTS, MES PARAMÈTRES, export, deletion."""
 
+from typing import Any
+
 from httpx import AsyncClient
 from sqlalchemy import func, select
 
@@ -10,7 +12,7 @@ from tests.support import PASSWORD, Mailbox, active_account, bearer, field_error
 EMAIL = "auditeur.cma@yopmail.com"
 
 
-async def _logged_in(client: AsyncClient, mailbox: Mailbox, **signup: object) -> dict[str, str]:
+async def _logged_in(client: AsyncClient, mailbox: Mailbox, **signup: Any) -> dict[str, str]:
     await active_account(client, mailbox, EMAIL, **signup)
     return bearer(await log_in(client, EMAIL))
 

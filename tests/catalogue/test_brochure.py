@@ -2,6 +2,7 @@
 
 import asyncio
 import io
+from typing import Any
 
 from httpx import AsyncClient
 from pypdf import PdfReader
@@ -23,8 +24,9 @@ async def test_the_brochure_lists_every_course_by_domain_and_follows_the_catalog
     assert first.status_code == 200
     assert first.headers["content-type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(first.content))
-    assert reader.trailer["/Root"]["/MarkInfo"]["/Marked"]  # a tagged PDF, for screen readers
-    assert reader.trailer["/Root"]["/Lang"] == "fr"
+    catalog: Any = reader.trailer["/Root"]
+    assert catalog["/MarkInfo"]["/Marked"]  # a tagged PDF, for screen readers
+    assert catalog["/Lang"] == "fr"
     text = _text(first.content)
     course = (await client.get("/api/v1/courses", params={"open": True})).json()["items"][0]
     detail = (await client.get(f"/api/v1/courses/{course['code']}")).json()

@@ -1,17 +1,19 @@
 """Journey E: what anyone sees before logging in — domains, catalogue, course, calendar, pages."""
 
 from datetime import time
+from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.catalogue.demo import DOMAINS
 
 
-async def courses(client: AsyncClient, **params: object) -> dict:  # type: ignore[type-arg]
+async def courses(client: AsyncClient, **params: Any) -> dict[str, Any]:
     response = await client.get("/api/v1/courses", params=params)
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 async def test_domains_are_the_seeds_in_its_order_with_their_counts(
@@ -218,14 +220,17 @@ async def test_the_information_pages_of_the_home_page(client: AsyncClient, catal
 
 
 async def test_the_seed_is_idempotent_and_deterministic(
-    app: object, client: AsyncClient, catalogue: int, sessionmaker: object
+    app: Any,
+    client: AsyncClient,
+    catalogue: int,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     from cma.catalogue import demo
 
     before = await courses(client, page_size=100)
-    async with sessionmaker() as session, session.begin():  # type: ignore[attr-defined]
+    async with sessionmaker() as session, session.begin():
         await demo.seed(session, courses=catalogue)
-    await app.state.catalogue_cache.refresh()  # type: ignore[attr-defined]
+    await app.state.catalogue_cache.refresh()
 
     after = await courses(client, page_size=100)
     assert after["total"] == before["total"] == catalogue

@@ -19,7 +19,7 @@ from tests.support import (
 )
 
 
-def _year(campaigns: list[dict], body: dict) -> str:  # type: ignore[type-arg]
+def _year(campaigns: list[dict], body: dict) -> str:
     return next(c for c in campaigns if c["id"] == body["campaign_id"])["school_year"]
 
 

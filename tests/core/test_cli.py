@@ -132,7 +132,7 @@ def test_a_running_file_that_is_not_what_cma_dev_writes_is_refused_plainly(
     cases = {
         "a directory": lambda path: path.mkdir(),
         "a FIFO": lambda path: os.mkfifo(path, 0o600),
-        "a pid of true": lambda path: announce(path.parent, True, good),  # type: ignore[arg-type]
+        "a pid of true": lambda path: announce(path.parent, True, good),
         "a pid of 0": lambda path: announce(path.parent, 0, good),
         "a pid too large": lambda path: announce(path.parent, 2**70, good),
         "nested too deep": lambda path: (

@@ -26,7 +26,7 @@ def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return Settings(_env_file=None)  # type: ignore[call-arg]
+    return Settings(_env_file=None)
 
 
 def test_production_starts_with_safe_settings(monkeypatch: pytest.MonkeyPatch) -> None:

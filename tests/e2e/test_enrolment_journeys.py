@@ -159,7 +159,7 @@ async def test_reordering_and_removing_keep_the_focus_on_the_basket(
             )
             .order_by(Course.weekday, Course.code)
         )
-        one_a_day = {}
+        one_a_day: dict[int, tuple[str, str]] = {}
         for code, weekday, title in rows:
             one_a_day.setdefault(weekday, (code, title))
     courses = list(one_a_day.values())[:3]

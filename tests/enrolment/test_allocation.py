@@ -6,7 +6,7 @@ import sys
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from httpx import AsyncClient
@@ -89,7 +89,7 @@ async def test_an_oversubscribed_campaign_never_goes_over_capacity(
             assert offered <= seats, code
             if waitlisted:  # a waiting list only behind a full course, numbered 1, 2, 3…
                 assert offered == seats, code
-                assert sorted(ranks) == list(range(1, waitlisted + 1)), code
+                assert sorted(cast(list[int], ranks)) == list(range(1, waitlisted + 1)), code
     assert report["applications"] == 360
     assert report["applications"] == (
         report["accepted"] + report["waitlisted"] + report["not_retained"]
@@ -363,7 +363,7 @@ async def test_learners_and_strangers_cannot_run_an_allocation(
         ("POST", "/api/v1/admin/courses/TI0001/cancellation"),
         ("POST", "/api/v1/admin/offers/expiry"),
     ):
-        body = {"json": {}} if method == "POST" else {}
+        body: dict[str, Any] = {"json": {}} if method == "POST" else {}
         as_learner = await client.request(method, path, headers=learner, **body)
         client.cookies.clear()
         anonymous = await client.request(method, path, **body)

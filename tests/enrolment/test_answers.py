@@ -25,7 +25,7 @@ class Applicant:
     async def applications(self, client: AsyncClient) -> list[dict[str, Any]]:
         response = await client.get("/api/v1/me/applications", headers=self.auth)
         assert response.status_code == 200, response.text
-        return response.json()  # type: ignore[no-any-return]
+        return response.json()
 
     async def only(self, client: AsyncClient) -> dict[str, Any]:
         [application] = await self.applications(client)

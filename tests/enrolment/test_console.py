@@ -54,7 +54,7 @@ async def upcoming_campaign(sessionmaker: async_sessionmaker[AsyncSession]) -> C
 async def overview(client: AsyncClient, staff: dict[str, str], campaign: Closed) -> dict[str, Any]:
     response = await client.get(f"/api/v1/admin/campaigns/{campaign.id}", headers=staff)
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return response.json()
 
 
 async def test_a_campaign_goes_from_open_to_answered_with_its_next_step_each_time(

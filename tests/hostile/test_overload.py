@@ -29,7 +29,7 @@ async def test_a_burst_of_logins_is_shed_and_the_rest_still_answers(
         reads = [client.get("/api/v1/courses") for _ in range(5)]
         answers = await asyncio.gather(*logins, *reads)
     finally:
-        security.hasher = original  # type: ignore[assignment]
+        security.hasher = original
 
     login_answers, read_answers = answers[:20], answers[20:]
     shed = [r for r in login_answers if r.status_code == 503]
@@ -66,7 +66,7 @@ async def test_logins_shed_in_a_flood_do_not_count_against_the_owner(
             )
         )
     finally:
-        security.hasher = original  # type: ignore[assignment]
+        security.hasher = original
     checked = [r for r in flood if r.status_code == 401]
     shed = [r for r in flood if r.status_code == 503]
 
