@@ -1,10 +1,11 @@
 """The password hasher's admission: bounded work, a short wait for room, then a clear no."""
 
 import asyncio
+import multiprocessing
 import os
 import signal
-import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -20,46 +21,73 @@ async def one_at_a_time() -> AsyncIterator[Hasher]:
     hasher.close()
 
 
+@pytest.fixture
+def release() -> Iterator[Any]:
+    """What holds a password process until the test lets it go (no sleep to guess at)."""
+    with multiprocessing.Manager() as manager:
+        event = manager.Event()
+        yield event
+        event.set()
+
+
+def _held(release: Any) -> bool:
+    """Password work that lasts until it is released."""
+    return bool(release.wait(60))
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """As soon as the event loop sees `condition` (on a loaded machine, later: not a fixed
+    delay that a slow moment overruns)."""
+    for _ in range(3000):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("never happened")
+
+
 async def test_a_request_that_finds_it_full_gets_in_when_room_is_made(
-    one_at_a_time: Hasher,
+    one_at_a_time: Hasher, release: Any
 ) -> None:
-    busy = asyncio.create_task(one_at_a_time.run(time.sleep, 0.3))
-    await asyncio.sleep(0.05)
-    assert one_at_a_time.in_flight == 1
+    busy = asyncio.create_task(one_at_a_time.run(_held, release))
+    await _until(lambda: one_at_a_time.in_flight == 1)
 
-    await one_at_a_time.admit()  # waits for the first to finish instead of refusing
+    admitted = asyncio.create_task(one_at_a_time.admit())
+    await _until(lambda: one_at_a_time.waiting == 1)  # it waits instead of refusing
+    release.set()
+    await admitted
 
-    await busy
+    assert await busy
     assert await one_at_a_time.run(abs, -2) == 2
     assert (one_at_a_time.in_flight, one_at_a_time.waiting) == (0, 0)
 
 
-async def test_it_refuses_once_its_patience_is_spent(one_at_a_time: Hasher) -> None:
+async def test_it_refuses_once_its_patience_is_spent(one_at_a_time: Hasher, release: Any) -> None:
     one_at_a_time.patience = 0.05
-    busy = asyncio.create_task(one_at_a_time.run(time.sleep, 2))
-    await asyncio.sleep(0.05)
+    busy = asyncio.create_task(one_at_a_time.run(_held, release))
+    await _until(lambda: one_at_a_time.in_flight == 1)
 
     with pytest.raises(Busy):
         await one_at_a_time.admit()
     with pytest.raises(Busy):  # and work that skipped admission is bounded all the same
         await one_at_a_time.run(abs, -2)
 
-    await busy
+    release.set()
+    assert await busy
     assert (one_at_a_time.in_flight, one_at_a_time.waiting) == (0, 0)
 
 
-async def test_no_more_wait_than_the_queue_holds(one_at_a_time: Hasher) -> None:
-    busy = asyncio.create_task(one_at_a_time.run(time.sleep, 0.5))
-    await asyncio.sleep(0.05)
+async def test_no_more_wait_than_the_queue_holds(one_at_a_time: Hasher, release: Any) -> None:
+    busy = asyncio.create_task(one_at_a_time.run(_held, release))
+    await _until(lambda: one_at_a_time.in_flight == 1)
     waiter = asyncio.create_task(one_at_a_time.admit())
-    await asyncio.sleep(0.05)
-    assert one_at_a_time.waiting == 1
+    await _until(lambda: one_at_a_time.waiting == 1)
 
     with pytest.raises(Busy):  # capacity is one: a second waiter is refused at once
         await one_at_a_time.admit()
 
+    release.set()
     await waiter
-    await busy
+    assert await busy
 
 
 async def test_the_password_processes_run_at_the_priority_they_are_given() -> None:
