@@ -76,3 +76,13 @@ def test_every_request_of_every_worker_is_counted_once(two_workers: tuple[str, s
 def test_the_public_port_does_not_serve_the_metrics(two_workers: tuple[str, str]) -> None:
     url, _ = two_workers
     assert "cma_http_requests" not in httpx.get(f"{url}/metrics").text
+
+
+def test_an_invented_method_adds_no_series(two_workers: tuple[str, str]) -> None:
+    url, metrics = two_workers
+    for n in range(5):
+        httpx.request(f"INVENTE{n}", f"{url}/api/v1/health")
+    assert httpx.get(f"{url}/api/v1/health").status_code == 200
+    time.sleep(0.5)
+    methods = {labels.get("method") for labels, _ in _scrape(metrics)["cma_http_requests"]}
+    assert not [m for m in methods if m and m.startswith("INVENTE")]

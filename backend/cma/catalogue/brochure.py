@@ -183,6 +183,9 @@ class Brochures:
             return self.entry
         if self._rendering is None or self._rendering.done():
             self._rendering = asyncio.create_task(self._render(sessionmaker, key, day))
+            # Read by whoever awaits it; when nobody does (the one before was served), its
+            # failure is still taken, not reported as never retrieved.
+            self._rendering.add_done_callback(_taken)
         if self.entry is not None:
             return self.entry
         return await asyncio.shield(self._rendering)
@@ -211,3 +214,8 @@ class Brochures:
             return self.entry
         self.entry, self.key = Entry(body=body, etag=etag_for(body)), key
         return self.entry
+
+
+def _taken(task: "asyncio.Task[Entry]") -> None:
+    if not task.cancelled():
+        task.exception()

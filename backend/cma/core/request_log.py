@@ -21,6 +21,9 @@ HEADER = b"x-request-id"
 _GIVEN = re.compile(rb"^[A-Za-z0-9._-]{8,64}$")
 
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def route_templates(app: Any) -> list[tuple[re.Pattern[str], set[str], str]]:
     """Each documented path as a pattern, with its methods and its template; the most
     specific first (more fixed characters), so `/me/basket/submit` wins over `/me/{x}/submit`.
@@ -78,8 +81,11 @@ class RequestLog:
             elapsed = time.perf_counter() - started
             duration_ms = round(elapsed * 1000, 1)
             route = route_of(scope)
-            REQUESTS.labels(scope["method"], route, str(status)).inc()
-            LATENCY.labels(scope["method"], route).observe(elapsed)
+            # A method is whatever token a client sends: as a label, only the known ones, or
+            # every invented method would be a new series (memory, and files on disk).
+            method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+            REQUESTS.labels(method, route, str(status)).inc()
+            LATENCY.labels(method, route).observe(elapsed)
             logger.info(
                 "%s %s %d %.1f ms",
                 scope["method"],
