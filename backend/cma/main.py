@@ -26,11 +26,8 @@ from cma.core.body_limit import BodyLimit
 from cma.core.database import create_engine, create_sessionmaker
 from cma.core.departure import WatchDeparture
 from cma.core.params import plain_parameters
-from cma.core.problems import (
-    ServiceUnavailable,
-    install_handlers,
-    responses,
-)
+from cma.core.problem_handlers import install_handlers
+from cma.core.problems import ServiceUnavailable, responses
 from cma.core.ratelimit import create_throttle
 from cma.core.request_log import RequestLog, route_templates
 from cma.core.security import close_hasher, hasher
