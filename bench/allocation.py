@@ -52,20 +52,19 @@ UPDATE learners l SET legacy_account_id = c.n FROM chosen c WHERE l.id = c.id
 async def prepare(url: str, learners: int) -> int:
     from sqlalchemy import select, text, update
 
-    from cma.catalogue import demo
     from cma.catalogue.models import Campaign, Course
     from cma.core.database import create_engine, create_sessionmaker
-    from cma.enrolment import generate
+    from cma.demo import applications, catalogue
 
     engine = create_engine(url, pool_size=1)
     async with create_sessionmaker(engine)() as session, session.begin():
-        await demo.seed(session, courses=1200)
+        await catalogue.seed(session, courses=1200)
         campaign = await session.scalar(select(Campaign.id).order_by(Campaign.id.desc()).limit(1))
         assert campaign is not None
         await session.execute(update(Course).values(campaign_id=campaign))
         await session.execute(text(CLOSE), {"campaign": campaign})
         await session.execute(text(PREREQUISITES))
-        await generate.applicants(session, campaign, learners=learners, social_share=0.15)
+        await applications.applicants(session, campaign, learners=learners, social_share=0.15)
         await session.execute(text(HISTORY), {"count": learners // 5})
     await engine.dispose()
     return campaign

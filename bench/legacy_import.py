@@ -28,7 +28,7 @@ def main() -> None:
 
     from cma.core.database import create_engine, create_sessionmaker
     from cma.core.settings import to_asyncpg_url
-    from cma.learners.legacy_generate import generate
+    from cma.demo.legacy_accounts import generate
     from cma.learners.legacy_import import import_legacy
 
     with fresh_database() as database_url:

@@ -237,16 +237,15 @@ def address(n: int) -> dict[str, str]:
 async def prepare(url: str, learners: int) -> tuple[list[tuple[str, int]], list[str]]:
     from sqlalchemy import select
 
-    from cma.catalogue import demo
     from cma.catalogue.models import Campaign, Course, Domain
     from cma.catalogue.service import today
     from cma.core.database import create_engine, create_sessionmaker
     from cma.core.security import PASSWORD_CONTEXT
-    from cma.enrolment import generate
+    from cma.demo import applications, catalogue
 
     engine = create_engine(url, pool_size=1)
     async with create_sessionmaker(engine)() as session, session.begin():
-        await demo.seed(session, courses=1200)
+        await catalogue.seed(session, courses=1200)
         day = today()
         campaign = await session.scalar(
             select(Campaign.id).where(
@@ -266,7 +265,7 @@ async def prepare(url: str, learners: int) -> tuple[list[tuple[str, int]], list[
         ]
         domains = list(await session.scalars(select(Domain.slug)))
         # One real hash for everybody: preparing 5,000 accounts must not take 5,000 hashes.
-        await generate.applicants(
+        await applications.applicants(
             session,
             campaign,
             learners=learners,

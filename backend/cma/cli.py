@@ -28,6 +28,7 @@ from cma.core.logs import LogFormat, logging_config
 from cma.core.problems import ProblemError
 from cma.core.settings import Environment, get_settings
 from cma.core.wording import french_day, french_moment
+from cma.demo.fake import DemoExtraMissing
 
 logger = logging.getLogger("cma")
 T = TypeVar("T")
@@ -251,10 +252,10 @@ def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
 def seed(courses: int, random_seed: int) -> None:
     """Load (or refresh) the seed's domains, calendar, pages and the demo catalogue."""
-    from cma.catalogue import demo
+    from cma.demo import catalogue
 
     written = in_transaction(
-        lambda session: demo.seed(session, courses=courses, random_seed=random_seed)
+        lambda session: catalogue.seed(session, courses=courses, random_seed=random_seed)
     )
     logger.info("catalogue de démonstration chargé : %d cours", written)
 
@@ -384,7 +385,7 @@ def import_legacy(directory: Path, demo: bool = False) -> None:
 
 
 def generate_legacy(directory: Path, size: int, random_seed: int) -> None:
-    from cma.learners.legacy_generate import generate
+    from cma.demo.legacy_accounts import generate
 
     history = generate(directory, size, random_seed)
     logger.info("%s écrit : %d comptes, %d lignes d'historique", directory, size, history)
@@ -599,6 +600,9 @@ def main(argv: list[str] | None = None) -> None:
             "Aucune base de données : DATABASE_URL n'est pas défini et aucun `make run` ne "
             "tourne. Lancez `make run` dans un autre terminal, ou définissez DATABASE_URL.\n"
         )
+        sys.exit(2)
+    except DemoExtraMissing as missing:  # seed, generate-legacy, dev on an empty database
+        sys.stderr.write(f"{missing}\n")
         sys.exit(2)
     except ProblemError as refused:  # a refusal of the rules, told like the API tells it
         if args.json:

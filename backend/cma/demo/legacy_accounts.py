@@ -4,19 +4,25 @@ French names and addresses, the old hash formats mixed, about 2 % of dirty rows 
 dates, invalid addresses, the same email again in another letter case), some accounts
 without phones or without a usable password, and beside the export `credentials.csv`
 (email;password) for a sample of the accounts that can be paired. Test and demo data only:
-no real person, no real password.
+no real person, no real password. The words it draws from are data/legacy_accounts.toml.
 """
 
 import csv
 import random
+import tomllib
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from faker import Faker
 from passlib.hash import bcrypt, hex_md5, ldap_salted_sha1, md5_crypt
 
+from cma.demo.fake import french_faker
 from cma.learners.legacy_import import ACCOUNT_COLUMNS, HISTORY_COLUMNS
 from cma.learners.models import HeardFrom
+
+if TYPE_CHECKING:
+    from faker import Faker
 
 FORMATS = {
     "hex_md5": hex_md5,
@@ -25,15 +31,14 @@ FORMATS = {
     "bcrypt": bcrypt.using(rounds=5),
 }
 POOL = 12  # distinct (password, hash) pairs per format: hashing 100,000 would take minutes
-COUNTRIES = ["FR"] * 14 + ["DZ", "MA", "TN", "PT", "ES", "IT", "SN", "CI", "CN", "VN", "RO", "PL"]
-COURSES = [
-    ("ANG1", "Anglais niveau 1"), ("ANG2", "Anglais niveau 2"), ("ESP1", "Espagnol niveau 1"),
-    ("FLE2", "Français langue étrangère niveau 2"), ("BUR1", "Initiation à l'ordinateur"),
-    ("EXC2", "Excel perfectionnement"), ("CPT1", "Comptabilité générale"),
-    ("PHO1", "Photographie numérique"), ("PY1", "Programmation Python"),
-    ("REL1", "Reliure"), ("DAEU", "Préparation au DAEU"), ("JAR1", "Jardinage urbain"),
-]  # fmt: skip
-RESULTS = ["Assidu", "Assidu — niveau validé", "Abandon", "Absences nombreuses", ""]
+
+_DATA = tomllib.loads(
+    (files("cma.demo") / "data" / "legacy_accounts.toml").read_text(encoding="utf-8")
+)
+COUNTRIES = [code for code, weight in _DATA["birth_countries"].items() for _ in range(weight)]
+COURSES = list(_DATA["courses"].items())
+RESULTS: list[str] = _DATA["results"]
+UNREADABLE_BIRTH_DATES: list[str] = _DATA["unreadable_birth_dates"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ class Credential:
     scheme: str
 
 
-def _pool(rng: random.Random, fake: Faker) -> list[Credential]:
+def _pool(rng: random.Random, fake: "Faker") -> list[Credential]:
     credentials = []
     for scheme, handler in FORMATS.items():
         for _ in range(POOL):
@@ -62,8 +67,7 @@ def _phone(rng: random.Random, mobile: bool) -> str:
 def generate(directory: Path, size: int, seed: int = 1998, sample: int = 50) -> int:
     """Write the export of `size` accounts; return how many history rows it has."""
     rng = random.Random(seed)  # noqa: S311 - test data, reproducible on purpose
-    fake = Faker("fr_FR")
-    fake.seed_instance(seed)
+    fake = french_faker(seed)
     pool = _pool(rng, fake)
     directory.mkdir(parents=True, exist_ok=True)
     history_rows = 0
@@ -90,7 +94,7 @@ def generate(directory: Path, size: int, seed: int = 1998, sample: int = 50) -> 
             arrondissement = rng.randint(1, 20)
             dirt = rng.random()
             if dirt < 0.006:
-                birth = rng.choice(["31/02/1980", "hier", "1890-13-01"])
+                birth = rng.choice(UNREADABLE_BIRTH_DATES)
             elif dirt < 0.012 and emails:
                 email = rng.choice(emails).upper()  # the same person, typed again
             elif dirt < 0.018:
