@@ -17,11 +17,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from cma.core.settings import Settings, get_settings, to_asyncpg_url
+from cma.demo import catalogue as demo_catalogue
+from cma.demo.legacy_accounts import generate
+from cma.learners.legacy_import import Report, import_legacy
 from cma.notifications.smtp_sink import SmtpSink
-from tests.support import Mailbox
+from tests.support import CAPTCHA_TEST_ANSWER, Mailbox
 
 ROOT = Path(__file__).resolve().parents[1]
-CAPTCHA_TEST_ANSWER = "passe"
+COURSES = 300
 
 
 @pytest.fixture(scope="session")
@@ -145,3 +148,29 @@ def mailbox(
     smtp.received.clear()
     yield box
     smtp.received.clear()
+
+
+# The data most folders' tests start from. The browser journeys (tests/e2e) have their own
+# `catalogue`, made visible to their live server.
+
+
+@pytest.fixture
+async def catalogue(app: object, sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    """The demo catalogue (smaller than the real one, same shape), visible to readers at once."""
+    async with sessionmaker() as session, session.begin():
+        written = await demo_catalogue.seed(session, courses=COURSES)
+    await app.state.catalogue_cache.refresh()  # type: ignore[attr-defined]
+    return written
+
+
+@pytest.fixture(scope="session")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated old-site export: 300 accounts, dirty rows included."""
+    directory = tmp_path_factory.mktemp("legacy")
+    generate(directory, size=300, seed=7, sample=300)
+    return directory
+
+
+@pytest.fixture
+async def imported(export: Path, sessionmaker: async_sessionmaker[AsyncSession]) -> Report:
+    return await import_legacy(sessionmaker, export)

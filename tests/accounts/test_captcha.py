@@ -13,8 +13,14 @@ from sqlalchemy import update
 
 from cma.accounts.models import Captcha
 from cma.core.settings import get_settings
-from tests.conftest import CAPTCHA_TEST_ANSWER
-from tests.support import Mailbox, field_errors, new_captcha, sign_up, signup_body
+from tests.support import (
+    CAPTCHA_TEST_ANSWER,
+    Mailbox,
+    field_errors,
+    new_captcha,
+    sign_up,
+    signup_body,
+)
 
 
 async def test_a_challenge_comes_as_an_image_and_as_audio(client: AsyncClient) -> None:

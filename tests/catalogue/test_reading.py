@@ -7,7 +7,7 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cma.catalogue.demo import DOMAINS
+from cma.demo.catalogue import DOMAINS
 
 
 async def courses(client: AsyncClient, **params: Any) -> dict[str, Any]:
@@ -225,11 +225,11 @@ async def test_the_seed_is_idempotent_and_deterministic(
     catalogue: int,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    from cma.catalogue import demo
+    from cma.demo import catalogue as demo_catalogue
 
     before = await courses(client, page_size=100)
     async with sessionmaker() as session, session.begin():
-        await demo.seed(session, courses=catalogue)
+        await demo_catalogue.seed(session, courses=catalogue)
     await app.state.catalogue_cache.refresh()
 
     after = await courses(client, page_size=100)

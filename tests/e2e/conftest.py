@@ -2,29 +2,26 @@
 
 The server runs in the test's event loop (uvicorn on a free loopback port), so the journeys
 share the database and SMTP server of the API tests. Every screen is checked with axe-core
-and photographed at desktop size and at 360 px, into test-artifacts/screenshots.
+and photographed at desktop size and at 360 px (`tests.support.browser.check_screen`).
 """
 
 import asyncio
-import json
 import os
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
-from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.core.settings import Settings
+from cma.demo import catalogue as demo_catalogue
 from cma.notifications.smtp_sink import free_port
 from cma.spa import DIST
+from tests.support.browser import DESKTOP
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -36,8 +33,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DESKTOP: ViewportSize = {"width": 1280, "height": 900}
-PHONE: ViewportSize = {"width": 360, "height": 740}
 
 
 @pytest.fixture(scope="session")
@@ -109,49 +104,12 @@ async def page(context: BrowserContext) -> AsyncIterator[Page]:
     assert not [p for p in problems if p.startswith("page error")], problems
 
 
-async def check_screen(page: Page, name: str) -> None:
-    """At desktop size and at 360 px: axe-core finds no serious or critical violation, nothing
-    scrolls sideways, and a screenshot is left."""
-    await page.wait_for_load_state("networkidle")
-    await _no_serious_violation(page, name)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    await page.screenshot(path=SCREENSHOTS / f"{slug}-desktop.png", full_page=True)
-    await page.set_viewport_size(PHONE)
-    try:
-        width = await page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"{name}: {width}px wide at 360 px (horizontal scrolling)"
-        await _no_serious_violation(page, f"{name} (360 px)")
-        await page.screenshot(path=SCREENSHOTS / f"{slug}-360.png", full_page=True)
-    finally:
-        await page.set_viewport_size(DESKTOP)
-
-
-async def _no_serious_violation(page: Page, name: str) -> None:
-    if not await page.evaluate("typeof window.axe !== 'undefined'"):
-        # Evaluated through the DevTools protocol: the page's CSP stays as strict as it is.
-        await page.evaluate(AXE.read_text(encoding="utf-8"))
-    result: dict[str, Any] = await page.evaluate(
-        """async () => await axe.run(document, {
-            runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-        })"""
-    )
-    serious = [
-        {
-            "id": v["id"],
-            "impact": v["impact"],
-            "nodes": [(n["target"], n["failureSummary"]) for n in v["nodes"]],
-        }
-        for v in result["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
-    assert serious == [], f"{name}: {json.dumps(serious, ensure_ascii=False)}"
-
-
-def on_live_server(link: str, live_url: str) -> str:
-    """A mailed link (PUBLIC_URL + path, its token in the fragment) opened on the server under
-    test."""
-    parts = urlsplit(link)
-    query = f"?{parts.query}" if parts.query else ""
-    fragment = f"#{parts.fragment}" if parts.fragment else ""
-    return f"{live_url}{parts.path}{query}{fragment}"
+@pytest.fixture
+async def catalogue(
+    live_app: Any, live_url: str, sessionmaker: async_sessionmaker[AsyncSession]
+) -> int:
+    """The demo catalogue, visible at once to the live server (not to tests/conftest.py's app)."""
+    async with sessionmaker() as session, session.begin():
+        written = await demo_catalogue.seed(session, courses=300)
+    await live_app.state.catalogue_cache.refresh()
+    return written

@@ -4,16 +4,16 @@ import re
 
 from playwright.async_api import Page, expect
 
-from tests.conftest import CAPTCHA_TEST_ANSWER
-from tests.e2e.conftest import check_screen, on_live_server
-from tests.e2e.test_paris_account_journeys import (
+from tests.support import CAPTCHA_TEST_ANSWER, PASSWORD, Mailbox, link_in
+from tests.support.browser import (
     EMAIL,
+    check_screen,
     fill_sign_up,
     log_in,
     log_in_to_my_account,
+    on_live_server,
     sign_up_and_activate,
 )
-from tests.support import PASSWORD, Mailbox, link_in
 
 
 async def test_logging_in_before_activation_offers_to_resend_the_mail(

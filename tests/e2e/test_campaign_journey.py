@@ -9,11 +9,16 @@ from sqlalchemy import update
 
 from cma.catalogue.models import Campaign
 from cma.core.clock import today
-from tests.e2e.conftest import DESKTOP, check_screen, on_live_server
-from tests.e2e.test_catalogue_journeys import catalogue  # noqa: F401 - fixture
-from tests.enrolment.campaigns import closed_campaign
-from tests.learners.test_fiche import FICHE, learner_headers
-from tests.support import PASSWORD, Mailbox, link_in, staff_headers
+from tests.support import (
+    FICHE,
+    PASSWORD,
+    Mailbox,
+    closed_campaign,
+    learner_headers,
+    link_in,
+    staff_headers,
+)
+from tests.support.browser import DESKTOP, check_screen, on_live_server
 
 LEARNERS = ["alice.cma@yopmail.com", "bruno.cma@yopmail.com", "chloe.cma@yopmail.com"]
 
@@ -50,7 +55,7 @@ async def test_three_learners_two_seats_a_decline_and_the_waiting_list_confirms(
     client: AsyncClient,
     mailbox: Mailbox,
     live_url: str,
-    catalogue: int,  # noqa: F811
+    catalogue: int,
 ) -> None:
     campaign = await closed_campaign(mailbox.sessionmaker)
     day = today()

@@ -1,24 +1,10 @@
 """Journey E in the browser: the home page of the seed, the catalogue, a course, a page."""
 
 import re
-from typing import Any
 
-import pytest
 from playwright.async_api import Page, expect
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cma.catalogue import demo
-from tests.e2e.conftest import PHONE, check_screen
-
-
-@pytest.fixture
-async def catalogue(
-    live_app: Any, live_url: str, sessionmaker: async_sessionmaker[AsyncSession]
-) -> int:
-    async with sessionmaker() as session, session.begin():
-        written = await demo.seed(session, courses=300)
-    await live_app.state.catalogue_cache.refresh()
-    return written
+from tests.support.browser import PHONE, check_screen
 
 
 async def test_the_home_page_shows_the_domains_the_links_and_the_calendar(

@@ -8,11 +8,8 @@ from sqlalchemy import func, select, update
 
 from cma.accounts.models import LoginSession
 from cma.catalogue.models import Campaign, Course
-from tests.e2e.conftest import PHONE, check_screen
-from tests.e2e.test_catalogue_journeys import catalogue  # noqa: F401 - fixture
-from tests.e2e.test_paris_account_journeys import log_in, sign_up_and_activate
-from tests.learners.test_fiche import FICHE
-from tests.support import Mailbox
+from tests.support import FICHE, Mailbox
+from tests.support.browser import PHONE, check_screen, log_in, sign_up_and_activate
 
 
 async def a_learner_with_a_fiche(page: Page, mailbox: Mailbox, live_url: str) -> dict[str, str]:
@@ -32,7 +29,7 @@ async def test_add_a_course_submit_the_basket_and_see_it_in_mes_demandes(
     page: Page,
     mailbox: Mailbox,
     live_url: str,
-    catalogue: int,  # noqa: F811
+    catalogue: int,
 ) -> None:
     await a_learner_with_a_fiche(page, mailbox, live_url)
     async with mailbox.sessionmaker() as session:
@@ -101,7 +98,7 @@ async def test_a_session_about_to_end_warns_and_keeps_what_was_typed(
     page: Page,
     mailbox: Mailbox,
     live_url: str,
-    catalogue: int,  # noqa: F811
+    catalogue: int,
 ) -> None:
     await page.clock.install()
     await a_learner_with_a_fiche(page, mailbox, live_url)
@@ -143,7 +140,7 @@ async def test_reordering_and_removing_keep_the_focus_on_the_basket(
     page: Page,
     mailbox: Mailbox,
     live_url: str,
-    catalogue: int,  # noqa: F811
+    catalogue: int,
 ) -> None:
     headers = await a_learner_with_a_fiche(page, mailbox, live_url)
     async with mailbox.sessionmaker() as session:
@@ -194,7 +191,7 @@ async def test_a_phone_user_applies_with_the_keyboard_alone(
     page: Page,
     mailbox: Mailbox,
     live_url: str,
-    catalogue: int,  # noqa: F811
+    catalogue: int,
 ) -> None:
     await a_learner_with_a_fiche(page, mailbox, live_url)
     async with mailbox.sessionmaker() as session:

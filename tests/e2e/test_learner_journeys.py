@@ -7,11 +7,10 @@ import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cma.learners.legacy_generate import generate
+from cma.demo.legacy_accounts import generate
 from cma.learners.legacy_import import import_legacy
-from tests.e2e.conftest import check_screen, on_live_server
-from tests.e2e.test_paris_account_journeys import log_in, sign_up_and_activate
 from tests.support import Mailbox, link_in
+from tests.support.browser import check_screen, log_in, on_live_server, sign_up_and_activate
 
 
 @pytest.fixture

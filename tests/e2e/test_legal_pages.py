@@ -4,7 +4,7 @@ learner accepts, the accessibility statement, a site map and a contact."""
 from playwright.async_api import Page, expect
 
 from cma.notifications.rendering import render
-from tests.e2e.conftest import PHONE, check_screen
+from tests.support.browser import PHONE, check_screen
 
 FOOTER = {
     "Mentions légales": "Mentions légales",

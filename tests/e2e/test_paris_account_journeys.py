@@ -4,63 +4,18 @@ import re
 
 from playwright.async_api import Page, expect
 
-from tests.conftest import CAPTCHA_TEST_ANSWER
-from tests.e2e.conftest import check_screen, on_live_server
 from tests.support import PASSWORD, Mailbox, link_in
+from tests.support.browser import (
+    EMAIL,
+    check_screen,
+    fill_sign_up,
+    log_in,
+    log_in_to_my_account,
+    on_live_server,
+    sign_up_and_activate,
+)
 
-EMAIL = "auditeur.cma@yopmail.com"
 NEW_PASSWORD = "Nouveau2026x"
-
-
-async def fill_sign_up(page: Page, email: str = EMAIL, password: str = PASSWORD) -> None:
-    await page.get_by_label("Adresse mail").fill(email)
-    await page.get_by_label("Mot de passe", exact=False).first.fill(password)
-    await page.get_by_label("Confirmation du mot de passe").fill(password)
-    await page.get_by_label("J'accepte les Conditions Générales d'Utilisation").check()
-    await page.locator("#captcha_answer").fill(CAPTCHA_TEST_ANSWER)
-
-
-async def activate_in_the_browser(
-    page: Page, link: str, live_url: str, password: str = PASSWORD
-) -> None:
-    """Follow the activation mail's link, and give the sign-up's password."""
-    await page.goto(on_live_server(link, live_url))
-    await expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Activation de votre compte parisien"
-    )
-    await page.get_by_label("Mot de passe").fill(password)
-    await page.get_by_role("button", name="Activer mon compte").click()
-    await expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Votre compte parisien est créé et validé."
-    )
-
-
-async def sign_up_and_activate(page: Page, mailbox: Mailbox, live_url: str) -> None:
-    await page.goto("/inscription")
-    await fill_sign_up(page)
-    await page.get_by_role("button", name="JE M'INSCRIS").click()
-    await expect(page.get_by_role("heading", level=1)).to_have_text("C'est presque fini !")
-    link = link_in(await mailbox.last_to(EMAIL))
-    assert link.startswith(mailbox.settings.public_url + "/activation#token=")
-    await activate_in_the_browser(page, link, live_url)
-
-
-async def log_in(page: Page, password: str = PASSWORD) -> None:
-    await page.get_by_label("Courriel").fill(EMAIL)
-    await page.get_by_label("Mot de passe").fill(password)
-    await page.get_by_role("button", name="Valider").click()
-
-
-async def log_in_to_my_account(page: Page, password: str = PASSWORD) -> None:
-    """Log in; a first login shows the seed's choice page, then go to "Mon compte"."""
-    await log_in(page, password)
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Rattacher votre compte CMA")
-    await (
-        page.get_by_role("navigation", name="Navigation principale")
-        .get_by_role("link", name="Mon compte")
-        .click()
-    )
-    await expect(page.get_by_role("heading", level=1)).to_have_text("Mon profil")
 
 
 async def test_sign_up_activate_log_in_fill_the_profile_and_log_out(

@@ -12,14 +12,11 @@ from httpx import AsyncClient
 from playwright.async_api import Page, expect
 from sqlalchemy import select, update
 
-from cma.catalogue.demo import school_year_of
 from cma.core.clock import today
+from cma.demo.catalogue import school_year_of
 from cma.enrolment.models import Application
-from tests.e2e.conftest import check_screen
-from tests.e2e.test_catalogue_journeys import catalogue  # noqa: F401 - fixture
-from tests.enrolment.campaigns import Closed
-from tests.learners.test_fiche import FICHE, learner_headers
-from tests.support import PASSWORD, Mailbox, make_staff
+from tests.support import FICHE, PASSWORD, Closed, Mailbox, learner_headers, make_staff
+from tests.support.browser import check_screen
 
 LEARNERS = ["dora.cma@yopmail.com", "emile.cma@yopmail.com", "farah.cma@yopmail.com"]
 NAME = "Campagne de la console"
@@ -70,7 +67,7 @@ async def test_staff_run_a_whole_campaign_from_the_console(
     page: Page,
     client: AsyncClient,
     mailbox: Mailbox,
-    catalogue: int,  # noqa: F811
+    catalogue: int,
 ) -> None:
     await log_in_as_staff(page, client, mailbox)
     await check_screen(page, "agents tableau de bord")
@@ -246,7 +243,7 @@ async def test_staff_add_a_course_and_an_information_page_that_learners_then_see
     page: Page,
     client: AsyncClient,
     mailbox: Mailbox,
-    catalogue: int,  # noqa: F811
+    catalogue: int,
 ) -> None:
     await log_in_as_staff(page, client, mailbox)
     await page.goto("/agents/catalogue")

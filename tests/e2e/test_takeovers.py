@@ -15,9 +15,8 @@ from playwright.async_api import Browser, Page, Request, expect
 from sqlalchemy import func, select
 
 from cma.accounts.models import Account
-from tests.e2e.conftest import check_screen, on_live_server
-from tests.e2e.test_paris_account_journeys import fill_sign_up, log_in
 from tests.support import PASSWORD, Mailbox, link_in, sign_up, token_in
+from tests.support.browser import check_screen, fill_sign_up, log_in, on_live_server
 
 VICTIM = "auditeur.cma@yopmail.com"
 ATTACKER_PASSWORD = "Pirate2026x"

@@ -17,11 +17,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cma.catalogue.models import Campaign, Course
 from cma.core.clock import today
 from cma.core.problems import ProblemError
-from cma.enrolment import generate, runs
+from cma.demo import applications
+from cma.enrolment import runs
 from cma.enrolment.allocation import draw
 from cma.enrolment.models import Application
-from tests.enrolment.campaigns import Closed, closed_campaign, followed_before
-from tests.support import Mailbox, staff_headers
+from tests.support import (
+    Closed,
+    Mailbox,
+    closed_campaign,
+    followed_before,
+    learner_headers,
+    staff_headers,
+)
 
 
 @pytest.fixture
@@ -34,7 +41,7 @@ async def crowd(
 ) -> list[uuid.UUID]:
     """n learners, each with `choices` ranked applications to the campaign's courses."""
     async with campaign.sessionmaker() as session, session.begin():
-        return await generate.applicants(
+        return await applications.applicants(
             session, campaign.id, learners=n, choices=choices, random_seed=7, prefix=prefix
         )
 
@@ -351,8 +358,6 @@ async def test_staff_preview_and_commit_through_the_api(
 async def test_learners_and_strangers_cannot_run_an_allocation(
     client: AsyncClient, mailbox: Mailbox, campaign: Closed
 ) -> None:
-    from tests.learners.test_fiche import learner_headers
-
     learner = await learner_headers(client, mailbox)
     base = f"/api/v1/admin/campaigns/{campaign.id}"
     for method, path in (

@@ -1,7 +1,6 @@
 """Journey F, the answers: responses by mail, confirm or decline, the waiting list, cancellation."""
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from httpx import AsyncClient
@@ -10,59 +9,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.catalogue.models import Campaign
 from cma.core.clock import today
-from cma.enrolment import offers, runs
+from cma.enrolment import offers
 from cma.enrolment.models import Application
 from cma.learners.models import Learner
-from tests.enrolment.campaigns import Closed, closed_campaign
-from tests.learners.test_fiche import FICHE, learner_headers
-from tests.support import PASSWORD, Mailbox, staff_headers
-
-
-class Applicant:
-    def __init__(self, email: str, auth: dict[str, str], mobile: str) -> None:
-        self.email, self.auth, self.mobile = email, auth, mobile
-
-    async def applications(self, client: AsyncClient) -> list[dict[str, Any]]:
-        response = await client.get("/api/v1/me/applications", headers=self.auth)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    async def only(self, client: AsyncClient) -> dict[str, Any]:
-        [application] = await self.applications(client)
-        return application
-
-
-async def applicants(
-    client: AsyncClient, mailbox: Mailbox, campaign: Closed, code: str, n: int
-) -> list[Applicant]:
-    """n learners (real accounts, logged in) who applied to the course."""
-    people = []
-    for i in range(n):
-        email = f"eleve{i}@yopmail.com"
-        mobile = f"06 98 76 54 3{i}"
-        auth = await learner_headers(client, mailbox, email)
-        created = await client.post(
-            "/api/v1/me/learner", json={**FICHE, "mobile_phone": mobile}, headers=auth
-        )
-        assert created.status_code == 201, created.text
-        async with mailbox.sessionmaker() as session:
-            learner_id = await session.scalar(
-                select(Learner.id).where(Learner.mobile_phone == f"+3369876543{i}")
-            )
-        assert learner_id is not None
-        await campaign.apply(learner_id, code)
-        people.append(Applicant(email, auth, f"+3369876543{i}"))
-    return people
+from tests.support import (
+    PASSWORD,
+    Applicant,
+    Closed,
+    Mailbox,
+    allocate,
+    applicants,
+    closed_campaign,
+    staff_headers,
+)
 
 
 @pytest.fixture
 async def campaign(catalogue: int, sessionmaker: async_sessionmaker[AsyncSession]) -> Closed:
     return await closed_campaign(sessionmaker)
-
-
-async def allocate(campaign: Closed, seed: int = 1) -> None:
-    async with campaign.sessionmaker() as session, session.begin():
-        await runs.commit(session, campaign.id, seed, None)
 
 
 async def by_status(client: AsyncClient, people: list[Applicant]) -> dict[str, list[Applicant]]:

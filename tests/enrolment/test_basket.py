@@ -3,7 +3,6 @@
 import asyncio
 import re
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from httpx import AsyncClient
@@ -14,8 +13,15 @@ from cma.catalogue.models import Campaign, Course
 from cma.core.clock import today
 from cma.core.wording import french_day
 from cma.enrolment.models import Application, BasketItem
-from tests.learners.test_fiche import FICHE, learner_headers
-from tests.support import Mailbox, field_errors, staff_headers
+from tests.support import (
+    FICHE,
+    Mailbox,
+    apart,
+    field_errors,
+    learner_headers,
+    open_courses,
+    staff_headers,
+)
 
 
 @pytest.fixture
@@ -23,34 +29,6 @@ async def learner(client: AsyncClient, mailbox: Mailbox, catalogue: int) -> dict
     auth = await learner_headers(client, mailbox)
     assert (await client.post("/api/v1/me/learner", json=FICHE, headers=auth)).status_code == 201
     return auth
-
-
-async def open_courses(mailbox: Mailbox, **where: Any) -> list[Course]:
-    """Courses open for applications today, asking nothing unless told otherwise."""
-    async with mailbox.sessionmaker() as session:
-        query = (
-            select(Course)
-            .join(Campaign)
-            .where(
-                Campaign.application_start <= Campaign.application_end,
-                Course.period != "second_semester",
-                Course.needs_motivation.is_(where.get("motivation", False)),
-                Course.needs_priority_situation.is_(where.get("priority", False)),
-            )
-            .order_by(Course.code)
-        )
-        return list(await session.scalars(query))
-
-
-def apart(courses: list[Course], n: int) -> list[Course]:
-    """n courses of which no two are at the same time."""
-    chosen: list[Course] = []
-    for course in courses:
-        if all(course.weekday != c.weekday for c in chosen):
-            chosen.append(course)
-        if len(chosen) == n:
-            return chosen
-    raise AssertionError("not enough courses apart")
 
 
 async def add(client: AsyncClient, auth: dict[str, str], code: str, **answers: object):  # type: ignore[no-untyped-def]

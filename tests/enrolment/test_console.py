@@ -12,13 +12,19 @@ from sqlalchemy import text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cma.catalogue.demo import school_year_of
 from cma.catalogue.models import Campaign, Course
 from cma.core.clock import today
+from cma.demo.catalogue import school_year_of
 from cma.enrolment import responses as answers
-from tests.enrolment.campaigns import Closed, closed_campaign
-from tests.enrolment.test_answers import allocate, applicants
-from tests.support import Mailbox, field_errors, staff_headers
+from tests.support import (
+    Closed,
+    Mailbox,
+    allocate,
+    applicants,
+    closed_campaign,
+    field_errors,
+    staff_headers,
+)
 
 
 async def open_today(sessionmaker: async_sessionmaker[AsyncSession]) -> Closed:

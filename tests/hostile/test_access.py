@@ -15,8 +15,15 @@ from httpx import AsyncClient, Response
 from sqlalchemy import select
 
 from cma.catalogue.models import Campaign, Course, Page
-from tests.learners.test_fiche import FICHE, learner_headers
-from tests.support import Mailbox, sign_up, staff_headers
+from tests.support import (
+    FICHE,
+    Mailbox,
+    apart,
+    learner_headers,
+    open_courses,
+    sign_up,
+    staff_headers,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = json.loads((ROOT / "openapi" / "openapi.json").read_text(encoding="utf-8"))
@@ -160,8 +167,6 @@ async def test_staff_reach_every_admin_operation(
 async def test_nothing_of_one_learner_is_reachable_by_another(
     client: AsyncClient, mailbox: Mailbox, values: dict[str, Any]
 ) -> None:
-    from tests.enrolment.test_basket import apart, open_courses
-
     owner = await learner_headers(client, mailbox, "proprietaire@yopmail.com")
     other = await learner_headers(client, mailbox, "curieux@yopmail.com")
     for auth in (owner, other):

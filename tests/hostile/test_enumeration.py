@@ -16,8 +16,14 @@ from statistics import quantiles
 from httpx import AsyncClient, Response
 
 from cma.learners.legacy_import import Report
-from tests.learners.test_fiche import learner_headers
-from tests.support import Mailbox, active_account, new_captcha, sign_up, signup_body
+from tests.support import (
+    Mailbox,
+    active_account,
+    learner_headers,
+    new_captcha,
+    sign_up,
+    signup_body,
+)
 
 TRIES = 20
 TOLERANCE = 1.3  # the slower median may be at most 30 % above the quicker one

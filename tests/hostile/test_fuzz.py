@@ -12,8 +12,7 @@ from pathlib import Path
 
 from httpx import AsyncClient
 
-from tests.learners.test_fiche import FICHE, learner_headers
-from tests.support import Mailbox, staff_headers
+from tests.support import FICHE, Mailbox, learner_headers, staff_headers
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"

@@ -6,9 +6,16 @@ from httpx import AsyncClient
 from sqlalchemy import select
 
 from cma.accounts.models import LoginSession
-from tests.enrolment.test_basket import open_courses
-from tests.learners.test_fiche import FICHE, learner_headers
-from tests.support import PASSWORD, Mailbox, active_account, field_errors, staff_headers
+from tests.support import (
+    FICHE,
+    PASSWORD,
+    Mailbox,
+    active_account,
+    field_errors,
+    learner_headers,
+    open_courses,
+    staff_headers,
+)
 
 SIGN_UP = "/api/v1/accounts"
 

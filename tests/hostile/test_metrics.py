@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from cma.core.settings import Settings
 from cma.notifications.smtp_sink import free_port
-from tests.hostile.conftest import serving
+from tests.support import serving
 
 
 @pytest.fixture(scope="module")

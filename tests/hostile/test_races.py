@@ -10,12 +10,20 @@ from cma.accounts.models import Account
 from cma.enrolment.models import Application, BasketItem
 from cma.learners.legacy_import import Report
 from cma.learners.models import Learner, LinkAudit
-from tests.enrolment.campaigns import closed_campaign
-from tests.enrolment.test_answers import applicants
-from tests.enrolment.test_basket import apart, open_courses
-from tests.learners.conftest import credentials
-from tests.learners.test_fiche import FICHE, learner_headers
-from tests.support import PASSWORD, Mailbox, read_captcha, signup_body, token_in
+from tests.support import (
+    FICHE,
+    PASSWORD,
+    Mailbox,
+    apart,
+    applicants,
+    closed_campaign,
+    credentials,
+    learner_headers,
+    open_courses,
+    read_captcha,
+    signup_body,
+    token_in,
+)
 
 
 async def test_fifty_sign_ups_of_one_address_at_once_make_one_account(

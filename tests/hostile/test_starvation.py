@@ -18,8 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cma.accounts.models import Account
 from cma.core.security import PASSWORD_CONTEXT
-from tests.hostile.conftest import serving
-from tests.support import PASSWORD, Mailbox, active_account, bearer, log_in
+from tests.support import PASSWORD, Mailbox, active_account, bearer, log_in, serving
 
 SLOW = PASSWORD_CONTEXT.handler("bcrypt").using(rounds=13).hash("Un-autre-mot-de-passe-1")
 LOGINS = 12

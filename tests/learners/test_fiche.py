@@ -5,32 +5,7 @@ from datetime import date
 import pytest
 from httpx import AsyncClient
 
-from tests.support import Mailbox, active_account, bearer, field_errors, log_in
-
-FICHE = {
-    "title": "Mme",
-    "last_name": "Martin",
-    "birth_name": "Durand",
-    "first_name": "Camille",
-    "birth_date": "1990-04-12",
-    "birth_country": "FR",
-    "address": "12 rue de la Roquette",
-    "address_2": "",
-    "address_3": "",
-    "postal_code": "75011",
-    "city": "Paris",
-    "mobile_phone": "06 12 34 56 78",
-    "landline_phone": "",
-    "heard_from": "mairie_arrondissement",
-}
-
-
-async def learner_headers(
-    client: AsyncClient, mailbox: Mailbox, email: str = "a@yopmail.com"
-) -> dict[str, str]:
-    await active_account(client, mailbox, email)
-    client.cookies.clear()
-    return bearer(await log_in(client, email))
+from tests.support import FICHE, Mailbox, field_errors, learner_headers
 
 
 async def test_a_new_account_has_no_record_until_it_completes_its_fiche(

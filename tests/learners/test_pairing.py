@@ -5,24 +5,21 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from httpx import AsyncClient, Response
+from httpx import AsyncClient
 from sqlalchemy import func, select, update
 
 from cma.learners.legacy_import import Report
 from cma.learners.models import LegacyAccount, LinkAudit, PairingTicket, TrainingHistory
-from tests.learners.conftest import credentials
-from tests.learners.test_fiche import FICHE, learner_headers
-from tests.support import Mailbox, new_captcha, staff_headers, told
-
-
-async def legacy_login(
-    client: AsyncClient, auth: dict[str, str], email: str, password: str, **more: str
-) -> Response:
-    return await client.post(
-        "/api/v1/learner-links/legacy-login",
-        json={"email": email, "password": password, **more},
-        headers=auth,
-    )
+from tests.support import (
+    FICHE,
+    Mailbox,
+    credentials,
+    learner_headers,
+    legacy_login,
+    new_captcha,
+    staff_headers,
+    told,
+)
 
 
 @pytest.mark.parametrize("scheme", ["hex_md5", "ldap_salted_sha1", "md5_crypt", "bcrypt"])

@@ -19,9 +19,17 @@ from cma.enrolment.allocation import draw
 from cma.enrolment.models import Application
 from cma.learners.legacy_import import Report
 from cma.learners.models import Learner, LegacyAccount, TrainingHistory
-from tests.enrolment.campaigns import closed_campaign
-from tests.learners.test_fiche import FICHE, learner_headers
-from tests.support import PASSWORD, Mailbox, active_account, bearer, log_in, staff_headers
+from tests.support import (
+    FICHE,
+    PASSWORD,
+    Mailbox,
+    active_account,
+    bearer,
+    closed_campaign,
+    learner_headers,
+    log_in,
+    staff_headers,
+)
 
 PERSON = "zephyrine.martel@yopmail.com"
 DETAILS = {

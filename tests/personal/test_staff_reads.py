@@ -10,10 +10,7 @@ from sqlalchemy import func, select
 from cma.core.staff_reads import StaffRead
 from cma.learners.legacy_import import Report
 from cma.learners.models import LegacyAccount
-from tests.learners.conftest import credentials
-from tests.learners.test_fiche import FICHE, learner_headers
-from tests.learners.test_pairing import legacy_login
-from tests.support import Mailbox, staff_headers
+from tests.support import FICHE, Mailbox, credentials, learner_headers, legacy_login, staff_headers
 
 
 async def paired_learner(

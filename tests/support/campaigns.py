@@ -8,9 +8,9 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cma.catalogue.demo import school_year_of
 from cma.catalogue.models import Campaign, Course, Domain, Venue
 from cma.core.clock import today
+from cma.demo.catalogue import school_year_of
 from cma.enrolment.models import Application
 from cma.learners.models import Learner, LegacyAccount, TrainingHistory
 

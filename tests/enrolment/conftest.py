@@ -1,1 +1,0 @@
-from tests.catalogue.conftest import catalogue  # noqa: F401 - the demo catalogue fixture
