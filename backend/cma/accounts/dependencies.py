@@ -5,14 +5,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cma.accounts import service
 from cma.accounts.models import Account, LoginSession, Role
+from cma.core.client import ClientDep
 from cma.core.database import SessionDep
 from cma.core.problems import CsrfRefused, Forbidden, NotAuthenticated
-from cma.core.ratelimit import Throttle
 from cma.core.security import same_secret
 from cma.core.settings import get_settings
 
@@ -30,20 +29,18 @@ bearer = OAuth2PasswordBearer(
 
 # Coroutines even where they await nothing: FastAPI runs a plain `def` dependency in a worker
 # thread, a hop that costs far more than reading an attribute.
-async def _throttle(request: Request) -> Throttle:
-    throttle: Throttle = request.app.state.throttle
-    return throttle
+async def _guard(request: Request, client: ClientDep) -> service.Guard:
+    state = request.app.state
+    return service.Guard(
+        throttle=state.throttle,
+        rules=state.rules,
+        # For writes that must stand whatever the request's transaction does (its own pool).
+        sessionmaker=state.side_sessionmaker,
+        client=client,
+    )
 
 
-async def _rules(request: Request) -> service.Rules:
-    rules: service.Rules = request.app.state.rules
-    return rules
-
-
-async def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    """For writes that must stand whatever the request's transaction does (its own pool)."""
-    maker: async_sessionmaker[AsyncSession] = request.app.state.side_sessionmaker
-    return maker
+GuardDep = Annotated[service.Guard, Depends(_guard)]
 
 
 def set_session_cookies(response: Response, token: str) -> None:
@@ -78,11 +75,6 @@ def session_ended(request: Request, response: Response) -> None:
             samesite="lax",
             httponly=name == SESSION_COOKIE,
         )
-
-
-ThrottleDep = Annotated[Throttle, Depends(_throttle)]
-RulesDep = Annotated[service.Rules, Depends(_rules)]
-SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(_sessionmaker)]
 
 
 @dataclass(frozen=True)

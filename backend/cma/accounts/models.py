@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cma.core.database import Base, CreatedAt
+from cma.core.single_use import SingleUseColumns
 
 
 class Role(StrEnum):
@@ -88,7 +89,7 @@ class Account(CreatedAt, Base):
     profile_updated_at: Mapped[datetime | None]
 
 
-class AccountToken(CreatedAt, Base):
+class AccountToken(SingleUseColumns, Base):
     """A mailed one-time link. Only the HMAC of the token is kept."""
 
     __tablename__ = "account_tokens"
@@ -110,10 +111,7 @@ class AccountToken(CreatedAt, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     purpose: Mapped[str] = mapped_column(String(32))
-    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     new_email: Mapped[str | None] = mapped_column(String(254))
-    expires_at: Mapped[datetime]
-    consumed_at: Mapped[datetime | None]
 
 
 class Signup(CreatedAt, Base):

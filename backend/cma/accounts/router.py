@@ -10,10 +10,8 @@ from pydantic import BaseModel, Field
 from cma.accounts import captcha, service
 from cma.accounts.dependencies import (
     AuthDep,
+    GuardDep,
     OptionalSessionDep,
-    RulesDep,
-    SessionmakerDep,
-    ThrottleDep,
     session_ended,
     set_session_cookies,
 )
@@ -50,7 +48,6 @@ from cma.accounts.schemas import (
     SubscriptionsIn,
     SubscriptionsOut,
 )
-from cma.core.client import ClientDep
 from cma.core.database import SessionDep
 from cma.core.problems import (
     Busy,
@@ -95,10 +92,8 @@ class CaptchaOut(BaseModel):
     "French audio reading (WAV). Single use, valid 10 minutes, case-insensitive.",
     responses=responses(TooManyRequests),
 )
-async def create_captcha(
-    db: SessionDep, throttle: ThrottleDep, rules: RulesDep, client: ClientDep, response: Response
-) -> CaptchaOut:
-    await throttle.consume(rules.captcha_address, client.key)
+async def create_captcha(db: SessionDep, guard: GuardDep, response: Response) -> CaptchaOut:
+    await guard.throttle.consume(guard.rules.captcha_address, guard.client.key)
     challenge = await captcha.create(db)
     response.headers.update(NO_STORE)
     base = f"/api/v1/captchas/{challenge.id}"
@@ -124,10 +119,12 @@ async def create_captcha(
     },
 )
 async def captcha_image(
-    captcha_id: uuid.UUID, db: SessionDep, throttle: ThrottleDep, rules: RulesDep, client: ClientDep
+    captcha_id: uuid.UUID,
+    db: SessionDep,
+    guard: GuardDep,
 ) -> Response:
     image = await captcha.media(
-        db, throttle, rules.captcha_image_address, captcha_id, "image", client
+        db, guard.throttle, guard.rules.captcha_image_address, captcha_id, "image", guard.client
     )
     return Response(image, media_type="image/png", headers=NO_STORE)
 
@@ -146,10 +143,12 @@ async def captcha_image(
     },
 )
 async def captcha_audio(
-    captcha_id: uuid.UUID, db: SessionDep, throttle: ThrottleDep, rules: RulesDep, client: ClientDep
+    captcha_id: uuid.UUID,
+    db: SessionDep,
+    guard: GuardDep,
 ) -> Response:
     audio = await captcha.media(
-        db, throttle, rules.captcha_audio_address, captcha_id, "audio", client
+        db, guard.throttle, guard.rules.captcha_audio_address, captcha_id, "audio", guard.client
     )
     return Response(audio, media_type="audio/wav", headers=NO_STORE)
 
@@ -176,12 +175,9 @@ SIGNUP_DONE = (
 async def sign_up(
     data: SignupRequest,
     db: SessionDep,
-    sessionmaker: SessionmakerDep,
-    throttle: ThrottleDep,
-    rules: RulesDep,
-    client: ClientDep,
+    guard: GuardDep,
 ) -> MailSent:
-    await service.sign_up(db, sessionmaker, throttle, rules, data, client)
+    await service.sign_up(db, guard, data)
     return MailSent(email=data.email, detail=SIGNUP_DONE)
 
 
@@ -195,9 +191,11 @@ async def sign_up(
     responses=responses(InvalidInput, InvalidToken, WrongPassword, AlreadyActive, TooManyRequests),
 )
 async def activate(
-    body: ActivationRequest, db: SessionDep, throttle: ThrottleDep, rules: RulesDep
+    body: ActivationRequest,
+    db: SessionDep,
+    guard: GuardDep,
 ) -> ActivationResult:
-    account = await service.activate(db, throttle, rules, body.token, body.password)
+    account = await service.activate(db, guard, body.token, body.password)
     return ActivationResult(email=account.email, detail="Votre compte parisien est créé et validé.")
 
 
@@ -234,9 +232,11 @@ RESEND_DONE = (
     responses=responses(InvalidInput, TooManyRequests),
 )
 async def resend_activation(
-    body: EmailBody, db: SessionDep, throttle: ThrottleDep, rules: RulesDep, client: ClientDep
+    body: EmailBody,
+    db: SessionDep,
+    guard: GuardDep,
 ) -> MailSent:
-    await service.resend_activation(db, throttle, rules, body.email, client)
+    await service.resend_activation(db, guard, body.email)
     return MailSent(email=body.email, detail=RESEND_DONE)
 
 
@@ -269,22 +269,11 @@ async def log_in(
     body: LoginRequest,
     response: Response,
     db: SessionDep,
-    sessionmaker: SessionmakerDep,
-    throttle: ThrottleDep,
-    rules: RulesDep,
-    client: ClientDep,
+    guard: GuardDep,
     previous: OptionalSessionDep,
 ) -> LoginResult:
     opened = await service.log_in(
-        db,
-        sessionmaker,
-        throttle,
-        rules,
-        body.email,
-        body.password,
-        client,
-        proof=body.proof,
-        replaces=previous,
+        db, guard, body.email, body.password, proof=body.proof, replaces=previous
     )
     set_session_cookies(response, opened.token)
     response.headers.update(NO_STORE)
@@ -320,17 +309,14 @@ async def log_out(auth: AuthDep, db: SessionDep, request: Request, response: Res
 async def oauth2_token(
     form: Annotated[OAuth2PasswordForm, Form()],
     db: SessionDep,
-    sessionmaker: SessionmakerDep,
-    throttle: ThrottleDep,
-    rules: RulesDep,
-    client: ClientDep,
+    guard: GuardDep,
     response: Response,
 ) -> OAuth2Token:
     try:
         email = normalize_email(form.username)
     except ValueError as error:
         raise InvalidInput.for_field("username", str(error)) from None
-    opened = await service.log_in(db, sessionmaker, throttle, rules, email, form.password, client)
+    opened = await service.log_in(db, guard, email, form.password)
     response.headers.update(NO_STORE)
     return OAuth2Token(access_token=opened.token)
 
@@ -353,9 +339,11 @@ RESET_SENT = (
     responses=responses(InvalidInput, TooManyRequests),
 )
 async def request_password_reset(
-    body: EmailBody, db: SessionDep, throttle: ThrottleDep, rules: RulesDep, client: ClientDep
+    body: EmailBody,
+    db: SessionDep,
+    guard: GuardDep,
 ) -> MailSent:
-    await service.request_password_reset(db, throttle, rules, body.email, client)
+    await service.request_password_reset(db, guard, body.email)
     return MailSent(email=body.email, detail=RESET_SENT)
 
 
@@ -410,11 +398,10 @@ async def change_password(
     body: PasswordChange,
     auth: AuthDep,
     db: SessionDep,
-    throttle: ThrottleDep,
-    rules: RulesDep,
+    guard: GuardDep,
 ) -> Done:
     await service.change_password(
-        db, throttle, rules, auth.account, auth.session, body.current_password, body.password
+        db, guard, auth.account, auth.session, body.current_password, body.password
     )
     return Done(detail="Votre mot de passe a été modifié.")
 
@@ -438,12 +425,10 @@ async def request_email_change(
     body: EmailChangeRequest,
     auth: AuthDep,
     db: SessionDep,
-    throttle: ThrottleDep,
-    rules: RulesDep,
-    client: ClientDep,
+    guard: GuardDep,
 ) -> MailSent:
     await service.request_email_change(
-        db, throttle, rules, auth.account, auth.session, body.new_email, body.password, client
+        db, guard, auth.account, auth.session, body.new_email, body.password
     )
     return MailSent(email=body.new_email, detail=EMAIL_CHANGE_SENT)
 
@@ -458,9 +443,11 @@ async def request_email_change(
     responses=responses(InvalidInput, InvalidToken, WrongPassword, EmailTaken, TooManyRequests),
 )
 async def confirm_email_change(
-    body: EmailConfirmRequest, db: SessionDep, throttle: ThrottleDep, rules: RulesDep
+    body: EmailConfirmRequest,
+    db: SessionDep,
+    guard: GuardDep,
 ) -> AccountOut:
-    account = await service.confirm_email_change(db, throttle, rules, body.token, body.password)
+    account = await service.confirm_email_change(db, guard, body.token, body.password)
     return _account_out(account)
 
 

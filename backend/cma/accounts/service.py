@@ -8,14 +8,26 @@ purpose: they must survive the rollback of the request they refuse.
 import hashlib
 import hmac
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Interval, bindparam, delete, func, inspect, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Interval,
+    ScalarSelect,
+    bindparam,
+    delete,
+    func,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
 
 from cma.accounts import attempts, captcha, links, signups
 from cma.accounts.attempts import CaptchaAnswer as CaptchaAnswer
@@ -27,6 +39,7 @@ from cma.accounts.exceptions import (
     InvalidToken,
     WrongPassword,
 )
+from cma.accounts.labels import CIVILITY_LABELS, TOPIC_LABELS
 from cma.accounts.models import (
     Account,
     AccountStatus,
@@ -39,6 +52,7 @@ from cma.accounts.models import (
     Topic,
 )
 from cma.accounts.schemas import ProfileIn, SignupRequest
+from cma.accounts.views import AccountView
 from cma.core import jobs
 from cma.core.client import Client
 from cma.core.database import release
@@ -53,18 +67,9 @@ from cma.core.security import (
     verify_password,
 )
 from cma.core.settings import Settings, get_settings
+from cma.core.single_use import SingleUse
 from cma.notifications import service as notifications
 
-CIVILITY_LABELS = {
-    Civility.NON_PRECISEE: "Non précisée",
-    Civility.MADAME: "Madame",
-    Civility.MONSIEUR: "Monsieur",
-}
-TOPIC_LABELS = {
-    Topic.INFORMATION_MAIRIE: (
-        "J'accepte de recevoir des informations de la part de la Mairie de Paris"
-    ),
-}
 SESSION_TOUCH_SECONDS = 60
 ERASED = "compte supprimé"
 # For the other contexts' password checks (the old site's login): one way to slow guessing.
@@ -109,6 +114,18 @@ class Rules:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """What checking a guess or a request for mail needs, in one: the shared counters and
+    their rules, who is asking, and a session maker of its own pool, for what a refusal
+    records (it must outlive the request's rollback)."""
+
+    throttle: Throttle
+    rules: Rules
+    sessionmaker: async_sessionmaker[AsyncSession]
+    client: Client
+
+
 def csrf_token_for(session_token: str) -> str:
     key = get_settings().secret_key.get_secret_value().encode()
     return hmac.new(key, f"csrf:{session_token}".encode(), hashlib.sha256).hexdigest()
@@ -130,6 +147,15 @@ async def _lock(session: AsyncSession, account_id: uuid.UUID) -> None:
     await session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
 
 
+# The mailed links of an account, one kind per purpose.
+_LINKS = {
+    purpose: SingleUse(
+        AccountToken, purpose.value, owner="account_id", scope=(("purpose", purpose.value),)
+    )
+    for purpose in TokenPurpose
+}
+
+
 async def _issue_token(
     session: AsyncSession,
     account_id: uuid.UUID,
@@ -142,63 +168,37 @@ async def _issue_token(
         TokenPurpose.PASSWORD_RESET: settings.password_reset_ttl,
         TokenPurpose.EMAIL_CHANGE: settings.email_change_ttl,
     }[purpose]
-    await _retire_tokens(session, account_id, purpose)
-    raw = new_token()
-    session.add(
-        AccountToken(
-            account_id=account_id,
-            purpose=purpose.value,
-            token_hash=token_digest(raw, purpose=purpose.value),
-            new_email=new_email,
-            expires_at=func.now() + ttl,
-        )
-    )
-    await session.flush()
+    raw, _ = await _LINKS[purpose].issue(session, account_id, ttl, new_email=new_email)
     return raw
 
 
-async def _retire_tokens(
-    session: AsyncSession, account_id: uuid.UUID, *purposes: TokenPurpose
-) -> None:
-    """Kill the live links of these purposes (all of them by default)."""
-    await session.execute(
-        update(AccountToken)
-        .where(
-            AccountToken.account_id == account_id,
-            AccountToken.purpose.in_([p.value for p in purposes or TokenPurpose]),
-            AccountToken.consumed_at.is_(None),
-        )
-        .values(consumed_at=func.now())
-    )
+async def _retire_tokens(session: AsyncSession, account_id: uuid.UUID) -> None:
+    """Kill the account's live links, whatever their purpose."""
+    for kind in _LINKS.values():
+        await kind.retire(session, account_id)
 
 
-def _live_token(raw: str, purpose: TokenPurpose) -> Any:
-    """Where a live link of `purpose` is `raw`'s: unused, unexpired, and newer than the
-    account's password and address (a link outlives neither, wherever it was mailed)."""
+def _newer_than_credentials() -> ColumnElement[bool]:
+    """A link outlives neither the account's password nor its address, wherever it went."""
     credentials_changed = (
         select(func.greatest(Account.password_changed_at, Account.email_changed_at))
         .where(Account.id == AccountToken.account_id)
         .scalar_subquery()
     )
-    return (
-        AccountToken.token_hash == token_digest(raw, purpose=purpose.value),
-        AccountToken.purpose == purpose.value,
-        AccountToken.consumed_at.is_(None),
-        AccountToken.expires_at > func.now(),
-        AccountToken.created_at >= credentials_changed,
-    )
+    return AccountToken.created_at >= credentials_changed
+
+
+async def _find_token(
+    session: AsyncSession, raw: str, purpose: TokenPurpose
+) -> AccountToken | None:
+    return await _LINKS[purpose].find(session, raw, _newer_than_credentials())
 
 
 async def _consume_token(
     session: AsyncSession, raw: str, purpose: TokenPurpose
 ) -> AccountToken | None:
-    """Atomically use a live token: of two concurrent uses, exactly one gets it."""
-    return await session.scalar(
-        update(AccountToken)
-        .where(*_live_token(raw, purpose))
-        .values(consumed_at=func.now())
-        .returning(AccountToken)
-    )
+    """Atomically use a live link: of two concurrent uses, exactly one gets it."""
+    return await _LINKS[purpose].consume(session, raw, _newer_than_credentials())
 
 
 async def _revoke_sessions(
@@ -217,25 +217,28 @@ async def _revoke_sessions(
 
 async def sign_up(
     session: AsyncSession,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    throttle: Throttle,
-    rules: Rules,
+    guard: Guard,
     data: SignupRequest,
-    client: Client,
 ) -> None:
-    await signups.sign_up(session, sessionmaker, throttle, rules.signup_address, data, client)
+    await signups.sign_up(
+        session, guard.sessionmaker, guard.throttle, guard.rules.signup_address, data, guard.client
+    )
 
 
-async def activate(
-    session: AsyncSession, throttle: Throttle, rules: Rules, raw: str, password: str
-) -> Account:
-    return await signups.activate(session, throttle, rules.activation_guess, raw, password)
+async def activate(session: AsyncSession, guard: Guard, raw: str, password: str) -> Account:
+    return await signups.activate(
+        session, guard.throttle, guard.rules.activation_guess, raw, password
+    )
 
 
 async def resend_activation(
-    session: AsyncSession, throttle: Throttle, rules: Rules, email: str, client: Client
+    session: AsyncSession,
+    guard: Guard,
+    email: str,
 ) -> None:
-    await signups.resend_activation(session, throttle, rules.mail_address, email, client)
+    await signups.resend_activation(
+        session, guard.throttle, guard.rules.mail_address, email, guard.client
+    )
 
 
 accept_invitation = signups.accept_invitation
@@ -249,8 +252,7 @@ StaffGrant = signups.StaffGrant
 
 async def _check_current_password(
     session: AsyncSession,
-    throttle: Throttle,
-    rules: Rules,
+    guard: Guard,
     account: Account,
     current_session: LoginSession,
     password: str,
@@ -260,16 +262,16 @@ async def _check_current_password(
     Counted per session, never with the login's failures: guesses at someone's login cannot
     keep its owner from changing their password or deleting their account.
     """
-    check = (rules.reauth_session, str(current_session.id))
-    (counted,) = await throttle.reserve(check)
-    if counted > rules.reauth_session.limit.amount:
-        raise TooManyRequests(await throttle.retry_after(*check))
+    check = (guard.rules.reauth_session, str(current_session.id))
+    (counted,) = await guard.throttle.reserve(check)
+    if counted > guard.rules.reauth_session.limit.amount:
+        raise TooManyRequests(await guard.throttle.retry_after(*check))
     await release(session)
-    async with attempts.Attempt(throttle, (check,)).unless_shed():
+    async with attempts.Attempt(guard.throttle, (check,)).unless_shed():
         matches, new_hash = await verify_password(password, account.password_hash)
     if not matches:
         return False
-    await throttle.release(check)
+    await guard.throttle.release(check)
     if new_hash is not None:
         account.password_hash = new_hash
     return True
@@ -291,12 +293,9 @@ _NEW_SESSION = (
 
 async def log_in(
     session: AsyncSession,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    throttle: Throttle,
-    rules: Rules,
+    guard: Guard,
     email: str,
     password: str,
-    client: Client,
     *,
     proof: CaptchaAnswer | None = None,
     replaces: LoginSession | None = None,
@@ -308,7 +307,12 @@ async def log_in(
     # connections holds none of the request's (the caller's session may have read already).
     await release(session)
     attempt = await attempts.begin(
-        throttle, sessionmaker, rules.login, subject_key(email), client, proof
+        guard.throttle,
+        guard.sessionmaker,
+        guard.rules.login,
+        subject_key(email),
+        guard.client,
+        proof,
     )
     async with attempt.unless_shed():
         account = await _by_email(session, email)
@@ -338,8 +342,8 @@ async def log_in(
             "account_id": account.id,
             "token_hash": token_digest(raw, purpose="session"),
             "ttl": get_settings().session_ttl,
-            "client_address": client.address,
-            "user_agent": (client.user_agent or "")[:300] or None,
+            "client_address": guard.client.address,
+            "user_agent": (guard.client.user_agent or "")[:300] or None,
         },
     )
     assert expires_at is not None
@@ -417,10 +421,12 @@ EMAIL_CHANGE_JOB = "accounts.email-change"
 
 
 async def request_password_reset(
-    session: AsyncSession, throttle: Throttle, rules: Rules, email: str, client: Client
+    session: AsyncSession,
+    guard: Guard,
+    email: str,
 ) -> None:
     """The same row written whether the address has an account or not; the worker decides."""
-    await throttle.consume(rules.mail_address, client.key)
+    await guard.throttle.consume(guard.rules.mail_address, guard.client.key)
     await jobs.defer(session, PASSWORD_RESET_JOB, {"email": email})
 
 
@@ -482,12 +488,7 @@ async def _set_password(
 async def reset_password(session: AsyncSession, raw: str, password: str) -> Account:
     # The new password is hashed with no connection held; the link is used only after, so a
     # refusal on the way (a busy server) leaves it usable.
-    if (
-        await session.scalar(
-            select(AccountToken.id).where(*_live_token(raw, TokenPurpose.PASSWORD_RESET))
-        )
-        is None
-    ):
+    if await _find_token(session, raw, TokenPurpose.PASSWORD_RESET) is None:
         raise InvalidToken()
     await release(session)
     password_hash = await hash_password(password)
@@ -505,15 +506,14 @@ async def reset_password(session: AsyncSession, raw: str, password: str) -> Acco
 
 async def change_password(
     session: AsyncSession,
-    throttle: Throttle,
-    rules: Rules,
+    guard: Guard,
     account: Account,
     current_session: LoginSession,
     current_password: str,
     new_password: str,
 ) -> None:
     if not await _check_current_password(
-        session, throttle, rules, account, current_session, current_password
+        session, guard, account, current_session, current_password
     ):
         raise WrongPassword("current_password")
     await _set_password(session, account, new_password, keep_session=current_session.id)
@@ -521,21 +521,17 @@ async def change_password(
 
 async def request_email_change(
     session: AsyncSession,
-    throttle: Throttle,
-    rules: Rules,
+    guard: Guard,
     account: Account,
     current_session: LoginSession,
     new_email: str,
     password: str,
-    client: Client,
 ) -> None:
-    if not await _check_current_password(
-        session, throttle, rules, account, current_session, password
-    ):
+    if not await _check_current_password(session, guard, account, current_session, password):
         raise WrongPassword("password")
     if new_email == account.email:
         raise InvalidInput.for_field("new_email", "C'est déjà l'adresse mail de votre compte.")
-    await throttle.consume(rules.mail_address, client.key)
+    await guard.throttle.consume(guard.rules.mail_address, guard.client.key)
     # Whether the new address is taken is the worker's to find: the answer, and its time, are
     # the same either way.
     await jobs.defer(
@@ -570,28 +566,26 @@ async def mail_email_change(
 
 
 async def confirm_email_change(
-    session: AsyncSession, throttle: Throttle, rules: Rules, raw: str, password: str
+    session: AsyncSession, guard: Guard, raw: str, password: str
 ) -> Account:
     """The link proves the new mailbox; the password proves the account's owner sent it there
     (a mistyped address's reader, or their mail scanner, changes nothing)."""
-    token = await session.scalar(
-        select(AccountToken).where(*_live_token(raw, TokenPurpose.EMAIL_CHANGE))
-    )
+    token = await _find_token(session, raw, TokenPurpose.EMAIL_CHANGE)
     if token is None or token.new_email is None:
         raise InvalidToken()
     account = await session.get_one(Account, token.account_id)
-    check = (rules.activation_guess, f"email-change:{token.id}")
-    (counted,) = await throttle.reserve(check)
-    if counted > rules.activation_guess.limit.amount:
-        raise TooManyRequests(await throttle.retry_after(*check))
+    check = (guard.rules.activation_guess, f"email-change:{token.id}")
+    (counted,) = await guard.throttle.reserve(check)
+    if counted > guard.rules.activation_guess.limit.amount:
+        raise TooManyRequests(await guard.throttle.retry_after(*check))
     await release(session)  # nothing locked, no connection held, while the password is checked
-    async with attempts.Attempt(throttle, (check,)).unless_shed():
+    async with attempts.Attempt(guard.throttle, (check,)).unless_shed():
         matches, _ = await verify_password(password, account.password_hash)
     if not matches:
         raise WrongPassword(
             "password", "Le mot de passe n'est pas celui du compte dont l'adresse change."
         )
-    await throttle.release(check)
+    await guard.throttle.release(check)
     if await _consume_token(session, raw, TokenPurpose.EMAIL_CHANGE) is None:
         raise InvalidToken()
     await session.refresh(account, with_for_update=True)
@@ -760,8 +754,7 @@ async def export(session: AsyncSession, account: Account) -> dict[str, Any]:
 
 async def confirm_password(
     session: AsyncSession,
-    throttle: Throttle,
-    rules: Rules,
+    guard: Guard,
     account: Account,
     current_session: LoginSession,
     password: str,
@@ -769,9 +762,7 @@ async def confirm_password(
     """The current password, asked before an account is erased (400 when wrong); then the
     account is locked for the rest of the transaction, so that two erasures at once (two tabs,
     a retried request) make one, and the second is told the account is gone (401)."""
-    if not await _check_current_password(
-        session, throttle, rules, account, current_session, password
-    ):
+    if not await _check_current_password(session, guard, account, current_session, password):
         raise WrongPassword("password")
     still = select(Account.id).where(Account.id == account.id).with_for_update()
     if await session.scalar(still) is None:
@@ -804,6 +795,32 @@ async def forget_account(session: AsyncSession, account: Account, known: list[st
     await notifications.enqueue(session, "account_deleted", account.email, erase_once_sent=True)
     await session.delete(account)
     await session.flush()
+
+
+async def accounts_by_id(
+    session: AsyncSession, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, AccountView]:
+    """These accounts, for another context to read (the ones still there)."""
+    if not ids:
+        return {}
+    rows = await session.scalars(select(Account).where(Account.id.in_(list(ids))))
+    return {account.id: account for account in rows}
+
+
+async def emails_by_id(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The addresses of these accounts (the ones still there)."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(Account.id, Account.email).where(Account.id.in_(list(ids))))
+    return {account_id: email for account_id, email in rows}
+
+
+def email_of(
+    account_id: ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID],
+) -> ScalarSelect[str]:
+    """The address of the account `account_id` names, as a column of another context's query
+    (a search that matches a person's names and address at once)."""
+    return select(Account.email).where(Account.id == account_id).scalar_subquery()
 
 
 async def purge_expired(session: AsyncSession) -> None:

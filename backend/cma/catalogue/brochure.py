@@ -19,8 +19,8 @@ from sqlalchemy.orm import joinedload
 
 from cma.catalogue.cache import Entry, ReadCache, etag_for
 from cma.catalogue.exceptions import BrochureUnavailable, NoBrochure
+from cma.catalogue.labels import LEVEL_LABELS, PERIOD_LABELS, WEEKDAY_LABELS
 from cma.catalogue.models import Campaign, Course, Domain, Level, Period
-from cma.catalogue.schemas import LEVEL_LABELS, PERIOD_LABELS, WEEKDAY_LABELS
 from cma.core.clock import today
 from cma.core.wording import french_day, french_hour
 

@@ -17,27 +17,6 @@ from pydantic import (
 from cma.catalogue.models import Covers, Level, Period
 from cma.core.validation import Input, IsoDate, LocalTime, clean_text
 
-LEVEL_LABELS = {
-    Level.TOUS: "Tous niveaux",
-    Level.DEBUTANT: "Débutant",
-    Level.ELEMENTAIRE: "Élémentaire",
-    Level.INTERMEDIAIRE: "Intermédiaire",
-    Level.AVANCE: "Avancé",
-}
-PERIOD_LABELS = {
-    Period.ANNUAL: "Cours annuel",
-    Period.FIRST_SEMESTER: "Premier semestre",
-    Period.SECOND_SEMESTER: "Second semestre",
-}
-WEEKDAY_LABELS = {
-    1: "Lundi",
-    2: "Mardi",
-    3: "Mercredi",
-    4: "Jeudi",
-    5: "Vendredi",
-    6: "Samedi",
-    7: "Dimanche",
-}
 TimeOfDay = Literal["matin", "apres-midi", "soir"]
 
 Text100 = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(clean_text)]

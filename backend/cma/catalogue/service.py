@@ -2,12 +2,15 @@
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
 from markdown_it import MarkdownIt
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, String, any_, bindparam, delete, func, select
+from sqlalchemy import text as sa_text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import joinedload
@@ -21,17 +24,10 @@ from cma.catalogue.exceptions import (
     PageNotFound,
     SeatsHeld,
 )
+from cma.catalogue.labels import LEVEL_LABELS, PERIOD_LABELS, WEEKDAY_LABELS
 from cma.catalogue.models import Campaign, Course, Domain, Level, Page, Period, Venue
-from cma.catalogue.schemas import (
-    LEVEL_LABELS,
-    PERIOD_LABELS,
-    WEEKDAY_LABELS,
-    CampaignIn,
-    CourseIn,
-    NewCourse,
-    PageIn,
-    TimeOfDay,
-)
+from cma.catalogue.schemas import CampaignIn, CourseIn, NewCourse, PageIn, TimeOfDay
+from cma.catalogue.views import CampaignView, CourseView
 from cma.core.clock import today
 from cma.core.problems import FieldError, InvalidInput
 from cma.core.wording import french_day
@@ -97,7 +93,7 @@ async def domains(session: AsyncSession) -> list[dict[str, Any]]:
     ]
 
 
-def campaign_out(campaign: Campaign, day: date) -> dict[str, Any]:
+def campaign_out(campaign: CampaignView, day: date) -> dict[str, Any]:
     """A campaign as the calendar shows it (and staff's overview starts from)."""
     return {
         "id": campaign.id,
@@ -547,3 +543,189 @@ async def delete_page(session: AsyncSession, slug: str) -> None:
 
 async def is_empty(session: AsyncSession) -> bool:
     return not await session.scalar(select(func.count()).select_from(Domain))
+
+
+# --- What the other contexts read of the catalogue: its tables are reached through these only
+
+
+def _viewed() -> Select[Course]:
+    return select(Course).options(joinedload(Course.campaign), joinedload(Course.venue))
+
+
+# Built once: the basket's requests run them on every call.
+_OPEN_COURSE = _viewed().where(
+    Course.code == bindparam("code"), Course.retired_at.is_(None), Course.cancelled_at.is_(None)
+)
+_COURSES_BY_CODE = _viewed().where(Course.code == any_(bindparam("codes", type_=ARRAY(String))))
+
+
+async def open_course(session: AsyncSession, code: str) -> CourseView | None:
+    """The course with its campaign and venue, unless retired or cancelled."""
+    return await session.scalar(_OPEN_COURSE, {"code": code.upper()})
+
+
+async def courses_by_code(session: AsyncSession, codes: Collection[str]) -> dict[str, CourseView]:
+    """These courses (whatever their state) with their campaigns and venues."""
+    if not codes:
+        return {}
+    rows = await session.scalars(_COURSES_BY_CODE, {"codes": list(codes)})
+    return {course.code: course for course in rows}
+
+
+async def course_view(session: AsyncSession, code: str, *, lock: bool = False) -> CourseView | None:
+    """One course with its campaign and venue; `lock` holds its row (FOR NO KEY UPDATE, which
+    leaves other writers' foreign keys alone) for a change of who holds its seats."""
+    query = _viewed().where(Course.code == code.upper())
+    if lock:
+        query = query.with_for_update(of=Course, key_share=True)
+    return await session.scalar(query)
+
+
+async def mark_cancelled(session: AsyncSession, code: str) -> None:
+    """The course is cancelled from now: it leaves the offer, its page says so."""
+    course = await session.get_one(Course, code)
+    course.cancelled_at = func.now()
+    await session.flush()
+
+
+async def campaign_view(
+    session: AsyncSession, campaign_id: int, *, lock: bool = False
+) -> CampaignView | None:
+    """One campaign; `lock` makes a second allocation or mailing of it wait for the first."""
+    query = select(Campaign).where(Campaign.id == campaign_id)
+    return await session.scalar(query.with_for_update(key_share=True) if lock else query)
+
+
+async def campaigns_by_id(session: AsyncSession, ids: Collection[int]) -> dict[int, CampaignView]:
+    if not ids:
+        return {}
+    rows = await session.scalars(select(Campaign).where(Campaign.id.in_(list(ids))))
+    return {campaign.id: campaign for campaign in rows}
+
+
+async def newest_campaigns(session: AsyncSession, school_year: str | None) -> list[CampaignView]:
+    """The campaigns (of a school year), newest first."""
+    query = select(Campaign).order_by(Campaign.application_start.desc(), Campaign.id.desc())
+    if school_year:
+        query = query.where(Campaign.school_year == school_year)
+    return list(await session.scalars(query))
+
+
+async def campaign_courses(session: AsyncSession, campaign_id: int) -> list[CourseView]:
+    """Every course of the campaign, retired and cancelled ones too, by code."""
+    return list(
+        await session.scalars(
+            _viewed().where(Course.campaign_id == campaign_id).order_by(Course.code)
+        )
+    )
+
+
+async def answering_seats(session: AsyncSession, day: date) -> dict[str, int]:
+    """The seats of every course, not cancelled, whose campaign is in its response period."""
+    rows = await session.execute(
+        select(Course.code, Course.seats)
+        .join(Campaign, Campaign.id == Course.campaign_id)
+        .where(
+            Campaign.response_start <= day,
+            Campaign.response_end >= day,
+            Course.cancelled_at.is_(None),
+        )
+    )
+    return {code: seats for code, seats in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class DomainOffer:
+    """What one domain offers in a campaign: its live courses (neither retired nor cancelled)."""
+
+    domain: str
+    seats: dict[str, int]  # by course code
+
+
+async def offer_by_domain(session: AsyncSession, campaign_id: int) -> list[DomainOffer]:
+    """The campaign's live courses and their seats, domain by domain in the catalogue's order."""
+    rows = await session.execute(
+        select(Domain.name, Course.code, Course.seats)
+        .join(Domain, Domain.id == Course.domain_id)
+        .where(
+            Course.campaign_id == campaign_id,
+            Course.retired_at.is_(None),
+            Course.cancelled_at.is_(None),
+        )
+        .order_by(Domain.position, Course.code)
+    )
+    offers: dict[str, dict[str, int]] = {}
+    for domain, code, seats in rows:
+        offers.setdefault(domain, {})[code] = seats
+    return [DomainOffer(domain, seats) for domain, seats in offers.items()]
+
+
+async def offer_of_campaigns(
+    session: AsyncSession, ids: Collection[int]
+) -> dict[int, tuple[int, int]]:
+    """For each campaign: how many live courses, and their seats in all."""
+    rows = await session.execute(
+        select(Course.campaign_id, func.count(), func.sum(Course.seats))
+        .where(
+            Course.campaign_id.in_(list(ids)),
+            Course.retired_at.is_(None),
+            Course.cancelled_at.is_(None),
+        )
+        .group_by(Course.campaign_id)
+    )
+    found = {campaign_id: (count, int(seats)) for campaign_id, count, seats in rows}
+    return {campaign_id: found.get(campaign_id, (0, 0)) for campaign_id in ids}
+
+
+_STAFF_COURSES = """
+SELECT k.code, k.title, d.name AS domain, k.weekday, k.start_time, k.end_time,
+       v.name AS venue, k.teacher, k.fee, k.seats, k.campaign_id,
+       k.cancelled_at IS NOT NULL AS cancelled, count(*) OVER () AS total
+  FROM courses k JOIN domains d ON d.id = k.domain_id JOIN venues v ON v.id = k.venue_id
+ WHERE k.retired_at IS NULL {where}
+ ORDER BY {order} LIMIT :limit OFFSET :offset
+"""
+
+
+async def staff_courses(
+    session: AsyncSession,
+    *,
+    campaign_id: int | None = None,
+    domain: str | None = None,
+    q: str | None = None,
+    code: str | None = None,
+    limit: int,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the courses on offer as the staff's catalogue lists them (best match first
+    when searched), and how many there are in all."""
+    where: list[str] = []
+    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    order = "d.position, k.code"
+    if code is not None:
+        where.append("k.code = :code")
+        params["code"] = code
+    if campaign_id is not None:
+        where.append("k.campaign_id = :campaign")
+        params["campaign"] = campaign_id
+    if domain:
+        where.append("d.slug = :domain")
+        params["domain"] = domain
+    terms = search_query(q) if q else None
+    if q and terms is None:
+        return [], 0
+    if terms is not None:
+        # A code typed whole or in part ("LE00") finds its course as well as the words do.
+        if q and re.fullmatch(r"[A-Za-z]{2,4}[0-9]{0,5}", q):
+            where.append("(k.search @@ to_tsquery('french', :terms) OR k.code LIKE :prefix)")
+            params["prefix"] = q.upper() + "%"
+        else:
+            where.append("k.search @@ to_tsquery('french', :terms)")
+        params["terms"] = terms
+        order = "ts_rank_cd(k.search, to_tsquery('french', :terms)) DESC, k.code"
+    statement = _STAFF_COURSES.format(where="".join(f" AND {w}" for w in where), order=order)
+    rows = [dict(row._mapping) for row in await session.execute(sa_text(statement), params)]
+    total = rows[0].pop("total") if rows else 0
+    for row in rows[1:]:
+        del row["total"]
+    return [{**row, "weekday_label": WEEKDAY_LABELS[row["weekday"]]} for row in rows], total

@@ -21,13 +21,6 @@ from dataclasses import dataclass
 
 from cma.enrolment.models import ApplicationStatus, Reason
 
-TIER_LABELS = {
-    1: "Situation prioritaire et prérequis acquis",
-    2: "Situation prioritaire",
-    3: "Prérequis acquis",
-    4: "Sans priorité particulière",
-}
-
 
 def tier(social_priority: bool, prerequisites_met: bool) -> int:
     """Social situation first, then prerequisites met (1 is served first)."""

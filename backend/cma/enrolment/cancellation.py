@@ -2,20 +2,20 @@
 
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
-from cma.accounts.models import Account
+from cma.catalogue import service as catalogue
 from cma.catalogue.exceptions import CourseNotFound
-from cma.catalogue.models import Course
+from cma.catalogue.views import CourseView
 from cma.enrolment.exceptions import CourseAlreadyCancelled
 from cma.enrolment.labels import STATUS_LABELS
 from cma.enrolment.models import Application, ApplicationStatus, BasketItem, Reason
 from cma.enrolment.service import course_context
-from cma.learners.models import Learner
+from cma.learners import service as learners
+from cma.learners.service import Person
 from cma.notifications import service as notifications
-from cma.notifications.models import Channel
+from cma.notifications.service import Channel
 
 # Applications still alive: waiting for the allocation, holding a seat or waiting for one.
 LIVE = (
@@ -26,11 +26,8 @@ LIVE = (
 )
 
 
-async def _course(session: AsyncSession, code: str, *, lock: bool) -> Course:
-    query = select(Course).where(Course.code == code).options(joinedload(Course.venue))
-    course = await session.scalar(
-        query.with_for_update(of=Course, key_share=True) if lock else query
-    )
+async def _course(session: AsyncSession, code: str, *, lock: bool) -> CourseView:
+    course = await catalogue.course_view(session, code, lock=lock)
     if course is None:
         raise CourseNotFound()
     if course.cancelled_at is not None:
@@ -38,34 +35,34 @@ async def _course(session: AsyncSession, code: str, *, lock: bool) -> Course:
     return course
 
 
-def _reached(code: str) -> Select[Application, Learner, Account]:
-    """The live applications of the course, with whom they belong to."""
-    return (
-        select(Application, Learner, Account)
-        .join(Learner, Learner.id == Application.learner_id)
-        .join(Account, Account.id == Learner.account_id)
-        .where(Application.course_code == code, Application.status.in_(LIVE))
-        .order_by(Learner.last_name, Learner.first_name, Application.id)
-    )
+async def _reached(
+    session: AsyncSession, code: str, *, lock: bool = False
+) -> list[tuple[Application, Person]]:
+    """The live applications of the course, with whom they belong to, by name."""
+    query = select(Application).where(Application.course_code == code, Application.status.in_(LIVE))
+    applications = list(await session.scalars(query.with_for_update() if lock else query))
+    found = await learners.people(session, {a.learner_id for a in applications})
+    reached = [(a, found[a.learner_id]) for a in applications]
+    return sorted(reached, key=lambda pair: (pair[1].sort_key, pair[0].id))
 
 
 async def preview(session: AsyncSession, code: str) -> dict[str, Any]:
     """Whom cancelling the course would reach, and the mail and SMS they would get."""
     course = await _course(session, code, lock=False)
-    learners = [
+    reached = [
         {
-            "name": f"{learner.first_name} {learner.last_name}",
-            "email": account.email,
-            "mobile_phone": learner.mobile_phone or account.mobile_phone,
+            "name": person.name,
+            "email": person.email,
+            "mobile_phone": person.mobile_phone,
             "status": application.status,
             "status_label": STATUS_LABELS[ApplicationStatus(application.status)],
         }
-        for application, learner, account in await session.execute(_reached(course.code))
+        for application, person in await _reached(session, course.code)
     ]
     return {
         "code": course.code,
         "title": course.title,
-        "learners": learners,
+        "learners": reached,
         "message": notifications.preview("course_cancelled", {"course": course_context(course)}),
     }
 
@@ -73,23 +70,21 @@ async def preview(session: AsyncSession, code: str) -> dict[str, Any]:
 async def cancel(session: AsyncSession, code: str) -> int:
     """Cancel the course; returns how many learners were told."""
     course = await _course(session, code, lock=True)
-    course.cancelled_at = func.now()
-    rows = await session.execute(_reached(course.code).with_for_update(of=Application))
+    await catalogue.mark_cancelled(session, course.code)
     context = {"course": course_context(course)}
     told = 0
-    for application, learner, account in rows:
+    for application, person in await _reached(session, course.code, lock=True):
         application.status = ApplicationStatus.CANCELLED.value
         application.reason = Reason.COURSE_CANCELLED.value
         await notifications.enqueue(
-            session, "course_cancelled", account.email, account_id=account.id, context=context
+            session, "course_cancelled", person.email, account_id=person.account_id, context=context
         )
-        mobile = learner.mobile_phone or account.mobile_phone
-        if mobile:
+        if person.mobile_phone:
             await notifications.enqueue(
                 session,
                 "course_cancelled",
-                mobile,
-                account_id=account.id,
+                person.mobile_phone,
+                account_id=person.account_id,
                 context=context,
                 channel=Channel.SMS,
             )

@@ -1,6 +1,7 @@
-"""French words for the states of an application and the reasons the allocation gives."""
+"""French words for enrolment's codes: an application's states, the allocation's reasons and
+tiers, the priority situations, a campaign's phases and next steps."""
 
-from cma.enrolment.models import ApplicationStatus, Reason
+from cma.enrolment.models import ApplicationStatus, NextStep, Phase, PrioritySituation, Reason
 
 STATUS_LABELS = {
     ApplicationStatus.SUBMITTED: "Déposée",
@@ -24,4 +25,35 @@ REASON_LABELS = {
     "sur des cours que vous aviez classés avant celui-ci.",
     Reason.PROMOTED: "Une place s'est libérée : elle vous est proposée depuis la liste d'attente.",
     Reason.COURSE_CANCELLED: "Le cours a été annulé.",
+}
+PRIORITY_LABELS = {
+    PrioritySituation.AUCUNE: "Aucune",
+    PrioritySituation.DEMANDEUR_EMPLOI: "Demandeur d'emploi",
+    PrioritySituation.RSA: "Bénéficiaire du RSA",
+    PrioritySituation.AUTRE_MINIMA: "Bénéficiaire d'un autre minimum social",
+}
+
+TIER_LABELS = {
+    1: "Situation prioritaire et prérequis acquis",
+    2: "Situation prioritaire",
+    3: "Prérequis acquis",
+    4: "Sans priorité particulière",
+}
+
+PHASE_LABELS = {
+    Phase.UPCOMING: "À venir",
+    Phase.OPEN: "Inscriptions ouvertes",
+    Phase.CLOSED: "Clôturée",
+    Phase.ALLOCATED: "Affectée",
+    Phase.ANSWERED: "Réponses envoyées",
+}
+
+NEXT_STEP_LABELS = {
+    NextStep.PREPARE: "Préparer le catalogue avant l'ouverture des inscriptions",
+    NextStep.CLOSE: "Clore les inscriptions à leur date, ou par anticipation",
+    NextStep.ALLOCATE: "Prévisualiser puis enregistrer l'affectation des places",
+    NextStep.WAIT: "Envoyer les réponses dès le début de la période de réponses",
+    NextStep.ANSWER: "Envoyer les réponses aux candidatures",
+    NextStep.FOLLOW: "Suivre les confirmations et les listes d'attente",
+    NextStep.NONE: "Rien : la période de réponses est terminée",
 }

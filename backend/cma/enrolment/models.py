@@ -37,6 +37,24 @@ class PrioritySituation(StrEnum):
     AUTRE_MINIMA = "autre_minima_sociaux"
 
 
+class Phase(StrEnum):
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+    ALLOCATED = "allocated"
+    ANSWERED = "answered"
+
+
+class NextStep(StrEnum):
+    PREPARE = "prepare"
+    CLOSE = "close"
+    ALLOCATE = "allocate"
+    WAIT = "wait"
+    ANSWER = "answer"
+    FOLLOW = "follow"
+    NONE = "none"
+
+
 class ApplicationStatus(StrEnum):
     """Where an application stands; the allocation moves `submitted` to its outcome."""
 

@@ -9,10 +9,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
-from cma.accounts.models import Account
-from cma.catalogue.models import Campaign, Course
+from cma.catalogue import service as catalogue
+from cma.catalogue.views import CourseView
 from cma.core.clock import today
 from cma.core.settings import get_settings
 from cma.core.wording import french_day
@@ -20,7 +19,7 @@ from cma.enrolment.exceptions import NotAnOffer, OfferExpired
 from cma.enrolment.models import HOLDING, AllocationRun, Application, ApplicationStatus, Reason
 from cma.enrolment.runs import offer_deadline
 from cma.enrolment.service import course_context, own_application, revealed
-from cma.learners.models import Learner
+from cma.learners import service as learners
 from cma.notifications import service as notifications
 
 
@@ -63,21 +62,16 @@ async def decline(session: AsyncSession, learner_id: uuid.UUID, application_id: 
 
 async def promote(session: AsyncSession, course_code: str, day: date) -> int:
     """Offer the course's free seats to the next on its waiting list; returns how many."""
-    row = (
-        await session.execute(
-            select(Course, Campaign, AllocationRun)
-            .join(Campaign, Campaign.id == Course.campaign_id)
-            .join(AllocationRun, AllocationRun.campaign_id == Campaign.id)
-            .where(Course.code == course_code)
-            .options(joinedload(Course.venue, innerjoin=True))
-            .with_for_update(of=Course, key_share=True)
-        )
-    ).one_or_none()
-    if row is None:
+    course = await catalogue.course_view(session, course_code, lock=True)
+    if course is None:
         return 0
-    course, campaign, run = row
+    campaign = course.campaign
+    run = await session.scalar(
+        select(AllocationRun).where(AllocationRun.campaign_id == course.campaign_id)
+    )
     if (
-        course.cancelled_at is not None
+        run is None
+        or course.cancelled_at is not None
         or not revealed(campaign, day)
         or day > campaign.response_end
     ):
@@ -124,19 +118,14 @@ async def promote(session: AsyncSession, course_code: str, day: date) -> int:
     return offered
 
 
-async def _mail_offer(session: AsyncSession, application: Application, course: Course) -> None:
-    account = await session.scalar(
-        select(Account)
-        .join(Learner, Learner.account_id == Account.id)
-        .where(Learner.id == application.learner_id)
-    )
-    assert account is not None
+async def _mail_offer(session: AsyncSession, application: Application, course: CourseView) -> None:
+    person = (await learners.people(session, [application.learner_id]))[application.learner_id]
     assert application.offer_deadline is not None
     await notifications.enqueue(
         session,
         "seat_offered",
-        account.email,
-        account_id=account.id,
+        person.email,
+        account_id=person.account_id,
         context={
             "course": course_context(course),
             "deadline": french_day(application.offer_deadline),
@@ -168,34 +157,17 @@ async def expire(session: AsyncSession, day: date | None = None) -> int:
     for application in lapsed:
         application.status = ApplicationStatus.EXPIRED.value
     await session.flush()
-    held = (
-        select(func.count())
-        .where(Application.course_code == Course.code, Application.status.in_(HOLDING))
-        .correlate(Course)
-        .scalar_subquery()
-    )
-    waiting = (
-        select(Application.id)
-        .where(
-            Application.course_code == Course.code,
-            Application.status == ApplicationStatus.WAITLISTED,
+    seats = await catalogue.answering_seats(session, day)
+    rows = await session.execute(
+        select(
+            Application.course_code,
+            func.count().filter(Application.status.in_(HOLDING)),
+            func.count().filter(Application.status == ApplicationStatus.WAITLISTED),
         )
-        .correlate(Course)
-        .exists()
+        .where(Application.course_code.in_(list(seats)))
+        .group_by(Application.course_code)
     )
-    vacant = set(
-        await session.scalars(
-            select(Course.code)
-            .join(Campaign, Campaign.id == Course.campaign_id)
-            .where(
-                Campaign.response_start <= day,
-                Campaign.response_end >= day,
-                Course.cancelled_at.is_(None),
-                waiting,
-                held < Course.seats,
-            )
-        )
-    )
+    vacant = {code for code, held, waiting in rows if waiting and held < seats[code]}
     for code in sorted(vacant | {a.course_code for a in lapsed}):
         await promote(session, code, day)
     return len(lapsed)

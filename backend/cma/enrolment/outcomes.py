@@ -5,18 +5,18 @@ import csv
 import io
 from typing import Any
 
-from sqlalchemy import BigInteger, any_, bindparam, case, select
+from sqlalchemy import BigInteger, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cma.accounts.models import Account
+from cma.catalogue import service as catalogue
 from cma.catalogue.exceptions import CourseNotFound
-from cma.catalogue.models import Course
-from cma.enrolment.allocation import TIER_LABELS, Decision
-from cma.enrolment.labels import REASON_LABELS, STATUS_LABELS
+from cma.enrolment.allocation import Decision
+from cma.enrolment.labels import REASON_LABELS, STATUS_LABELS, TIER_LABELS
 from cma.enrolment.models import Application, ApplicationStatus, Reason
 from cma.enrolment.runs import committed_run
-from cma.learners.models import Learner
+from cma.learners import service as learners
+from cma.learners.service import Person
 
 HEADER = (
     "Nom",
@@ -40,28 +40,19 @@ def _cell(value: object) -> str:
     return f"'{text}" if text.startswith(_FORMULA) else text
 
 
-_NAMED = (
-    select(
-        Application,
-        Course.title,
-        Learner.first_name,
-        Learner.last_name,
-        Account.email,
-    )
-    .join(Course, Course.code == Application.course_code)
-    .join(Learner, Learner.id == Application.learner_id)
-    .join(Account, Account.id == Learner.account_id)
-    .order_by(Learner.last_name, Learner.first_name, Learner.id, Application.rank)
-)
+async def _named(
+    session: AsyncSession, applications: list[Application]
+) -> list[tuple[Application, str, Person]]:
+    """The applications with their course's title and their learner, learner by learner (by
+    name), each learner's choices in order."""
+    courses = await catalogue.courses_by_code(session, {a.course_code for a in applications})
+    found = await learners.people(session, {a.learner_id for a in applications})
+    named = [(a, courses[a.course_code].title, found[a.learner_id]) for a in applications]
+    return sorted(named, key=lambda line: (line[2].sort_key, line[0].rank))
 
 
 def _line(
-    application: Application,
-    title: str,
-    first: str,
-    last: str,
-    email: str,
-    decision: Decision | None = None,
+    application: Application, title: str, person: Person, decision: Decision | None = None
 ) -> dict[str, Any]:
     """One application and its outcome: the decision given (a preview's), else the one
     recorded, with where the application stands now."""
@@ -77,10 +68,10 @@ def _line(
     )
     tier = decision.tier if decision else application.tier
     return {
-        "name": f"{first} {last}",
-        "last_name": last,
-        "first_name": first,
-        "email": email,
+        "name": person.name,
+        "last_name": person.last_name,
+        "first_name": person.first_name,
+        "email": person.email,
         "course_code": application.course_code,
         "course_title": title,
         "rank": application.rank,
@@ -96,18 +87,23 @@ def _line(
 async def previewed(session: AsyncSession, decisions: list[Decision]) -> list[dict[str, Any]]:
     """A preview's decisions, learner by learner (nothing of it is written)."""
     by_id = {d.application_id: d for d in decisions}
-    rows = await session.execute(
-        _NAMED.where(Application.id == any_(bindparam("ids", type_=ARRAY(BigInteger)))),
+    applications = await session.scalars(
+        select(Application).where(
+            Application.id == any_(bindparam("ids", type_=ARRAY(BigInteger)))
+        ),
         {"ids": list(by_id)},
     )
-    return [_line(*row, decision=by_id[row[0].id]) for row in rows]
+    named = await _named(session, list(applications))
+    return [_line(*line, decision=by_id[line[0].id]) for line in named]
 
 
 async def recorded(session: AsyncSession, campaign_id: int) -> list[dict[str, Any]]:
     """The committed allocation's decisions, learner by learner."""
     run = await committed_run(session, campaign_id)
-    rows = await session.execute(_NAMED.where(Application.allocation_run_id == run.id))
-    return [_line(*row) for row in rows]
+    applications = await session.scalars(
+        select(Application).where(Application.allocation_run_id == run.id)
+    )
+    return [_line(*line) for line in await _named(session, list(applications))]
 
 
 async def as_csv(session: AsyncSession, campaign_id: int) -> str:
@@ -137,27 +133,40 @@ async def as_csv(session: AsyncSession, campaign_id: int) -> str:
     return out.getvalue()
 
 
+# Seats held first, then the waiting list, then the rest.
+_STANDING_ORDER = {
+    ApplicationStatus.OFFERED: 0,
+    ApplicationStatus.CONFIRMED: 0,
+    ApplicationStatus.WAITLISTED: 1,
+}
+
+
 async def course_applicants(session: AsyncSession, code: str) -> list[dict[str, Any]]:
     """Who applied to the course and where they stand: seats held first, then the waiting list
     in its order, then the rest (withdrawn applications aside)."""
-    if await session.scalar(select(Course.code).where(Course.code == code)) is None:
+    if await catalogue.course_view(session, code) is None:
         raise CourseNotFound()
-    order = case(
-        (Application.status.in_(("offered", "confirmed")), 0),
-        (Application.status == "waitlisted", 1),
-        else_=2,
+    applications = list(
+        await session.scalars(
+            select(Application).where(
+                Application.course_code == code, Application.status != ApplicationStatus.WITHDRAWN
+            )
+        )
     )
-    rows = await session.execute(
-        select(Application, Learner.first_name, Learner.last_name, Account.email)
-        .join(Learner, Learner.id == Application.learner_id)
-        .join(Account, Account.id == Learner.account_id)
-        .where(Application.course_code == code, Application.status != "withdrawn")
-        .order_by(order, Application.waitlist_rank, Learner.last_name, Learner.first_name)
+    found = await learners.people(session, {a.learner_id for a in applications})
+    rows = sorted(
+        ((a, found[a.learner_id]) for a in applications),
+        key=lambda row: (
+            _STANDING_ORDER.get(ApplicationStatus(row[0].status), 2),
+            row[0].waitlist_rank is None,
+            row[0].waitlist_rank or 0,
+            row[1].sort_key,
+        ),
     )
     return [
         {
-            "name": f"{first} {last}",
-            "email": email,
+            "name": person.name,
+            "email": person.email,
             "rank": application.rank,
             "status": application.status,
             "status_label": STATUS_LABELS[ApplicationStatus(application.status)],
@@ -168,5 +177,5 @@ async def course_applicants(session: AsyncSession, code: str) -> list[dict[str, 
             if application.status == ApplicationStatus.OFFERED
             else None,
         }
-        for application, first, last, email in rows
+        for application, person in rows
     ]

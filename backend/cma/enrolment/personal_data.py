@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cma.catalogue.models import Campaign, Course
+from cma.catalogue import service as catalogue
 from cma.core.clock import today
 from cma.enrolment import offers
 from cma.enrolment.models import (
@@ -23,32 +23,33 @@ from cma.enrolment.service import ANSWER_FIELDS, applications, receipts
 async def export_of(session: AsyncSession, learner_id: uuid.UUID) -> dict[str, Any]:
     """The learner's basket, applications (as the learner sees them: an outcome shows from
     the response period) and the answers mailed."""
-    basket_rows = await session.execute(
-        select(BasketItem, Course, Campaign)
-        .join(Course, Course.code == BasketItem.course_code)
-        .join(Campaign, Campaign.id == BasketItem.campaign_id)
-        .where(BasketItem.learner_id == learner_id)
-        .order_by(BasketItem.rank)
+    items = list(
+        await session.scalars(
+            select(BasketItem).where(BasketItem.learner_id == learner_id).order_by(BasketItem.rank)
+        )
     )
-    answered = await session.execute(
-        select(Campaign.name, ResponseMail.created_at)
-        .join(AllocationRun, AllocationRun.id == ResponseMail.allocation_run_id)
-        .join(Campaign, Campaign.id == AllocationRun.campaign_id)
-        .where(ResponseMail.learner_id == learner_id)
-        .order_by(ResponseMail.created_at)
+    courses = await catalogue.courses_by_code(session, {item.course_code for item in items})
+    answered = list(
+        await session.execute(
+            select(AllocationRun.campaign_id, ResponseMail.created_at)
+            .join(AllocationRun, AllocationRun.id == ResponseMail.allocation_run_id)
+            .where(ResponseMail.learner_id == learner_id)
+            .order_by(ResponseMail.created_at)
+        )
     )
+    campaigns = await catalogue.campaigns_by_id(session, {campaign for campaign, _ in answered})
     return {
         "basket": [
             {
-                "campaign_id": campaign.id,
-                "campaign_name": campaign.name,
-                "course_code": course.code,
-                "course_title": course.title,
+                "campaign_id": item.campaign_id,
+                "campaign_name": courses[item.course_code].campaign.name,
+                "course_code": item.course_code,
+                "course_title": courses[item.course_code].title,
                 "rank": item.rank,
                 **{f: getattr(item, f) for f in ANSWER_FIELDS},
                 "added_at": item.created_at,
             }
-            for item, course, campaign in basket_rows
+            for item in items
         ],
         "applications": [
             {
@@ -59,7 +60,9 @@ async def export_of(session: AsyncSession, learner_id: uuid.UUID) -> dict[str, A
             for application in await applications(session, learner_id)
         ],
         "receipts": await receipts(session, learner_id),
-        "answers_mailed": [{"campaign_name": name, "sent_at": at} for name, at in answered],
+        "answers_mailed": [
+            {"campaign_name": campaigns[campaign].name, "sent_at": at} for campaign, at in answered
+        ],
     }
 
 

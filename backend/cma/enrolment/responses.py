@@ -7,11 +7,10 @@ from typing import Any
 from sqlalchemy import BigInteger, Uuid, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
-from cma.accounts.models import Account
+from cma.catalogue import service as catalogue
 from cma.catalogue.exceptions import CampaignNotFound
-from cma.catalogue.models import Campaign, Course
+from cma.catalogue.views import CourseView
 from cma.core.clock import today
 from cma.core.wording import french_day
 from cma.enrolment.exceptions import OutsideResponsePeriod
@@ -20,8 +19,9 @@ from cma.enrolment.models import Application, ApplicationStatus, Reason
 from cma.enrolment.offers import answers_link
 from cma.enrolment.runs import committed_run
 from cma.enrolment.service import course_context
-from cma.learners.models import Learner
+from cma.learners import service as learners
 from cma.notifications import service as notifications
+from cma.notifications.service import OutboxStatus
 
 # Claim the learners not yet answered for this allocation; a concurrent or repeated call
 # claims nobody twice (primary key on run and learner).
@@ -41,17 +41,14 @@ UPDATE response_mails r SET message_id = m.message_id
     bindparam("learners", type_=ARRAY(Uuid)), bindparam("messages", type_=ARRAY(BigInteger))
 )
 
-_PROGRESS = text("""
-SELECT (SELECT count(DISTINCT learner_id) FROM applications a
-         WHERE a.allocation_run_id = :run
-           AND NOT EXISTS (SELECT 1 FROM response_mails r
-                            WHERE r.allocation_run_id = :run AND r.learner_id = a.learner_id))
-         AS unanswered,
-       count(*) FILTER (WHERE o.status = 'pending') AS queued,
-       count(*) FILTER (WHERE o.status = 'sent') AS sent,
-       count(*) FILTER (WHERE o.status = 'failed') AS failed
-  FROM response_mails r LEFT JOIN outbox_messages o ON o.id = r.message_id
- WHERE r.allocation_run_id = :run
+_UNANSWERED = text("""
+SELECT count(DISTINCT learner_id) FROM applications a
+ WHERE a.allocation_run_id = :run
+   AND NOT EXISTS (SELECT 1 FROM response_mails r
+                    WHERE r.allocation_run_id = :run AND r.learner_id = a.learner_id)
+""")
+_MAILS = text("""
+SELECT message_id FROM response_mails WHERE allocation_run_id = :run AND message_id IS NOT NULL
 """)
 
 
@@ -59,39 +56,39 @@ async def send(session: AsyncSession, campaign_id: int) -> int:
     """Queue the answers of the campaign's allocation; returns how many learners get a mail."""
     # Locked until the answers are queued: a calendar edit made meanwhile waits, then meets
     # the mails (and the database's refusal) instead of slipping in before them.
-    campaign = await session.scalar(
-        select(Campaign).where(Campaign.id == campaign_id).with_for_update(key_share=True)
-    )
+    campaign = await catalogue.campaign_view(session, campaign_id, lock=True)
     if campaign is None:
         raise CampaignNotFound()
     day = today()
     if not campaign.response_start <= day <= campaign.response_end:
         raise OutsideResponsePeriod()
     run = await committed_run(session, campaign.id)
-    learners = list(await session.scalars(_CLAIM, {"run": run.id}))
-    if not learners:
+    claimed = list(await session.scalars(_CLAIM, {"run": run.id}))
+    if not claimed:
         return 0
-    rows = await session.execute(
-        select(Application, Course, Account)
-        .join(Course, Course.code == Application.course_code)
-        .join(Learner, Learner.id == Application.learner_id)
-        .join(Account, Account.id == Learner.account_id)
-        .where(Application.allocation_run_id == run.id, Application.learner_id.in_(learners))
-        .options(joinedload(Course.venue))
-        .order_by(Application.learner_id, Application.rank)
+    applications = list(
+        await session.scalars(
+            select(Application)
+            .where(Application.allocation_run_id == run.id, Application.learner_id.in_(claimed))
+            .order_by(Application.learner_id, Application.rank)
+        )
     )
-    answers: dict[tuple[uuid.UUID, Account], list[dict[str, Any]]] = defaultdict(list)
-    for application, course, account in rows:
-        answers[application.learner_id, account].append(_answer(application, course))
+    courses = await catalogue.courses_by_code(session, {a.course_code for a in applications})
+    reached = await learners.people(session, claimed)
+    answers: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for application in applications:
+        answers[application.learner_id].append(
+            _answer(application, courses[application.course_code])
+        )
     mails = {
         learner_id: await notifications.enqueue(
             session,
             "allocation_responses",
-            account.email,
-            account_id=account.id,
+            reached[learner_id].email,
+            account_id=reached[learner_id].account_id,
             context={"campaign": campaign.name, "answers": lines, "link": answers_link()},
         )
-        for (learner_id, account), lines in answers.items()
+        for learner_id, lines in answers.items()
     }
     await session.flush()
     await session.execute(
@@ -105,11 +102,18 @@ async def progress(session: AsyncSession, campaign_id: int) -> dict[str, int]:
     """How the answers of the campaign's allocation are leaving: learners still to answer,
     and the mails queued, sent or failed (a mail gone with its erased account is neither)."""
     run = await committed_run(session, campaign_id)
-    row = (await session.execute(_PROGRESS, {"run": run.id})).one()
-    return dict(row._mapping)
+    unanswered = await session.scalar(_UNANSWERED, {"run": run.id})
+    mails = list(await session.scalars(_MAILS, {"run": run.id}))
+    counted = await notifications.count_by_status(session, mails)
+    return {
+        "unanswered": unanswered or 0,
+        "queued": counted.get(OutboxStatus.PENDING, 0),
+        "sent": counted.get(OutboxStatus.SENT, 0),
+        "failed": counted.get(OutboxStatus.FAILED, 0),
+    }
 
 
-def _answer(application: Application, course: Course) -> dict[str, Any]:
+def _answer(application: Application, course: CourseView) -> dict[str, Any]:
     status = ApplicationStatus(application.status)
     return {
         "rank": application.rank,

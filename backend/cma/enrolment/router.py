@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from cma.accounts.dependencies import AuthDep
-from cma.accounts.models import Account
+from cma.accounts.views import AccountView
 from cma.core.database import SessionDep
 from cma.core.params import CourseCode, RowId
 from cma.core.problems import CsrfRefused, InvalidInput, NotAuthenticated, responses
@@ -42,7 +42,7 @@ ERRORS = (NotAuthenticated, CsrfRefused, NoLearnerRecord)
 
 @dataclass(frozen=True)
 class CurrentLearner:
-    account: Account
+    account: AccountView
     learner_id: uuid.UUID
 
 

@@ -6,12 +6,24 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, SmallInteger, String, bindparam, delete, select, text
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    SmallInteger,
+    String,
+    Uuid,
+    any_,
+    bindparam,
+    delete,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cma.catalogue import service as catalogue
 from cma.catalogue.exceptions import CampaignNotFound
-from cma.catalogue.models import Campaign, Course
+from cma.catalogue.views import CampaignView
 from cma.core.clock import today
 from cma.core.metrics import ALLOCATION_RUNS, ALLOCATION_SECONDS
 from cma.enrolment.allocation import Candidate, Decision, allocate, report, tier
@@ -21,28 +33,26 @@ from cma.enrolment.exceptions import (
     NotAllocated,
     UnexpectedApplication,
 )
-from cma.enrolment.models import AllocationRun, Application, BasketItem
+from cma.enrolment.models import (
+    AllocationRun,
+    Application,
+    ApplicationStatus,
+    BasketItem,
+    PrioritySituation,
+)
+from cma.learners import service as learners
 
-# Each submitted application with what decides its tier: the social situation counts on a
-# course that asks for it; prerequisites are met when the learner's history (the old site's
-# years, or a course confirmed in an earlier campaign) holds one of the course's codes.
-_CANDIDATES = text("""
-SELECT a.id, a.learner_id, a.course_code, a.rank,
-       c.needs_priority_situation
-         AND a.priority_situation IN ('demandeur_emploi', 'rsa', 'autre_minima_sociaux')
-         AS social,
-       cardinality(c.prerequisite_codes) > 0 AND (
-         EXISTS (SELECT 1 FROM learners l JOIN training_history h
-                   ON h.legacy_account_id = l.legacy_account_id
-                  WHERE l.id = a.learner_id AND h.course_code = ANY (c.prerequisite_codes))
-         OR EXISTS (SELECT 1 FROM applications p
-                     WHERE p.learner_id = a.learner_id AND p.status = 'confirmed'
-                       AND p.campaign_id <> a.campaign_id
-                       AND p.course_code = ANY (c.prerequisite_codes))
-       ) AS prerequisites
-  FROM applications a JOIN courses c ON c.code = a.course_code
- WHERE a.campaign_id = :campaign AND a.status = 'submitted'
-""")
+# The situations that give priority on a course that asks for one.
+SOCIAL = frozenset(
+    {PrioritySituation.DEMANDEUR_EMPLOI, PrioritySituation.RSA, PrioritySituation.AUTRE_MINIMA}
+)
+# Courses confirmed in an earlier campaign count as done, as the old site's years do.
+_CONFIRMED_ELSEWHERE = select(Application.learner_id, Application.course_code).where(
+    Application.learner_id == any_(bindparam("learners", type_=ARRAY(Uuid))),
+    Application.status == ApplicationStatus.CONFIRMED,
+    Application.campaign_id != bindparam("campaign"),
+)
+
 
 _WRITE = text("""
 UPDATE applications a
@@ -66,16 +76,15 @@ def new_seed() -> int:
     return secrets.randbits(52)  # exact in JSON numbers, which are doubles
 
 
-def offer_deadline(campaign: Campaign, day: date) -> date:
+def offer_deadline(campaign: CampaignView, day: date) -> date:
     """The last day to confirm an offer made on `day`: some days, within the response period."""
     start = max(day, campaign.response_start)
     return min(start + timedelta(days=campaign.confirm_days), campaign.response_end)
 
 
-async def _campaign(session: AsyncSession, campaign_id: int, *, lock: bool) -> Campaign:
-    query = select(Campaign).where(Campaign.id == campaign_id)
+async def _campaign(session: AsyncSession, campaign_id: int, *, lock: bool) -> CampaignView:
     # Two allocations of one campaign at once: the second waits here, then finds the first.
-    campaign = await session.scalar(query.with_for_update(key_share=True) if lock else query)
+    campaign = await catalogue.campaign_view(session, campaign_id, lock=lock)
     if campaign is None:
         raise CampaignNotFound()
     if not campaign.applications_over(today()):
@@ -83,37 +92,71 @@ async def _campaign(session: AsyncSession, campaign_id: int, *, lock: bool) -> C
     return campaign
 
 
+async def _done(
+    session: AsyncSession, campaign: CampaignView, learner_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, set[str]]:
+    """The courses each learner has done: the old site's years, or a course confirmed in an
+    earlier campaign."""
+    done = await learners.courses_done(session, learner_ids)
+    rows = await session.execute(
+        _CONFIRMED_ELSEWHERE, {"learners": list(learner_ids), "campaign": campaign.id}
+    )
+    for learner_id, code in rows:
+        done.setdefault(learner_id, set()).add(code)
+    return done
+
+
 async def _decide(
-    session: AsyncSession, campaign: Campaign, seed: int
+    session: AsyncSession, campaign: CampaignView, seed: int
 ) -> tuple[list[Decision], dict[str, int], dict[str, str]]:
-    courses = list(
+    courses = {c.code: c for c in await catalogue.campaign_courses(session, campaign.id)}
+    rows = list(
         await session.execute(
-            select(Course.code, Course.seats, Course.title).where(Course.campaign_id == campaign.id)
+            select(
+                Application.id,
+                Application.learner_id,
+                Application.course_code,
+                Application.rank,
+                Application.priority_situation,
+            ).where(
+                Application.campaign_id == campaign.id,
+                Application.status == ApplicationStatus.SUBMITTED,
+            )
         )
     )
-    seats = {row.code: row.seats for row in courses}
-    titles = {row.code: row.title for row in courses}
-    rows = list(await session.execute(_CANDIDATES, {"campaign": campaign.id}))
     for row in rows:
-        if row.course_code not in seats:
+        if row.course_code not in courses:
             # The database keeps an application's campaign its course's; should a row slip
             # through anyway, say which one rather than fail.
             raise UnexpectedApplication(row.id, row.course_code)
-    candidates = [
-        Candidate(
-            application_id=row.id,
-            learner_id=row.learner_id,
-            course_code=row.course_code,
-            rank=row.rank,
-            tier=tier(row.social, row.prerequisites),
+    # The social situation counts on a course that asks for it; prerequisites are met when
+    # the learner has done one of the course's codes.
+    done = await _done(
+        session,
+        campaign,
+        {row.learner_id for row in rows if courses[row.course_code].prerequisite_codes},
+    )
+    candidates = []
+    for row in rows:
+        course = courses[row.course_code]
+        social = course.needs_priority_situation and row.priority_situation in SOCIAL
+        met = not done.get(row.learner_id, set()).isdisjoint(course.prerequisite_codes)
+        candidates.append(
+            Candidate(
+                application_id=row.id,
+                learner_id=row.learner_id,
+                course_code=row.course_code,
+                rank=row.rank,
+                tier=tier(social, met),
+            )
         )
-        for row in rows
-    ]
+    seats = {code: course.seats for code, course in courses.items()}
+    titles = {code: course.title for code, course in courses.items()}
     return allocate(candidates, seats, seed=seed, cap=campaign.max_accepted), seats, titles
 
 
 def _report(
-    campaign: Campaign,
+    campaign: CampaignView,
     seed: int,
     decisions: list[Decision],
     seats: dict[str, int],
@@ -227,7 +270,7 @@ async def committed_run(session: AsyncSession, campaign_id: int) -> AllocationRu
     run = await committed(session, campaign_id)
     if run is not None:
         return run
-    if await session.get(Campaign, campaign_id) is None:
+    if await catalogue.campaign_view(session, campaign_id) is None:
         raise CampaignNotFound()
     raise NotAllocated()
 

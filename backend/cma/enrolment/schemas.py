@@ -15,17 +15,9 @@ from pydantic import (
 
 from cma.catalogue.schemas import CampaignOut
 from cma.core.validation import Input, LocalTime, blank_to_none, clean_text
-from cma.enrolment.allocation import TIER_LABELS
+from cma.enrolment.labels import TIER_LABELS
 from cma.enrolment.models import ApplicationStatus, PrioritySituation, Reason
 from cma.enrolment.overview import NextStep, Phase
-
-PRIORITY_LABELS = {
-    PrioritySituation.AUCUNE: "Aucune",
-    PrioritySituation.DEMANDEUR_EMPLOI: "Demandeur d'emploi",
-    PrioritySituation.RSA: "Bénéficiaire du RSA",
-    PrioritySituation.AUTRE_MINIMA: "Bénéficiaire d'un autre minimum social",
-}
-
 
 Optional200 = Annotated[
     Annotated[str, Field(max_length=200), AfterValidator(clean_text)] | None,

@@ -12,15 +12,15 @@ from typing import Any, Protocol, cast
 from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased
 
-from cma.accounts.models import Account
-from cma.catalogue.models import Campaign, Course
-from cma.catalogue.schemas import WEEKDAY_LABELS
+from cma.accounts.views import AccountView
+from cma.catalogue import service as catalogue
+from cma.catalogue.labels import WEEKDAY_LABELS
+from cma.catalogue.views import CampaignView, CourseView
 from cma.core.clock import today
 from cma.core.problems import FieldError, InvalidInput
 from cma.core.wording import french_day, french_hour, french_moment
-from cma.enrolment.allocation import TIER_LABELS
 from cma.enrolment.exceptions import (
     AlreadyInBasket,
     ApplicationNotFound,
@@ -32,7 +32,7 @@ from cma.enrolment.exceptions import (
     PeriodClosed,
     TimeOverlap,
 )
-from cma.enrolment.labels import REASON_LABELS, STATUS_LABELS
+from cma.enrolment.labels import REASON_LABELS, STATUS_LABELS, TIER_LABELS
 from cma.enrolment.models import Application, ApplicationStatus, BasketItem, Reason, Receipt
 from cma.enrolment.schemas import Answers, BasketLine
 from cma.learners import service as learners
@@ -41,11 +41,11 @@ from cma.notifications import service as notifications
 ANSWER_FIELDS = ("priority_situation", "previous_level", "motivation")
 
 
-def _overlap(a: Course, b: Course) -> bool:
+def _overlap(a: CourseView, b: CourseView) -> bool:
     return a.weekday == b.weekday and a.start_time < b.end_time and b.start_time < a.end_time
 
 
-def course_context(course: Course) -> dict[str, Any]:
+def course_context(course: CourseView) -> dict[str, Any]:
     """A course as the mails name it (its venue loaded)."""
     return {
         "title": course.title,
@@ -57,7 +57,7 @@ def course_context(course: Course) -> dict[str, Any]:
     }
 
 
-def brief(course: Course) -> dict[str, Any]:
+def brief(course: CourseView) -> dict[str, Any]:
     return {
         "code": course.code,
         "title": course.title,
@@ -73,19 +73,10 @@ def brief(course: Course) -> dict[str, Any]:
 
 # The statements of every basket request are built once: composing one costs about as much
 # as running it.
-_COURSE = (
-    select(Course)
-    .where(
-        Course.code == bindparam("code"), Course.retired_at.is_(None), Course.cancelled_at.is_(None)
-    )
-    .options(joinedload(Course.campaign), joinedload(Course.venue))
-)
 _BASKET_LOCK = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key"), 0)))
 _ITEMS = (
-    select(BasketItem, Course)
-    .join(Course, Course.code == BasketItem.course_code)
+    select(BasketItem)
     .where(BasketItem.learner_id == bindparam("learner_id"))
-    .options(joinedload(Course.campaign), joinedload(Course.venue))
     .order_by(BasketItem.rank)
 )
 _SUBMITTED_LINES = select(
@@ -130,10 +121,6 @@ _SUBMIT_BASKET = _BASKET_AS_APPLICATIONS.on_conflict_do_update(
 )
 
 
-async def _course(session: AsyncSession, code: str) -> Course | None:
-    return await session.scalar(_COURSE, {"code": code.upper()})
-
-
 async def _lock_basket(session: AsyncSession, learner_id: uuid.UUID) -> None:
     """Take the learner's basket lock for the transaction.
 
@@ -147,13 +134,14 @@ async def _lock_basket(session: AsyncSession, learner_id: uuid.UUID) -> None:
 
 async def _items(
     session: AsyncSession, learner_id: uuid.UUID, *, to_change: bool = True
-) -> list[tuple[BasketItem, Course]]:
+) -> list[tuple[BasketItem, CourseView]]:
     """The basket's lines with their courses, in order; `to_change` (every caller but the
     reader) takes the basket lock first."""
     if to_change:
         await _lock_basket(session, learner_id)
-    rows = await session.execute(_ITEMS, {"learner_id": learner_id})
-    return [(item, course) for item, course in rows]
+    items = list(await session.scalars(_ITEMS, {"learner_id": learner_id}))
+    courses = await catalogue.courses_by_code(session, [item.course_code for item in items])
+    return [(item, courses[item.course_code]) for item in items]
 
 
 class HasAnswers(Protocol):
@@ -163,7 +151,7 @@ class HasAnswers(Protocol):
     def motivation(self) -> str | None: ...
 
 
-def _check_answers(course: Course, answers: HasAnswers, prefix: str = "") -> None:
+def _check_answers(course: CourseView, answers: HasAnswers, prefix: str = "") -> None:
     errors = []
     if course.needs_priority_situation and answers.priority_situation is None:
         errors.append(
@@ -185,7 +173,7 @@ def _check_answers(course: Course, answers: HasAnswers, prefix: str = "") -> Non
         raise InvalidInput(errors[0].message, errors=errors)
 
 
-def _named(campaign: Campaign) -> str:
+def _named(campaign: CampaignView) -> str:
     """A campaign as a person tells it from another of the same name: by its year and dates."""
     return (
         f"« {campaign.name} » {campaign.school_year} (inscriptions du "
@@ -193,7 +181,7 @@ def _named(campaign: Campaign) -> str:
     )
 
 
-def _check_fits(course: Course, others: list[Course]) -> None:
+def _check_fits(course: CourseView, others: list[CourseView]) -> None:
     """A basket holds courses of one open campaign, up to its maximum, never at once."""
     if others and others[0].campaign_id != course.campaign_id:
         raise OtherCampaign(
@@ -217,7 +205,7 @@ def _check_fits(course: Course, others: list[Course]) -> None:
 async def basket(
     session: AsyncSession,
     learner_id: uuid.UUID,
-    items: list[tuple[BasketItem, Course]] | None = None,
+    items: list[tuple[BasketItem, CourseView]] | None = None,
 ) -> dict[str, Any]:
     """The basket as "Mon panier" shows it; `items`, when the caller has just written them."""
     if items is None:
@@ -244,7 +232,7 @@ async def basket(
     }
 
 
-def _lines(items: list[tuple[BasketItem, Course]]) -> set[tuple[Any, ...]]:
+def _lines(items: list[tuple[BasketItem, CourseView]]) -> set[tuple[Any, ...]]:
     return {
         (i.course_code, i.rank, i.priority_situation, i.previous_level, i.motivation)
         for i, _ in items
@@ -262,7 +250,7 @@ async def add(
     session: AsyncSession, learner_id: uuid.UUID, code: str, answers: Answers
 ) -> dict[str, Any]:
     """Adds the course; the basket after it."""
-    course = await _course(session, code)
+    course = await catalogue.open_course(session, code)
     if course is None or not course.campaign.accepts_applications(today()):
         raise CourseNotOpen()
     items = await _items(session, learner_id)
@@ -294,7 +282,7 @@ async def remove(session: AsyncSession, learner_id: uuid.UUID, code: str) -> Non
 
 
 async def _replace(
-    session: AsyncSession, learner_id: uuid.UUID, lines: list[tuple[Any, Course]]
+    session: AsyncSession, learner_id: uuid.UUID, lines: list[tuple[Any, CourseView]]
 ) -> None:
     """Write the basket anew in this order (ranks 1, 2, …)."""
     await session.execute(delete(BasketItem).where(BasketItem.learner_id == learner_id))
@@ -329,7 +317,9 @@ async def reorder(session: AsyncSession, learner_id: uuid.UUID, lines: list[Bask
     )
 
 
-async def submit(session: AsyncSession, account: Account, learner_id: uuid.UUID) -> dict[str, Any]:
+async def submit(
+    session: AsyncSession, account: AccountView, learner_id: uuid.UUID
+) -> dict[str, Any]:
     """The basket becomes the applications of its campaign, in one transaction, and a mail
     lists them with the receipt's reference; a basket already submitted as it stands changes
     nothing and sends nothing (a second click, a retried request, or somebody with the session
@@ -405,30 +395,31 @@ async def _last_receipt(
 
 async def _standing_receipt(
     session: AsyncSession, learner_id: uuid.UUID
-) -> tuple[Receipt, Campaign] | None:
+) -> tuple[Receipt, CampaignView] | None:
     """The last receipt of a campaign where the learner's applications still stand."""
-    found = (
-        await session.execute(
-            select(Receipt, Campaign)
-            .join(Campaign, Campaign.id == Receipt.campaign_id)
+    found = await session.scalar(
+        select(Receipt)
+        .where(
+            Receipt.learner_id == learner_id,
+            select(Application.id)
             .where(
-                Receipt.learner_id == learner_id,
-                select(Application.id)
-                .where(
-                    Application.learner_id == learner_id,
-                    Application.campaign_id == Receipt.campaign_id,
-                    Application.status == ApplicationStatus.SUBMITTED,
-                )
-                .exists(),
+                Application.learner_id == learner_id,
+                Application.campaign_id == Receipt.campaign_id,
+                Application.status == ApplicationStatus.SUBMITTED,
             )
-            .order_by(Receipt.submitted_at.desc())
-            .limit(1)
+            .exists(),
         )
-    ).first()
-    return (found[0], found[1]) if found else None
+        .order_by(Receipt.submitted_at.desc())
+        .limit(1)
+    )
+    if found is None:
+        return None
+    campaign = await catalogue.campaign_view(session, found.campaign_id)
+    assert campaign is not None  # a receipt's campaign stays (its foreign key restricts)
+    return found, campaign
 
 
-def receipt_out(receipt: Receipt, campaign: Campaign) -> dict[str, Any]:
+def receipt_out(receipt: Receipt, campaign: CampaignView) -> dict[str, Any]:
     """A receipt with what comes next: until when the basket may change, when answers come."""
     return {
         "reference": receipt.reference,
@@ -443,24 +434,31 @@ def receipt_out(receipt: Receipt, campaign: Campaign) -> dict[str, Any]:
 
 async def receipts(session: AsyncSession, learner_id: uuid.UUID) -> list[dict[str, Any]]:
     """Every receipt of the learner, oldest first (their export, staff's view of them)."""
-    rows = await session.execute(
-        select(Receipt, Campaign.name)
-        .join(Campaign, Campaign.id == Receipt.campaign_id)
-        .where(Receipt.learner_id == learner_id)
-        .order_by(Receipt.submitted_at)
+    rows = list(
+        await session.scalars(
+            select(Receipt).where(Receipt.learner_id == learner_id).order_by(Receipt.submitted_at)
+        )
     )
+    campaigns = await catalogue.campaigns_by_id(session, {r.campaign_id for r in rows})
     return [
         {
             "reference": r.reference,
             "submitted_at": r.submitted_at,
-            "campaign_name": name,
+            "campaign_name": campaigns[r.campaign_id].name,
             "courses": r.courses,
         }
-        for r, name in rows
+        for r in rows
     ]
 
 
-async def history(session: AsyncSession, account: Account, learner_id: uuid.UUID) -> dict[str, Any]:
+async def learner_with_receipt(session: AsyncSession, reference: str) -> uuid.UUID | None:
+    """Whose receipt this reference is."""
+    return await session.scalar(select(Receipt.learner_id).where(Receipt.reference == reference))
+
+
+async def history(
+    session: AsyncSession, account: AccountView, learner_id: uuid.UUID
+) -> dict[str, Any]:
     """The old account's years, then the applications grouped by campaign, newest first."""
     legacy = [
         {
@@ -486,7 +484,7 @@ async def history(session: AsyncSession, account: Account, learner_id: uuid.UUID
     return {"legacy": legacy, "campaigns": list(campaigns.values())}
 
 
-def revealed(campaign: Campaign, day: date) -> bool:
+def revealed(campaign: CampaignView, day: date) -> bool:
     """The allocation's answers are shown from the first day of the response period."""
     return day >= campaign.response_start
 
@@ -507,23 +505,15 @@ def _waitlist_position() -> Any:
 
 
 _APPLICATIONS = (
-    select(Application, Course, Campaign, _waitlist_position())
-    .join(Course, Course.code == Application.course_code)
-    .join(Campaign, Campaign.id == Application.campaign_id)
+    select(Application, _waitlist_position())
     .where(Application.learner_id == bindparam("learner_id"))
-    .options(joinedload(Course.venue))
-    .order_by(
-        Campaign.application_start.desc(),
-        Application.status == ApplicationStatus.WITHDRAWN,
-        Application.rank,
-        Application.id,
-    )
+    .order_by(Application.status == ApplicationStatus.WITHDRAWN, Application.rank, Application.id)
 )
 
 
 def explain(
     app: Application,
-    campaign: Campaign,
+    campaign: CampaignView,
     day: date,
     position: int | None,
     *,
@@ -562,40 +552,44 @@ def explain(
 async def applications(
     session: AsyncSession, learner_id: uuid.UUID, *, for_staff: bool = False
 ) -> list[dict[str, Any]]:
-    rows = await session.execute(_APPLICATIONS, {"learner_id": learner_id})
+    rows = list(await session.execute(_APPLICATIONS, {"learner_id": learner_id}))
+    courses = await catalogue.courses_by_code(session, {app.course_code for app, _ in rows})
+    # The newest campaign first; within one, as the query ordered them (a stable sort).
+    rows.sort(key=lambda row: courses[row[0].course_code].campaign.application_start, reverse=True)
     day = today()
-    return [
-        {
-            "id": app.id,
-            "campaign_id": campaign.id,
-            "campaign_name": campaign.name,
-            "school_year": campaign.school_year,
-            "rank": app.rank,
-            "submitted_at": app.submitted_at,
-            "withdrawn_at": app.withdrawn_at,
-            "course": brief(course),
-            **{f: getattr(app, f) for f in ANSWER_FIELDS},
-            **explain(app, campaign, day, position, for_staff=for_staff),
-        }
-        for app, course, campaign, position in rows
-    ]
+    lines = []
+    for app, position in rows:
+        course = courses[app.course_code]
+        lines.append(
+            {
+                "id": app.id,
+                "campaign_id": course.campaign.id,
+                "campaign_name": course.campaign.name,
+                "school_year": course.campaign.school_year,
+                "rank": app.rank,
+                "submitted_at": app.submitted_at,
+                "withdrawn_at": app.withdrawn_at,
+                "course": brief(course),
+                **{f: getattr(app, f) for f in ANSWER_FIELDS},
+                **explain(app, course.campaign, day, position, for_staff=for_staff),
+            }
+        )
+    return lines
 
 
 async def own_application(
     session: AsyncSession, learner_id: uuid.UUID, application_id: int
-) -> tuple[Application, Campaign]:
+) -> tuple[Application, CampaignView]:
     """The learner's application, locked, with its campaign; 404 for anybody else's."""
-    row = (
-        await session.execute(
-            select(Application, Campaign)
-            .join(Campaign, Campaign.id == Application.campaign_id)
-            .where(Application.id == application_id, Application.learner_id == learner_id)
-            .with_for_update(of=Application)
-        )
-    ).one_or_none()
-    if row is None:
+    application = await session.scalar(
+        select(Application)
+        .where(Application.id == application_id, Application.learner_id == learner_id)
+        .with_for_update()
+    )
+    if application is None:
         raise ApplicationNotFound()
-    application, campaign = row
+    campaign = await catalogue.campaign_view(session, application.campaign_id)
+    assert campaign is not None  # an application's campaign stays (its foreign key restricts)
     return application, campaign
 
 

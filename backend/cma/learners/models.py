@@ -12,7 +12,6 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
-    LargeBinary,
     SmallInteger,
     String,
     UniqueConstraint,
@@ -23,6 +22,7 @@ from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cma.core.database import Base, CreatedAt
+from cma.core.single_use import SingleUseColumns
 
 
 class Title(StrEnum):
@@ -159,7 +159,7 @@ class Learner(CreatedAt, Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
-class PairingTicket(CreatedAt, Base):
+class PairingTicket(SingleUseColumns, Base):
     """Proof, for a few minutes and once, that this Paris account knew the legacy password."""
 
     __tablename__ = "pairing_tickets"
@@ -174,16 +174,13 @@ class PairingTicket(CreatedAt, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     legacy_account_id: Mapped[int] = mapped_column(
         ForeignKey("legacy_accounts.id", ondelete="CASCADE")
     )
-    expires_at: Mapped[datetime]
-    consumed_at: Mapped[datetime | None]
 
 
-class LegacyPasswordReset(CreatedAt, Base):
+class LegacyPasswordReset(SingleUseColumns, Base):
     """A mailed link to choose a new password for an old account, so that it can be paired."""
 
     __tablename__ = "legacy_password_resets"
@@ -198,12 +195,9 @@ class LegacyPasswordReset(CreatedAt, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     legacy_account_id: Mapped[int] = mapped_column(
         ForeignKey("legacy_accounts.id", ondelete="CASCADE")
     )
-    expires_at: Mapped[datetime]
-    consumed_at: Mapped[datetime | None]
 
 
 class LinkAudit(Base):

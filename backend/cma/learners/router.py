@@ -6,12 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, Field
 
-from cma.accounts.dependencies import AuthDep, SessionmakerDep, StaffDep, ThrottleDep
-from cma.accounts.dependencies import RulesDep as AccountRulesDep
+from cma.accounts.dependencies import AuthDep, GuardDep, StaffDep
 from cma.accounts.schemas import Done, EmailBody, MailSent, PasswordResetConfirm
 from cma.accounts.service import CaptchaRequired, GuessRules
 from cma.core import staff_reads
-from cma.core.client import ClientDep
 from cma.core.countries import french_names
 from cma.core.database import SessionDep
 from cma.core.params import OptionalRowId
@@ -121,21 +119,11 @@ async def legacy_login(
     body: LegacyLogin,
     auth: AuthDep,
     db: SessionDep,
-    sessionmaker: SessionmakerDep,
-    throttle: ThrottleDep,
+    guard: GuardDep,
     rules: RulesDep,
-    client: ClientDep,
 ) -> PairingTicketOut:
     ticket = await service.legacy_login(
-        db,
-        sessionmaker,
-        throttle,
-        rules,
-        auth.account,
-        body.email,
-        body.password,
-        client,
-        body.proof,
+        db, guard, rules, auth.account, body.email, body.password, body.proof
     )
     return PairingTicketOut(
         ticket=ticket.token,
@@ -159,10 +147,9 @@ async def create_link(
     body: LinkIn,
     auth: AuthDep,
     db: SessionDep,
-    sessionmaker: SessionmakerDep,
-    client: ClientDep,
+    guard: GuardDep,
 ) -> LearnerOut:
-    learner = await service.link(db, sessionmaker, auth.account, body.ticket, body.learner, client)
+    learner = await service.link(db, guard, auth.account, body.ticket, body.learner)
     return LearnerOut.model_validate(service.record_out(learner, auth.account))
 
 
@@ -177,11 +164,9 @@ async def create_link(
 async def request_legacy_reset(
     body: EmailBody,
     db: SessionDep,
-    throttle: ThrottleDep,
-    account_rules: AccountRulesDep,
-    client: ClientDep,
+    guard: GuardDep,
 ) -> MailSent:
-    await service.request_legacy_reset(db, throttle, account_rules, body.email, client)
+    await service.request_legacy_reset(db, guard, body.email)
     return MailSent(email=body.email, detail=LEGACY_RESET_SENT)
 
 

@@ -29,14 +29,6 @@ from cma.core.validation import (
 from cma.learners.models import HeardFrom, Title
 
 ADULT_AGE = 18
-HEARD_FROM_LABELS = {
-    HeardFrom.MAIRIE: "Mairie d'arrondissement",
-    HeardFrom.CONNAISSANCE: "Connaissance",
-    HeardFrom.RESEAUX_SOCIAUX: "Réseaux sociaux",
-    HeardFrom.INTERNET: "Internet",
-    HeardFrom.AFFICHAGE: "Affichage",
-    HeardFrom.AUTRE: "Autre",
-}
 ONE_PHONE = (
     "Veuillez indiquer au moins un téléphone (le téléphone mobile est indispensable pour être "
     "prévenu d'une annulation éventuelle d'un cours)."

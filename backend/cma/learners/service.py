@@ -1,26 +1,27 @@
 """The learner record and the one-time pairing with an old CMA account (journey D)."""
 
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cma.accounts import service as accounts
-from cma.accounts.models import Account
-from cma.accounts.service import CaptchaAnswer, CaptchaRequired, GuessRules, Rules
+from cma.accounts.service import CaptchaAnswer, CaptchaRequired, Guard, GuessRules, Rules
+from cma.accounts.views import AccountView
 from cma.core import jobs
-from cma.core.client import Client
 from cma.core.countries import french_names
 from cma.core.database import release
 from cma.core.problems import TooManyRequests
 from cma.core.ratelimit import Throttle, subject_key
-from cma.core.security import hash_password, new_token, token_digest, verify_password_evenly
+from cma.core.security import hash_password, verify_password_evenly
 from cma.core.settings import Settings, get_settings
+from cma.core.single_use import SingleUse
 from cma.learners.exceptions import (
     AlreadyHasRecord,
     InvalidLegacyCredentials,
@@ -29,6 +30,7 @@ from cma.learners.exceptions import (
     LearnerNotFound,
     LegacyAlreadyLinked,
 )
+from cma.learners.labels import HEARD_FROM_LABELS, LINK_OUTCOME_LABELS
 from cma.learners.models import (
     Learner,
     LegacyAccount,
@@ -38,10 +40,13 @@ from cma.learners.models import (
     PairingTicket,
     TrainingHistory,
 )
-from cma.learners.schemas import HEARD_FROM_LABELS, LearnerIn
+from cma.learners.schemas import LearnerIn
 from cma.notifications import service as notifications
 
 TICKET_TTL = timedelta(minutes=15)
+# Proof, once, that an account knew an old password; the mailed link to choose a new one.
+_TICKETS = SingleUse(PairingTicket, "pairing", owner="account_id")
+_LEGACY_RESETS = SingleUse(LegacyPasswordReset, "legacy-reset", owner="legacy_account_id")
 FICHE_FIELDS = tuple(LearnerIn.model_fields)
 
 
@@ -56,19 +61,18 @@ def legacy_rules(settings: Settings) -> GuessRules:
 
 
 async def audit(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    guard: Guard,
     account_id: uuid.UUID,
     legacy_account_id: int | None,
-    client: Client,
     outcome: LinkOutcome,
 ) -> None:
     """Record an attempt in its own transaction: a refused request rolls back, the trail not."""
-    async with sessionmaker() as session, session.begin():
+    async with guard.sessionmaker() as session, session.begin():
         session.add(
             LinkAudit(
                 account_id=account_id,
                 legacy_account_id=legacy_account_id,
-                client_address=client.address,
+                client_address=guard.client.address,
                 outcome=outcome.value,
             )
         )
@@ -90,7 +94,112 @@ async def learner_id_of(session: AsyncSession, account_id: uuid.UUID) -> uuid.UU
     return await session.scalar(_LEARNER_ID_OF, {"account_id": account_id})
 
 
-def record_out(learner: Learner, account: Account) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A learner as other contexts name and reach them."""
+
+    learner_id: uuid.UUID
+    account_id: uuid.UUID
+    first_name: str
+    last_name: str
+    email: str
+    mobile_phone: str | None  # the fiche's, else the account's
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def sort_key(self) -> tuple[str, str, str]:
+        """By family name, then given name, as staff's lists are ordered."""
+        return (self.last_name.casefold(), self.first_name.casefold(), str(self.learner_id))
+
+
+async def people(
+    session: AsyncSession, learner_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Person]:
+    """These learners' names, address and phone (those whose record is still there)."""
+    wanted = set(learner_ids)
+    if not wanted:
+        return {}
+    found = list(
+        await session.execute(
+            select(
+                Learner.id,
+                Learner.account_id,
+                Learner.first_name,
+                Learner.last_name,
+                Learner.mobile_phone,
+            ).where(Learner.id.in_(wanted))
+        )
+    )
+    owners = await accounts.accounts_by_id(session, {row.account_id for row in found})
+    return {
+        row.id: Person(
+            learner_id=row.id,
+            account_id=row.account_id,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            email=owners[row.account_id].email,
+            mobile_phone=row.mobile_phone or owners[row.account_id].mobile_phone,
+        )
+        for row in found
+    }
+
+
+async def learner(session: AsyncSession, learner_id: uuid.UUID) -> Learner | None:
+    return await session.get(Learner, learner_id)
+
+
+def _like(word: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
+
+
+async def search(
+    session: AsyncSession, words: list[str], *, also: uuid.UUID | None, limit: int
+) -> list[dict[str, Any]]:
+    """Learners whose names, address, city or mail address hold every word (accents and case
+    aside), by name; a number alone is also an old CMA account's; `also`, one more learner."""
+    email = accounts.email_of(Learner.account_id)
+    haystack = func.cma_fold(
+        func.concat_ws(
+            " ",
+            Learner.last_name,
+            Learner.first_name,
+            Learner.birth_name,
+            Learner.address,
+            Learner.address_2,
+            Learner.address_3,
+            Learner.postal_code,
+            Learner.city,
+            email,
+        )
+    )
+    found = and_(*(haystack.like(func.cma_fold(_like(word))) for word in words))
+    if len(words) == 1 and words[0].isdigit() and len(words[0]) <= 18:
+        found = or_(found, Learner.legacy_account_id == int(words[0]))
+    if also is not None:
+        found = or_(found, Learner.id == also)
+    rows = await session.execute(
+        select(
+            Learner.id,
+            Learner.first_name,
+            Learner.last_name,
+            Learner.birth_name,
+            Learner.birth_date,
+            Learner.postal_code,
+            Learner.city,
+            email.label("email"),
+            Learner.legacy_account_id,
+        )
+        .where(found)
+        .order_by(Learner.last_name, Learner.first_name, Learner.id)
+        .limit(limit)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def record_out(learner: Learner, account: AccountView) -> dict[str, Any]:
     return {
         "email": account.email,
         **{field: getattr(learner, field) for field in FICHE_FIELDS},
@@ -117,7 +226,7 @@ async def _insert(session: AsyncSession, learner: Learner) -> bool:
     return True
 
 
-async def create_learner(session: AsyncSession, account: Account, data: LearnerIn) -> Learner:
+async def create_learner(session: AsyncSession, account: AccountView, data: LearnerIn) -> Learner:
     """ "Vous n'avez jamais été inscrit aux Cours Municipaux d'Adultes ?": a new record."""
     learner = Learner(account_id=account.id)
     _fill(learner, data)
@@ -127,7 +236,7 @@ async def create_learner(session: AsyncSession, account: Account, data: LearnerI
     return learner
 
 
-async def update_learner(session: AsyncSession, account: Account, data: LearnerIn) -> Learner:
+async def update_learner(session: AsyncSession, account: AccountView, data: LearnerIn) -> Learner:
     learner = await learner_of(session, account.id)
     if learner is None:
         raise LearnerNotFound()
@@ -137,7 +246,7 @@ async def update_learner(session: AsyncSession, account: Account, data: LearnerI
     return learner
 
 
-async def history(session: AsyncSession, account: Account) -> list[TrainingHistory]:
+async def history(session: AsyncSession, account: AccountView) -> list[TrainingHistory]:
     learner = await learner_of(session, account.id)
     if learner is None:
         raise LearnerNotFound()
@@ -149,6 +258,24 @@ async def history(session: AsyncSession, account: Account) -> list[TrainingHisto
         .order_by(TrainingHistory.year.desc(), TrainingHistory.course_code)
     )
     return list(rows)
+
+
+async def courses_done(
+    session: AsyncSession, learner_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, set[str]]:
+    """The course codes in each learner's years on the old site (for prerequisites)."""
+    wanted = set(learner_ids)
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Learner.id, TrainingHistory.course_code)
+        .join(TrainingHistory, TrainingHistory.legacy_account_id == Learner.legacy_account_id)
+        .where(Learner.id.in_(wanted))
+    )
+    done: dict[uuid.UUID, set[str]] = {}
+    for learner_id, code in rows:
+        done.setdefault(learner_id, set()).add(code)
+    return done
 
 
 # --- pairing ---------------------------------------------------------------------------------
@@ -180,13 +307,11 @@ class Ticket:
 
 async def legacy_login(
     session: AsyncSession,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    throttle: Throttle,
+    guard: Guard,
     rules: GuessRules,
-    account: Account,
+    account: AccountView,
     email: str,
     password: str,
-    client: Client,
     proof: CaptchaAnswer | None = None,
 ) -> Ticket:
     """ "Vous avez déjà été inscrit…": prove the old password, get a ticket and the record."""
@@ -194,10 +319,10 @@ async def legacy_login(
         raise AlreadyHasRecord()
     try:
         attempt = await accounts.begin_password_attempt(
-            throttle, sessionmaker, rules, subject_key(email), client, proof
+            guard.throttle, guard.sessionmaker, rules, subject_key(email), guard.client, proof
         )
     except (TooManyRequests, CaptchaRequired):
-        await audit(sessionmaker, account.id, None, client, LinkOutcome.THROTTLED)
+        await audit(guard, account.id, None, LinkOutcome.THROTTLED)
         raise
     async with attempt.unless_shed():
         legacy = await session.scalar(select(LegacyAccount).where(LegacyAccount.email == email))
@@ -215,34 +340,22 @@ async def legacy_login(
             if legacy.linked_at is not None
             else LinkOutcome.NO_PASSWORD
         )
-        await audit(sessionmaker, account.id, legacy.id if legacy else None, client, outcome)
+        await audit(guard, account.id, legacy.id if legacy else None, outcome)
         raise InvalidLegacyCredentials()
     assert legacy is not None
     await attempt.succeeded()
     if new_hash is not None and not await _upgrade_hash(session, legacy.id, new_hash):
         # Another Paris account linked it while this password was checked: the same answer
         # as for an old account already linked.
-        await audit(sessionmaker, account.id, legacy.id, client, LinkOutcome.ALREADY_LINKED)
+        await audit(guard, account.id, legacy.id, LinkOutcome.ALREADY_LINKED)
         raise InvalidLegacyCredentials()
     # One live ticket per account: a new one retires the previous.
-    await session.execute(
-        update(PairingTicket)
-        .where(PairingTicket.account_id == account.id, PairingTicket.consumed_at.is_(None))
-        .values(consumed_at=func.now())
-    )
-    raw = new_token()
-    ticket = PairingTicket(
-        token_hash=token_digest(raw, purpose="pairing"),
-        account_id=account.id,
-        legacy_account_id=legacy.id,
-        expires_at=func.now() + TICKET_TTL,
-    )
-    session.add(ticket)
+    raw, ticket = await _TICKETS.issue(session, account.id, TICKET_TTL, legacy_account_id=legacy.id)
     session.add(
         LinkAudit(
             account_id=account.id,
             legacy_account_id=legacy.id,
-            client_address=client.address,
+            client_address=guard.client.address,
             outcome=LinkOutcome.TICKET_ISSUED.value,
         )
     )
@@ -253,37 +366,27 @@ async def legacy_login(
 
 async def link(
     session: AsyncSession,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    account: Account,
+    guard: Guard,
+    account: AccountView,
     raw_ticket: str,
     data: LearnerIn,
-    client: Client,
 ) -> Learner:
     """The reviewed record becomes this account's, with the old account's history, for good."""
-    legacy_id = await session.scalar(
-        update(PairingTicket)
-        .where(
-            PairingTicket.token_hash == token_digest(raw_ticket, purpose="pairing"),
-            PairingTicket.account_id == account.id,
-            PairingTicket.consumed_at.is_(None),
-            PairingTicket.expires_at > func.now(),
-        )
-        .values(consumed_at=func.now())
-        .returning(PairingTicket.legacy_account_id)
-    )
+    ticket = await _TICKETS.consume(session, raw_ticket, PairingTicket.account_id == account.id)
+    legacy_id = ticket.legacy_account_id if ticket is not None else None
     if legacy_id is None:
-        await audit(sessionmaker, account.id, None, client, LinkOutcome.TICKET_INVALID)
+        await audit(guard, account.id, None, LinkOutcome.TICKET_INVALID)
         raise InvalidTicket()
     # Of two attempts on one old account, the second waits here, then finds it linked. NO KEY
     # UPDATE, so that the audit trail's foreign key (another connection) is not blocked by it.
     legacy = await session.get_one(LegacyAccount, legacy_id, with_for_update={"key_share": True})
     if legacy.linked_at is not None:
-        await audit(sessionmaker, account.id, legacy_id, client, LinkOutcome.CONFLICT)
+        await audit(guard, account.id, legacy_id, LinkOutcome.CONFLICT)
         raise LegacyAlreadyLinked()
     learner = Learner(account_id=account.id, legacy_account_id=legacy_id)
     _fill(learner, data)
     if not await _insert(session, learner):
-        await audit(sessionmaker, account.id, legacy_id, client, LinkOutcome.CONFLICT)
+        await audit(guard, account.id, legacy_id, LinkOutcome.CONFLICT)
         raise AlreadyHasRecord()
     legacy.linked_at = func.now()
     legacy.password_hash = None  # the old credentials stop working
@@ -291,7 +394,7 @@ async def link(
         LinkAudit(
             account_id=account.id,
             legacy_account_id=legacy_id,
-            client_address=client.address,
+            client_address=guard.client.address,
             outcome=LinkOutcome.LINKED.value,
         )
     )
@@ -315,26 +418,29 @@ async def audit_trail(
 ) -> list[dict[str, Any]]:
     """ "Journal des appairages", newest first: each attempt with whose account made it."""
     query = (
-        select(LinkAudit, Account.email, Learner.first_name, Learner.last_name)
-        .outerjoin(Account, Account.id == LinkAudit.account_id)
+        select(LinkAudit, Learner.first_name, Learner.last_name)
         .outerjoin(Learner, Learner.account_id == LinkAudit.account_id)
         .order_by(LinkAudit.at.desc(), LinkAudit.id.desc())
         .limit(limit)
     )
     if legacy_account_id is not None:
         query = query.where(LinkAudit.legacy_account_id == legacy_account_id)
+    rows = list(await session.execute(query))
+    emails = await accounts.emails_by_id(
+        session, {r.account_id for r, _, _ in rows if r.account_id}
+    )
     return [
         {
             "at": row.at,
             "account_id": str(row.account_id) if row.account_id else None,
             "name": f"{first} {last}" if last else None,
-            "email": email,
+            "email": emails.get(row.account_id) if row.account_id else None,
             "legacy_account_id": row.legacy_account_id,
             "client_address": str(row.client_address) if row.client_address else None,
             "outcome": row.outcome,
             "outcome_label": LINK_OUTCOME_LABELS[LinkOutcome(row.outcome)],
         }
-        for row, email, first, last in await session.execute(query)
+        for row, first, last in rows
     ]
 
 
@@ -361,11 +467,13 @@ LEGACY_RESET_JOB = "learners.legacy-password-reset"
 
 
 async def request_legacy_reset(
-    session: AsyncSession, throttle: Throttle, rules: Rules, email: str, client: Client
+    session: AsyncSession,
+    guard: Guard,
+    email: str,
 ) -> None:
     """Mail a reset link to the old address: the request writes the same row whether it
     exists or not, and the worker decides."""
-    await throttle.consume(rules.mail_address, client.key)
+    await guard.throttle.consume(guard.rules.mail_address, guard.client.key)
     await jobs.defer(session, LEGACY_RESET_JOB, {"email": email})
 
 
@@ -381,23 +489,8 @@ async def mail_legacy_reset(
         return
     if not await throttle.allows(rules.mail_email, subject_key(email)):
         return
-    await session.execute(
-        update(LegacyPasswordReset)
-        .where(
-            LegacyPasswordReset.legacy_account_id == legacy.id,
-            LegacyPasswordReset.consumed_at.is_(None),
-        )
-        .values(consumed_at=func.now())
-    )
-    raw = new_token()
     settings = get_settings()
-    session.add(
-        LegacyPasswordReset(
-            token_hash=token_digest(raw, purpose="legacy-reset"),
-            legacy_account_id=legacy.id,
-            expires_at=func.now() + settings.password_reset_ttl,
-        )
-    )
+    raw, _ = await _LEGACY_RESETS.issue(session, legacy.id, settings.password_reset_ttl)
     await notifications.enqueue(
         session,
         "legacy_password_reset",
@@ -415,22 +508,12 @@ def job_handlers(throttle: Throttle, rules: Rules) -> dict[str, jobs.Handler]:
 
 
 async def reset_legacy_password(session: AsyncSession, raw: str, password: str) -> None:
-    digest = token_digest(raw, purpose="legacy-reset")
-    live = (
-        LegacyPasswordReset.token_hash == digest,
-        LegacyPasswordReset.consumed_at.is_(None),
-        LegacyPasswordReset.expires_at > func.now(),
-    )
-    if await session.scalar(select(LegacyPasswordReset.id).where(*live)) is None:
+    if await _LEGACY_RESETS.find(session, raw) is None:
         raise InvalidLegacyResetToken()
     await release(session)  # hashed with no connection held; the link is used after
     password_hash = await hash_password(password)
-    legacy_id = await session.scalar(
-        update(LegacyPasswordReset)
-        .where(*live)
-        .values(consumed_at=func.now())
-        .returning(LegacyPasswordReset.legacy_account_id)
-    )
+    reset = await _LEGACY_RESETS.consume(session, raw)
+    legacy_id = reset.legacy_account_id if reset is not None else None
     legacy = (
         await session.get(LegacyAccount, legacy_id, with_for_update=True) if legacy_id else None
     )
@@ -442,20 +525,10 @@ async def reset_legacy_password(session: AsyncSession, raw: str, password: str) 
 
 # --- the person's data -----------------------------------------------------------------------
 
-LINK_OUTCOME_LABELS = {
-    LinkOutcome.WRONG_PASSWORD: "Identifiants de l'ancien compte incorrects",
-    LinkOutcome.THROTTLED: "Essai refusé : trop d'essais",
-    LinkOutcome.NO_PASSWORD: "Ancien compte sans mot de passe utilisable",
-    LinkOutcome.ALREADY_LINKED: "Ancien compte déjà rattaché",
-    LinkOutcome.TICKET_ISSUED: "Identifiants de l'ancien compte vérifiés",
-    LinkOutcome.TICKET_INVALID: "Rattachement expiré",
-    LinkOutcome.LINKED: "Comptes rattachés",
-    LinkOutcome.CONFLICT: "Rattachement refusé : déjà fait ailleurs",
-}
 _OLD_ACCOUNT_FIELDS = ("email", *FICHE_FIELDS, "linked_at", "created_at", "updated_at")
 
 
-async def export_of(session: AsyncSession, account: Account) -> dict[str, Any]:
+async def export_of(session: AsyncSession, account: AccountView) -> dict[str, Any]:
     """The fiche, the old account it came from, its years, and every pairing attempt."""
     learner = await learner_of(session, account.id)
     legacy = (

@@ -1,6 +1,7 @@
 """Enqueue mails (in the caller's transaction) and read them back for the account's export."""
 
 import uuid
+from collections.abc import Collection
 from email.utils import make_msgid
 from typing import Any
 
@@ -8,7 +9,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cma.core.settings import get_settings
-from cma.notifications.models import Channel, OutboxMessage, OutboxStatus
+from cma.notifications.models import Channel as Channel
+from cma.notifications.models import OutboxMessage
+from cma.notifications.models import OutboxStatus as OutboxStatus
 from cma.notifications.rendering import (
     SMS_TEMPLATES,
     TEMPLATES,
@@ -84,6 +87,18 @@ async def list_for_account(session: AsyncSession, account_id: uuid.UUID) -> list
         .order_by(OutboxMessage.id)
     )
     return list(result)
+
+
+async def count_by_status(session: AsyncSession, ids: Collection[int]) -> dict[OutboxStatus, int]:
+    """How many of these messages wait, went or failed (an erased one is none of them)."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.id.in_(list(ids)))
+        .group_by(OutboxMessage.status)
+    )
+    return {OutboxStatus(status): count for status, count in rows}
 
 
 async def adopt(session: AsyncSession, recipient: str, account_id: uuid.UUID) -> None:

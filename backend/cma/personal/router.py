@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from cma.accounts.dependencies import AuthDep, RulesDep, StaffDep, ThrottleDep, session_ended
+from cma.accounts.dependencies import AuthDep, GuardDep, StaffDep, session_ended
 from cma.accounts.exceptions import WrongPassword
 from cma.accounts.schemas import AccountOut, MeOut, PasswordBody
 from cma.core import staff_reads
@@ -59,12 +59,11 @@ async def delete_me(
     body: PasswordBody,
     auth: AuthDep,
     db: SessionDep,
-    throttle: ThrottleDep,
-    rules: RulesDep,
+    guard: GuardDep,
     request: Request,
     response: Response,
 ) -> None:
-    await service.erase(db, throttle, rules, auth.account, auth.session, body.password)
+    await service.erase(db, guard, auth, body.password)
     session_ended(request, response)
 
 
@@ -80,7 +79,7 @@ async def export(auth: AuthDep, db: SessionDep, response: Response) -> PersonalD
     response.headers.update(
         {**NO_STORE, "Content-Disposition": 'attachment; filename="mes-donnees-cma.json"'}
     )
-    return await service.export(db, auth.account)
+    return await service.export(db, auth)
 
 
 admin = APIRouter(prefix="/admin", tags=["admin"])

@@ -21,13 +21,21 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from cma.accounts.models import AccountStatus, Role, SecurityEventKind, SignupKind, TokenPurpose
+from cma.accounts.labels import (
+    ACCOUNT_STATUS_LABELS,
+    PURPOSE_LABELS,
+    ROLE_LABELS,
+    SECURITY_EVENT_LABELS,
+    SIGNUP_KIND_LABELS,
+)
 from cma.accounts.schemas import ProfileOut, SubscriptionOut
 from cma.core.countries import french_names
 from cma.core.wording import PARIS, french_phone
-from cma.enrolment.schemas import PRIORITY_LABELS, ApplicationOut, ReceiptSummary
-from cma.learners.schemas import HEARD_FROM_LABELS, LearnerOut
-from cma.notifications.models import Channel, OutboxStatus
+from cma.enrolment.labels import PRIORITY_LABELS
+from cma.enrolment.schemas import ApplicationOut, ReceiptSummary
+from cma.learners.labels import HEARD_FROM_LABELS
+from cma.learners.schemas import LearnerOut
+from cma.notifications.labels import CHANNEL_LABELS, MESSAGE_STATUS_LABELS
 
 FRENCH_KEYS = {
     "account": "compte",
@@ -160,30 +168,6 @@ def _label(labels: Mapping[Any, str]) -> Any:
     """A code read in, its French label written out (an unknown code is a bug: it fails)."""
     keys = {str(code): label for code, label in labels.items()}
     return Annotated[str, BeforeValidator(lambda code: keys[str(code)])]
-
-
-ACCOUNT_STATUS_LABELS = {AccountStatus.ACTIVE: "Actif"}
-ROLE_LABELS = {Role.LEARNER: "Apprenant", Role.STAFF: "Agent de la Ville"}
-PURPOSE_LABELS = {
-    TokenPurpose.PASSWORD_RESET: "Choisir un nouveau mot de passe",
-    TokenPurpose.EMAIL_CHANGE: "Confirmer une nouvelle adresse mail",
-}
-SIGNUP_KIND_LABELS = {
-    SignupKind.SIGN_UP: "Je crée mon compte",
-    SignupKind.INVITATION: "Invitation d'un agent",
-}
-SECURITY_EVENT_LABELS = {
-    SecurityEventKind.STAFF_GRANTED: "Droits d'agent donnés",
-    SecurityEventKind.STAFF_INVITED: "Invitation d'agent envoyée",
-    SecurityEventKind.INVITATION_ACCEPTED: "Invitation d'agent acceptée",
-    SecurityEventKind.STAFF_REVOKED: "Droits d'agent retirés",
-}
-MESSAGE_STATUS_LABELS = {
-    OutboxStatus.PENDING: "En attente d'envoi",
-    OutboxStatus.SENT: "Envoyé",
-    OutboxStatus.FAILED: "En échec",
-}
-CHANNEL_LABELS = {Channel.MAIL: "Mail", Channel.SMS: "SMS"}
 
 
 class AccountPart(Exported):

@@ -5,15 +5,16 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cma.accounts import service as accounts
-from cma.accounts.models import Account, LoginSession
+from cma.accounts.dependencies import Authenticated
+from cma.accounts.service import Guard
 from cma.core import staff_reads
-from cma.core.ratelimit import Throttle
 from cma.enrolment import personal_data as enrolment
 from cma.learners import service as learners
 from cma.personal.schemas import PersonalData
 
 
-async def export(session: AsyncSession, account: Account) -> PersonalData:
+async def export(session: AsyncSession, auth: Authenticated) -> PersonalData:
+    account = auth.account
     learner = await learners.learner_of(session, account.id)
     return PersonalData.model_validate(
         {
@@ -32,18 +33,16 @@ async def export(session: AsyncSession, account: Account) -> PersonalData:
 
 async def erase(
     session: AsyncSession,
-    throttle: Throttle,
-    rules: accounts.Rules,
-    account: Account,
-    current_session: LoginSession,
+    guard: Guard,
+    auth: Authenticated,
     password: str,
 ) -> None:
     """Everything about the person goes: applications (a seat they held passes down the
     waiting list), the fiche, the old account it was paired with, its years and trail, the
     messages, the account. Nothing that names them is left."""
-    await accounts.confirm_password(session, throttle, rules, account, current_session, password)
-    learner = await learners.learner_of(session, account.id)
+    await accounts.confirm_password(session, guard, auth.account, auth.session, password)
+    learner = await learners.learner_of(session, auth.account.id)
     if learner is not None:
         await enrolment.forget(session, learner.id)
-    known = await learners.forget(session, account.id)
-    await accounts.forget_account(session, account, known)
+    known = await learners.forget(session, auth.account.id)
+    await accounts.forget_account(session, auth.account, known)
