@@ -20,15 +20,16 @@ from pydantic import (
 from cma.accounts.attempts import CaptchaAnswer
 from cma.accounts.models import Civility, Topic
 from cma.accounts.passwords import COMMON, POLICY_TEXT, current_policy, too_common
-from cma.core.clock import today
 from cma.core.validation import (
     Input,
     IsoDate,
+    OptionalMobile,
+    OptionalText100,
+    OptionalText200,
     blank_to_none,
     check_postal_code,
-    clean_text,
     normalize_email,
-    normalize_french_mobile,
+    past_birth_date,
 )
 
 
@@ -39,14 +40,6 @@ def _check_password(value: str) -> str:
 def _accepted(value: bool) -> bool:
     if not value:
         raise ValueError("Vous devez accepter les Conditions Générales d'Utilisation.")
-    return value
-
-
-def _past_birth_date(value: date) -> date:
-    if value >= today():
-        raise ValueError("La date de naissance doit être dans le passé.")
-    if value.year < 1900:
-        raise ValueError("La date de naissance n'est pas plausible.")
     return value
 
 
@@ -69,23 +62,6 @@ Token = Annotated[
         pattern=r"^[A-Za-z0-9_-]+$",
         description="The token carried by the link of the mail (after `#token=` in its URL).",
     ),
-]
-OptionalText = Annotated[
-    Annotated[str, Field(max_length=100), AfterValidator(clean_text)] | None,
-    BeforeValidator(blank_to_none),
-]
-OptionalLongText = Annotated[
-    Annotated[str, Field(max_length=200), AfterValidator(clean_text)] | None,
-    BeforeValidator(blank_to_none),
-]
-OptionalMobile = Annotated[
-    Annotated[
-        str,
-        Field(max_length=32, examples=["06 12 34 56 78"]),
-        AfterValidator(normalize_french_mobile),
-    ]
-    | None,
-    BeforeValidator(blank_to_none),
 ]
 OptionalPostalCode = Annotated[
     Annotated[str, Field(max_length=10, examples=["75011"]), AfterValidator(check_postal_code)]
@@ -379,9 +355,9 @@ class ProfileIn(Input):
     )
 
     civility: Civility = Field(default=Civility.NON_PRECISEE, description="Civilité")
-    usage_name: OptionalText = Field(default=None, description="Nom d'usage")
-    birth_name: OptionalText = Field(default=None, description="Nom de naissance")
-    first_name: OptionalText = Field(default=None, description="Prénom")
+    usage_name: OptionalText100 = Field(default=None, description="Nom d'usage")
+    birth_name: OptionalText100 = Field(default=None, description="Nom de naissance")
+    first_name: OptionalText100 = Field(default=None, description="Prénom")
     birth_date: Annotated[
         IsoDate | None,
         BeforeValidator(blank_to_none),
@@ -396,16 +372,16 @@ class ProfileIn(Input):
             }
         ),
     ] = Field(default=None, description="Date de naissance (AAAA-MM-JJ)")
-    address: OptionalLongText = Field(default=None, description="Adresse")
-    address_complement: OptionalLongText = Field(default=None, description="Complément d'adresse")
+    address: OptionalText200 = Field(default=None, description="Adresse")
+    address_complement: OptionalText200 = Field(default=None, description="Complément d'adresse")
     postal_code: OptionalPostalCode = Field(default=None, description="Code postal de la commune")
-    city: OptionalText = Field(default=None, description="Nom de la commune")
+    city: OptionalText100 = Field(default=None, description="Nom de la commune")
     mobile_phone: OptionalMobile = Field(default=None, description="Numéro de téléphone portable")
 
     @field_validator("birth_date")
     @classmethod
     def _birth_date(cls, value: date | None) -> date | None:
-        return _past_birth_date(value) if value is not None else None
+        return past_birth_date(value) if value is not None else None
 
 
 class ProfileOut(ProfileIn):

@@ -5,7 +5,6 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -15,12 +14,9 @@ from pydantic import (
 )
 
 from cma.catalogue.models import Covers, Level, Period
-from cma.core.validation import Input, IsoDate, LocalTime, clean_text
+from cma.core.validation import Input, IsoDate, LocalTime, Text100, Text150
 
 TimeOfDay = Literal["matin", "apres-midi", "soir"]
-
-Text100 = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(clean_text)]
-Text150 = Annotated[str, Field(min_length=1, max_length=150), AfterValidator(clean_text)]
 
 
 class DomainOut(BaseModel):

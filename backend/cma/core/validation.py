@@ -8,8 +8,18 @@ from typing import Annotated, Any, get_args
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, BeforeValidator, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
+
+from cma.core.clock import today
 
 # Mainland France and the overseas departments and collectivities.
 FRENCH_REGIONS = frozenset({"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "WF", "PF", "NC"})
@@ -193,3 +203,54 @@ def _date_text(value: object) -> object:
 
 # A calendar date given as "YYYY-MM-DD".
 IsoDate = Annotated[date, BeforeValidator(_date_text)]
+
+
+# The text fields of every form: required (1 to n characters) or optional (blank is none),
+# trimmed and free of control characters; and the French phones, written in any usual way.
+Text100 = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(clean_text)]
+Text150 = Annotated[str, Field(min_length=1, max_length=150), AfterValidator(clean_text)]
+Text200 = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(clean_text)]
+OptionalText100 = Annotated[
+    Annotated[str, Field(max_length=100), AfterValidator(clean_text)] | None,
+    BeforeValidator(blank_to_none),
+]
+OptionalText200 = Annotated[
+    Annotated[str, Field(max_length=200), AfterValidator(clean_text)] | None,
+    BeforeValidator(blank_to_none),
+]
+OptionalMobile = Annotated[
+    Annotated[
+        str,
+        Field(max_length=32, examples=["06 12 34 56 78"]),
+        AfterValidator(normalize_french_mobile),
+    ]
+    | None,
+    BeforeValidator(blank_to_none),
+]
+OptionalLandline = Annotated[
+    Annotated[str, Field(max_length=32), AfterValidator(normalize_french_phone)] | None,
+    BeforeValidator(blank_to_none),
+]
+
+ADULT_AGE = 18
+
+
+def past_birth_date(value: date) -> date:
+    """A birth date a person can have: in the past, and not before 1900."""
+    if value >= today():
+        raise ValueError("La date de naissance doit être dans le passé.")
+    if value.year < 1900:
+        raise ValueError("La date de naissance n'est pas plausible.")
+    return value
+
+
+def adult_birth_date(value: date) -> date:
+    """The birth date of a person of 18 or more today (Paris's day): the courses are theirs."""
+    past_birth_date(value)
+    day = today()
+    age = day.year - value.year - ((day.month, day.day) < (value.month, value.day))
+    if age < ADULT_AGE:
+        raise ValueError(
+            "Les Cours Municipaux d'Adultes sont ouverts aux personnes de 18 ans et plus."
+        )
+    return value

@@ -5,7 +5,6 @@ from decimal import Decimal
 from typing import Annotated
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -14,15 +13,11 @@ from pydantic import (
 )
 
 from cma.catalogue.schemas import CampaignOut
-from cma.core.validation import Input, LocalTime, blank_to_none, clean_text
+from cma.core.validation import Input, LocalTime, OptionalText200, blank_to_none
 from cma.enrolment.labels import TIER_LABELS
 from cma.enrolment.models import ApplicationStatus, PrioritySituation, Reason
 from cma.enrolment.overview import NextStep, Phase
 
-Optional200 = Annotated[
-    Annotated[str, Field(max_length=200), AfterValidator(clean_text)] | None,
-    BeforeValidator(blank_to_none),
-]
 Motivation = Annotated[
     Annotated[str, Field(max_length=2000)] | None, BeforeValidator(blank_to_none)
 ]
@@ -34,7 +29,7 @@ class Answers(Input):
     priority_situation: PrioritySituation | None = Field(
         default=None, description="Situation prioritaire (demandeur d'emploi, RSA…)"
     )
-    previous_level: Optional200 = Field(default=None, description="Niveau précédent")
+    previous_level: OptionalText200 = Field(default=None, description="Niveau précédent")
     motivation: Motivation = Field(default=None, description="Quelques lignes de motivation")
 
 

@@ -6,7 +6,6 @@ from typing import Annotated
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -14,59 +13,26 @@ from pydantic import (
 )
 
 from cma.accounts.schemas import CaptchaProof
-from cma.core.clock import today
 from cma.core.countries import check_country
 from cma.core.validation import (
     Input,
     IsoDate,
-    blank_to_none,
+    OptionalLandline,
+    OptionalMobile,
+    OptionalText100,
+    OptionalText200,
+    Text100,
+    Text200,
+    adult_birth_date,
     check_postal_code,
-    clean_text,
     normalize_email,
-    normalize_french_mobile,
-    normalize_french_phone,
 )
 from cma.learners.models import HeardFrom, Title
 
-ADULT_AGE = 18
 ONE_PHONE = (
     "Veuillez indiquer au moins un téléphone (le téléphone mobile est indispensable pour être "
     "prévenu d'une annulation éventuelle d'un cours)."
 )
-
-
-def _adult(value: date) -> date:
-    day = today()
-    if value >= day:
-        raise ValueError("La date de naissance doit être dans le passé.")
-    if value.year < 1900:
-        raise ValueError("La date de naissance n'est pas plausible.")
-    age = day.year - value.year - ((day.month, day.day) < (value.month, value.day))
-    if age < ADULT_AGE:
-        raise ValueError(
-            "Les Cours Municipaux d'Adultes sont ouverts aux personnes de 18 ans et plus."
-        )
-    return value
-
-
-Required100 = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(clean_text)]
-Required200 = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(clean_text)]
-Optional100 = Annotated[
-    Annotated[str, Field(max_length=100), AfterValidator(clean_text)] | None,
-    BeforeValidator(blank_to_none),
-]
-Optional200 = Annotated[
-    Annotated[str, Field(max_length=200), AfterValidator(clean_text)] | None,
-    BeforeValidator(blank_to_none),
-]
-Mobile = Annotated[
-    Annotated[str, Field(max_length=32), AfterValidator(normalize_french_mobile)] | None,
-    BeforeValidator(blank_to_none),
-]
-Landline = Annotated[
-    Annotated[str, Field(max_length=32), AfterValidator(normalize_french_phone)] | None,
-    BeforeValidator(blank_to_none),
-]
 
 
 class LearnerIn(Input):
@@ -97,23 +63,25 @@ class LearnerIn(Input):
     )
 
     title: Title = Field(description="Titre* : M. ou Mme")
-    last_name: Required100 = Field(description="Nom*")
-    birth_name: Optional100 = Field(default=None, description="Nom de naissance")
-    first_name: Required100 = Field(description="Prénom*")
-    birth_date: Annotated[IsoDate, AfterValidator(_adult)] = Field(description="Date de naissance*")
+    last_name: Text100 = Field(description="Nom*")
+    birth_name: OptionalText100 = Field(default=None, description="Nom de naissance")
+    first_name: Text100 = Field(description="Prénom*")
+    birth_date: Annotated[IsoDate, AfterValidator(adult_birth_date)] = Field(
+        description="Date de naissance*"
+    )
     birth_country: Annotated[str, Field(max_length=2), AfterValidator(check_country)] = Field(
         description="Pays de naissance* (code ISO 3166-1, voir GET /api/v1/countries)"
     )
-    address: Required200 = Field(description="Adresse*")
-    address_2: Optional200 = Field(default=None, description="Complément adresse 1")
-    address_3: Optional200 = Field(default=None, description="Complément adresse 2")
+    address: Text200 = Field(description="Adresse*")
+    address_2: OptionalText200 = Field(default=None, description="Complément adresse 1")
+    address_3: OptionalText200 = Field(default=None, description="Complément adresse 2")
     postal_code: Annotated[str, Field(max_length=10), AfterValidator(check_postal_code)] = Field(
         description="Code postal*"
     )
-    city: Required100 = Field(description="Ville*")
-    mobile_phone: Mobile = Field(default=None, description="Téléphone mobile*")
+    city: Text100 = Field(description="Ville*")
+    mobile_phone: OptionalMobile = Field(default=None, description="Téléphone mobile*")
     # Validated even when absent: the "at least one phone" rule lives on this field.
-    landline_phone: Landline = Field(
+    landline_phone: OptionalLandline = Field(
         default=None, validate_default=True, description="Téléphone fixe*"
     )
     heard_from: HeardFrom = Field(description="Comment avez-vous connu les CMA ?*")
