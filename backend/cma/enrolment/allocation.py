@@ -1,25 +1,36 @@
-"""The allocation of a campaign's seats: pure, deterministic, explainable.
+"""The allocation of a campaign's seats: learner-proposing deferred acceptance.
 
-It follows the Stud.IP admission algorithm with preferences ("Losverfahren mit
-Priorisierung"): every learner gets one lottery draw for the whole campaign; seats are given
-round by round, round r taking each learner's r-th choice, and inside a round the applicants
-of a course go in order of priority tier, then draw. A learner who already holds the cap of
-accepted courses is not considered for the later rounds. Whoever does not get a seat is
-waitlisted in the order they were considered, so the waiting list of a course is
-(round, tier, draw).
+Every learner has one lottery draw for the whole campaign. At each course, applicants are
+ordered by priority tier (social situation, then prerequisites met), then draw: their
+*priority* there. Each learner, who may get up to `cap` courses, proposes down their ranked
+list while they hold fewer than `cap` tentative seats; a course keeps its best proposers by
+priority up to its seats and turns the others away, who propose on. When nobody has anything
+left to propose, the tentative seats are the outcome (Gale and Shapley's deferred acceptance,
+the mechanism of the New York and Boston school matches).
 
-The draw is a hash of the seed and the learner's id, not a shuffle: it does not depend on the
-order rows come from the database, so the same seed and the same data give the same result,
-byte for byte, and an auditor can recompute any learner's draw from the recorded seed.
+What it gives: the outcome is *stable* (no learner is refused a course they ranked above one
+they got, or while they hold fewer than `cap`, while someone of worse priority has a seat
+there; no seat stays free on a course someone was refused), and with `cap = 1` no learner can
+do better by ranking the courses in any order but their true one. So the safe list is the
+honest one. A refused application waits on its course's list in priority order; a course the
+learner never needed to propose to (they hold `cap` courses they ranked higher) is not
+retained.
+
+The draw is a hash of the seed and the learner's pseudonym, not a shuffle: it does not depend
+on the order rows come from the database, so the same inputs give the same result, byte for
+byte, and anyone can recompute it from the published inputs.
 """
 
 import hashlib
+import heapq
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cma.enrolment.models import ApplicationStatus, Reason
+
+DRAW_SCALE = 2**63  # a draw over this is the fraction a person is shown
 
 
 def tier(social_priority: bool, prerequisites_met: bool) -> int:
@@ -27,9 +38,10 @@ def tier(social_priority: bool, prerequisites_met: bool) -> int:
     return 1 + (0 if social_priority else 2) + (0 if prerequisites_met else 1)
 
 
-def draw(seed: int, learner_id: uuid.UUID) -> int:
-    """The learner's lottery number for this seed (a 63-bit integer; lower is served first)."""
-    digest = hashlib.sha256(seed.to_bytes(8, "big", signed=True) + learner_id.bytes).digest()
+def draw(seed: int, key: bytes) -> int:
+    """The lottery number of the learner whose pseudonym is `key` (a 63-bit integer; lower
+    is served first)."""
+    digest = hashlib.sha256(seed.to_bytes(8, "big", signed=True) + key).digest()
     return int.from_bytes(digest[:8], "big") >> 1
 
 
@@ -37,8 +49,9 @@ def draw(seed: int, learner_id: uuid.UUID) -> int:
 class Candidate:
     application_id: int
     learner_id: uuid.UUID
+    key: bytes  # the learner's pseudonym in the published inputs
     course_code: str
-    rank: int  # the learner's preference: the round in which this application is considered
+    rank: int  # the learner's preference: 1 is the course they want most
     tier: int
 
 
@@ -46,6 +59,7 @@ class Candidate:
 class Decision:
     application_id: int
     learner_id: uuid.UUID
+    key: bytes
     course_code: str
     status: ApplicationStatus
     reason: Reason
@@ -54,76 +68,107 @@ class Decision:
     waitlist_rank: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class CutOff:
+    """The priority of the last learner a full course admitted."""
+
+    tier: int
+    draw: int
+
+
 def allocate(
     candidates: Iterable[Candidate], seats: dict[str, int], *, seed: int, cap: int
 ) -> list[Decision]:
     """Decide every candidate; the result is sorted by application id."""
-    by_round: dict[int, dict[str, list[Candidate]]] = defaultdict(lambda: defaultdict(list))
-    demand: dict[str, int] = defaultdict(int)
-    draws: dict[uuid.UUID, int] = {}
+    lists: dict[bytes, list[Candidate]] = defaultdict(list)
     for candidate in candidates:
-        by_round[candidate.rank][candidate.course_code].append(candidate)
-        demand[candidate.course_code] += 1
-        if candidate.learner_id not in draws:
-            draws[candidate.learner_id] = draw(seed, candidate.learner_id)
+        lists[candidate.key].append(candidate)
+    draws = {key: draw(seed, key) for key in lists}
+    # One integer per learner for (draw, pseudonym), so that a course's priority of an
+    # applicant, (tier, draw, pseudonym), is one integer too: cheap to compare and to heap.
+    order = {key: i for i, key in enumerate(sorted(lists, key=lambda k: (draws[k], k)))}
+    width = len(order)
+    demand: dict[str, int] = defaultdict(int)
+    for choices in lists.values():
+        choices.sort(key=lambda c: c.rank)
+        for c in choices:
+            demand[c.course_code] += 1
 
-    free = {code: seats[code] for code in demand}
-    accepted: dict[uuid.UUID, int] = defaultdict(int)
-    waitlists: dict[str, int] = defaultdict(int)
+    def priority(c: Candidate) -> int:
+        return c.tier * width + order[c.key]
+
+    # Each course's tentative seats, as a heap whose top is the worst held (max-heap by
+    # negated priority).
+    held: dict[str, list[tuple[int, int, Candidate]]] = defaultdict(list)
+    holding: dict[bytes, int] = defaultdict(int)
+    proposed: dict[bytes, int] = defaultdict(int)  # how far down their list each went
+    refused: set[int] = set()
+    waiting = deque(sorted(lists, key=order.__getitem__))
+    while waiting:
+        key = waiting.popleft()
+        choices = lists[key]
+        while holding[key] < cap and proposed[key] < len(choices):
+            c = choices[proposed[key]]
+            proposed[key] += 1
+            heap = held[c.course_code]
+            entry = (-priority(c), c.application_id, c)
+            if len(heap) < seats[c.course_code]:
+                heapq.heappush(heap, entry)
+                holding[key] += 1
+            elif heap and -heap[0][0] > -entry[0]:  # the worst held ranks after this one
+                _, _, worst = heapq.heapreplace(heap, entry)
+                holding[key] += 1
+                holding[worst.key] -= 1
+                refused.add(worst.application_id)
+                waiting.append(worst.key)
+            else:
+                refused.add(c.application_id)
+    admitted = {entry[2].application_id for heap in held.values() for entry in heap}
+    refused -= admitted
+
     decisions: list[Decision] = []
-    for round_ in sorted(by_round):
-        for code in sorted(by_round[round_]):
-            applicants = sorted(
-                by_round[round_][code],
-                key=lambda c: (c.tier, draws[c.learner_id], c.learner_id.bytes),
+    on_list: dict[str, list[Candidate]] = defaultdict(list)
+    for key, choices in lists.items():
+        for c in choices:
+            if c.application_id in admitted:
+                full = demand[c.course_code] > seats[c.course_code]
+                status, reason = (
+                    ApplicationStatus.OFFERED,
+                    Reason.SELECTED if full else Reason.SEATS_FOR_ALL,
+                )
+            elif c.application_id in refused:
+                on_list[c.course_code].append(c)
+                continue
+            else:
+                status, reason = ApplicationStatus.NOT_RETAINED, Reason.CAP_REACHED
+            decisions.append(
+                Decision(
+                    c.application_id,
+                    c.learner_id,
+                    c.key,
+                    c.course_code,
+                    status,
+                    reason,
+                    c.tier,
+                    draws[key],
+                    None,
+                )
             )
-            for c in applicants:
-                learner_draw = draws[c.learner_id]
-                if accepted[c.learner_id] >= cap:
-                    decisions.append(
-                        Decision(
-                            c.application_id,
-                            c.learner_id,
-                            code,
-                            ApplicationStatus.NOT_RETAINED,
-                            Reason.CAP_REACHED,
-                            c.tier,
-                            learner_draw,
-                            None,
-                        )
-                    )
-                elif free[code] > 0:
-                    free[code] -= 1
-                    accepted[c.learner_id] += 1
-                    reason = (
-                        Reason.SEATS_FOR_ALL if demand[code] <= seats[code] else Reason.SELECTED
-                    )
-                    decisions.append(
-                        Decision(
-                            c.application_id,
-                            c.learner_id,
-                            code,
-                            ApplicationStatus.OFFERED,
-                            reason,
-                            c.tier,
-                            learner_draw,
-                            None,
-                        )
-                    )
-                else:
-                    waitlists[code] += 1
-                    decisions.append(
-                        Decision(
-                            c.application_id,
-                            c.learner_id,
-                            code,
-                            ApplicationStatus.WAITLISTED,
-                            Reason.COURSE_FULL,
-                            c.tier,
-                            learner_draw,
-                            waitlists[code],
-                        )
-                    )
+    for code, waitlisted in on_list.items():
+        for position, c in enumerate(sorted(waitlisted, key=priority), start=1):
+            decisions.append(
+                Decision(
+                    c.application_id,
+                    c.learner_id,
+                    c.key,
+                    code,
+                    ApplicationStatus.WAITLISTED,
+                    Reason.COURSE_FULL,
+                    c.tier,
+                    draws[c.key],
+                    position,
+                )
+            )
     decisions.sort(key=lambda d: d.application_id)
     return decisions
 
@@ -137,17 +182,20 @@ class CourseLine:
     waitlisted: int
     not_retained: int
     by_tier: dict[int, tuple[int, int]]  # tier -> (demand, accepted)
+    cutoff: CutOff | None  # None: the course did not fill (places remain)
 
 
 def report(decisions: Iterable[Decision], seats: dict[str, int]) -> list[CourseLine]:
-    """Per course (in code order): demand, seats, accepted, waitlisted, and per tier."""
+    """Per course (in code order): demand, seats, accepted, waitlisted, per tier, cut-off."""
     counts: dict[str, dict[ApplicationStatus, int]] = defaultdict(lambda: defaultdict(int))
     tiers: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    last: dict[str, tuple[int, int]] = {}
     for d in decisions:
         counts[d.course_code][d.status] += 1
         tiers[d.course_code][d.tier][0] += 1
         if d.status == ApplicationStatus.OFFERED:
             tiers[d.course_code][d.tier][1] += 1
+            last[d.course_code] = max(last.get(d.course_code, (0, 0)), (d.tier, d.draw))
     return [
         CourseLine(
             code=code,
@@ -157,6 +205,9 @@ def report(decisions: Iterable[Decision], seats: dict[str, int]) -> list[CourseL
             waitlisted=counts[code][ApplicationStatus.WAITLISTED],
             not_retained=counts[code][ApplicationStatus.NOT_RETAINED],
             by_tier={t: (v[0], v[1]) for t, v in sorted(tiers[code].items())},
+            cutoff=CutOff(*last[code])
+            if counts[code][ApplicationStatus.OFFERED] >= seats[code]
+            else None,
         )
         for code in sorted(counts)
     ]
