@@ -56,6 +56,7 @@ class Report:
 
     lines: list[str]
     data: dict[str, Any] = field(default_factory=dict)
+    status: int = 0  # the command's exit status (1: it found something wrong)
 
 
 class NoDatabase(Exception):
@@ -442,16 +443,16 @@ def dev(host: str, port: int) -> None:
             database.stop()
 
 
-def allocate(campaign_id: int, seed: int | None, commit: bool) -> Report:
+def allocate(campaign_id: int, commit: bool) -> Report:
     """Preview (or commit) a campaign's allocation, per course and tier."""
     from cma.enrolment import runs
 
+    async def previewed(session: AsyncSession) -> dict[str, Any]:
+        report, _ = await runs.preview(session, campaign_id, None)
+        return report
+
     report = in_transaction(
-        lambda session: (
-            runs.commit(session, campaign_id, seed, None)
-            if commit
-            else runs.preview(session, campaign_id, seed)
-        )
+        lambda session: runs.commit(session, campaign_id, None) if commit else previewed(session)
     )
     state = (
         f"ENREGISTRÉE (affectation n° {report['run_id']})"
@@ -459,8 +460,9 @@ def allocate(campaign_id: int, seed: int | None, commit: bool) -> Report:
         else "PRÉVISUALISATION, rien n'est enregistré"
     )
     lines = [
-        f"Campagne {campaign_id}, tirage {report['seed']}, {report['cap']} cours au plus par "
-        f"personne : {state}",
+        f"Campagne {campaign_id}, graine {report['seed']} (du secret engagé "
+        f"{report['lottery_commitment'][:16]}… et des données {report['inputs_digest'][:16]}…), "
+        f"{report['cap']} cours au plus par personne : {state}",
         f"{'cours':<10}{'places':>7}{'candid.':>9}{'accept.':>9}{'attente':>9}"
         f"{'non ret.':>10}  priorités (candidatures/acceptées)",
     ]
@@ -478,6 +480,28 @@ def allocate(campaign_id: int, seed: int | None, commit: bool) -> Report:
     if not commit:
         lines.append(f"Pour enregistrer l'affectation : cma allocate {campaign_id} --commit")
     return Report(lines, report)
+
+
+def verify_allocation(campaign_id: int | None, document: Path | None) -> Report:
+    """Recompute a committed allocation from its published inputs and secret: "identique", or
+    the first difference (exit status 1)."""
+    from cma.enrolment import runs, verification
+
+    if document is not None:
+        try:
+            published = json.loads(document.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as unreadable:
+            return Report([f"Document illisible : {unreadable}"], {"identical": False}, 1)
+        result = verification.verify(published)
+    else:
+        assert campaign_id is not None
+        use_running_server()
+        result = in_transaction(lambda session: runs.verify(session, campaign_id))
+    return Report(
+        [result.detail],
+        {"identical": result.identical, "detail": result.detail},
+        0 if result.identical else 1,
+    )
 
 
 def send_responses(campaign_id: int) -> Report:
@@ -569,10 +593,18 @@ def main(argv: list[str] | None = None) -> None:
         "allocate", help="prévisualiser l'affectation d'une campagne (l'enregistrer avec --commit)"
     )
     allocate_cmd.add_argument("campaign", type=int, help="numéro de la campagne")
-    allocate_cmd.add_argument(
-        "--seed", type=int, help="graine du tirage au sort (tirée si absente)"
-    )
     allocate_cmd.add_argument("--commit", action="store_true", help="enregistrer le résultat")
+    verify_cmd = command(
+        "verify-allocation",
+        help="recalculer une affectation enregistrée depuis ses données publiées et son secret",
+    )
+    verify_source = verify_cmd.add_mutually_exclusive_group(required=True)
+    verify_source.add_argument("campaign", type=int, nargs="?", help="numéro de la campagne")
+    verify_source.add_argument(
+        "--file",
+        type=Path,
+        help="le document publié (GET /api/v1/campaigns/{id}/allocation), sans base de données",
+    )
     responses_cmd = command(
         "send-responses", help="envoyer à chaque candidat ses réponses (une fois par affectation)"
     )
@@ -614,7 +646,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.write(json.dumps(report.data, ensure_ascii=False, default=str) + "\n")
         else:
             sys.stdout.write("".join(line + "\n" for line in report.lines))
-    sys.exit(0)
+    sys.exit(report.status if report is not None else 0)
 
 
 JSON_HELP = "le compte rendu en JSON (pour les scripts)"
@@ -655,7 +687,9 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Repo
     elif args.command == "dev":
         dev(args.host, args.port)
     elif args.command == "allocate":
-        return allocate(args.campaign, args.seed, args.commit)
+        return allocate(args.campaign, args.commit)
+    elif args.command == "verify-allocation":
+        return verify_allocation(args.campaign, args.file)
     elif args.command == "send-responses":
         return send_responses(args.campaign)
     elif args.command == "expire-offers":

@@ -84,9 +84,9 @@ async def test_three_learners_two_seats_a_decline_and_the_waiting_list_confirms(
         )
     staff = await staff_headers(client, mailbox)
     base = f"/api/v1/admin/campaigns/{campaign.id}"
-    preview = await client.post(f"{base}/allocation/preview", json={"seed": 2016}, headers=staff)
+    preview = await client.post(f"{base}/allocation/preview", headers=staff)
     assert preview.json()["courses"][0]["demand"] == 3
-    committed = await client.post(f"{base}/allocation", json={"seed": 2016}, headers=staff)
+    committed = await client.post(f"{base}/allocation", headers=staff)
     assert committed.json()["accepted"] == 2
     assert (await client.post(f"{base}/responses", headers=staff)).json() == {"count": 3}
 
@@ -126,7 +126,9 @@ async def test_three_learners_two_seats_a_decline_and_the_waiting_list_confirms(
     promoted = pages[waiting[0]]
     subject = await open_answers_mail(promoted, mailbox, waiting[0], live_url)
     assert subject == "Une place vous est proposée aux Cours Municipaux d'Adultes"
-    await expect(promoted.locator(".course-card")).to_contain_text("Une place s'est libérée")
+    await expect(promoted.locator(".course-card")).to_contain_text(
+        "Admis depuis la liste d'attente : une place s'est libérée."
+    )
     await check_screen(promoted, "reponses place proposee")
     await promoted.get_by_role("button", name="Confirmer mon inscription").click()
     await expect(promoted.get_by_role("status")).to_have_text("Votre inscription est confirmée.")

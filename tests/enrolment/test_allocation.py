@@ -1,7 +1,9 @@
 """Journey F, staff's side: the allocation, previewed then committed, fair and explainable."""
 
 import asyncio
+import hashlib
 import os
+import re
 import sys
 import uuid
 from datetime import timedelta
@@ -18,7 +20,7 @@ from cma.catalogue.models import Campaign, Course
 from cma.core.clock import today
 from cma.core.problems import ProblemError
 from cma.demo import applications
-from cma.enrolment import runs
+from cma.enrolment import lottery, runs, verification
 from cma.enrolment.allocation import draw
 from cma.enrolment.models import Application
 from tests.support import (
@@ -46,14 +48,24 @@ async def crowd(
         )
 
 
-async def commit(campaign: Closed, seed: int) -> dict[str, Any]:
+async def commit(campaign: Closed) -> dict[str, Any]:
     async with campaign.sessionmaker() as session, session.begin():
-        return await runs.commit(session, campaign.id, seed, None)
+        return await runs.commit(session, campaign.id, None)
 
 
-async def preview(campaign: Closed, seed: int) -> dict[str, Any]:
+async def preview(campaign: Closed) -> dict[str, Any]:
+    async with campaign.sessionmaker() as session, session.begin():
+        report, _ = await runs.preview(session, campaign.id, None)
+        return report
+
+
+async def secret_of(campaign: Closed) -> bytes:
     async with campaign.sessionmaker() as session:
-        return await runs.preview(session, campaign.id, seed)
+        secret = await session.scalar(
+            select(Campaign.lottery_secret).where(Campaign.id == campaign.id)
+        )
+    assert secret is not None
+    return secret
 
 
 async def test_when_demand_fits_the_seats_everyone_is_accepted(campaign: Closed) -> None:
@@ -61,7 +73,7 @@ async def test_when_demand_fits_the_seats_everyone_is_accepted(campaign: Closed)
     for learner in await crowd(campaign, 4, choices=0):
         await campaign.apply(learner, "TA0001")
 
-    await commit(campaign, seed=1)
+    await commit(campaign)
 
     outcomes = await campaign.outcomes()
     assert len(outcomes) == 4
@@ -75,7 +87,7 @@ async def test_an_oversubscribed_campaign_never_goes_over_capacity(
         await campaign.course(f"TB{n:04d}", seats=3 + n % 4, weekday=1 + n % 6)
     await crowd(campaign, 120)
 
-    report = await commit(campaign, seed=42)
+    report = await commit(campaign)
 
     async with sessionmaker() as session:
         rows = await session.execute(
@@ -116,14 +128,19 @@ async def test_social_situation_then_prerequisites_come_before_the_lottery(
     [a_prepared] = await campaign.apply(prepared, "TC0001", situation="aucune")
     rest = [(await campaign.apply(o, "TC0001", situation="aucune"))[0] for o in others]
 
-    report = await commit(campaign, seed=3)
+    report = await commit(campaign)
 
     outcomes = await campaign.outcomes()
     assert outcomes[a_both] == ("offered", "selected", 1, None)
     assert outcomes[a_social] == ("offered", "selected", 2, None)
     assert outcomes[a_prepared] == ("waitlisted", "course_full", 3, 1)
-    # The others, all in tier 4, follow on the waiting list in the order of their draws.
-    by_draw = sorted(zip(others, rest, strict=True), key=lambda pair: draw(3, pair[0]))
+    # The others, all in tier 4, follow on the waiting list in the order of their draws: the
+    # hash of the seed and of their pseudonym (from the campaign's secret and their id).
+    secret = await secret_of(campaign)
+    by_draw = sorted(
+        zip(others, rest, strict=True),
+        key=lambda pair: draw(report["seed"], lottery.pseudonym(secret, pair[0])),
+    )
     assert [outcomes[a][3] for _, a in by_draw] == [2, 3, 4, 5]
     [line] = report["courses"]
     assert line["by_tier"] == [
@@ -141,7 +158,7 @@ async def test_a_learner_gets_no_more_courses_than_the_cap(campaign: Closed) -> 
     [learner] = await crowd(campaign, 1, choices=0)
     first, second, third = await campaign.apply(learner, "TD0000", "TD0001", "TD0002")
 
-    report = await commit(campaign, seed=5)
+    report = await commit(campaign)
 
     outcomes = await campaign.outcomes()
     assert outcomes[first][0] == outcomes[second][0] == "offered"
@@ -149,52 +166,94 @@ async def test_a_learner_gets_no_more_courses_than_the_cap(campaign: Closed) -> 
     assert report["cap"] == 2
 
 
-async def test_choices_are_served_round_by_round(campaign: Closed) -> None:
-    """A course full with first choices waitlists those who put it second, whatever their draw."""
-    await campaign.course("TE0001", seats=1, weekday=1)
-    await campaign.course("TE0002", seats=5, weekday=2)
-    first_choice, second_choice = await crowd(campaign, 2, choices=0)
-    [wanted_first] = await campaign.apply(first_choice, "TE0001")
-    other, wanted_second = await campaign.apply(second_choice, "TE0002", "TE0001")
+async def test_losing_a_first_choice_costs_nothing_on_the_second(campaign: Closed) -> None:
+    """Deferred acceptance: a learner refused their first choice still comes before those of
+    lower priority on their second, even those who ranked it first (round by round, the
+    second choice would already be gone)."""
+    await campaign.course("TE0001", seats=1, weekday=1, priority=True)
+    await campaign.course("TE0002", seats=1, weekday=2, priority=True)
+    favoured, honest, settled = await crowd(campaign, 3, choices=0)
+    [first] = await campaign.apply(favoured, "TE0001", situation="rsa")
+    lost, second = await campaign.apply(honest, "TE0001", "TE0002", situation="demandeur_emploi")
+    [safe] = await campaign.apply(settled, "TE0002", situation="aucune")
+    async with campaign.sessionmaker() as session, session.begin():
+        # On the first course the honest learner said no situation: the favoured one passes
+        # before them there; on the second, their situation counts.
+        await session.execute(
+            update(Application).where(Application.id == lost).values(priority_situation="aucune")
+        )
 
-    await commit(campaign, seed=11)
+    await commit(campaign)
 
     outcomes = await campaign.outcomes()
-    assert outcomes[wanted_first][0] == "offered"
-    assert outcomes[other][0] == "offered"
-    assert outcomes[wanted_second][:2] == ("waitlisted", "course_full")
+    assert outcomes[first][:2] == ("offered", "selected")
+    assert outcomes[lost] == ("waitlisted", "course_full", 4, 1)
+    assert outcomes[second][:2] == ("offered", "selected")
+    assert outcomes[safe] == ("waitlisted", "course_full", 4, 1)
 
 
-async def test_same_seed_same_result_and_another_seed_another(campaign: Closed) -> None:
+async def test_the_seed_comes_from_the_committed_secret_and_the_applications(
+    client: AsyncClient, mailbox: Mailbox, campaign: Closed
+) -> None:
+    """Nobody chooses the seed: previews and the commit find the same one, from the secret
+    whose hash the calendar showed and from the inputs; each is in the trail; anyone with a
+    stake recomputes the outcome from what is published."""
     for n in range(6):
         await campaign.course(f"TF{n:04d}", seats=2, weekday=1 + n)
     await crowd(campaign, 40)
+    calendar = (await client.get("/api/v1/campaigns")).json()
+    [shown] = [c for c in calendar if c["id"] == campaign.id]
 
-    first, again, other = (
-        await preview(campaign, 9),
-        await preview(campaign, 9),
-        await preview(campaign, 10),
-    )
-    committed = await commit(campaign, seed=9)
-    outcomes = await campaign.outcomes()
+    first, again = await preview(campaign), await preview(campaign)
+    committed = await commit(campaign)
+    secret = await secret_of(campaign)
 
     assert first == again
     assert {k: v for k, v in committed.items() if k not in ("committed", "run_id")} == {
         k: v for k, v in first.items() if k != "committed"
     }
-    # Replayed from what it stored, with the recorded seed, it decides the same, byte for byte.
+    assert shown["lottery_commitment"] == hashlib.sha256(secret).hexdigest()
+    assert committed["lottery_commitment"] == shown["lottery_commitment"]
+    assert committed["seed"] == lottery.seed(secret, committed["inputs_digest"])
+    staff = await staff_headers(client, mailbox)
+    base = f"/api/v1/admin/campaigns/{campaign.id}/allocation"
+    trail = (await client.get(f"{base}/trail", headers=staff)).json()
+    assert [e["kind"] for e in trail] == ["preview", "preview", "commit"]
+    assert {(e["inputs_digest"], e["seed"]) for e in trail} == {
+        (committed["inputs_digest"], committed["seed"])
+    }
+    checked = await client.get(f"{base}/verification", headers=staff)
+    assert checked.json() == {"identical": True, "detail": "identique"}
+    published = await client.get(f"/api/v1/campaigns/{campaign.id}/allocation", headers=staff)
+    assert published.status_code == 200, published.text
+    document = published.json()
+    assert document["lottery_secret"] == secret.hex()
+    assert verification.verify(document).identical
+    # Anyone who changes a published line is caught at the first difference.
+    key, code, status, rank = document["outcome"][0]
+    forged = "offered" if status != "offered" else "waitlisted"
+    document["outcome"][0] = [key, code, forged, rank]
+    caught = verification.verify(document)
+    assert not caught.identical
+    assert caught.detail.startswith("Première différence")
+    # And a recorded outcome changed in the database, the same.
+    async with campaign.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Application)
+            .where(Application.campaign_id == campaign.id, Application.outcome == "waitlisted")
+            .values(waitlist_rank=Application.waitlist_rank + 100)
+        )
+    tampered = (await client.get(f"{base}/verification", headers=staff)).json()
+    assert tampered["identical"] is False
+    assert "Première différence" in tampered["detail"]
+
+
+async def test_the_committed_secret_never_changes(campaign: Closed) -> None:
     async with campaign.sessionmaker() as session:
-        replayed = await runs.replay(session, campaign.id)
-    assert {
-        d.application_id: (d.status.value, d.reason.value, d.tier, d.waitlist_rank)
-        for d in replayed
-    } == outcomes
-    # Another seed draws other lots: other learners get the seats.
-    async with campaign.sessionmaker() as session:
-        redrawn = await runs.replay(session, campaign.id, seed=10)
-    offered = {d.application_id for d in replayed if d.status == "offered"}
-    assert {d.application_id for d in redrawn if d.status == "offered"} != offered
-    assert other["accepted"] == first["accepted"]
+        with pytest.raises(DBAPIError, match="lottery secret is committed"):
+            await session.execute(
+                update(Campaign).where(Campaign.id == campaign.id).values(lottery_secret=bytes(32))
+            )
 
 
 async def test_the_allocation_waits_for_the_end_of_the_application_period(
@@ -205,7 +264,7 @@ async def test_the_allocation_waits_for_the_end_of_the_application_period(
     )
 
     with pytest.raises(ProblemError) as refused:
-        await preview(campaign, 1)
+        await preview(campaign)
     assert refused.value.code == "applications-still-open"
 
 
@@ -213,7 +272,7 @@ async def test_a_campaign_is_allocated_once_even_by_two_staff_at_once(campaign: 
     await campaign.course("TG0001", seats=1)
     await crowd(campaign, 3, choices=0)
 
-    results = await asyncio.gather(commit(campaign, 1), commit(campaign, 2), return_exceptions=True)
+    results = await asyncio.gather(commit(campaign), commit(campaign), return_exceptions=True)
 
     assert sorted(type(r).__name__ for r in results) == ["AlreadyAllocated", "dict"]
 
@@ -224,7 +283,7 @@ async def test_the_database_refuses_a_seat_over_capacity(
     await campaign.course("TH0001", seats=1)
     for learner in await crowd(campaign, 2, choices=0):
         await campaign.apply(learner, "TH0001")
-    await commit(campaign, seed=1)
+    await commit(campaign)
 
     async with sessionmaker() as session:
         with pytest.raises(DBAPIError, match="over capacity"):
@@ -244,7 +303,7 @@ async def test_staff_cannot_lower_seats_below_those_given_and_are_told_how_many(
     await campaign.course("TJ0001", seats=2)
     for learner in await crowd(campaign, 3, choices=0):
         await campaign.apply(learner, "TJ0001")
-    await commit(campaign, seed=1)
+    await commit(campaign)
     staff = await staff_headers(client, mailbox)
     shown = (await client.get("/api/v1/courses/TJ0001")).json()
     body = {
@@ -275,7 +334,7 @@ async def test_an_allocated_course_stays_in_its_campaign(
     await campaign.course("TK0001", seats=1)
     for learner in await crowd(campaign, 2, choices=0):
         await campaign.apply(learner, "TK0001")
-    await commit(campaign, seed=1)
+    await commit(campaign)
     async with mailbox.sessionmaker() as session:
         elsewhere = await session.scalar(
             select(Campaign.id).where(Campaign.id != campaign.id).limit(1)
@@ -310,14 +369,20 @@ async def test_staff_preview_and_commit_through_the_api(
     base = f"/api/v1/admin/campaigns/{campaign.id}/allocation"
 
     before = await client.get(base, headers=staff)
-    shown = await client.post(f"{base}/preview", json={"seed": 77}, headers=staff)
-    done = await client.post(base, json={"seed": 77}, headers=staff)
-    again = await client.post(base, json={}, headers=staff)
+    shown = await client.post(f"{base}/preview", headers=staff)
+    done = await client.post(base, headers=staff)
+    again = await client.post(base, headers=staff)
     read = await client.get(base, headers=staff)
 
     assert before.status_code == 409
     assert shown.status_code == 200
-    assert shown.json()["courses"] == [
+    [line] = shown.json()["courses"]
+    # The course filled: its cut-off is the last admitted's priority and draw.
+    cutoff = line.pop("cutoff")
+    assert cutoff["tier"] == 4
+    assert cutoff["tier_label"] == "Sans priorité particulière"
+    assert re.fullmatch(r"0,\d{6}", cutoff["draw_label"])
+    assert [line] == [
         {
             "code": "TI0001",
             "title": "Cours TI0001",
@@ -346,13 +411,13 @@ async def test_staff_preview_and_commit_through_the_api(
     assert {line["status_label"] for line in previewed} == {"Déposée"}
     assert done.status_code == 201
     assert done.json()["courses"] == shown.json()["courses"]
-    # The same seed gives the same learners their seats; read back, it is the same.
+    # The same applications give the same learners their seats; read back, it is the same.
     assert read.json()["lines"] == [
         {**line, "status_label": line["outcome_label"]} for line in previewed
     ]
     assert again.status_code == 409
     assert again.json()["type"] == "urn:cma:problem:already-allocated"
-    assert read.json()["seed"] == 77
+    assert read.json()["seed"] == shown.json()["seed"] == done.json()["seed"]
 
 
 async def test_learners_and_strangers_cannot_run_an_allocation(
@@ -377,7 +442,8 @@ async def test_learners_and_strangers_cannot_run_an_allocation(
 
 
 async def test_staff_allocate_from_the_command_line(campaign: Closed) -> None:
-    """`cma allocate` previews, `--commit` writes; both print the same table for the seed."""
+    """`cma allocate` previews, `--commit` writes, both with the same table and seed;
+    `cma verify-allocation` recomputes it."""
     await campaign.course("TJ0001", seats=1)
     for learner in await crowd(campaign, 2, choices=0):
         await campaign.apply(learner, "TJ0001")
@@ -394,9 +460,10 @@ async def test_staff_allocate_from_the_command_line(campaign: Closed) -> None:
         assert process.returncode is not None
         return process.returncode, out.decode(), err.decode()
 
-    previewed = await cma("allocate", str(campaign.id), "--seed", "123")
-    committed = await cma("allocate", str(campaign.id), "--seed", "123", "--commit")
+    previewed = await cma("allocate", str(campaign.id))
+    committed = await cma("allocate", str(campaign.id), "--commit")
     again = await cma("allocate", str(campaign.id), "--commit")
+    verified = await cma("verify-allocation", str(campaign.id))
 
     assert previewed[0] == 0, previewed[2]
     assert "PRÉVISUALISATION, rien n'est enregistré" in previewed[1]
@@ -407,5 +474,7 @@ async def test_staff_allocate_from_the_command_line(campaign: Closed) -> None:
     assert committed[1].splitlines()[1:] == table
     assert again[0] == 1
     assert "déjà été attribuées" in again[2]
+    assert verified[0] == 0, verified[2]
+    assert verified[1] == "identique\n"
     outcomes = await campaign.outcomes()
     assert sorted(o[0] for o in outcomes.values()) == ["offered", "waitlisted"]

@@ -104,7 +104,7 @@ async def test_a_declined_seat_goes_to_the_first_on_the_waiting_list(
 ) -> None:
     await campaign.course("RC0001", seats=2)
     people = await applicants(client, mailbox, campaign, "RC0001", 4)
-    await allocate(campaign, seed=4)
+    await allocate(campaign)
     groups = await by_status(client, people)
     leaving, staying = groups["offered"]
     positions = {p.email: (await p.only(client))["waitlist_position"] for p in groups["waitlisted"]}

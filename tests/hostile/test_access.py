@@ -29,7 +29,14 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = json.loads((ROOT / "openapi" / "openapi.json").read_text(encoding="utf-8"))
 # They document 401 for a wrong password, not for a missing session.
 OPEN_DOORS = {"/api/v1/sessions", "/api/v1/token"}
-LEARNER_ONLY = ("/api/v1/me/basket", "/api/v1/me/applications", "/api/v1/me/history")
+LEARNER_ONLY = (
+    "/api/v1/me/basket",
+    "/api/v1/me/applications",
+    "/api/v1/me/history",
+    "/api/v1/me/campaigns",
+)
+# Published for the campaign's candidates and staff: any other account gets 403.
+CANDIDATES_ONLY = {"/api/v1/campaigns/{campaign_id}/allocation"}
 # They end the caller's own session: tried in the account tests, not in this loop.
 SESSION_ENDING = {
     ("DELETE", "/api/v1/me"),
@@ -132,6 +139,8 @@ async def test_an_account_without_a_learner_record_is_kept_out_of_applications_a
         elif path.startswith(LEARNER_ONLY):
             assert response.status_code == 403, f"{method} {path}"
             assert response.json()["type"] == "urn:cma:problem:learner-record-needed"
+        elif path in CANDIDATES_ONLY:
+            assert response.json()["type"] == "urn:cma:problem:not-a-candidate"
         else:
             assert response.status_code not in (401, 403), f"{method} {path}: {response.text}"
 
@@ -148,6 +157,8 @@ async def test_a_learner_reaches_their_own_space_and_never_the_admin(
         never_broken(response, method, path)
         if path.startswith("/api/v1/admin"):
             assert response.status_code == 403, f"{method} {path}"
+        elif path in CANDIDATES_ONLY:  # this learner applied to no campaign
+            assert response.json()["type"] == "urn:cma:problem:not-a-candidate"
         else:
             assert response.status_code not in (401, 403), f"{method} {path}: {response.text}"
 

@@ -186,7 +186,7 @@ async def test_confirm_and_decline_of_the_last_seat_at_once(
     await campaign.course("RZ0001", seats=1)
     people = await applicants(client, mailbox, campaign, "RZ0001", 3)
     async with mailbox.sessionmaker() as session, session.begin():
-        await runs.commit(session, campaign.id, 1, None)
+        await runs.commit(session, campaign.id, None)
     answers = [await p.only(client) for p in people]
     holder = next(p for p, a in zip(people, answers, strict=True) if a["status"] == "offered")
     mine = (await holder.only(client))["id"]

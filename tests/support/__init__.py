@@ -21,7 +21,7 @@ from tests.support.accounts import (
 from tests.support.answers import field_errors, told
 from tests.support.campaigns import Closed, closed_campaign, followed_before
 from tests.support.catalogue import COURSE, new_course
-from tests.support.enrolment import Applicant, allocate, apart, applicants, open_courses
+from tests.support.enrolment import Applicant, allocate, apart, applicants, open_courses, person
 from tests.support.learners import FICHE, credentials, learner_headers, legacy_login
 from tests.support.mail import Mailbox, link_in, run_jobs, token_in
 from tests.support.serving import serving
@@ -51,6 +51,7 @@ __all__ = [
     "new_captcha",
     "new_course",
     "open_courses",
+    "person",
     "read_captcha",
     "run_jobs",
     "serving",

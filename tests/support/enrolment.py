@@ -1,5 +1,6 @@
 """Applications: courses open for them, and learners who applied."""
 
+import uuid
 from typing import Any
 
 from httpx import AsyncClient
@@ -55,29 +56,35 @@ class Applicant:
         return application
 
 
+async def person(client: AsyncClient, mailbox: Mailbox, i: int) -> tuple[Applicant, uuid.UUID]:
+    """A learner with a real account (logged in) and a fiche, and their record's id."""
+    email = f"eleve{i}@yopmail.com"
+    mobile = f"06 98 76 54 3{i}"
+    auth = await learner_headers(client, mailbox, email)
+    created = await client.post(
+        "/api/v1/me/learner", json={**FICHE, "mobile_phone": mobile}, headers=auth
+    )
+    assert created.status_code == 201, created.text
+    async with mailbox.sessionmaker() as session:
+        learner_id = await session.scalar(
+            select(Learner.id).where(Learner.mobile_phone == f"+3369876543{i}")
+        )
+    assert learner_id is not None
+    return Applicant(email, auth, f"+3369876543{i}"), learner_id
+
+
 async def applicants(
     client: AsyncClient, mailbox: Mailbox, campaign: Closed, code: str, n: int
 ) -> list[Applicant]:
     """n learners (real accounts, logged in) who applied to the course."""
     people = []
     for i in range(n):
-        email = f"eleve{i}@yopmail.com"
-        mobile = f"06 98 76 54 3{i}"
-        auth = await learner_headers(client, mailbox, email)
-        created = await client.post(
-            "/api/v1/me/learner", json={**FICHE, "mobile_phone": mobile}, headers=auth
-        )
-        assert created.status_code == 201, created.text
-        async with mailbox.sessionmaker() as session:
-            learner_id = await session.scalar(
-                select(Learner.id).where(Learner.mobile_phone == f"+3369876543{i}")
-            )
-        assert learner_id is not None
+        applicant, learner_id = await person(client, mailbox, i)
         await campaign.apply(learner_id, code)
-        people.append(Applicant(email, auth, f"+3369876543{i}"))
+        people.append(applicant)
     return people
 
 
-async def allocate(campaign: Closed, seed: int = 1) -> None:
+async def allocate(campaign: Closed) -> None:
     async with campaign.sessionmaker() as session, session.begin():
-        await runs.commit(session, campaign.id, seed, None)
+        await runs.commit(session, campaign.id, None)

@@ -46,6 +46,7 @@ from cma.accounts.models import (
     AccountToken,
     Civility,
     LoginSession,
+    Role,
     SecurityEvent,
     Subscription,
     TokenPurpose,
@@ -795,6 +796,10 @@ async def forget_account(session: AsyncSession, account: Account, known: list[st
     await notifications.enqueue(session, "account_deleted", account.email, erase_once_sent=True)
     await session.delete(account)
     await session.flush()
+
+
+def is_staff(account: AccountView) -> bool:
+    return account.role == Role.STAFF
 
 
 async def accounts_by_id(

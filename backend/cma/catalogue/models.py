@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     SmallInteger,
     String,
@@ -107,7 +108,10 @@ class Campaign(CreatedAt, Base):
             "substr(school_year, 1, 4)::int BETWEEN 2000 AND 2098", name="school_year_century"
         ),
         CheckConstraint("btrim(name) <> '' AND name !~ '[[:cntrl:]]'", name="name_text"),
+        CheckConstraint("octet_length(lottery_secret) = 32", name="lottery_secret"),
     )
+    # Read back on insert: the lottery's secret is the database's to draw.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - SQLAlchemy's own attribute
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -125,6 +129,16 @@ class Campaign(CreatedAt, Base):
     # Set when staff closed the applications before their last day (which then became that
     # day): from this moment no basket is submitted, and the allocation may run.
     applications_closed_at: Mapped[datetime | None]
+    # Drawn by the database when the campaign is created (244 random bits); its hash is on the
+    # public calendar from then, the secret itself only once the allocation is committed, and
+    # a trigger refuses any change to it (see enrolment/lottery.py).
+    lottery_secret: Mapped[bytes] = mapped_column(
+        LargeBinary(32),
+        server_default=text(  # as PostgreSQL writes it back (the models-and-migrations test)
+            "decode(replace(((gen_random_uuid())::text || (gen_random_uuid())::text), "
+            "'-'::text, ''::text), 'hex'::text)"
+        ),
+    )
 
     def accepts_applications(self, day: date) -> bool:
         """Whether learners may apply on this Paris day."""

@@ -57,6 +57,12 @@ class CampaignOut(BaseModel):
     closed_early: bool = Field(
         description="Staff closed the applications before their announced last day."
     )
+    lottery_commitment: str = Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the lottery's secret, drawn when the campaign was created and "
+        "revealed once its allocation is committed: the seed comes from that secret and the "
+        "applications, so nobody chooses it (GET /api/v1/campaigns/{id}/allocation).",
+    )
 
 
 class CampaignRef(BaseModel):

@@ -1,5 +1,6 @@
 """The catalogue's rules: what readers see (search, filters, calendar) and what staff change."""
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Collection
@@ -110,7 +111,15 @@ def campaign_out(campaign: CampaignView, day: date) -> dict[str, Any]:
         "open_for_applications": campaign.accepts_applications(day),
         "closed_early": campaign.applications_closed_at is not None,
         "answering": campaign.response_start <= day <= campaign.response_end,
+        "lottery_commitment": lottery_commitment(campaign),
     }
+
+
+def lottery_commitment(campaign: CampaignView) -> str:
+    """The hash (SHA-256, hexadecimal) of the campaign's lottery secret: published from the
+    campaign's creation, so that the secret revealed at the allocation is shown to be the one
+    fixed before anybody applied."""
+    return hashlib.sha256(campaign.lottery_secret).hexdigest()
 
 
 async def campaigns(session: AsyncSession, school_year: str | None = None) -> list[dict[str, Any]]:

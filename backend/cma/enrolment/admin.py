@@ -17,11 +17,12 @@ from cma.enrolment.exceptions import (
     ApplicationsStillOpen,
     CourseAlreadyCancelled,
     NotAllocated,
+    NotVerifiable,
     OutsideResponsePeriod,
     UnexpectedApplication,
 )
 from cma.enrolment.schemas import (
-    AllocationIn,
+    AllocationEventOut,
     AllocationReport,
     CampaignDetail,
     CampaignOverview,
@@ -31,6 +32,7 @@ from cma.enrolment.schemas import (
     ResponsesProgress,
     StaffCourse,
     StaffCoursePage,
+    VerificationOut,
 )
 
 admin = APIRouter(prefix="/admin", tags=["admin"])
@@ -40,16 +42,17 @@ STAFF_ERRORS = (NotAuthenticated, CsrfRefused, Forbidden, InvalidInput)
 @admin.post(
     "/campaigns/{campaign_id}/allocation/preview",
     summary="Prévisualiser l'affectation des places",
-    description="What a commit with this seed would decide, per course and per priority tier, "
-    "and learner by learner (`lines`); writes nothing. Only after the application period.",
+    description="What the commit would decide from the applications as they stand, per course "
+    "(with its cut-off) and per priority tier, and learner by learner (`lines`). The seed is "
+    "the one the commit would use: nobody chooses it (it comes from the campaign's lottery "
+    "secret and the inputs' digest). Writes nothing but a line in the allocation's trail. "
+    "Only after the application period.",
     responses=responses(
         *STAFF_ERRORS, CampaignNotFound, ApplicationsStillOpen, UnexpectedApplication
     ),
 )
-async def preview(
-    campaign_id: RowId, body: AllocationIn, staff: StaffDep, db: SessionDep
-) -> AllocationReport:
-    report, decisions = await runs.preview_decisions(db, campaign_id, body.seed)
+async def preview(campaign_id: RowId, staff: StaffDep, db: SessionDep) -> AllocationReport:
+    report, decisions = await runs.preview(db, campaign_id, staff.account.id)
     staff_reads.record(
         db, staff.account.id, f"affectation de la campagne {campaign_id} (prévisualisation)"
     )
@@ -63,7 +66,7 @@ async def preview(
     status_code=status.HTTP_201_CREATED,
     summary="Enregistrer l'affectation des places",
     description="Decides and writes the outcome of every application, with its reason, tier "
-    "and waiting-list rank; once per campaign. The same seed and data give the preview's result.",
+    "and waiting-list rank; once per campaign. The same applications give the preview's result.",
     responses=responses(
         *STAFF_ERRORS,
         CampaignNotFound,
@@ -72,12 +75,8 @@ async def preview(
         UnexpectedApplication,
     ),
 )
-async def commit(
-    campaign_id: RowId, body: AllocationIn, staff: StaffDep, db: SessionDep
-) -> AllocationReport:
-    return AllocationReport.model_validate(
-        await runs.commit(db, campaign_id, body.seed, staff.account.id)
-    )
+async def commit(campaign_id: RowId, staff: StaffDep, db: SessionDep) -> AllocationReport:
+    return AllocationReport.model_validate(await runs.commit(db, campaign_id, staff.account.id))
 
 
 @admin.get(
@@ -96,6 +95,32 @@ async def committed(campaign_id: RowId, staff: StaffDep, db: SessionDep) -> Allo
             "lines": await outcomes.recorded(db, campaign_id),
         }
     )
+
+
+@admin.get(
+    "/campaigns/{campaign_id}/allocation/verification",
+    summary="Vérifier l'affectation enregistrée",
+    description="Recomputes the committed allocation from its published inputs and revealed "
+    "secret, then holds it against what each application recorded: `identical`, or the first "
+    "difference (as `cma verify-allocation`).",
+    responses=responses(*STAFF_ERRORS, CampaignNotFound, NotAllocated, NotVerifiable),
+)
+async def verification(campaign_id: RowId, _: StaffDep, db: SessionDep) -> VerificationOut:
+    result = await runs.verify(db, campaign_id)
+    return VerificationOut(identical=result.identical, detail=result.detail)
+
+
+@admin.get(
+    "/campaigns/{campaign_id}/allocation/trail",
+    summary="Journal de l'affectation",
+    description="Every preview and the commit: when, by whom, from which inputs (digest) and "
+    "with which seed. Oldest first.",
+    responses=responses(*STAFF_ERRORS, CampaignNotFound),
+)
+async def allocation_trail(
+    campaign_id: RowId, _: StaffDep, db: SessionDep
+) -> list[AllocationEventOut]:
+    return [AllocationEventOut.model_validate(e) for e in await runs.trail(db, campaign_id)]
 
 
 @admin.post(

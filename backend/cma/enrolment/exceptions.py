@@ -97,6 +97,26 @@ class NotAllocated(ProblemError):
     detail = "Les places de cette campagne n'ont pas encore été attribuées."
 
 
+class NotVerifiable(ProblemError):
+    status = 409
+    code = "not-verifiable"
+    title = "Affectation non vérifiable"
+    detail = (
+        "Cette affectation a été enregistrée avant la publication des tirages au sort : "
+        "sa graine avait été choisie, elle ne se vérifie pas."
+    )
+
+
+class NotYours(ProblemError):
+    status = 403
+    code = "not-a-candidate"
+    title = "Réservé aux candidats de la campagne"
+    detail = (
+        "Les données de l'affectation sont publiées pour les personnes qui ont candidaté à "
+        "cette campagne, et pour les agents de la Ville."
+    )
+
+
 class OutsideResponsePeriod(ProblemError):
     status = 409
     code = "outside-response-period"

@@ -1,6 +1,7 @@
 """French words for enrolment's codes: an application's states, the allocation's reasons and
 tiers, the priority situations, a campaign's phases and next steps."""
 
+from cma.enrolment.allocation import DRAW_SCALE
 from cma.enrolment.models import ApplicationStatus, NextStep, Phase, PrioritySituation, Reason
 
 STATUS_LABELS = {
@@ -17,14 +18,16 @@ STATUS_LABELS = {
 
 REASON_LABELS = {
     Reason.SEATS_FOR_ALL: "Le cours avait assez de places pour toutes les candidatures.",
-    Reason.SELECTED: "Le cours avait plus de candidatures que de places : la vôtre a été "
-    "retenue selon l'ordre de vos choix, la priorité puis le tirage au sort.",
+    Reason.SELECTED: "Le cours avait plus de candidatures que de places : elles ont été "
+    "classées par priorité puis par tirage au sort, et la vôtre est dans les places.",
     Reason.COURSE_FULL: "Le cours avait plus de candidatures que de places : vous êtes sur la "
-    "liste d'attente, classée selon l'ordre des choix, la priorité puis le tirage au sort.",
+    "liste d'attente, classée par priorité puis par tirage au sort.",
     Reason.CAP_REACHED: "Vous avez déjà obtenu le nombre maximum de cours de cette campagne, "
     "sur des cours que vous aviez classés avant celui-ci.",
     Reason.PROMOTED: "Une place s'est libérée : elle vous est proposée depuis la liste d'attente.",
     Reason.COURSE_CANCELLED: "Le cours a été annulé.",
+    Reason.SWAPPED: "Vous avez obtenu un cours mieux classé dans vos choix : cette place a été "
+    "libérée pour la personne suivante.",
 }
 PRIORITY_LABELS = {
     PrioritySituation.AUCUNE: "Aucune",
@@ -57,3 +60,12 @@ NEXT_STEP_LABELS = {
     NextStep.FOLLOW: "Suivre les confirmations et les listes d'attente",
     NextStep.NONE: "Rien : la période de réponses est terminée",
 }
+
+
+def draw_label(draw: int) -> str:
+    """A lottery number as a person reads it: its share of the range, six decimals in French
+    ("0,482131"; the lower, the sooner served)."""
+    return f"{draw / DRAW_SCALE:.6f}".replace(".", ",")
+
+
+ALLOCATION_EVENT_LABELS = {"preview": "Prévisualisation", "commit": "Enregistrement"}

@@ -78,6 +78,7 @@ class Reason(StrEnum):
     CAP_REACHED = "cap_reached"
     PROMOTED = "promoted"
     COURSE_CANCELLED = "course_cancelled"
+    SWAPPED = "swapped"  # freed for a seat the learner ranked higher
 
 
 STATUSES = ", ".join(f"'{s.value}'" for s in ApplicationStatus)
@@ -185,6 +186,7 @@ class Application(ApplicationAnswers, CreatedAt, Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     tier: Mapped[int | None] = mapped_column(SmallInteger)
     draw: Mapped[int | None] = mapped_column(BigInteger)
+    reminded_at: Mapped[datetime | None]  # the day-before reminder of an offer went
     reason: Mapped[str | None] = mapped_column(String(32))
     waitlist_rank: Mapped[int | None] = mapped_column(Integer)
     offer_deadline: Mapped[date | None]  # Paris calendar day, included
@@ -195,6 +197,7 @@ class AllocationRun(CreatedAt, Base):
     """A committed allocation: its seed, cap and report; one per campaign."""
 
     __tablename__ = "allocation_runs"
+    __table_args__ = (CheckConstraint("inputs_digest ~ '^([0-9a-f]{64})?$'", name="inputs_digest"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), unique=True)
@@ -204,6 +207,33 @@ class AllocationRun(CreatedAt, Base):
         ForeignKey("accounts.id", ondelete="SET NULL")
     )
     report: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    # SHA-256 of the published inputs, from which the seed came ('' for a run committed
+    # before the lottery was committed, whose seed staff chose).
+    inputs_digest: Mapped[str] = mapped_column(String(64))
+    # The published inputs and outcome, under pseudonyms: anonymous, so they outlive the
+    # erasure of any learner and the allocation stays checkable (None before the lottery
+    # was committed).
+    published: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+class AllocationEvent(Base):
+    """Every preview and commit of an allocation: who, when, from which inputs, which seed."""
+
+    __tablename__ = "allocation_events"
+    __table_args__ = (
+        CheckConstraint("kind IN ('preview', 'commit')", name="kind"),
+        CheckConstraint("inputs_digest ~ '^[0-9a-f]{64}$'", name="inputs_digest"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    inputs_digest: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class ResponseMail(CreatedAt, Base):
@@ -243,3 +273,15 @@ class Receipt(Base):
     submitted_at: Mapped[datetime] = mapped_column(server_default=func.now())
     # [{"rank", "code", "title"}], as they were submitted (a course may be renamed later).
     courses: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+
+
+class AutoResponder(CreatedAt, Base):
+    """A learner's "répondeur automatique" for a campaign: a seat freed on a course they ranked
+    above one they hold is accepted for them, and their lowest-ranked seat goes down its list."""
+
+    __tablename__ = "auto_responders"
+
+    learner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+    )
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)

@@ -8,11 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cma.catalogue import service as catalogue
 from cma.core.clock import today
-from cma.enrolment import offers
+from cma.enrolment import auto_response, offers
 from cma.enrolment.models import (
     HOLDING,
     AllocationRun,
     Application,
+    AutoResponder,
     BasketItem,
     Receipt,
     ResponseMail,
@@ -60,6 +61,7 @@ async def export_of(session: AsyncSession, learner_id: uuid.UUID) -> dict[str, A
             for application in await applications(session, learner_id)
         ],
         "receipts": await receipts(session, learner_id),
+        "auto_responses": await auto_response.export_of(session, learner_id),
         "answers_mailed": [
             {"campaign_name": campaigns[campaign].name, "sent_at": at} for campaign, at in answered
         ],
@@ -77,6 +79,7 @@ async def forget(session: AsyncSession, learner_id: uuid.UUID) -> None:
         )
     )
     await session.execute(delete(ResponseMail).where(ResponseMail.learner_id == learner_id))
+    await session.execute(delete(AutoResponder).where(AutoResponder.learner_id == learner_id))
     await session.execute(delete(BasketItem).where(BasketItem.learner_id == learner_id))
     await session.execute(delete(Receipt).where(Receipt.learner_id == learner_id))
     await session.execute(delete(Application).where(Application.learner_id == learner_id))

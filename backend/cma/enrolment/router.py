@@ -6,12 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
+from cma.accounts import service as accounts
 from cma.accounts.dependencies import AuthDep
 from cma.accounts.views import AccountView
+from cma.catalogue.exceptions import CampaignNotFound
 from cma.core.database import SessionDep
 from cma.core.params import CourseCode, RowId
 from cma.core.problems import CsrfRefused, InvalidInput, NotAuthenticated, responses
-from cma.enrolment import offers, service
+from cma.enrolment import auto_response, offers, runs, service
 from cma.enrolment.exceptions import (
     AlreadyInBasket,
     ApplicationNotFound,
@@ -19,8 +21,11 @@ from cma.enrolment.exceptions import (
     CourseNotOpen,
     EmptyBasket,
     NoLearnerRecord,
+    NotAllocated,
     NotAnOffer,
     NotInBasket,
+    NotVerifiable,
+    NotYours,
     OfferExpired,
     OtherCampaign,
     PeriodClosed,
@@ -28,10 +33,13 @@ from cma.enrolment.exceptions import (
 )
 from cma.enrolment.schemas import (
     ApplicationOut,
+    AutoResponseIn,
+    AutoResponseOut,
     BasketAdd,
     BasketIn,
     BasketOut,
     HistoryOut,
+    PublishedAllocation,
     SubmissionOut,
 )
 from cma.learners import service as learners
@@ -185,3 +193,40 @@ async def _application(
 ) -> ApplicationOut:
     mine = await service.applications(db, learner.learner_id)
     return ApplicationOut.model_validate(next(a for a in mine if a["id"] == application_id))
+
+
+@router.get(
+    "/campaigns/{campaign_id}/allocation",
+    summary="Les données publiées de l'affectation",
+    description="The committed allocation as anyone with a stake can check it: the lottery's "
+    "secret (its hash was on the calendar), the applications under pseudonyms with their "
+    "ranks and tiers, the digest, the seed and the outcome. For the campaign's candidates and "
+    "for staff; an application's own pseudonym is in `GET /me/applications`.",
+    responses=responses(
+        NotAuthenticated, InvalidInput, NotYours, CampaignNotFound, NotAllocated, NotVerifiable
+    ),
+)
+async def published_allocation(
+    campaign_id: RowId, auth: AuthDep, db: SessionDep
+) -> PublishedAllocation:
+    if not accounts.is_staff(auth.account):
+        learner_id = await learners.learner_id_of(db, auth.account.id)
+        if learner_id is None or not await runs.has_applied(db, learner_id, campaign_id):
+            raise NotYours()
+    return PublishedAllocation.model_validate(await runs.published(db, campaign_id))
+
+
+@router.put(
+    "/me/campaigns/{campaign_id}/auto-response",
+    summary="Activer ou couper mon répondeur automatique",
+    description="For one campaign: when a seat frees on a course where the learner waits, it is "
+    "accepted for them at once, and the seat they hold that they ranked lowest, beyond the "
+    "campaign's cap, goes to the next on its list; they are told by mail. Off, such a seat is "
+    "offered to them, to confirm before its deadline.",
+    responses=responses(*ERRORS, InvalidInput, CampaignNotFound),
+)
+async def put_auto_response(
+    campaign_id: RowId, body: AutoResponseIn, learner: LearnerDep, db: SessionDep
+) -> AutoResponseOut:
+    await auto_response.switch(db, learner.learner_id, campaign_id, body.enabled)
+    return AutoResponseOut(campaign_id=campaign_id, enabled=body.enabled)

@@ -1,8 +1,7 @@
 """Allocation runs: preview a campaign's allocation, then commit it (staff, CLI and /admin)."""
 
-import secrets
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -21,19 +20,24 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cma.accounts import service as accounts
 from cma.catalogue import service as catalogue
 from cma.catalogue.exceptions import CampaignNotFound
 from cma.catalogue.views import CampaignView
 from cma.core.clock import today
 from cma.core.metrics import ALLOCATION_RUNS, ALLOCATION_SECONDS
+from cma.enrolment import lottery, verification
 from cma.enrolment.allocation import Candidate, Decision, allocate, report, tier
 from cma.enrolment.exceptions import (
     AlreadyAllocated,
     ApplicationsStillOpen,
     NotAllocated,
+    NotVerifiable,
     UnexpectedApplication,
 )
+from cma.enrolment.labels import ALLOCATION_EVENT_LABELS
 from cma.enrolment.models import (
+    AllocationEvent,
     AllocationRun,
     Application,
     ApplicationStatus,
@@ -72,10 +76,6 @@ UPDATE applications a
 )
 
 
-def new_seed() -> int:
-    return secrets.randbits(52)  # exact in JSON numbers, which are doubles
-
-
 def offer_deadline(campaign: CampaignView, day: date) -> date:
     """The last day to confirm an offer made on `day`: some days, within the response period."""
     start = max(day, campaign.response_start)
@@ -106,9 +106,21 @@ async def _done(
     return done
 
 
-async def _decide(
-    session: AsyncSession, campaign: CampaignView, seed: int
-) -> tuple[list[Decision], dict[str, int], dict[str, str]]:
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What the allocation decides from, and its published form."""
+
+    candidates: list[Candidate]
+    seats: dict[str, int]
+    titles: dict[str, str]
+    document: dict[str, Any]
+    digest: str
+    seed: int
+
+
+async def inputs_of(session: AsyncSession, campaign: CampaignView) -> Inputs:
+    """The campaign's submitted applications as the allocation reads them, with their tiers,
+    pseudonyms, the published document and the seed they give."""
     courses = {c.code: c for c in await catalogue.campaign_courses(session, campaign.id)}
     rows = list(
         await session.execute(
@@ -136,6 +148,8 @@ async def _decide(
         campaign,
         {row.learner_id for row in rows if courses[row.course_code].prerequisite_codes},
     )
+    secret = campaign.lottery_secret
+    keys = {row.learner_id: lottery.pseudonym(secret, row.learner_id) for row in rows}
     candidates = []
     for row in rows:
         course = courses[row.course_code]
@@ -145,32 +159,48 @@ async def _decide(
             Candidate(
                 application_id=row.id,
                 learner_id=row.learner_id,
+                key=keys[row.learner_id],
                 course_code=row.course_code,
                 rank=row.rank,
                 tier=tier(social, met),
             )
         )
-    seats = {code: course.seats for code, course in courses.items()}
-    titles = {code: course.title for code, course in courses.items()}
-    return allocate(candidates, seats, seed=seed, cap=campaign.max_accepted), seats, titles
+    seats = {c.course_code: courses[c.course_code].seats for c in candidates}
+    document = lottery.inputs(
+        campaign.id,
+        campaign.max_accepted,
+        seats,
+        [lottery.Entry(c.key.hex(), c.course_code, c.rank, c.tier) for c in candidates],
+    )
+    digest = lottery.digest(document)
+    return Inputs(
+        candidates=candidates,
+        seats=seats,
+        titles={code: courses[code].title for code in seats},
+        document=document,
+        digest=digest,
+        seed=lottery.seed(secret, digest),
+    )
 
 
-def _report(
-    campaign: CampaignView,
-    seed: int,
-    decisions: list[Decision],
-    seats: dict[str, int],
-    titles: dict[str, str],
-) -> dict[str, Any]:
-    courses = [asdict(line) for line in report(decisions, seats)]
-    for line in courses:
-        line["title"] = titles[line["code"]]
-        line["by_tier"] = [
-            {"tier": t, "demand": d, "accepted": a} for t, (d, a) in line["by_tier"].items()
+def _decide(campaign: CampaignView, inputs: Inputs) -> list[Decision]:
+    return allocate(inputs.candidates, inputs.seats, seed=inputs.seed, cap=campaign.max_accepted)
+
+
+def _report(campaign: CampaignView, inputs: Inputs, decisions: list[Decision]) -> dict[str, Any]:
+    courses = []
+    for line in report(decisions, inputs.seats):
+        course = asdict(line)
+        course["title"] = inputs.titles[line.code]
+        course["by_tier"] = [
+            {"tier": t, "demand": d, "accepted": a} for t, (d, a) in line.by_tier.items()
         ]
+        courses.append(course)
     return {
         "campaign_id": campaign.id,
-        "seed": seed,
+        "seed": inputs.seed,
+        "inputs_digest": inputs.digest,
+        "lottery_commitment": catalogue.lottery_commitment(campaign),
         "cap": campaign.max_accepted,
         "applications": len(decisions),
         "learners": len({d.learner_id for d in decisions}),
@@ -181,48 +211,69 @@ def _report(
     }
 
 
-async def preview(session: AsyncSession, campaign_id: int, seed: int | None) -> dict[str, Any]:
-    """What a commit with this seed would decide; writes nothing."""
-    report, _ = await preview_decisions(session, campaign_id, seed)
-    return report
+def _trail(
+    session: AsyncSession, campaign: CampaignView, kind: str, inputs: Inputs, by: uuid.UUID | None
+) -> None:
+    session.add(
+        AllocationEvent(
+            campaign_id=campaign.id,
+            kind=kind,
+            account_id=by,
+            inputs_digest=inputs.digest,
+            seed=inputs.seed,
+        )
+    )
 
 
-async def preview_decisions(
-    session: AsyncSession, campaign_id: int, seed: int | None
+async def preview(
+    session: AsyncSession, campaign_id: int, by: uuid.UUID | None
 ) -> tuple[dict[str, Any], list[Decision]]:
-    """The preview's report, and each of its decisions."""
+    """What the commit would decide from the applications as they stand, and each decision;
+    writes nothing but its line in the trail (who looked, when, at which inputs)."""
     campaign = await _campaign(session, campaign_id, lock=False)
     if await committed(session, campaign.id) is not None:
         raise AlreadyAllocated()  # its applications are decided: nothing left to preview
-    chosen = new_seed() if seed is None else seed
     with ALLOCATION_SECONDS.labels("preview").time():
-        decisions, seats, titles = await _decide(session, campaign, chosen)
+        inputs = await inputs_of(session, campaign)
+        decisions = allocate(
+            inputs.candidates, inputs.seats, seed=inputs.seed, cap=campaign.max_accepted
+        )
     ALLOCATION_RUNS.labels("preview").inc()
-    return {**_report(campaign, chosen, decisions, seats, titles), "committed": False}, decisions
+    _trail(session, campaign, "preview", inputs, by)
+    return {**_report(campaign, inputs, decisions), "committed": False}, decisions
 
 
-async def commit(
-    session: AsyncSession, campaign_id: int, seed: int | None, by: uuid.UUID | None
-) -> dict[str, Any]:
-    """Decide and write the outcome of every submitted application of the campaign, once."""
+def _outcome(decisions: list[Decision]) -> list[list[Any]]:
+    """The published outcome: each application under its learner's pseudonym."""
+    return sorted([d.key.hex(), d.course_code, d.status.value, d.waitlist_rank] for d in decisions)
+
+
+async def commit(session: AsyncSession, campaign_id: int, by: uuid.UUID | None) -> dict[str, Any]:
+    """Decide and write the outcome of every submitted application of the campaign, once,
+    with the published inputs and outcome (anonymous: they outlive any erasure)."""
     campaign = await _campaign(session, campaign_id, lock=True)
     if await session.scalar(
         select(AllocationRun.id).where(AllocationRun.campaign_id == campaign.id)
     ):
         raise AlreadyAllocated()
-    chosen = new_seed() if seed is None else seed
     with ALLOCATION_SECONDS.labels("commit").time():
-        decisions, seats, titles = await _decide(session, campaign, chosen)
+        inputs = await inputs_of(session, campaign)
+        decisions = allocate(
+            inputs.candidates, inputs.seats, seed=inputs.seed, cap=campaign.max_accepted
+        )
     ALLOCATION_RUNS.labels("commit").inc()
-    summary = _report(campaign, chosen, decisions, seats, titles)
+    summary = _report(campaign, inputs, decisions)
     run = AllocationRun(
         campaign_id=campaign.id,
-        seed=chosen,
+        seed=inputs.seed,
         cap=campaign.max_accepted,
         committed_by=by,
         report=summary,
+        inputs_digest=inputs.digest,
+        published={"inputs": inputs.document, "outcome": _outcome(decisions)},
     )
     session.add(run)
+    _trail(session, campaign, "commit", inputs, by)
     await session.flush()
     await session.execute(
         _WRITE,
@@ -242,29 +293,6 @@ async def commit(
     return {**summary, "committed": True, "run_id": run.id}
 
 
-async def replay(
-    session: AsyncSession, campaign_id: int, seed: int | None = None
-) -> list[Decision]:
-    """The committed allocation decided again from what it stored (tiers, ranks, seed, cap):
-    an auditor compares it with each application's `outcome` and `waitlist_rank`, or sees
-    what another seed would have done."""
-    run = await committed_run(session, campaign_id)
-    seats = {line["code"]: line["seats"] for line in run.report["courses"]}  # as they were
-    rows = await session.execute(
-        select(
-            Application.id,
-            Application.learner_id,
-            Application.course_code,
-            Application.rank,
-            Application.tier,
-        ).where(Application.allocation_run_id == run.id)
-    )
-    candidates = [
-        Candidate(row.id, row.learner_id, row.course_code, row.rank, row.tier) for row in rows
-    ]
-    return allocate(candidates, seats, seed=run.seed if seed is None else seed, cap=run.cap)
-
-
 async def committed_run(session: AsyncSession, campaign_id: int) -> AllocationRun:
     """The campaign's committed allocation; 404 for no such campaign, 409 before its commit."""
     run = await committed(session, campaign_id)
@@ -279,3 +307,86 @@ async def committed(session: AsyncSession, campaign_id: int) -> AllocationRun | 
     return await session.scalar(
         select(AllocationRun).where(AllocationRun.campaign_id == campaign_id)
     )
+
+
+async def published(session: AsyncSession, campaign_id: int) -> dict[str, Any]:
+    """The committed allocation as anyone may check it: the revealed secret, the inputs under
+    pseudonyms, their digest, the seed, the outcome."""
+    run = await committed_run(session, campaign_id)
+    if run.published is None:
+        raise NotVerifiable()
+    campaign = await catalogue.campaign_view(session, campaign_id)
+    assert campaign is not None  # the run's foreign key keeps it
+    return {
+        "campaign_id": campaign_id,
+        "lottery_commitment": catalogue.lottery_commitment(campaign),
+        "lottery_secret": campaign.lottery_secret.hex(),
+        "inputs_digest": run.inputs_digest,
+        "seed": run.seed,
+        "committed_at": run.created_at,
+        **run.published,
+    }
+
+
+async def verify(session: AsyncSession, campaign_id: int) -> verification.Verification:
+    """The published allocation checked (see verification.verify), then held against what the
+    applications recorded at the commit (those whose learner is still here)."""
+    document = await published(session, campaign_id)
+    checked = verification.verify(document)
+    if not checked.identical:
+        return checked
+    secret = bytes.fromhex(document["lottery_secret"])
+    published_outcome = {
+        (key, code): (status, rank) for key, code, status, rank in document["outcome"]
+    }
+    rows = await session.execute(
+        select(
+            Application.learner_id,
+            Application.course_code,
+            Application.outcome,
+            Application.waitlist_rank,
+        ).where(Application.campaign_id == campaign_id, Application.outcome.is_not(None))
+    )
+    for learner_id, code, outcome, rank in rows:
+        key = lottery.pseudonym(secret, learner_id).hex()
+        recorded = (outcome, rank)
+        if published_outcome.get((key, code)) != recorded:
+            return verification.Verification.differs(
+                f"Première différence : la candidature de {key} au cours {code} a enregistré "
+                f"{list(recorded)}, et le document publié {published_outcome.get((key, code))}."
+            )
+    return checked
+
+
+async def trail(session: AsyncSession, campaign_id: int) -> list[dict[str, Any]]:
+    """Every preview and commit of the campaign's allocation, oldest first."""
+    if await catalogue.campaign_view(session, campaign_id) is None:
+        raise CampaignNotFound()
+    events = list(
+        await session.scalars(
+            select(AllocationEvent)
+            .where(AllocationEvent.campaign_id == campaign_id)
+            .order_by(AllocationEvent.at, AllocationEvent.id)
+        )
+    )
+    emails = await accounts.emails_by_id(session, {e.account_id for e in events if e.account_id})
+    return [
+        {
+            "kind": e.kind,
+            "kind_label": ALLOCATION_EVENT_LABELS[e.kind],
+            "at": e.at,
+            "by": emails.get(e.account_id) if e.account_id else None,
+            "inputs_digest": e.inputs_digest,
+            "seed": e.seed,
+        }
+        for e in events
+    ]
+
+
+async def has_applied(session: AsyncSession, learner_id: uuid.UUID, campaign_id: int) -> bool:
+    found = await session.scalar(
+        select(Application.id)
+        .where(Application.learner_id == learner_id, Application.campaign_id == campaign_id)
+        .limit(1)
+    )
+    return found is not None

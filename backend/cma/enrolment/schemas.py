@@ -9,14 +9,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     computed_field,
 )
 
 from cma.catalogue.schemas import CampaignOut
 from cma.core.validation import Input, LocalTime, OptionalText200, blank_to_none
-from cma.enrolment.labels import TIER_LABELS
-from cma.enrolment.models import ApplicationStatus, PrioritySituation, Reason
-from cma.enrolment.overview import NextStep, Phase
+from cma.enrolment.labels import TIER_LABELS, draw_label
+from cma.enrolment.models import ApplicationStatus, NextStep, Phase, PrioritySituation, Reason
 
 Motivation = Annotated[
     Annotated[str, Field(max_length=2000)] | None, BeforeValidator(blank_to_none)
@@ -135,6 +135,21 @@ class BasketOut(BaseModel):
     )
 
 
+class CutOffOut(BaseModel):
+    tier: int
+    draw: int = Field(description="The lottery number (63 bits; lower is served first)")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def tier_label(self) -> str:
+        return TIER_LABELS[self.tier]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def draw_label(self) -> str:
+        return draw_label(self.draw)
+
+
 class ApplicationOut(Answers):
     """An application; from the response period on, with the allocation's answer and why."""
 
@@ -155,22 +170,31 @@ class ApplicationOut(Answers):
         "3 prerequisites, 4 neither"
     )
     tier_label: str | None
+    draw: int | None = Field(
+        description="The learner's lottery number in this campaign (63 bits; lower is served "
+        "first), once the answers are out"
+    )
+    draw_label: str | None = Field(examples=["0,482131"], description="The draw as a share")
+    pseudonym: str | None = Field(
+        description="The learner's pseudonym in the allocation's published data "
+        "(GET /api/v1/campaigns/{id}/allocation)"
+    )
+    cutoff: CutOffOut | None = Field(
+        description="The priority and draw of the course's last learner admitted (when full)"
+    )
+    explanation: str | None = Field(
+        examples=["Non retenu : vous avez déjà obtenu 2 cours mieux classés dans vos choix."],
+        description="Why this answer, in plain French, with the numbers that decide it",
+    )
     waitlist_position: int | None = Field(description="Place on the waiting list now")
+    auto_response: bool = Field(
+        description="The learner's répondeur automatique is on for this campaign: a seat freed "
+        "where they wait is accepted for them (PUT /me/campaigns/{id}/auto-response)"
+    )
     offer_deadline: date | None = Field(description="Last day (Paris) to confirm the offer")
     can_withdraw: bool
     can_confirm: bool
     can_decline: bool
-
-
-class AllocationIn(Input):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"seed": 20160908}]})
-
-    seed: int | None = Field(
-        default=None,
-        ge=0,
-        le=2**53 - 1,
-        description="The lottery's seed; a new one is drawn and recorded when absent.",
-    )
 
 
 class TierCount(BaseModel):
@@ -193,6 +217,11 @@ class CourseAllocation(BaseModel):
     waitlisted: int
     not_retained: int
     by_tier: list[TierCount]
+    cutoff: CutOffOut | None = Field(
+        default=None,
+        description="The priority of the last learner admitted, when the course filled; "
+        "absent when places remained",
+    )
 
 
 class OutcomeLine(BaseModel):
@@ -215,7 +244,13 @@ class AllocationReport(BaseModel):
     """What an allocation decides (preview) or decided (committed), per course and tier."""
 
     campaign_id: int
-    seed: int
+    seed: int = Field(description="From the lottery's secret and the inputs' digest")
+    inputs_digest: str = Field(
+        default="", description="SHA-256 of the published inputs ('' before 2026-12-06)"
+    )
+    lottery_commitment: str | None = Field(
+        default=None, description="The calendar's commitment to the lottery's secret"
+    )
     cap: int = Field(description="Most courses one learner was given")
     committed: bool
     run_id: int | None = None
@@ -361,3 +396,61 @@ class CourseApplicant(BaseModel):
     status_label: str
     waitlist_rank: int | None = Field(description="Place on the waiting list (1 = next)")
     offer_deadline: date | None = Field(description="Last day to confirm an offered seat")
+
+
+class PublishedInputs(BaseModel):
+    campaign_id: int
+    cap: int
+    seats: dict[str, int] = Field(description="The seats of each course applied to")
+    applications: list[tuple[str, str, int, int]] = Field(
+        description="[pseudonym, course code, rank (1 = first choice), priority tier], sorted"
+    )
+
+
+class PublishedAllocation(BaseModel):
+    """A committed allocation as anyone with a stake may check it (`cma verify-allocation
+    --file`): the secret revealed, the inputs under pseudonyms, their digest, the seed and the
+    outcome. The seed is lottery.seed(secret, digest); a learner's draw is the hash of the seed
+    and their pseudonym (see the README's "How the allocation decides")."""
+
+    campaign_id: int
+    lottery_commitment: str = Field(description="As the calendar published it: SHA-256(secret)")
+    lottery_secret: str = Field(description="The secret, revealed by the commit (hexadecimal)")
+    inputs_digest: str = Field(description="SHA-256 of the inputs' canonical JSON")
+    seed: int
+    committed_at: datetime
+    inputs: PublishedInputs
+    outcome: list[tuple[str, str, str, int | None]] = Field(
+        description="[pseudonym, course code, status at the commit (offered, waitlisted, "
+        "not_retained), waiting-list rank], sorted"
+    )
+
+
+class VerificationOut(BaseModel):
+    identical: bool
+    detail: str = Field(examples=["identique"], description="In French: or the first difference")
+
+
+class AllocationEventOut(BaseModel):
+    """A preview or a commit, with who made it and from which inputs."""
+
+    kind: str = Field(examples=["preview"])
+    kind_label: str = Field(examples=["Prévisualisation"])
+    at: datetime
+    by: str | None = Field(description="The staff member's address (none from the CLI)")
+    inputs_digest: str
+    seed: int
+
+
+class AutoResponseIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"enabled": True}]})
+
+    enabled: StrictBool = Field(
+        description="On: a freed seat where the learner waits is accepted for "
+        "them at once, and a seat they ranked lower, beyond the campaign's cap, is freed"
+    )
+
+
+class AutoResponseOut(BaseModel):
+    campaign_id: int
+    enabled: bool

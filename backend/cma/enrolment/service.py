@@ -21,6 +21,7 @@ from cma.catalogue.views import CampaignView, CourseView
 from cma.core.clock import today
 from cma.core.problems import FieldError, InvalidInput
 from cma.core.wording import french_day, french_hour, french_moment
+from cma.enrolment import auto_response, explanations, lottery
 from cma.enrolment.exceptions import (
     AlreadyInBasket,
     ApplicationNotFound,
@@ -32,8 +33,15 @@ from cma.enrolment.exceptions import (
     PeriodClosed,
     TimeOverlap,
 )
-from cma.enrolment.labels import REASON_LABELS, STATUS_LABELS, TIER_LABELS
-from cma.enrolment.models import Application, ApplicationStatus, BasketItem, Reason, Receipt
+from cma.enrolment.labels import REASON_LABELS, STATUS_LABELS, TIER_LABELS, draw_label
+from cma.enrolment.models import (
+    AllocationRun,
+    Application,
+    ApplicationStatus,
+    BasketItem,
+    Reason,
+    Receipt,
+)
 from cma.enrolment.schemas import Answers, BasketLine
 from cma.learners import service as learners
 from cma.notifications import service as notifications
@@ -516,6 +524,7 @@ def explain(
     campaign: CampaignView,
     day: date,
     position: int | None,
+    run: AllocationRun | None,
     *,
     for_staff: bool = False,
 ) -> dict[str, Any]:
@@ -530,6 +539,8 @@ def explain(
     ):
         status = ApplicationStatus.SUBMITTED  # decided, not announced yet
     shown = status != ApplicationStatus.SUBMITTED and app.reason is not None
+    decided = shown and run is not None and app.draw is not None
+    cutoff = _cutoffs(run).get(app.course_code) if decided and run else None
     return {
         "status": status,
         "status_label": STATUS_LABELS[status],
@@ -537,6 +548,23 @@ def explain(
         "reason_label": REASON_LABELS[Reason(app.reason)] if shown and app.reason else None,
         "tier": app.tier if shown else None,
         "tier_label": TIER_LABELS[app.tier] if shown and app.tier else None,
+        "draw": app.draw if decided else None,
+        "draw_label": draw_label(app.draw) if decided and app.draw is not None else None,
+        "pseudonym": lottery.pseudonym(campaign.lottery_secret, app.learner_id).hex()
+        if decided and run and run.published is not None
+        else None,
+        "cutoff": cutoff,
+        "explanation": explanations.explain(
+            status,
+            Reason(app.reason),
+            app.tier,
+            app.draw,
+            cutoff,
+            position,
+            run.cap if run else campaign.max_accepted,
+        )
+        if shown and app.reason
+        else None,
         "waitlist_position": position if status == ApplicationStatus.WAITLISTED else None,
         "offer_deadline": app.offer_deadline if status == ApplicationStatus.OFFERED else None,
         "can_withdraw": status == ApplicationStatus.SUBMITTED
@@ -549,13 +577,28 @@ def explain(
     }
 
 
+def _cutoffs(run: AllocationRun) -> dict[str, dict[str, Any] | None]:
+    """Each course's cut-off, as the committed run reported it."""
+    return {line["code"]: line.get("cutoff") for line in run.report["courses"]}
+
+
 async def applications(
     session: AsyncSession, learner_id: uuid.UUID, *, for_staff: bool = False
 ) -> list[dict[str, Any]]:
     rows = list(await session.execute(_APPLICATIONS, {"learner_id": learner_id}))
+    decided = {app.allocation_run_id for app, _ in rows if app.allocation_run_id is not None}
+    runs = {
+        run.id: run
+        for run in (
+            await session.scalars(select(AllocationRun).where(AllocationRun.id.in_(decided)))
+            if decided
+            else []
+        )
+    }
     courses = await catalogue.courses_by_code(session, {app.course_code for app, _ in rows})
     # The newest campaign first; within one, as the query ordered them (a stable sort).
     rows.sort(key=lambda row: courses[row[0].course_code].campaign.application_start, reverse=True)
+    automatic = await auto_response.campaigns_of(session, learner_id)
     day = today()
     lines = []
     for app, position in rows:
@@ -570,8 +613,16 @@ async def applications(
                 "submitted_at": app.submitted_at,
                 "withdrawn_at": app.withdrawn_at,
                 "course": brief(course),
+                "auto_response": course.campaign.id in automatic,
                 **{f: getattr(app, f) for f in ANSWER_FIELDS},
-                **explain(app, course.campaign, day, position, for_staff=for_staff),
+                **explain(
+                    app,
+                    course.campaign,
+                    day,
+                    position,
+                    runs.get(app.allocation_run_id) if app.allocation_run_id else None,
+                    for_staff=for_staff,
+                ),
             }
         )
     return lines

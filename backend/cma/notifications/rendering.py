@@ -33,6 +33,12 @@ TEMPLATES: dict[str, str] = {
     "legacy_password_reset": "Votre ancien compte des Cours Municipaux d'Adultes",
     "allocation_responses": "Réponses à vos candidatures aux Cours Municipaux d'Adultes",
     "seat_offered": "Une place vous est proposée aux Cours Municipaux d'Adultes",
+    "offer_reminder": (
+        "Rappel : votre place aux Cours Municipaux d'Adultes vous attend jusqu'à demain"
+    ),
+    "seat_accepted": (
+        "Votre répondeur automatique a accepté une place aux Cours Municipaux d'Adultes"
+    ),
     "course_cancelled": "Annulation d'un cours des Cours Municipaux d'Adultes",
 }
 # Who speaks in a mail: the Paris account for the account's own mails, the CMA for the rest.
@@ -62,7 +68,7 @@ def _speaking(template: str, context: dict[str, Any]) -> dict[str, Any]:
 
 
 # Templates that also exist as an SMS (templates/<name>.sms.txt).
-SMS_TEMPLATES = frozenset({"course_cancelled"})
+SMS_TEMPLATES = frozenset({"course_cancelled", "offer_reminder"})
 
 _html = Environment(
     loader=FileSystemLoader(TEMPLATE_DIR),

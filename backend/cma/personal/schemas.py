@@ -46,6 +46,10 @@ FRENCH_KEYS = {
     "address_3": "complement_adresse_2",
     "address_complement": "complement_adresse",
     "answers_mailed": "reponses_envoyees",
+    "auto_responses": "repondeur_automatique",
+    "draw_label": "tirage_au_sort",
+    "explanation": "explication",
+    "pseudonym": "pseudonyme_dans_les_donnees_publiees",
     "applications": "candidatures",
     "at": "le",
     "basket": "panier",
@@ -332,6 +336,9 @@ class ApplicationPart(Exported):
     status_label: str
     reason_label: str | None
     tier_label: str | None
+    draw_label: str | None
+    pseudonym: str | None
+    explanation: str | None
     waitlist_position: int | None
     offer_deadline: date | None
 
@@ -352,6 +359,13 @@ class ReceiptPart(Exported):
 class AnswersMailedPart(Exported):
     campaign_name: str
     sent_at: ParisTime
+
+
+class AutoResponsePart(Exported):
+    """A campaign where the person let a freed seat be accepted for them."""
+
+    campaign_name: str
+    since: ParisTime
 
 
 class PersonalData(Exported):
@@ -377,6 +391,7 @@ class PersonalData(Exported):
     applications: list[ApplicationPart]
     receipts: list[ReceiptPart] = Field(description="Each basket submitted: its receipt")
     answers_mailed: list[AnswersMailedPart]
+    auto_responses: list[AutoResponsePart]
     read_by_staff: list[ParisTime] = Field(
         description="When staff opened the fiche in their console (who did is theirs to know)"
     )

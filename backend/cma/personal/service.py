@@ -24,7 +24,13 @@ async def export(session: AsyncSession, auth: Authenticated) -> PersonalData:
             **(
                 await enrolment.export_of(session, learner.id)
                 if learner
-                else {"basket": [], "applications": [], "receipts": [], "answers_mailed": []}
+                else {
+                    "basket": [],
+                    "applications": [],
+                    "receipts": [],
+                    "answers_mailed": [],
+                    "auto_responses": [],
+                }
             ),
             "read_by_staff": await staff_reads.reads_of(session, learner.id) if learner else [],
         }

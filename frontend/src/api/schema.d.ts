@@ -970,6 +970,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/campaigns/{campaign_id}/allocation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Les données publiées de l'affectation
+         * @description The committed allocation as anyone with a stake can check it: the lottery's secret (its hash was on the calendar), the applications under pseudonyms with their ranks and tiers, the digest, the seed and the outcome. For the campaign's candidates and for staff; an application's own pseudonym is in `GET /me/applications`.
+         */
+        get: operations["published_allocation_api_v1_campaigns__campaign_id__allocation_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/campaigns/{campaign_id}/auto-response": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Activer ou couper mon répondeur automatique
+         * @description For one campaign: when a seat frees on a course where the learner waits, it is accepted for them at once, and the seat they hold that they ranked lowest, beyond the campaign's cap, goes to the next on its list; they are told by mail. Off, such a seat is offered to them, to confirm before its deadline.
+         */
+        put: operations["put_auto_response_api_v1_me_campaigns__campaign_id__auto_response_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/campaigns/{campaign_id}/allocation/preview": {
         parameters: {
             query?: never;
@@ -981,7 +1021,7 @@ export interface paths {
         put?: never;
         /**
          * Prévisualiser l'affectation des places
-         * @description What a commit with this seed would decide, per course and per priority tier, and learner by learner (`lines`); writes nothing. Only after the application period.
+         * @description What the commit would decide from the applications as they stand, per course (with its cut-off) and per priority tier, and learner by learner (`lines`). The seed is the one the commit would use: nobody chooses it (it comes from the campaign's lottery secret and the inputs' digest). Writes nothing but a line in the allocation's trail. Only after the application period.
          */
         post: operations["preview_api_v1_admin_campaigns__campaign_id__allocation_preview_post"];
         delete?: never;
@@ -1002,9 +1042,49 @@ export interface paths {
         put?: never;
         /**
          * Enregistrer l'affectation des places
-         * @description Decides and writes the outcome of every application, with its reason, tier and waiting-list rank; once per campaign. The same seed and data give the preview's result.
+         * @description Decides and writes the outcome of every application, with its reason, tier and waiting-list rank; once per campaign. The same applications give the preview's result.
          */
         post: operations["commit_api_v1_admin_campaigns__campaign_id__allocation_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/campaigns/{campaign_id}/allocation/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Vérifier l'affectation enregistrée
+         * @description Recomputes the committed allocation from its published inputs and revealed secret, then holds it against what each application recorded: `identical`, or the first difference (as `cma verify-allocation`).
+         */
+        get: operations["verification_api_v1_admin_campaigns__campaign_id__allocation_verification_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/campaigns/{campaign_id}/allocation/trail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Journal de l'affectation
+         * @description Every preview and the commit: when, by whom, from which inputs (digest) and with which seed. Oldest first.
+         */
+        get: operations["allocation_trail_api_v1_admin_campaigns__campaign_id__allocation_trail_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1291,17 +1371,34 @@ export interface components {
             detail: string;
         };
         /**
-         * AllocationIn
-         * @example {
-         *       "seed": 20160908
-         *     }
+         * AllocationEventOut
+         * @description A preview or a commit, with who made it and from which inputs.
          */
-        AllocationIn: {
+        AllocationEventOut: {
             /**
-             * Seed
-             * @description The lottery's seed; a new one is drawn and recorded when absent.
+             * Kind
+             * @example preview
              */
-            seed?: number | null;
+            kind: string;
+            /**
+             * Kind Label
+             * @example Prévisualisation
+             */
+            kind_label: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * By
+             * @description The staff member's address (none from the CLI)
+             */
+            by: string | null;
+            /** Inputs Digest */
+            inputs_digest: string;
+            /** Seed */
+            seed: number;
         };
         /**
          * AllocationReport
@@ -1310,8 +1407,22 @@ export interface components {
         AllocationReport: {
             /** Campaign Id */
             campaign_id: number;
-            /** Seed */
+            /**
+             * Seed
+             * @description From the lottery's secret and the inputs' digest
+             */
             seed: number;
+            /**
+             * Inputs Digest
+             * @description SHA-256 of the published inputs ('' before 2026-12-06)
+             * @default
+             */
+            inputs_digest: string;
+            /**
+             * Lottery Commitment
+             * @description The calendar's commitment to the lottery's secret
+             */
+            lottery_commitment?: string | null;
             /**
              * Cap
              * @description Most courses one learner was given
@@ -1405,10 +1516,39 @@ export interface components {
             /** Tier Label */
             tier_label: string | null;
             /**
+             * Draw
+             * @description The learner's lottery number in this campaign (63 bits; lower is served first), once the answers are out
+             */
+            draw: number | null;
+            /**
+             * Draw Label
+             * @description The draw as a share
+             * @example 0,482131
+             */
+            draw_label: string | null;
+            /**
+             * Pseudonym
+             * @description The learner's pseudonym in the allocation's published data (GET /api/v1/campaigns/{id}/allocation)
+             */
+            pseudonym: string | null;
+            /** @description The priority and draw of the course's last learner admitted (when full) */
+            cutoff: components["schemas"]["CutOffOut"] | null;
+            /**
+             * Explanation
+             * @description Why this answer, in plain French, with the numbers that decide it
+             * @example Non retenu : vous avez déjà obtenu 2 cours mieux classés dans vos choix.
+             */
+            explanation: string | null;
+            /**
              * Waitlist Position
              * @description Place on the waiting list now
              */
             waitlist_position: number | null;
+            /**
+             * Auto Response
+             * @description The learner's répondeur automatique is on for this campaign: a seat freed where they wait is accepted for them (PUT /me/campaigns/{id}/auto-response)
+             */
+            auto_response: boolean;
             /**
              * Offer Deadline
              * @description Last day (Paris) to confirm the offer
@@ -1452,6 +1592,12 @@ export interface components {
             motif: string | null;
             /** Priorite */
             priorite: string | null;
+            /** Tirage Au Sort */
+            tirage_au_sort: string | null;
+            /** Pseudonyme Dans Les Donnees Publiees */
+            pseudonyme_dans_les_donnees_publiees: string | null;
+            /** Explication */
+            explication: string | null;
             /** Position Sur La Liste D Attente */
             position_sur_la_liste_d_attente: number | null;
             /** Date Limite De Confirmation */
@@ -1505,6 +1651,39 @@ export interface components {
              * @example Comptes rattachés
              */
             outcome_label: string;
+        };
+        /**
+         * AutoResponseIn
+         * @example {
+         *       "enabled": true
+         *     }
+         */
+        AutoResponseIn: {
+            /**
+             * Enabled
+             * @description On: a freed seat where the learner waits is accepted for them at once, and a seat they ranked lower, beyond the campaign's cap, is freed
+             */
+            enabled: boolean;
+        };
+        /** AutoResponseOut */
+        AutoResponseOut: {
+            /** Campaign Id */
+            campaign_id: number;
+            /** Enabled */
+            enabled: boolean;
+        };
+        /**
+         * AutoResponsePart
+         * @description A campaign where the person let a freed seat be accepted for them.
+         */
+        AutoResponsePart: {
+            /** Campagne */
+            campagne: string;
+            /**
+             * Depuis
+             * Format: date-time
+             */
+            depuis: string;
         };
         /**
          * BasketAdd
@@ -1711,6 +1890,11 @@ export interface components {
              * @description Staff closed the applications before their announced last day.
              */
             closed_early: boolean;
+            /**
+             * Lottery Commitment
+             * @description SHA-256 of the lottery's secret, drawn when the campaign was created and revealed once its allocation is committed: the seed comes from that secret and the applications, so nobody chooses it (GET /api/v1/campaigns/{id}/allocation).
+             */
+            lottery_commitment: string;
             phase: components["schemas"]["Phase"];
             /**
              * Phase Label
@@ -1878,6 +2062,11 @@ export interface components {
              * @description Staff closed the applications before their announced last day.
              */
             closed_early: boolean;
+            /**
+             * Lottery Commitment
+             * @description SHA-256 of the lottery's secret, drawn when the campaign was created and revealed once its allocation is committed: the seed comes from that secret and the applications, so nobody chooses it (GET /api/v1/campaigns/{id}/allocation).
+             */
+            lottery_commitment: string;
         };
         /**
          * CampaignOverview
@@ -1953,6 +2142,11 @@ export interface components {
              * @description Staff closed the applications before their announced last day.
              */
             closed_early: boolean;
+            /**
+             * Lottery Commitment
+             * @description SHA-256 of the lottery's secret, drawn when the campaign was created and revealed once its allocation is committed: the seed comes from that secret and the applications, so nobody chooses it (GET /api/v1/campaigns/{id}/allocation).
+             */
+            lottery_commitment: string;
             phase: components["schemas"]["Phase"];
             /**
              * Phase Label
@@ -2088,6 +2282,8 @@ export interface components {
             not_retained: number;
             /** By Tier */
             by_tier: components["schemas"]["TierCount"][];
+            /** @description The priority of the last learner admitted, when the course filled; absent when places remained */
+            cutoff?: components["schemas"]["CutOffOut"] | null;
         };
         /** CourseApplicant */
         CourseApplicant: {
@@ -2456,6 +2652,20 @@ export interface components {
          * @enum {string}
          */
         Covers: "annual_and_first_semester" | "second_semester";
+        /** CutOffOut */
+        CutOffOut: {
+            /** Tier */
+            tier: number;
+            /**
+             * Draw
+             * @description The lottery number (63 bits; lower is served first)
+             */
+            draw: number;
+            /** Tier Label */
+            readonly tier_label: string;
+            /** Draw Label */
+            readonly draw_label: string;
+        };
         /** DomainDemand */
         DomainDemand: {
             /**
@@ -3668,6 +3878,8 @@ export interface components {
             recus_de_depot: components["schemas"]["ReceiptPart"][];
             /** Reponses Envoyees */
             reponses_envoyees: components["schemas"]["AnswersMailedPart"][];
+            /** Repondeur Automatique */
+            repondeur_automatique: components["schemas"]["AutoResponsePart"][];
             /**
              * Consultations Par Les Agents
              * @description When staff opened the fiche in their console (who did is theirs to know)
@@ -3931,6 +4143,74 @@ export interface components {
             /** Modifie Le */
             modifie_le: string | null;
         };
+        /**
+         * PublishedAllocation
+         * @description A committed allocation as anyone with a stake may check it (`cma verify-allocation
+         *     --file`): the secret revealed, the inputs under pseudonyms, their digest, the seed and the
+         *     outcome. The seed is lottery.seed(secret, digest); a learner's draw is the hash of the seed
+         *     and their pseudonym (see the README's "How the allocation decides").
+         */
+        PublishedAllocation: {
+            /** Campaign Id */
+            campaign_id: number;
+            /**
+             * Lottery Commitment
+             * @description As the calendar published it: SHA-256(secret)
+             */
+            lottery_commitment: string;
+            /**
+             * Lottery Secret
+             * @description The secret, revealed by the commit (hexadecimal)
+             */
+            lottery_secret: string;
+            /**
+             * Inputs Digest
+             * @description SHA-256 of the inputs' canonical JSON
+             */
+            inputs_digest: string;
+            /** Seed */
+            seed: number;
+            /**
+             * Committed At
+             * Format: date-time
+             */
+            committed_at: string;
+            inputs: components["schemas"]["PublishedInputs"];
+            /**
+             * Outcome
+             * @description [pseudonym, course code, status at the commit (offered, waitlisted, not_retained), waiting-list rank], sorted
+             */
+            outcome: [
+                string,
+                string,
+                string,
+                number | null
+            ][];
+        };
+        /** PublishedInputs */
+        PublishedInputs: {
+            /** Campaign Id */
+            campaign_id: number;
+            /** Cap */
+            cap: number;
+            /**
+             * Seats
+             * @description The seats of each course applied to
+             */
+            seats: {
+                [key: string]: number;
+            };
+            /**
+             * Applications
+             * @description [pseudonym, course code, rank (1 = first choice), priority tier], sorted
+             */
+            applications: [
+                string,
+                string,
+                number,
+                number
+            ][];
+        };
         /** ReachedLearner */
         ReachedLearner: {
             /**
@@ -3954,7 +4234,7 @@ export interface components {
          * @description Why an application got its outcome; with the tier, draw and rank it explains it.
          * @enum {string}
          */
-        Reason: "seats_for_all" | "selected" | "course_full" | "cap_reached" | "promoted" | "course_cancelled";
+        Reason: "seats_for_all" | "selected" | "course_full" | "cap_reached" | "promoted" | "course_cancelled" | "swapped";
         /** ReceiptCourse */
         ReceiptCourse: {
             /** Rank */
@@ -4439,6 +4719,17 @@ export interface components {
              * @example Métro Parmentier (ligne 3)
              */
             access: string | null;
+        };
+        /** VerificationOut */
+        VerificationOut: {
+            /** Identical */
+            identical: boolean;
+            /**
+             * Detail
+             * @description In French: or the first difference
+             * @example identique
+             */
+            detail: string;
         };
         /** YearPart */
         YearPart: {
@@ -9374,7 +9665,120 @@ export interface operations {
             };
         };
     };
-    preview_api_v1_admin_campaigns__campaign_id__allocation_preview_post: {
+    published_allocation_api_v1_campaigns__campaign_id__allocation_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A row's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishedAllocation"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-a-candidate`: Réservé aux candidats de la campagne */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-a-candidate",
+                     *       "title": "Réservé aux candidats de la campagne",
+                     *       "status": 403,
+                     *       "detail": "Les données de l'affectation sont publiées pour les personnes qui ont candidaté à cette campagne, et pour les agents de la Ville."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `campaign-not-found`: Campagne introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:campaign-not-found",
+                     *       "title": "Campagne introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette campagne n'existe pas."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-allocated`: Affectation non enregistrée ; `not-verifiable`: Affectation non vérifiable */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-allocated",
+                     *       "title": "Affectation non enregistrée",
+                     *       "status": 409,
+                     *       "detail": "Les places de cette campagne n'ont pas encore été attribuées."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_auto_response_api_v1_me_campaigns__campaign_id__auto_response_put: {
         parameters: {
             query?: never;
             header?: never;
@@ -9386,9 +9790,104 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AllocationIn"];
+                "application/json": components["schemas"]["AutoResponseIn"];
             };
         };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoResponseOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `learner-record-needed`: Fiche CMA à compléter */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `campaign-not-found`: Campagne introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:campaign-not-found",
+                     *       "title": "Campagne introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette campagne n'existe pas."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_api_v1_admin_campaigns__campaign_id__allocation_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A row's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
             200: {
@@ -9614,11 +10113,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AllocationIn"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
             201: {
@@ -9695,6 +10190,214 @@ export interface operations {
                      *       "title": "Période d'inscription en cours",
                      *       "status": 409,
                      *       "detail": "L'affectation ne peut avoir lieu qu'après la fin de la période d'inscription."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verification_api_v1_admin_campaigns__campaign_id__allocation_verification_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A row's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationOut"];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `campaign-not-found`: Campagne introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:campaign-not-found",
+                     *       "title": "Campagne introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette campagne n'existe pas."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-allocated`: Affectation non enregistrée ; `not-verifiable`: Affectation non vérifiable */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-allocated",
+                     *       "title": "Affectation non enregistrée",
+                     *       "status": 409,
+                     *       "detail": "Les places de cette campagne n'ont pas encore été attribuées."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `validation`: Données invalides */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:validation",
+                     *       "title": "Données invalides",
+                     *       "status": 422,
+                     *       "detail": "Certaines informations saisies sont invalides."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    allocation_trail_api_v1_admin_campaigns__campaign_id__allocation_trail_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A row's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllocationEventOut"][];
+                };
+            };
+            /** @description `not-authenticated`: Connexion requise */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:not-authenticated",
+                     *       "title": "Connexion requise",
+                     *       "status": 401,
+                     *       "detail": "Vous devez être connecté pour accéder à cette page."
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `forbidden`: Accès refusé */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:csrf",
+                     *       "title": "Jeton CSRF manquant ou invalide",
+                     *       "status": 403,
+                     *       "detail": "La requête n'a pas pu être authentifiée. Rechargez la page et recommencez. (Programmes : renvoyez l'en-tête X-CSRF-Token reçu à la connexion, ou utilisez Authorization: Bearer.)"
+                     *     }
+                     */
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `campaign-not-found`: Campagne introuvable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:cma:problem:campaign-not-found",
+                     *       "title": "Campagne introuvable",
+                     *       "status": 404,
+                     *       "detail": "Cette campagne n'existe pas."
                      *     }
                      */
                     "application/problem+json": unknown;

@@ -1,0 +1,68 @@
+"""The lottery's inputs and seed, fixed by nobody.
+
+Each campaign is created with a secret of 32 random bytes (the database draws it); its hash,
+the *commitment*, is on the campaign's public calendar from that moment, long before the
+applications close. At the allocation the secret is revealed and the seed is the hash of the
+secret and of the digest of the allocation's inputs (every submitted application, under a
+pseudonym, with its rank and tier; the seats; the cap). So staff choose nothing: not the
+seed, which the inputs fix, nor the inputs, which the learners fixed, and whoever holds the
+published inputs and the revealed secret recomputes the same outcome.
+
+The pseudonym of a learner in a campaign is a hash of the secret and of their id: stable
+within the campaign, unlinkable to them without their id, and it is what their draw is made
+from.
+"""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+SECRET_BYTES = 32
+
+
+def commitment(secret: bytes) -> str:
+    """What the calendar publishes of the secret (SHA-256, in hexadecimal)."""
+    return hashlib.sha256(secret).hexdigest()
+
+
+def pseudonym(secret: bytes, learner_id: uuid.UUID) -> bytes:
+    return hashlib.sha256(b"cma-pseudonym:" + secret + learner_id.bytes).digest()[:8]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One submitted application as the published inputs show it."""
+
+    pseudonym: str  # hexadecimal
+    course_code: str
+    rank: int
+    tier: int
+
+
+def inputs(
+    campaign_id: int, cap: int, seats: dict[str, int], entries: list[Entry]
+) -> dict[str, Any]:
+    """The allocation's inputs in their canonical form (what is digested and published)."""
+    return {
+        "campaign_id": campaign_id,
+        "cap": cap,
+        "seats": dict(sorted(seats.items())),
+        "applications": sorted(
+            ([e.pseudonym, e.course_code, e.rank, e.tier] for e in entries),
+        ),
+    }
+
+
+def digest(document: dict[str, Any]) -> str:
+    """SHA-256 of the inputs' canonical JSON (sorted keys, no spaces, UTF-8), hexadecimal."""
+    encoded = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def seed(secret: bytes, inputs_digest: str) -> int:
+    """The seed: 52 bits of the hash of the secret and the inputs' digest (52, so that it is
+    exact in JSON's numbers, which are doubles)."""
+    mixed = hashlib.sha256(b"cma-seed:" + secret + bytes.fromhex(inputs_digest)).digest()
+    return int.from_bytes(mixed[:8], "big") >> 12
