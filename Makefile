@@ -100,7 +100,7 @@ bench-rush: install
 ## bench-captcha: the login and a course page, quiet and while 16 clients fetch captcha audio
 bench-captcha: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
-	$(BIN)/python bench/captcha.py
+	$(BIN)/python bench/captcha_rendering.py
 
 ## bench-allocation: allocate 50,000 learners' 150,000 applications to 1,200 courses
 bench-allocation: install

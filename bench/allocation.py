@@ -163,10 +163,12 @@ def measure(learners: int) -> dict[str, float]:
         )
         child = subprocess.run(
             [sys.executable, Path(__file__), "--allocate", url, str(campaign)],
-            check=True,
+            check=False,
             capture_output=True,
             text=True,
         )
+        if child.returncode:
+            sys.exit(f"the allocating process failed:\n{child.stderr}")
     figures: dict[str, float] = json.loads(child.stdout.strip().splitlines()[-1])
     return figures
 
@@ -184,8 +186,16 @@ def main() -> None:
         print(json.dumps(asyncio.run(allocate(to_asyncpg_url(url), int(campaign)))))
         return
 
+    sizes = [int(n) for n in args.learners.split(",")]
+    if len(sizes) > 1:
+        # One process per size: each starts its own database server, and stops it.
+        failed = [
+            subprocess.run([sys.executable, Path(__file__), "--learners", str(n)], check=False)
+            for n in sizes
+        ]
+        sys.exit(1 if any(run.returncode for run in failed) else 0)
     ok = True
-    for learners in (int(n) for n in args.learners.split(",")):
+    for learners in sizes:
         figures = measure(learners)
         print(
             f"{figures['applications']:,.0f} applications from {figures['learners']:,.0f} "

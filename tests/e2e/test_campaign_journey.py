@@ -1,5 +1,6 @@
 """A whole campaign in the browser: three learners for two seats, the allocation, the answers
-by mail, a declined seat that goes to the waiting list, and its confirmation."""
+by mail, a declined seat that goes to the waiting list, and its confirmation; and the
+répondeur automatique that takes a better seat for a learner and frees their other one."""
 
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ from sqlalchemy import update
 
 from cma.catalogue.models import Campaign
 from cma.core.clock import today
+from cma.enrolment.models import Application
 from tests.support import (
     FICHE,
     PASSWORD,
@@ -16,9 +18,10 @@ from tests.support import (
     closed_campaign,
     learner_headers,
     link_in,
+    person,
     staff_headers,
 )
-from tests.support.browser import DESKTOP, check_screen, on_live_server
+from tests.support.browser import DESKTOP, PHONE, check_screen, on_live_server
 
 LEARNERS = ["alice.cma@yopmail.com", "bruno.cma@yopmail.com", "chloe.cma@yopmail.com"]
 
@@ -140,3 +143,86 @@ async def test_three_learners_two_seats_a_decline_and_the_waiting_list_confirms(
     await expect(promoted.get_by_text("Inscription confirmée")).to_be_visible()
     for page in pages.values():
         await page.context.close()
+
+
+async def test_the_repondeur_automatique_swaps_a_learner_to_a_better_choice(
+    browser: Browser, client: AsyncClient, mailbox: Mailbox, live_url: str, catalogue: int
+) -> None:
+    """One course each. The climber holds their second choice and waits for their first; with
+    the répondeur automatique on, the first is theirs as soon as it frees, and the second goes
+    to the learner waiting behind them, with its mail."""
+    campaign = await closed_campaign(mailbox.sessionmaker)
+    await campaign.set(max_accepted=1)
+    await campaign.course("CB0001", seats=1, weekday=1, priority=True)
+    await campaign.course("CB0002", seats=1, weekday=2, priority=True)
+    (favoured, favoured_id), (climber, climber_id), (waiting, waiting_id) = [
+        await person(client, mailbox, i) for i in range(3)
+    ]
+    await campaign.apply(favoured_id, "CB0001", situation="rsa")
+    wanted, _ = await campaign.apply(climber_id, "CB0001", "CB0002", situation="rsa")
+    async with mailbox.sessionmaker() as session, session.begin():
+        # On their first choice, the climber said no situation: the favoured one passes first.
+        await session.execute(
+            update(Application).where(Application.id == wanted).values(priority_situation="aucune")
+        )
+    await campaign.apply(waiting_id, "CB0002", situation="aucune")
+    staff = await staff_headers(client, mailbox)
+    committed = await client.post(
+        f"/api/v1/admin/campaigns/{campaign.id}/allocation", headers=staff
+    )
+    assert committed.status_code == 201, committed.text
+
+    for viewport, name in ((DESKTOP, "bureau"), (PHONE, "telephone")):
+        context = await browser.new_context(base_url=live_url, viewport=viewport, locale="fr-FR")
+        page = await context.new_page()
+        await page.goto("/connexion?suite=/mon-compte/reponses")
+        await page.get_by_label("Courriel").fill(climber.email)
+        await page.get_by_label("Mot de passe").fill(PASSWORD)
+        await page.get_by_role("button", name="Valider").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Réponses aux candidatures")
+        first = page.locator(".course-card", has_text="Cours CB0001")
+        await expect(first).to_contain_text("n° 1 sur la liste d'attente")
+        await expect(first).to_contain_text("le dernier admis (priorité « Situation prioritaire »")
+        await expect(first).to_contain_text("Votre tirage au sort dans cette campagne : 0,")
+        await check_screen(page, f"repondeur automatique {name}")
+        if viewport is PHONE:
+            await context.close()
+            break
+        # Keyboard only: to the switch, then space.
+        switch = page.get_by_label("Activer le répondeur automatique pour cette campagne")
+        await switch.focus()
+        await page.keyboard.press("Space")
+        await expect(page.get_by_role("status")).to_have_text("Répondeur automatique activé.")
+        await expect(switch).to_be_checked()
+        await context.close()
+
+    # The favoured learner gives up their seat: the climber's first choice frees.
+    [theirs] = [a for a in await favoured.applications(client) if a["status"] == "offered"]
+    left = await client.post(
+        f"/api/v1/me/applications/{theirs['id']}/decline", headers=favoured.auth
+    )
+    assert left.status_code == 200, left.text
+    await mailbox.deliver()
+
+    context = await browser.new_context(base_url=live_url, viewport=DESKTOP, locale="fr-FR")
+    page = await context.new_page()
+    mail = await mailbox.last_to(climber.email)
+    assert mail.subject == (
+        "Votre répondeur automatique a accepté une place aux Cours Municipaux d'Adultes"
+    )
+    await page.goto(on_live_server(link_in(mail, to="/mon-compte/reponses"), live_url))
+    await page.get_by_label("Courriel").fill(climber.email)
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Valider").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Réponses aux candidatures")
+    await expect(page.locator(".course-card", has_text="Cours CB0001")).to_contain_text(
+        "Inscription confirmée"
+    )
+    await expect(page.locator(".course-card", has_text="Cours CB0002")).to_contain_text(
+        "Place libérée : vous avez obtenu un cours mieux classé dans vos choix"
+    )
+    await check_screen(page, "repondeur automatique place echangee")
+    await context.close()
+    offered = await mailbox.last_to(waiting.email)
+    assert offered.subject == "Une place vous est proposée aux Cours Municipaux d'Adultes"
+    assert "CB0002" in offered.body()

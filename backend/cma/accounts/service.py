@@ -17,6 +17,8 @@ from sqlalchemy import (
     ColumnElement,
     Interval,
     ScalarSelect,
+    Uuid,
+    any_,
     bindparam,
     delete,
     func,
@@ -24,7 +26,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
@@ -808,7 +810,10 @@ async def accounts_by_id(
     """These accounts, for another context to read (the ones still there)."""
     if not ids:
         return {}
-    rows = await session.scalars(select(Account).where(Account.id.in_(list(ids))))
+    rows = await session.scalars(
+        select(Account).where(Account.id == any_(bindparam("ids", type_=ARRAY(Uuid)))),
+        {"ids": list(ids)},
+    )
     return {account.id: account for account in rows}
 
 
@@ -816,7 +821,12 @@ async def emails_by_id(session: AsyncSession, ids: Collection[uuid.UUID]) -> dic
     """The addresses of these accounts (the ones still there)."""
     if not ids:
         return {}
-    rows = await session.execute(select(Account.id, Account.email).where(Account.id.in_(list(ids))))
+    rows = await session.execute(
+        select(Account.id, Account.email).where(
+            Account.id == any_(bindparam("ids", type_=ARRAY(Uuid)))
+        ),
+        {"ids": list(ids)},
+    )
     return {account_id: email for account_id, email in rows}
 
 

@@ -1,7 +1,7 @@
 """Allocation runs: preview a campaign's allocation, then commit it (staff, CLI and /admin)."""
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -118,52 +118,48 @@ class Inputs:
     seed: int
 
 
+# Every submitted application of a campaign. Run on the connection, not through the ORM: at
+# 150,000 rows the ORM's row processing costs more than the query.
+_SUBMITTED = select(
+    Application.id,
+    Application.learner_id,
+    Application.course_code,
+    Application.rank,
+    Application.priority_situation,
+).where(
+    Application.campaign_id == bindparam("campaign"),
+    Application.status == ApplicationStatus.SUBMITTED,
+)
+
+
 async def inputs_of(session: AsyncSession, campaign: CampaignView) -> Inputs:
     """The campaign's submitted applications as the allocation reads them, with their tiers,
     pseudonyms, the published document and the seed they give."""
     courses = {c.code: c for c in await catalogue.campaign_courses(session, campaign.id)}
-    rows = list(
-        await session.execute(
-            select(
-                Application.id,
-                Application.learner_id,
-                Application.course_code,
-                Application.rank,
-                Application.priority_situation,
-            ).where(
-                Application.campaign_id == campaign.id,
-                Application.status == ApplicationStatus.SUBMITTED,
-            )
-        )
-    )
-    for row in rows:
-        if row.course_code not in courses:
+    connection = await session.connection()
+    rows = list(await connection.execute(_SUBMITTED, {"campaign": campaign.id}))
+    for application_id, _, code, _, _ in rows:
+        if code not in courses:
             # The database keeps an application's campaign its course's; should a row slip
             # through anyway, say which one rather than fail.
-            raise UnexpectedApplication(row.id, row.course_code)
+            raise UnexpectedApplication(application_id, code)
     # The social situation counts on a course that asks for it; prerequisites are met when
     # the learner has done one of the course's codes.
-    done = await _done(
-        session,
-        campaign,
-        {row.learner_id for row in rows if courses[row.course_code].prerequisite_codes},
-    )
+    rules = {
+        code: (c.needs_priority_situation, frozenset(c.prerequisite_codes))
+        for code, c in courses.items()
+    }
+    done = await _done(session, campaign, {row[1] for row in rows if rules[row[2]][1]})
     secret = campaign.lottery_secret
-    keys = {row.learner_id: lottery.pseudonym(secret, row.learner_id) for row in rows}
+    keys = {row[1]: lottery.pseudonym(secret, row[1]) for row in rows}
+    nothing: frozenset[str] = frozenset()
     candidates = []
-    for row in rows:
-        course = courses[row.course_code]
-        social = course.needs_priority_situation and row.priority_situation in SOCIAL
-        met = not done.get(row.learner_id, set()).isdisjoint(course.prerequisite_codes)
+    for application_id, learner_id, code, rank, situation in rows:
+        asks_situation, prerequisites = rules[code]
+        social = asks_situation and situation in SOCIAL
+        met = bool(prerequisites) and not prerequisites.isdisjoint(done.get(learner_id, nothing))
         candidates.append(
-            Candidate(
-                application_id=row.id,
-                learner_id=row.learner_id,
-                key=keys[row.learner_id],
-                course_code=row.course_code,
-                rank=row.rank,
-                tier=tier(social, met),
-            )
+            Candidate(application_id, learner_id, keys[learner_id], code, rank, tier(social, met))
         )
     seats = {c.course_code: courses[c.course_code].seats for c in candidates}
     document = lottery.inputs(
@@ -188,14 +184,22 @@ def _decide(campaign: CampaignView, inputs: Inputs) -> list[Decision]:
 
 
 def _report(campaign: CampaignView, inputs: Inputs, decisions: list[Decision]) -> dict[str, Any]:
-    courses = []
-    for line in report(decisions, inputs.seats):
-        course = asdict(line)
-        course["title"] = inputs.titles[line.code]
-        course["by_tier"] = [
-            {"tier": t, "demand": d, "accepted": a} for t, (d, a) in line.by_tier.items()
-        ]
-        courses.append(course)
+    courses = [
+        {
+            "code": line.code,
+            "title": inputs.titles[line.code],
+            "seats": line.seats,
+            "demand": line.demand,
+            "accepted": line.accepted,
+            "waitlisted": line.waitlisted,
+            "not_retained": line.not_retained,
+            "by_tier": [
+                {"tier": t, "demand": d, "accepted": a} for t, (d, a) in line.by_tier.items()
+            ],
+            "cutoff": {"tier": line.cutoff.tier, "draw": line.cutoff.draw} if line.cutoff else None,
+        }
+        for line in report(decisions, inputs.seats)
+    ]
     return {
         "campaign_id": campaign.id,
         "seed": inputs.seed,

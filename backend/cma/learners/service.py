@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import Uuid, and_, any_, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -130,7 +131,8 @@ async def people(
                 Learner.first_name,
                 Learner.last_name,
                 Learner.mobile_phone,
-            ).where(Learner.id.in_(wanted))
+            ).where(Learner.id == any_(bindparam("ids", type_=ARRAY(Uuid)))),
+            {"ids": list(wanted)},
         )
     )
     owners = await accounts.accounts_by_id(session, {row.account_id for row in found})
@@ -270,7 +272,8 @@ async def courses_done(
     rows = await session.execute(
         select(Learner.id, TrainingHistory.course_code)
         .join(TrainingHistory, TrainingHistory.legacy_account_id == Learner.legacy_account_id)
-        .where(Learner.id.in_(wanted))
+        .where(Learner.id == any_(bindparam("ids", type_=ARRAY(Uuid)))),
+        {"ids": list(wanted)},
     )
     done: dict[uuid.UUID, set[str]] = {}
     for learner_id, code in rows:

@@ -7,7 +7,7 @@ client (p50), and wrk on a course page with 16 connections (p99); the noisy phas
 clients, each from its own address, that create challenges and fetch their audio as fast as
 they are answered. Prints both phases, the ratios, and what the noisy clients got.
 
-    make bench-captcha            # or: .venv/bin/python bench/captcha.py --seconds 20
+    make bench-captcha            # or: .venv/bin/python bench/captcha_rendering.py --seconds 20
 """
 
 import argparse
