@@ -490,9 +490,13 @@ def verify_allocation(campaign_id: int | None, document: Path | None) -> Report:
     if document is not None:
         try:
             published = json.loads(document.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as unreadable:
+        except (OSError, ValueError, RecursionError) as unreadable:
             return Report([f"Document illisible : {unreadable}"], {"identical": False}, 1)
-        result = verification.verify(published)
+        result = (
+            verification.verify(published)
+            if isinstance(published, dict)
+            else verification.Verification.differs("Le document publié n'est pas un objet JSON.")
+        )
     else:
         assert campaign_id is not None
         use_running_server()

@@ -2,6 +2,7 @@
 
 import asyncio
 import hashlib
+import json
 import os
 import re
 import sys
@@ -441,7 +442,7 @@ async def test_learners_and_strangers_cannot_run_an_allocation(
         assert anonymous.status_code == 401, path
 
 
-async def test_staff_allocate_from_the_command_line(campaign: Closed) -> None:
+async def test_staff_allocate_from_the_command_line(campaign: Closed, tmp_path: Path) -> None:
     """`cma allocate` previews, `--commit` writes, both with the same table and seed;
     `cma verify-allocation` recomputes it."""
     await campaign.course("TJ0001", seats=1)
@@ -476,5 +477,21 @@ async def test_staff_allocate_from_the_command_line(campaign: Closed) -> None:
     assert "déjà été attribuées" in again[2]
     assert verified[0] == 0, verified[2]
     assert verified[1] == "identique\n"
+    # The same from the document alone, as anyone who downloaded it would check it.
+    async with campaign.sessionmaker() as session:
+        document = await runs.published(session, campaign.id)
+    downloaded = tmp_path / "affectation.json"
+    downloaded.write_text(json.dumps(document, default=str), encoding="utf-8")
+    forged = tmp_path / "falsifiee.json"
+    forged.write_text(json.dumps({**document, "seed": 1}, default=str), encoding="utf-8")
+    garbage = tmp_path / "illisible.json"
+    garbage.write_text('[[[{"seed": ', encoding="utf-8")
+    assert await cma("verify-allocation", "--file", str(downloaded)) == (0, "identique\n", "")
+    refused = await cma("verify-allocation", "--file", str(forged))
+    assert refused[0] == 1
+    assert refused[1].startswith("La graine tirée du secret et des données est")
+    unreadable = await cma("verify-allocation", "--file", str(garbage))
+    assert unreadable[0] == 1
+    assert unreadable[1].startswith("Document illisible")
     outcomes = await campaign.outcomes()
     assert sorted(o[0] for o in outcomes.values()) == ["offered", "waitlisted"]

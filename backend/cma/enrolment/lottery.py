@@ -16,6 +16,7 @@ from.
 import hashlib
 import json
 import uuid
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,9 +50,10 @@ def inputs(
         "campaign_id": campaign_id,
         "cap": cap,
         "seats": dict(sorted(seats.items())),
-        "applications": sorted(
-            ([e.pseudonym, e.course_code, e.rank, e.tier] for e in entries),
-        ),
+        "applications": [
+            list(line)
+            for line in sorted((e.pseudonym, e.course_code, e.rank, e.tier) for e in entries)
+        ],
     }
 
 
@@ -59,6 +61,17 @@ def digest(document: dict[str, Any]) -> str:
     """SHA-256 of the inputs' canonical JSON (sorted keys, no spaces, UTF-8), hexadecimal."""
     encoded = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def pack(document: dict[str, Any]) -> bytes:
+    """A published document as stored: its compact JSON, compressed."""
+    encoded = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    return zlib.compress(encoded, 1)
+
+
+def unpack(stored: bytes) -> dict[str, Any]:
+    unpacked: dict[str, Any] = json.loads(zlib.decompress(stored))
+    return unpacked
 
 
 def seed(secret: bytes, inputs_digest: str) -> int:

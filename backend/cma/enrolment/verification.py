@@ -43,7 +43,10 @@ def recompute(inputs: dict[str, Any], seed: int) -> list[list[Any]]:
         for index, (key, code, rank, tier) in enumerate(inputs["applications"])
     ]
     decisions = allocate(candidates, inputs["seats"], seed=seed, cap=inputs["cap"])
-    return sorted([d.key.hex(), d.course_code, d.status.value, d.waitlist_rank] for d in decisions)
+    ordered = sorted(
+        (d.key.hex(), d.course_code, d.status.value, d.waitlist_rank) for d in decisions
+    )
+    return [list(line) for line in ordered]
 
 
 def verify(document: dict[str, Any]) -> Verification:
@@ -66,9 +69,9 @@ def verify(document: dict[str, Any]) -> Verification:
                 f"La graine tirée du secret et des données est {seed}, et non {document['seed']}."
             )
         again = recompute(document["inputs"], seed)
-    except (KeyError, TypeError, ValueError) as bad:
+        published = sorted(list(line) for line in document["outcome"])
+    except (AttributeError, KeyError, TypeError, ValueError) as bad:
         return Verification.differs(f"Le document publié est incomplet ou illisible ({bad}).")
-    published = sorted(list(line) for line in document["outcome"])
     for mine, theirs in zip(again, published, strict=False):
         if mine != theirs:
             return Verification.differs(f"Première différence : recalculé {mine}, publié {theirs}.")

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision: str = "8e1f4c2a7d90"
 down_revision: str | None = "6c2e8a4f1b73"
@@ -70,9 +69,7 @@ def upgrade() -> None:
     op.create_check_constraint(
         "inputs_digest", "allocation_runs", "inputs_digest ~ '^([0-9a-f]{64})?$'"
     )
-    op.add_column(
-        "allocation_runs", sa.Column("published", postgresql.JSONB(astext_type=sa.Text()))
-    )
+    op.add_column("allocation_runs", sa.Column("published", sa.LargeBinary()))
     op.create_table(
         "allocation_events",
         sa.Column("id", sa.BigInteger(), primary_key=True),
