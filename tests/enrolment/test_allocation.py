@@ -206,6 +206,15 @@ async def test_the_seed_comes_from_the_committed_secret_and_the_applications(
     [shown] = [c for c in calendar if c["id"] == campaign.id]
 
     first, again = await preview(campaign), await preview(campaign)
+    # Seats changed after the close move the outcome, visibly, but not the seed: nobody can
+    # try seats until the draws suit them.
+    async with campaign.sessionmaker() as session, session.begin():
+        await session.execute(update(Course).where(Course.code == "TF0000").values(seats=3))
+    changed = await preview(campaign)
+    assert changed["seed"] == first["seed"]
+    assert changed["inputs_digest"] != first["inputs_digest"]
+    async with campaign.sessionmaker() as session, session.begin():
+        await session.execute(update(Course).where(Course.code == "TF0000").values(seats=2))
     committed = await commit(campaign)
     secret = await secret_of(campaign)
 
@@ -215,14 +224,20 @@ async def test_the_seed_comes_from_the_committed_secret_and_the_applications(
     }
     assert shown["lottery_commitment"] == hashlib.sha256(secret).hexdigest()
     assert committed["lottery_commitment"] == shown["lottery_commitment"]
-    assert committed["seed"] == lottery.seed(secret, committed["inputs_digest"])
+    async with campaign.sessionmaker() as session:
+        document = await runs.published(session, campaign.id)
+    assert committed["seed"] == lottery.seed(secret, document["inputs"])
     staff = await staff_headers(client, mailbox)
     base = f"/api/v1/admin/campaigns/{campaign.id}/allocation"
     trail = (await client.get(f"{base}/trail", headers=staff)).json()
-    assert [e["kind"] for e in trail] == ["preview", "preview", "commit"]
-    assert {(e["inputs_digest"], e["seed"]) for e in trail} == {
-        (committed["inputs_digest"], committed["seed"])
-    }
+    assert [e["kind"] for e in trail] == ["preview", "preview", "preview", "commit"]
+    assert {e["seed"] for e in trail} == {committed["seed"]}
+    assert [e["inputs_digest"] for e in trail] == [
+        committed["inputs_digest"],
+        committed["inputs_digest"],
+        changed["inputs_digest"],
+        committed["inputs_digest"],
+    ]
     checked = await client.get(f"{base}/verification", headers=staff)
     assert checked.json() == {"identical": True, "detail": "identique"}
     published = await client.get(f"/api/v1/campaigns/{campaign.id}/allocation", headers=staff)

@@ -3,10 +3,10 @@
 Each campaign is created with a secret of 32 random bytes (the database draws it); its hash,
 the *commitment*, is on the campaign's public calendar from that moment, long before the
 applications close. At the allocation the secret is revealed and the seed is the hash of the
-secret and of the digest of the allocation's inputs (every submitted application, under a
-pseudonym, with its rank and tier; the seats; the cap). So staff choose nothing: not the
-seed, which the inputs fix, nor the inputs, which the learners fixed, and whoever holds the
-published inputs and the revealed secret recomputes the same outcome.
+secret and of the digest of the submitted applications (each under a pseudonym, with its rank
+and tier). So staff choose nothing: not the seed, which the applications fix, nor the
+applications, which the learners made, and whoever holds the published inputs (those
+applications, the seats, the cap) and the revealed secret recomputes the same outcome.
 
 The pseudonym of a learner in a campaign is a hash of the secret and of their id: stable
 within the campaign, unlinkable to them without their id, and it is what their draw is made
@@ -57,8 +57,8 @@ def inputs(
     }
 
 
-def digest(document: dict[str, Any]) -> str:
-    """SHA-256 of the inputs' canonical JSON (sorted keys, no spaces, UTF-8), hexadecimal."""
+def digest(document: Any) -> str:
+    """SHA-256 of the canonical JSON (sorted keys, no spaces, UTF-8), hexadecimal."""
     encoded = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(encoded.encode()).hexdigest()
 
@@ -74,8 +74,11 @@ def unpack(stored: bytes) -> dict[str, Any]:
     return unpacked
 
 
-def seed(secret: bytes, inputs_digest: str) -> int:
-    """The seed: 52 bits of the hash of the secret and the inputs' digest (52, so that it is
-    exact in JSON's numbers, which are doubles)."""
-    mixed = hashlib.sha256(b"cma-seed:" + secret + bytes.fromhex(inputs_digest)).digest()
+def seed(secret: bytes, document: dict[str, Any]) -> int:
+    """The seed: 52 bits of the hash of the secret and of the digest of the applications
+    alone (52, so that it is exact in JSON's numbers, which are doubles). The seats and the
+    cap are not in it: a change of seats after the close moves the outcome, visibly, but no
+    learner's draw, so nobody can try seats until the draws suit."""
+    applications = bytes.fromhex(digest(document["applications"]))
+    mixed = hashlib.sha256(b"cma-seed:" + secret + applications).digest()
     return int.from_bytes(mixed[:8], "big") >> 12

@@ -175,7 +175,7 @@ async def inputs_of(session: AsyncSession, campaign: CampaignView) -> Inputs:
         titles={code: courses[code].title for code in seats},
         document=document,
         digest=digest,
-        seed=lottery.seed(secret, digest),
+        seed=lottery.seed(secret, document),
     )
 
 

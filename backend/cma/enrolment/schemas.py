@@ -410,8 +410,8 @@ class PublishedInputs(BaseModel):
 class PublishedAllocation(BaseModel):
     """A committed allocation as anyone with a stake may check it (`cma verify-allocation
     --file`): the secret revealed, the inputs under pseudonyms, their digest, the seed and the
-    outcome. The seed is lottery.seed(secret, digest); a learner's draw is the hash of the seed
-    and their pseudonym (see the README's "How the allocation decides")."""
+    outcome. The seed comes from the secret and the applications' digest; a learner's draw is
+    the hash of the seed and their pseudonym (see the README's "How the allocation decides")."""
 
     campaign_id: int
     lottery_commitment: str = Field(description="As the calendar published it: SHA-256(secret)")

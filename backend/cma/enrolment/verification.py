@@ -63,7 +63,7 @@ def verify(document: dict[str, Any]) -> Verification:
                 f"L'empreinte des données publiées est {digest}, "
                 f"et non {document['inputs_digest']}."
             )
-        seed = lottery.seed(secret, digest)
+        seed = lottery.seed(secret, document["inputs"])
         if seed != document["seed"]:
             return Verification.differs(
                 f"La graine tirée du secret et des données est {seed}, et non {document['seed']}."

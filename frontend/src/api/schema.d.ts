@@ -4147,8 +4147,8 @@ export interface components {
          * PublishedAllocation
          * @description A committed allocation as anyone with a stake may check it (`cma verify-allocation
          *     --file`): the secret revealed, the inputs under pseudonyms, their digest, the seed and the
-         *     outcome. The seed is lottery.seed(secret, digest); a learner's draw is the hash of the seed
-         *     and their pseudonym (see the README's "How the allocation decides").
+         *     outcome. The seed comes from the secret and the applications' digest; a learner's draw is
+         *     the hash of the seed and their pseudonym (see the README's "How the allocation decides").
          */
         PublishedAllocation: {
             /** Campaign Id */
