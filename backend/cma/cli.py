@@ -482,7 +482,9 @@ def allocate(campaign_id: int, commit: bool) -> Report:
     return Report(lines, report)
 
 
-def verify_allocation(campaign_id: int | None, document: Path | None) -> Report:
+def verify_allocation(
+    campaign_id: int | None, document: Path | None, commitment: str | None = None
+) -> Report:
     """Recompute a committed allocation from its published inputs and secret: "identique", or
     the first difference (exit status 1)."""
     from cma.enrolment import runs, verification
@@ -490,13 +492,20 @@ def verify_allocation(campaign_id: int | None, document: Path | None) -> Report:
     if document is not None:
         try:
             published = json.loads(document.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError) as unreadable:
-            return Report([f"Document illisible : {unreadable}"], {"identical": False}, 1)
-        result = (
-            verification.verify(published)
-            if isinstance(published, dict)
-            else verification.Verification.differs("Le document publié n'est pas un objet JSON.")
-        )
+        except OSError:
+            return Report([f"Document illisible : {document} ne s'ouvre pas."], {}, 1)
+        except (ValueError, RecursionError):
+            return Report([f"Document illisible : {document} n'est pas du JSON."], {}, 1)
+        if not isinstance(published, dict):
+            result = verification.Verification.differs(
+                "Le document publié n'est pas un objet JSON."
+            )
+        elif commitment is not None and published.get("lottery_commitment") != commitment.lower():
+            result = verification.Verification.differs(
+                "L'engagement du document n'est pas celui que le calendrier a publié."
+            )
+        else:
+            result = verification.verify(published)
     else:
         assert campaign_id is not None
         use_running_server()
@@ -609,6 +618,10 @@ def main(argv: list[str] | None = None) -> None:
         type=Path,
         help="le document publié (GET /api/v1/campaigns/{id}/allocation), sans base de données",
     )
+    verify_cmd.add_argument(
+        "--commitment",
+        help="avec --file : l'empreinte du tirage lue sur le calendrier de la campagne",
+    )
     responses_cmd = command(
         "send-responses", help="envoyer à chaque candidat ses réponses (une fois par affectation)"
     )
@@ -693,7 +706,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Repo
     elif args.command == "allocate":
         return allocate(args.campaign, args.commit)
     elif args.command == "verify-allocation":
-        return verify_allocation(args.campaign, args.file)
+        return verify_allocation(args.campaign, args.file, args.commitment)
     elif args.command == "send-responses":
         return send_responses(args.campaign)
     elif args.command == "expire-offers":

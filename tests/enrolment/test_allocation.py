@@ -206,15 +206,21 @@ async def test_the_seed_comes_from_the_committed_secret_and_the_applications(
     [shown] = [c for c in calendar if c["id"] == campaign.id]
 
     first, again = await preview(campaign), await preview(campaign)
-    # Seats changed after the close move the outcome, visibly, but not the seed: nobody can
-    # try seats until the draws suit them.
+    # Seats, a course's rules or its cancellation after the first preview move the outcome,
+    # visibly, but not the seed, fixed then: nobody can try changes until the draws suit.
     async with campaign.sessionmaker() as session, session.begin():
         await session.execute(update(Course).where(Course.code == "TF0000").values(seats=3))
+        await session.execute(
+            update(Course).where(Course.code == "TF0001").values(needs_priority_situation=True)
+        )
     changed = await preview(campaign)
     assert changed["seed"] == first["seed"]
     assert changed["inputs_digest"] != first["inputs_digest"]
     async with campaign.sessionmaker() as session, session.begin():
         await session.execute(update(Course).where(Course.code == "TF0000").values(seats=2))
+        await session.execute(
+            update(Course).where(Course.code == "TF0001").values(needs_priority_situation=False)
+        )
     committed = await commit(campaign)
     secret = await secret_of(campaign)
 
@@ -226,7 +232,8 @@ async def test_the_seed_comes_from_the_committed_secret_and_the_applications(
     assert committed["lottery_commitment"] == shown["lottery_commitment"]
     async with campaign.sessionmaker() as session:
         document = await runs.published(session, campaign.id)
-    assert committed["seed"] == lottery.seed(secret, document["inputs"])
+    assert document["applications_digest"] == lottery.digest(document["inputs"]["applications"])
+    assert committed["seed"] == lottery.seed(secret, document["applications_digest"])
     staff = await staff_headers(client, mailbox)
     base = f"/api/v1/admin/campaigns/{campaign.id}/allocation"
     trail = (await client.get(f"{base}/trail", headers=staff)).json()
@@ -502,6 +509,15 @@ async def test_staff_allocate_from_the_command_line(campaign: Closed, tmp_path: 
     garbage = tmp_path / "illisible.json"
     garbage.write_text('[[[{"seed": ', encoding="utf-8")
     assert await cma("verify-allocation", "--file", str(downloaded)) == (0, "identique\n", "")
+    calendar = document["lottery_commitment"]
+    assert (await cma("verify-allocation", "--file", str(downloaded), "--commitment", calendar))[
+        :2
+    ] == (0, "identique\n")
+    other = await cma("verify-allocation", "--file", str(downloaded), "--commitment", "0" * 64)
+    assert other[:2] == (
+        1,
+        "L'engagement du document n'est pas celui que le calendrier a publié.\n",
+    )
     refused = await cma("verify-allocation", "--file", str(forged))
     assert refused[0] == 1
     assert refused[1].startswith("La graine tirée du secret et des données est")

@@ -169,3 +169,36 @@ async def test_the_published_allocation_is_for_its_candidates_and_staff_only(
     assert refused.status_code == 403
     assert refused.json()["type"] == "urn:cma:problem:not-a-candidate"
     assert anonymous.status_code == 401
+
+
+async def test_confirming_an_offer_frees_only_the_seats_ranked_below_it(
+    client: AsyncClient, mailbox: Mailbox, campaign: Closed
+) -> None:
+    """One course each, three ranked. Holding the third, offered the second then the first:
+    confirming the second frees the third, and the first stays an offer to answer."""
+    await campaign.set(max_accepted=1)
+    for code, weekday in (("WD0001", 1), ("WD0002", 2), ("WD0003", 3)):
+        await campaign.course(code, seats=1, weekday=weekday, priority=True)
+    (learner, learner_id), (first, first_id), (second, second_id) = [
+        await person(client, mailbox, i) for i in range(3)
+    ]
+    await campaign.apply(learner_id, "WD0001", "WD0002", "WD0003", situation="aucune")
+    await campaign.apply(first_id, "WD0001", situation="rsa")
+    await campaign.apply(second_id, "WD0002", situation="rsa")
+    await allocate(campaign)
+    for who, code in ((second, "WD0002"), (first, "WD0001")):
+        mine = await _mine(client, who, code)
+        left = await client.post(f"/api/v1/me/applications/{mine['id']}/decline", headers=who.auth)
+        assert left.status_code == 200, left.text
+    offered = {c: (await _mine(client, learner, c))["status"] for c in ("WD0001", "WD0002")}
+
+    middle = await _mine(client, learner, "WD0002")
+    confirmed = await client.post(
+        f"/api/v1/me/applications/{middle['id']}/confirm", headers=learner.auth
+    )
+
+    assert offered == {"WD0001": "offered", "WD0002": "offered"}
+    assert confirmed.status_code == 200, confirmed.text
+    assert (await _mine(client, learner, "WD0003"))["reason"] == "swapped"
+    assert (await _mine(client, learner, "WD0001"))["status"] == "offered"
+    assert (await _mine(client, learner, "WD0002"))["status"] == "confirmed"

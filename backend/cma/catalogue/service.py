@@ -452,6 +452,14 @@ async def save_campaign(
     closed = campaign.applications_closed_at is not None
     if closed and data.application_end != campaign.application_end:
         raise InvalidInput(errors=[_CLOSED_END_ERROR])
+    # Past, the period stays past: reopened, it would let applications change after the
+    # allocation's lottery may have been fixed on them.
+    if (
+        campaign_id is not None
+        and campaign.applications_over(today())
+        and data.application_end != campaign.application_end
+    ):
+        raise InvalidInput(errors=[_ENDED_ERROR])
     if data.application_end == data.response_start and not closed:
         raise InvalidInput(errors=[_CALENDAR_ERROR])
     values = data.model_dump()
@@ -507,6 +515,11 @@ _CALENDAR_ERROR = FieldError(
     message="L'envoi des réponses commence après la fin des inscriptions (le jour même "
     "seulement si les inscriptions ont été closes par anticipation).",
     code="calendar",
+)
+_ENDED_ERROR = FieldError(
+    field="application_end",
+    message="Les inscriptions sont terminées : leur date de fin ne change plus.",
+    code="ended",
 )
 _CLOSED_END_ERROR = FieldError(
     field="application_end",

@@ -88,11 +88,8 @@ def allocate(
     # applicant, (tier, draw, pseudonym), is one integer too: cheap to compare and to heap.
     order = {key: i for i, key in enumerate(sorted(lists, key=lambda k: (draws[k], k)))}
     width = len(order)
-    demand: dict[str, int] = defaultdict(int)
     for choices in lists.values():
         choices.sort(key=lambda c: c.rank)
-        for c in choices:
-            demand[c.course_code] += 1
 
     def priority(c: Candidate) -> int:
         return c.tier * width + order[c.key]
@@ -125,16 +122,20 @@ def allocate(
                 refused.add(c.application_id)
     admitted = {entry[2].application_id for heap in held.values() for entry in heap}
     refused -= admitted
+    # A course "selected" only if it turned someone away at the end: one with places left,
+    # or exactly filled, had a seat for every learner who still wanted it.
+    turned_away = {
+        c.course_code for choices in lists.values() for c in choices if c.application_id in refused
+    }
 
     decisions: list[Decision] = []
     on_list: dict[str, list[Candidate]] = defaultdict(list)
     for key, choices in lists.items():
         for c in choices:
             if c.application_id in admitted:
-                full = demand[c.course_code] > seats[c.course_code]
                 status, reason = (
                     ApplicationStatus.OFFERED,
-                    Reason.SELECTED if full else Reason.SEATS_FOR_ALL,
+                    Reason.SELECTED if c.course_code in turned_away else Reason.SEATS_FOR_ALL,
                 )
             elif c.application_id in refused:
                 on_list[c.course_code].append(c)

@@ -25,10 +25,14 @@ def explain(
     cap: int,
 ) -> str | None:
     """The sentence for an answered application (None before its answer is out)."""
+    if status == ApplicationStatus.DECLINED and reason != Reason.SWAPPED:
+        return "Vous avez refusé cette place, ou quitté la liste d'attente."
+    if status == ApplicationStatus.EXPIRED:
+        return "La place n'a pas été confirmée à temps : elle est passée à la personne suivante."
     mine = _rank(tier, draw) if tier is not None and draw is not None else None
     last = _rank(cutoff["tier"], cutoff["draw"]) if cutoff else None
     if reason == Reason.SEATS_FOR_ALL:
-        return "Admis : il y avait des places pour toutes les candidatures à ce cours."
+        return "Admis : le cours avait une place pour chaque personne qui le voulait encore."
     if reason == Reason.SELECTED and mine:
         return f"Admis : votre classement ({mine}) est dans les places du cours" + (
             f" ; dernier admis : {last}." if last else "."
@@ -41,8 +45,9 @@ def explain(
             f" et le dernier admis ({last}) passe avant vous ({mine})." if last else "."
         )
     if reason == Reason.CAP_REACHED:
+        better = "1 cours mieux classé" if cap == 1 else f"{cap} cours mieux classés"
         return (
-            f"Non retenu : vous avez déjà obtenu {cap} cours mieux classés dans vos choix "
+            f"Non retenu : vous avez déjà obtenu {better} dans vos choix "
             f"({cap} au plus par personne dans cette campagne)."
         )
     if reason == Reason.PROMOTED:

@@ -17,7 +17,7 @@ STATUS_LABELS = {
 }
 
 REASON_LABELS = {
-    Reason.SEATS_FOR_ALL: "Le cours avait assez de places pour toutes les candidatures.",
+    Reason.SEATS_FOR_ALL: "Le cours avait une place pour chaque personne qui le voulait encore.",
     Reason.SELECTED: "Le cours avait plus de candidatures que de places : elles ont été "
     "classées par priorité puis par tirage au sort, et la vôtre est dans les places.",
     Reason.COURSE_FULL: "Le cours avait plus de candidatures que de places : vous êtes sur la "

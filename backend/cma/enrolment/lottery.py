@@ -74,11 +74,11 @@ def unpack(stored: bytes) -> dict[str, Any]:
     return unpacked
 
 
-def seed(secret: bytes, document: dict[str, Any]) -> int:
+def seed(secret: bytes, applications_digest: str) -> int:
     """The seed: 52 bits of the hash of the secret and of the digest of the applications
-    alone (52, so that it is exact in JSON's numbers, which are doubles). The seats and the
-    cap are not in it: a change of seats after the close moves the outcome, visibly, but no
-    learner's draw, so nobody can try seats until the draws suit."""
-    applications = bytes.fromhex(digest(document["applications"]))
-    mixed = hashlib.sha256(b"cma-seed:" + secret + applications).digest()
+    (52, so that it is exact in JSON's numbers, which are doubles). It is fixed once, by the
+    first preview or commit after the close (see runs.inputs_of): a course cancelled, a
+    fiche erased or a course's rules edited afterwards moves the outcome, visibly, but no
+    learner's draw, so nobody can try changes until the draws suit."""
+    mixed = hashlib.sha256(b"cma-seed:" + secret + bytes.fromhex(applications_digest)).digest()
     return int.from_bytes(mixed[:8], "big") >> 12

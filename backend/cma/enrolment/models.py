@@ -215,7 +215,7 @@ class AllocationRun(CreatedAt, Base):
     # erasure of any learner and the allocation stays checkable (None before the lottery
     # was committed). Their JSON, compressed: some 13 MB at 150,000 applications, which
     # JSONB would parse for nothing (nobody queries inside it).
-    published: Mapped[bytes | None] = mapped_column(LargeBinary)
+    published: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class AllocationEvent(Base):
@@ -225,6 +225,7 @@ class AllocationEvent(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('preview', 'commit')", name="kind"),
         CheckConstraint("inputs_digest ~ '^[0-9a-f]{64}$'", name="inputs_digest"),
+        CheckConstraint("applications_digest ~ '^[0-9a-f]{64}$'", name="applications_digest"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -234,6 +235,8 @@ class AllocationEvent(Base):
         ForeignKey("accounts.id", ondelete="SET NULL")
     )
     inputs_digest: Mapped[str] = mapped_column(String(64))
+    # The applications the seed came from: the first event's fixes the campaign's seed.
+    applications_digest: Mapped[str] = mapped_column(String(64))
     seed: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(server_default=func.now())
 

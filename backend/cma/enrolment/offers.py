@@ -106,8 +106,11 @@ async def _within_cap(session: AsyncSession, gained: Application, cap: int) -> s
     Returns the courses whose seat was freed."""
     held = await _held(session, gained.learner_id, gained.campaign_id)
     freed: set[str] = set()
-    while len(held) > cap:
-        lowest = next(a for a in reversed(held) if a.id != gained.id)
+    # Only seats ranked below the one gained: a better offer still pending stays theirs to
+    # answer (until then they may hold more than the cap, as offers).
+    below = [a for a in held if a.rank > gained.rank]
+    while len(held) > cap and below:
+        lowest = below.pop()
         lowest.status = ApplicationStatus.DECLINED.value
         lowest.reason = Reason.SWAPPED.value
         lowest.answered_at = func.now()
@@ -115,7 +118,7 @@ async def _within_cap(session: AsyncSession, gained: Application, cap: int) -> s
         freed.add(lowest.course_code)
     if len(held) >= cap:
         worst = max(a.rank for a in held)
-        below = await session.scalars(
+        outranked = await session.scalars(
             select(Application)
             .where(
                 Application.learner_id == gained.learner_id,
@@ -125,7 +128,7 @@ async def _within_cap(session: AsyncSession, gained: Application, cap: int) -> s
             )
             .with_for_update()
         )
-        for application in below:
+        for application in outranked:
             application.status = ApplicationStatus.NOT_RETAINED.value
             application.reason = Reason.CAP_REACHED.value
     await session.flush()

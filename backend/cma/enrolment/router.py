@@ -213,6 +213,9 @@ async def published_allocation(
         learner_id = await learners.learner_id_of(db, auth.account.id)
         if learner_id is None or not await runs.has_applied(db, learner_id, campaign_id):
             raise NotYours()
+        # The outcome is the learners' from the first day of answers, not before.
+        if not await runs.answers_out(db, campaign_id):
+            raise NotAllocated()
     return PublishedAllocation.model_validate(await runs.published(db, campaign_id))
 
 
@@ -223,10 +226,12 @@ async def published_allocation(
     "accepted for them at once, and the seat they hold that they ranked lowest, beyond the "
     "campaign's cap, goes to the next on its list; they are told by mail. Off, such a seat is "
     "offered to them, to confirm before its deadline.",
-    responses=responses(*ERRORS, InvalidInput, CampaignNotFound),
+    responses=responses(*ERRORS, InvalidInput, NotYours, CampaignNotFound),
 )
 async def put_auto_response(
     campaign_id: RowId, body: AutoResponseIn, learner: LearnerDep, db: SessionDep
 ) -> AutoResponseOut:
+    if not await runs.has_applied(db, learner.learner_id, campaign_id):
+        raise NotYours()
     await auto_response.switch(db, learner.learner_id, campaign_id, body.enabled)
     return AutoResponseOut(campaign_id=campaign_id, enabled=body.enabled)

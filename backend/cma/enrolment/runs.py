@@ -115,6 +115,7 @@ class Inputs:
     titles: dict[str, str]
     document: dict[str, Any]
     digest: str
+    applications_digest: str  # that of the applications the seed came from
     seed: int
 
 
@@ -168,14 +169,24 @@ async def inputs_of(session: AsyncSession, campaign: CampaignView) -> Inputs:
         seats,
         [lottery.Entry(c.key.hex(), c.course_code, c.rank, c.tier) for c in candidates],
     )
-    digest = lottery.digest(document)
+    # The first preview or commit after the close fixes the seed; every later one keeps it.
+    fixed = await session.scalar(
+        select(AllocationEvent)
+        .where(AllocationEvent.campaign_id == campaign.id)
+        .order_by(AllocationEvent.at, AllocationEvent.id)
+        .limit(1)
+    )
+    applications_digest = (
+        fixed.applications_digest if fixed else lottery.digest(document["applications"])
+    )
     return Inputs(
         candidates=candidates,
         seats=seats,
         titles={code: courses[code].title for code in seats},
         document=document,
-        digest=digest,
-        seed=lottery.seed(secret, document),
+        digest=lottery.digest(document),
+        applications_digest=applications_digest,
+        seed=fixed.seed if fixed else lottery.seed(secret, applications_digest),
     )
 
 
@@ -224,6 +235,7 @@ def _trail(
             kind=kind,
             account_id=by,
             inputs_digest=inputs.digest,
+            applications_digest=inputs.applications_digest,
             seed=inputs.seed,
         )
     )
@@ -319,10 +331,16 @@ async def published(session: AsyncSession, campaign_id: int) -> dict[str, Any]:
     """The committed allocation as anyone may check it: the revealed secret, the inputs under
     pseudonyms, their digest, the seed, the outcome."""
     run = await committed_run(session, campaign_id)
-    if run.published is None:
+    stored = await session.scalar(select(AllocationRun.published).where(AllocationRun.id == run.id))
+    if stored is None:
         raise NotVerifiable()
     campaign = await catalogue.campaign_view(session, campaign_id)
     assert campaign is not None  # the run's foreign key keeps it
+    run_event_digest = await session.scalar(
+        select(AllocationEvent.applications_digest)
+        .where(AllocationEvent.campaign_id == campaign_id, AllocationEvent.kind == "commit")
+        .limit(1)
+    )
     return {
         "campaign_id": campaign_id,
         "lottery_commitment": catalogue.lottery_commitment(campaign),
@@ -330,7 +348,18 @@ async def published(session: AsyncSession, campaign_id: int) -> dict[str, Any]:
         "inputs_digest": run.inputs_digest,
         "seed": run.seed,
         "committed_at": run.created_at,
-        **lottery.unpack(run.published),
+        **lottery.unpack(stored),
+        "applications_digest": run_event_digest,
+        "trail": [
+            {
+                "kind": e["kind"],
+                "at": e["at"],
+                "inputs_digest": e["inputs_digest"],
+                "applications_digest": e["applications_digest"],
+                "seed": e["seed"],
+            }
+            for e in await trail(session, campaign_id)
+        ],
     }
 
 
@@ -357,9 +386,15 @@ async def verify(session: AsyncSession, campaign_id: int) -> verification.Verifi
         key = lottery.pseudonym(secret, learner_id).hex()
         recorded = (outcome, rank)
         if published_outcome.get((key, code)) != recorded:
+            theirs = published_outcome.get((key, code))
             return verification.Verification.differs(
-                f"Première différence : la candidature de {key} au cours {code} a enregistré "
-                f"{list(recorded)}, et le document publié {published_outcome.get((key, code))}."
+                f"Première différence : {verification.said((key, code, *recorded))} d'après "
+                "les candidatures enregistrées, "
+                + (
+                    f"{verification.said((key, code, *theirs))} d'après le document publié."
+                    if theirs
+                    else "et le document publié ne la contient pas."
+                )
             )
     return checked
 
@@ -383,10 +418,17 @@ async def trail(session: AsyncSession, campaign_id: int) -> list[dict[str, Any]]
             "at": e.at,
             "by": emails.get(e.account_id) if e.account_id else None,
             "inputs_digest": e.inputs_digest,
+            "applications_digest": e.applications_digest,
             "seed": e.seed,
         }
         for e in events
     ]
+
+
+async def answers_out(session: AsyncSession, campaign_id: int) -> bool:
+    """Whether the campaign's answers are shown to its learners (from the response period)."""
+    campaign = await catalogue.campaign_view(session, campaign_id)
+    return campaign is not None and today() >= campaign.response_start
 
 
 async def has_applied(session: AsyncSession, learner_id: uuid.UUID, campaign_id: int) -> bool:

@@ -407,6 +407,14 @@ class PublishedInputs(BaseModel):
     )
 
 
+class PublishedEvent(BaseModel):
+    kind: str = Field(examples=["preview"], description="preview or commit")
+    at: datetime
+    inputs_digest: str
+    applications_digest: str
+    seed: int
+
+
 class PublishedAllocation(BaseModel):
     """A committed allocation as anyone with a stake may check it (`cma verify-allocation
     --file`): the secret revealed, the inputs under pseudonyms, their digest, the seed and the
@@ -417,6 +425,10 @@ class PublishedAllocation(BaseModel):
     lottery_commitment: str = Field(description="As the calendar published it: SHA-256(secret)")
     lottery_secret: str = Field(description="The secret, revealed by the commit (hexadecimal)")
     inputs_digest: str = Field(description="SHA-256 of the inputs' canonical JSON")
+    applications_digest: str = Field(
+        description="SHA-256 of the applications the seed came from: those of the first "
+        "preview or commit after the close, which fixed the seed"
+    )
     seed: int
     committed_at: datetime
     inputs: PublishedInputs
@@ -424,6 +436,7 @@ class PublishedAllocation(BaseModel):
         description="[pseudonym, course code, status at the commit (offered, waitlisted, "
         "not_retained), waiting-list rank], sorted"
     )
+    trail: list[PublishedEvent] = Field(description="Every preview and the commit, in order")
 
 
 class VerificationOut(BaseModel):
@@ -439,6 +452,7 @@ class AllocationEventOut(BaseModel):
     at: datetime
     by: str | None = Field(description="The staff member's address (none from the CLI)")
     inputs_digest: str
+    applications_digest: str
     seed: int
 
 

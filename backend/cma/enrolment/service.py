@@ -551,7 +551,7 @@ def explain(
         "draw": app.draw if decided else None,
         "draw_label": draw_label(app.draw) if decided and app.draw is not None else None,
         "pseudonym": lottery.pseudonym(campaign.lottery_secret, app.learner_id).hex()
-        if decided and run and run.published is not None
+        if decided and run and run.inputs_digest
         else None,
         "cutoff": cutoff,
         "explanation": explanations.explain(

@@ -15,6 +15,8 @@ from typing import Any
 
 from cma.enrolment import lottery
 from cma.enrolment.allocation import Candidate, allocate
+from cma.enrolment.labels import STATUS_LABELS
+from cma.enrolment.models import ApplicationStatus
 
 NOBODY = uuid.UUID(int=0)  # the published inputs name nobody: pseudonyms only
 
@@ -27,6 +29,17 @@ class Verification:
     @classmethod
     def differs(cls, detail: str) -> "Verification":
         return cls(False, detail)
+
+
+def said(line: Any) -> str:
+    """A line of an outcome in words: whose, which course, what answer."""
+    try:
+        key, code, status, rank = line
+        answer = STATUS_LABELS[ApplicationStatus(status)].lower()
+    except (TypeError, ValueError, KeyError):
+        return "une ligne illisible"
+    where = f", n° {rank} sur la liste" if rank else ""
+    return f"la candidature de {key} au cours {code} est « {answer} »{where}"
 
 
 def recompute(inputs: dict[str, Any], seed: int) -> list[list[Any]]:
@@ -63,20 +76,39 @@ def verify(document: dict[str, Any]) -> Verification:
                 f"L'empreinte des données publiées est {digest}, "
                 f"et non {document['inputs_digest']}."
             )
-        seed = lottery.seed(secret, document["inputs"])
+        seed = lottery.seed(secret, document["applications_digest"])
         if seed != document["seed"]:
             return Verification.differs(
                 f"La graine tirée du secret et des données est {seed}, et non {document['seed']}."
             )
+        if any(event["seed"] != seed for event in document["trail"]):
+            return Verification.differs(
+                "Le journal de l'affectation montre une autre graine : elle a changé."
+            )
+        moved = (
+            lottery.digest(document["inputs"]["applications"]) != document["applications_digest"]
+        )
         again = recompute(document["inputs"], seed)
         published = sorted(list(line) for line in document["outcome"])
-    except (AttributeError, KeyError, TypeError, ValueError) as bad:
-        return Verification.differs(f"Le document publié est incomplet ou illisible ({bad}).")
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError, RecursionError):
+        return Verification.differs(
+            "Le document publié est incomplet ou illisible : il ne se vérifie pas."
+        )
     for mine, theirs in zip(again, published, strict=False):
         if mine != theirs:
-            return Verification.differs(f"Première différence : recalculé {mine}, publié {theirs}.")
+            return Verification.differs(
+                f"Première différence : {said(mine)} d'après le recalcul, {said(theirs)} "
+                "d'après le document publié."
+            )
     if len(again) != len(published):
         return Verification.differs(
             f"{len(again)} décisions recalculées, {len(published)} publiées."
+        )
+    if moved:
+        return Verification(
+            True,
+            "identique (la graine a été fixée à la première prévisualisation, sur des "
+            "candidatures qui ont changé depuis : un cours annulé, une fiche effacée ; voir le "
+            "journal)",
         )
     return Verification(True, "identique")

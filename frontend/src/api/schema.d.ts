@@ -1397,6 +1397,8 @@ export interface components {
             by: string | null;
             /** Inputs Digest */
             inputs_digest: string;
+            /** Applications Digest */
+            applications_digest: string;
             /** Seed */
             seed: number;
         };
@@ -4168,6 +4170,11 @@ export interface components {
              * @description SHA-256 of the inputs' canonical JSON
              */
             inputs_digest: string;
+            /**
+             * Applications Digest
+             * @description SHA-256 of the applications the seed came from: those of the first preview or commit after the close, which fixed the seed
+             */
+            applications_digest: string;
             /** Seed */
             seed: number;
             /**
@@ -4186,6 +4193,31 @@ export interface components {
                 string,
                 number | null
             ][];
+            /**
+             * Trail
+             * @description Every preview and the commit, in order
+             */
+            trail: components["schemas"]["PublishedEvent"][];
+        };
+        /** PublishedEvent */
+        PublishedEvent: {
+            /**
+             * Kind
+             * @description preview or commit
+             * @example preview
+             */
+            kind: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Inputs Digest */
+            inputs_digest: string;
+            /** Applications Digest */
+            applications_digest: string;
+            /** Seed */
+            seed: number;
         };
         /** PublishedInputs */
         PublishedInputs: {
@@ -9821,7 +9853,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `learner-record-needed`: Fiche CMA à compléter */
+            /** @description `csrf`: Jeton CSRF manquant ou invalide ; `learner-record-needed`: Fiche CMA à compléter ; `not-a-candidate`: Réservé aux candidats de la campagne */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -77,10 +77,12 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("account_id", sa.Uuid(), sa.ForeignKey("accounts.id", ondelete="SET NULL")),
         sa.Column("inputs_digest", sa.String(64), nullable=False),
+        sa.Column("applications_digest", sa.String(64), nullable=False),
         sa.Column("seed", sa.BigInteger(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.CheckConstraint("kind IN ('preview', 'commit')", name="kind"),
         sa.CheckConstraint("inputs_digest ~ '^[0-9a-f]{64}$'", name="inputs_digest"),
+        sa.CheckConstraint("applications_digest ~ '^[0-9a-f]{64}$'", name="applications_digest"),
     )
     op.create_index("ix_allocation_events_campaign_id", "allocation_events", ["campaign_id"])
     # The waiting list lives on: the day-before reminder of an offer, and the learners who let
