@@ -526,3 +526,27 @@ async def test_staff_allocate_from_the_command_line(campaign: Closed, tmp_path: 
     assert unreadable[1].startswith("Document illisible")
     outcomes = await campaign.outcomes()
     assert sorted(o[0] for o in outcomes.values()) == ["offered", "waitlisted"]
+
+
+async def test_a_draw_shown_to_a_learner_that_did_not_decide_is_caught(
+    client: AsyncClient, mailbox: Mailbox, campaign: Closed
+) -> None:
+    await campaign.course("TL0001", seats=1)
+    for learner in await crowd(campaign, 3, choices=0):
+        await campaign.apply(learner, "TL0001")
+    await commit(campaign)
+    staff = await staff_headers(client, mailbox)
+    path = f"/api/v1/admin/campaigns/{campaign.id}/allocation/verification"
+    before = (await client.get(path, headers=staff)).json()
+    async with campaign.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Application)
+            .where(Application.campaign_id == campaign.id, Application.outcome == "waitlisted")
+            .values(draw=0)
+        )
+
+    after = (await client.get(path, headers=staff)).json()
+
+    assert before == {"identical": True, "detail": "identique"}
+    assert after["identical"] is False
+    assert "une priorité ou un tirage que le document publié ne donne pas" in after["detail"]

@@ -27,7 +27,7 @@ from cma.catalogue.views import CampaignView
 from cma.core.clock import today
 from cma.core.metrics import ALLOCATION_RUNS, ALLOCATION_SECONDS
 from cma.enrolment import lottery, verification
-from cma.enrolment.allocation import Candidate, Decision, allocate, report, tier
+from cma.enrolment.allocation import Candidate, Decision, allocate, draw, report, tier
 from cma.enrolment.exceptions import (
     AlreadyAllocated,
     ApplicationsStillOpen,
@@ -374,16 +374,28 @@ async def verify(session: AsyncSession, campaign_id: int) -> verification.Verifi
     published_outcome = {
         (key, code): (status, rank) for key, code, status, rank in document["outcome"]
     }
+    tiers = {(key, code): tier for key, code, _, tier in document["inputs"]["applications"]}
     rows = await session.execute(
         select(
             Application.learner_id,
             Application.course_code,
             Application.outcome,
             Application.waitlist_rank,
+            Application.tier,
+            Application.draw,
         ).where(Application.campaign_id == campaign_id, Application.outcome.is_not(None))
     )
-    for learner_id, code, outcome, rank in rows:
+    for learner_id, code, outcome, rank, recorded_tier, recorded_draw in rows:
         key = lottery.pseudonym(secret, learner_id).hex()
+        # What each learner is shown (their priority and draw) must be what decided.
+        if (recorded_tier, recorded_draw) != (
+            tiers.get((key, code)),
+            draw(document["seed"], bytes.fromhex(key)),
+        ):
+            return verification.Verification.differs(
+                f"Première différence : la candidature de {key} au cours {code} montre une "
+                "priorité ou un tirage que le document publié ne donne pas."
+            )
         recorded = (outcome, rank)
         if published_outcome.get((key, code)) != recorded:
             theirs = published_outcome.get((key, code))
