@@ -36,7 +36,10 @@ LEARNER_ONLY = (
     "/api/v1/me/campaigns",
 )
 # Published for the campaign's candidates and staff: any other account gets 403.
-CANDIDATES_ONLY = {"/api/v1/campaigns/{campaign_id}/allocation"}
+CANDIDATES_ONLY = {
+    "/api/v1/campaigns/{campaign_id}/allocation",
+    "/api/v1/me/campaigns/{campaign_id}/auto-response",
+}
 # They end the caller's own session: tried in the account tests, not in this loop.
 SESSION_ENDING = {
     ("DELETE", "/api/v1/me"),

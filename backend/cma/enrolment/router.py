@@ -232,6 +232,8 @@ async def put_auto_response(
     campaign_id: RowId, body: AutoResponseIn, learner: LearnerDep, db: SessionDep
 ) -> AutoResponseOut:
     if not await runs.has_applied(db, learner.learner_id, campaign_id):
-        raise NotYours()
+        raise NotYours(
+            "Le répondeur automatique est pour les personnes qui ont candidaté à cette campagne."
+        )
     await auto_response.switch(db, learner.learner_id, campaign_id, body.enabled)
     return AutoResponseOut(campaign_id=campaign_id, enabled=body.enabled)
