@@ -15,7 +15,6 @@ from cma.enrolment.service import course_context
 from cma.learners import service as learners
 from cma.learners.service import Person
 from cma.notifications import service as notifications
-from cma.notifications.service import Channel
 
 # Applications still alive: waiting for the allocation, holding a seat or waiting for one.
 LIVE = (
@@ -76,18 +75,14 @@ async def cancel(session: AsyncSession, code: str) -> int:
     for application, person in await _reached(session, course.code, lock=True):
         application.status = ApplicationStatus.CANCELLED.value
         application.reason = Reason.COURSE_CANCELLED.value
-        await notifications.enqueue(
-            session, "course_cancelled", person.email, account_id=person.account_id, context=context
+        await notifications.enqueue_mail_and_sms(
+            session,
+            "course_cancelled",
+            person.email,
+            person.mobile_phone,
+            account_id=person.account_id,
+            context=context,
         )
-        if person.mobile_phone:
-            await notifications.enqueue(
-                session,
-                "course_cancelled",
-                person.mobile_phone,
-                account_id=person.account_id,
-                context=context,
-                channel=Channel.SMS,
-            )
         told += 1
     await session.execute(delete(BasketItem).where(BasketItem.course_code == course.code))
     await session.flush()

@@ -38,7 +38,6 @@ from cma.enrolment.runs import offer_deadline
 from cma.enrolment.service import course_context, own_application, revealed
 from cma.learners import service as learners
 from cma.notifications import service as notifications
-from cma.notifications.service import Channel
 
 
 def answers_link() -> str:
@@ -268,18 +267,14 @@ async def _remind(session: AsyncSession, day: date) -> int:
             "deadline": french_day(application.offer_deadline),
             "link": answers_link(),
         }
-        await notifications.enqueue(
-            session, "offer_reminder", person.email, account_id=person.account_id, context=context
+        await notifications.enqueue_mail_and_sms(
+            session,
+            "offer_reminder",
+            person.email,
+            person.mobile_phone,
+            account_id=person.account_id,
+            context=context,
         )
-        if person.mobile_phone:
-            await notifications.enqueue(
-                session,
-                "offer_reminder",
-                person.mobile_phone,
-                account_id=person.account_id,
-                context=context,
-                channel=Channel.SMS,
-            )
         application.reminded_at = func.now()
     await session.flush()
     return len(due)

@@ -89,6 +89,23 @@ async def list_for_account(session: AsyncSession, account_id: uuid.UUID) -> list
     return list(result)
 
 
+async def enqueue_mail_and_sms(
+    session: AsyncSession,
+    template: str,
+    email: str,
+    mobile: str | None,
+    *,
+    account_id: uuid.UUID,
+    context: dict[str, Any],
+) -> None:
+    """The same message by mail, and by SMS when there is a mobile to send it to."""
+    await enqueue(session, template, email, account_id=account_id, context=context)
+    if mobile:
+        await enqueue(
+            session, template, mobile, account_id=account_id, context=context, channel=Channel.SMS
+        )
+
+
 async def count_by_status(session: AsyncSession, ids: Collection[int]) -> dict[OutboxStatus, int]:
     """How many of these messages wait, went or failed (an erased one is none of them)."""
     if not ids:
