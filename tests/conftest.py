@@ -145,9 +145,9 @@ def mailbox(
     smtp: SmtpSink, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
 ) -> Iterator[Mailbox]:
     box = Mailbox(smtp, sessionmaker, settings)
-    smtp.received.clear()
+    box.clear()
     yield box
-    smtp.received.clear()
+    box.clear()
 
 
 # The data most folders' tests start from. The browser journeys (tests/e2e) have their own

@@ -38,6 +38,14 @@ class Mailbox:
                 total += handled
         return total
 
+    def clear(self) -> None:
+        """Forget what earlier tests were sent: mails and SMS alike (tests reuse addresses
+        and phone numbers)."""
+        self.smtp.received.clear()
+        assert self.settings.dev_sms_dir is not None
+        for sent in self.settings.dev_sms_dir.glob("*.json"):
+            sent.unlink(missing_ok=True)
+
     async def sms_to(self, mobile: str) -> list[str]:
         """The texts of the SMS sent to this E.164 number, oldest first."""
         await self.deliver()
